@@ -1,0 +1,1 @@
+"""jaxvision: a JAX/Flax computer-vision framework."""

@@ -1,0 +1,128 @@
+"""The CLI's commands on a loaded config: train, eval, predict, params, flops.
+
+Each prints its results as `name=value` lines (one per line, so scripts and
+checks can grep them) and returns an exit code.
+"""
+
+from typing import Any, Callable
+
+import jax
+import ml_collections
+
+from jaxvision import methods
+from jaxvision.core import checkpoint
+from jaxvision.core import method as method_lib
+from jaxvision.core import metrics
+from jaxvision.core import optim
+from jaxvision.core import sharding
+from jaxvision.core import state as state_lib
+from jaxvision.core import train as train_lib
+
+
+def _print_results(results: dict[str, Any]) -> None:
+  for name, value in sorted(results.items()):
+    print(f"{name}={value:.6g}" if isinstance(value, float) else
+          f"{name}={value}", flush=True)
+
+
+def train(config: ml_collections.ConfigDict, workdir: str, argv) -> int:
+  del argv
+  method = methods.get(config.method)
+  results = train_lib.train(config, workdir, method)
+  if jax.process_index() == 0:
+    print("final held-out metrics:", flush=True)
+    _print_results(results)
+  return 0
+
+
+def _restore_latest(config, workdir):
+  """(ctx, state) of the newest checkpoint in `workdir`."""
+  method = methods.get(config.method)
+  mesh = sharding.make_mesh(config.get("mesh", None))
+  contexts = method_lib.stage_contexts(config, mesh, workdir)
+  manager = checkpoint.Manager(f"{workdir}/checkpoints", async_save=False)
+  builds = {}
+
+  def abstract_for(meta):
+    builds["build"] = train_lib.build_stage(method,
+                                            contexts[meta["stage_index"]])
+    return builds["build"].abstract_checkpoint()
+
+  restored = manager.restore_latest(abstract_for)
+  manager.close()
+  if restored is None:
+    raise FileNotFoundError(f"No restorable checkpoint in {workdir}/checkpoints;"
+                            " train first (python -m jaxvision.main train ...).")
+  _, tree, _, _ = restored
+  build = builds["build"]
+  frozen = (build.init(train_lib.base_rng(config, build.ctx.index)).frozen
+            if build.abstract.frozen else {})
+  train_state = state_lib.TrainState(
+      step=tree["step"], rng=tree["rng"], params=tree["params"],
+      opt_state=tree["opt_state"], frozen=frozen, txs=build.txs)
+  return method, build.ctx, train_state
+
+
+def evaluate(config, workdir, argv) -> int:
+  del argv
+  method, ctx, train_state = _restore_latest(config, workdir)
+  if method.evaluate is None:
+    raise ValueError(f"Method {method.name!r} defines no evaluation.")
+  print(f"stage={ctx.stage.name} step={int(train_state.step)}")
+  _print_results(method.evaluate(ctx, train_state))
+  return 0
+
+
+def predict(config, workdir, argv) -> int:
+  method, ctx, train_state = _restore_latest(config, workdir)
+  if method.predict is None:
+    raise ValueError(f"Method {method.name!r} defines no predict command.")
+  _print_results(method.predict(ctx, train_state, list(argv)))
+  return 0
+
+
+def _contexts(config):
+  mesh = sharding.make_mesh(config.get("mesh", None))
+  return methods.get(config.method), method_lib.stage_contexts(config, mesh)
+
+
+def params(config, workdir, argv) -> int:
+  """Parameter counts per stage (all roles; trainable = roles with optimizer)."""
+  del workdir, argv
+  method, contexts = _contexts(config)
+  for ctx in contexts:
+    roles = jax.eval_shape(lambda r, c=ctx: method.init(c, r),
+                           train_lib.base_rng(config, ctx.index))
+    txs, _ = optim.per_role(ctx.stage.optim, list(roles), ctx.steps)
+    trainable = sum(optim.count_params(v) for k, v in roles.items()
+                    if k in txs)
+    print(f"stage={ctx.stage.name}")
+    for role, tree in sorted(roles.items()):
+      print(f"params_{role}={optim.count_params(tree)}")
+    print(f"total_params={optim.count_params(roles)}")
+    print(f"trainable_params={trainable}", flush=True)
+  return 0
+
+
+def flops(config, workdir, argv) -> int:
+  """Forward multiply-adds per example of each stage's model(s), from XLA."""
+  del workdir, argv
+  method, contexts = _contexts(config)
+  if method.flops_fns is None:
+    raise ValueError(f"Method {method.name!r} defines no flops_fns.")
+  for ctx in contexts:
+    print(f"stage={ctx.stage.name}")
+    total = 0.0
+    for name, (fn, args) in method.flops_fns(ctx).items():
+      compiled = jax.jit(fn).lower(*args).compile()
+      # NOTE: XLA counts 2 FLOPs per multiply-add; the papers count MACs.
+      gmacs = metrics.compiled_flops(compiled) / 2 / 1e9
+      total += gmacs
+      print(f"gflops_{name}={gmacs:.6g}")
+    print(f"gflops_per_example={total:.6g}", flush=True)
+  return 0
+
+
+COMMANDS: dict[str, Callable[..., int]] = {
+    "train": train, "eval": evaluate, "predict": predict, "params": params,
+    "flops": flops}

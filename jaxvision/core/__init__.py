@@ -1,0 +1,1 @@
+"""The engine: one train loop, state, sharding, optimizers, checkpoints, metrics."""

@@ -1,0 +1,138 @@
+"""Checkpoints with orbax: async save, keep-N, SIGTERM save, robust resume.
+
+A checkpoint at global step s holds three items:
+  state - step, rng, params and optimizer state of the trainable roles,
+  data  - the input iterator's state (JSON) after the batches of steps < s,
+  meta  - the stage index/name the state belongs to, and the config digest.
+Frozen roles are never saved; they are reloaded from their source.
+
+Restoring walks from the newest step down: a truncated or corrupt checkpoint
+(a run killed mid-write, a damaged file) is skipped with a warning, so a run
+always resumes from the newest checkpoint that restores.
+"""
+
+import logging
+import signal
+import threading
+from typing import Any, Callable
+
+import jax
+from jax.experimental import multihost_utils
+import orbax.checkpoint as ocp
+from etils import epath
+
+
+class Manager:
+  """Wraps `ocp.CheckpointManager` with the engine's policies."""
+
+  def __init__(self, directory: str, *, max_to_keep: int = 3,
+               async_save: bool = True):
+    self.directory = epath.Path(directory).absolute()
+    options = ocp.CheckpointManagerOptions(
+        max_to_keep=max_to_keep, enable_async_checkpointing=async_save,
+        create=True)
+    self._manager = ocp.CheckpointManager(
+        self.directory, options=options,
+        item_names=("state", "data", "meta"))
+
+  def save(self, step: int, state: Any, data_state: dict[str, Any],
+           meta: dict[str, Any]) -> None:
+    """Starts an (async) save; returns once device buffers are copied."""
+    self._manager.save(step, args=ocp.args.Composite(
+        state=ocp.args.StandardSave(state),
+        data=ocp.args.JsonSave(data_state),
+        meta=ocp.args.JsonSave(meta)), force=True)
+
+  def steps(self) -> list[int]:
+    self._manager.reload()
+    return sorted(self._manager.all_steps())
+
+  def read_meta(self, step: int) -> dict[str, Any] | None:
+    """The meta item of `step`, or None when it cannot be read."""
+    try:
+      out = self._manager.restore(step, args=ocp.args.Composite(
+          meta=ocp.args.JsonRestore()))
+      return dict(out["meta"])
+    except Exception as e:  # pylint: disable=broad-except
+      logging.warning("Checkpoint %d in %s has unreadable metadata (%s).",
+                      step, self.directory, e)
+      return None
+
+  def restore(self, step: int, abstract_state: Any) -> tuple[Any, dict, dict]:
+    """Restores (state, data_state, meta) of `step` onto `abstract_state`.
+
+    `abstract_state` is a pytree of `jax.ShapeDtypeStruct` with shardings;
+    restored arrays are placed directly with those shardings.
+    """
+    out = self._manager.restore(step, args=ocp.args.Composite(
+        state=ocp.args.StandardRestore(abstract_state),
+        data=ocp.args.JsonRestore(), meta=ocp.args.JsonRestore()))
+    return out["state"], dict(out["data"]), dict(out["meta"])
+
+  def restore_latest(
+      self, abstract_for: Callable[[dict[str, Any]], Any]
+  ) -> tuple[int, Any, dict, dict] | None:
+    """Restores the newest checkpoint that restores; None if there is none.
+
+    Args:
+      abstract_for: meta -> abstract state to restore onto (the state's shape
+        depends on the stage the checkpoint belongs to).
+    """
+    for step in reversed(self.steps()):
+      meta = self.read_meta(step)
+      if meta is None:
+        continue
+      try:
+        state, data_state, meta = self.restore(step, abstract_for(meta))
+      except Exception as e:  # pylint: disable=broad-except
+        # NOTE: orbax raises many types for damaged files (ValueError,
+        # FileNotFoundError, tensorstore errors); all mean "unusable".
+        logging.warning(
+            "Checkpoint at step %d in %s could not be restored (%s: %s); "
+            "falling back to the previous one.", step, self.directory,
+            type(e).__name__, e)
+        continue
+      return step, state, data_state, meta
+    return None
+
+  def wait(self) -> None:
+    """Blocks until pending async saves are committed."""
+    self._manager.wait_until_finished()
+
+  def close(self) -> None:
+    self._manager.wait_until_finished()
+    self._manager.close()
+
+
+class PreemptionWatcher:
+  """Turns SIGTERM into a flag the train loop polls between steps.
+
+  TPU/GCE preemption and `kill` send SIGTERM; the loop then saves a checkpoint
+  and exits cleanly. Multi-host runs additionally agree on a common step via
+  `jax.experimental.multihost_utils.reached_preemption_sync_point`.
+  """
+
+  def __init__(self):
+    self._flag = threading.Event()
+    self._previous = None
+
+  def __enter__(self) -> "PreemptionWatcher":
+    if threading.current_thread() is threading.main_thread():
+      self._previous = signal.signal(signal.SIGTERM, self._on_signal)
+    return self
+
+  def __exit__(self, *exc) -> None:
+    if self._previous is not None:
+      signal.signal(signal.SIGTERM, self._previous)
+
+  def _on_signal(self, signum, frame) -> None:
+    del signum, frame
+    logging.warning("SIGTERM received: saving a checkpoint and stopping.")
+    self._flag.set()
+
+  def should_stop(self, step: int) -> bool:
+    if jax.process_count() > 1:
+      # NOTE: a flag set on one host only would make that host enter the
+      # (collective) save alone and hang; the sync point is agreed by all.
+      return multihost_utils.reached_preemption_sync_point(step)
+    return self._flag.is_set()

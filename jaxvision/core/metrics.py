@@ -1,0 +1,171 @@
+"""Metric writers, progress line, parameter overview, FLOPs and device-hours.
+
+Writers (process 0 only): TensorBoard event files, `metrics.jsonl` (one JSON
+object per write, easy to grep and plot) and the log; other processes only
+log. NOTE: clu's `metric_writers` and `periodic_actions` import TensorFlow,
+which is not a runtime dependency, so the writers here are small local
+classes (tensorboardX writes the event files); clu's parameter overview is
+used as is.
+"""
+
+import json
+import logging
+import math
+import os
+import time
+from typing import Any, Mapping
+
+from clu import parameter_overview
+import jax
+import tensorboardX
+
+
+class Writer:
+  """Writes scalar metrics somewhere; subclasses override `write_scalars`."""
+
+  def write_scalars(self, step: int, scalars: Mapping[str, float]) -> None:
+    raise NotImplementedError
+
+  def flush(self) -> None:
+    pass
+
+  def close(self) -> None:
+    self.flush()
+
+
+class JsonlWriter(Writer):
+  """Appends `{"step": s, "name": value, ...}` lines to a file."""
+
+  def __init__(self, path: str):
+    self._file = open(path, "a", encoding="utf-8")  # pylint: disable=consider-using-with
+
+  def write_scalars(self, step, scalars):
+    row = {"step": int(step)}
+    row.update({k: float(v) for k, v in scalars.items()})
+    self._file.write(json.dumps(row) + "\n")
+    self._file.flush()
+
+  def close(self):
+    self._file.close()
+
+
+class TensorBoardWriter(Writer):
+  """Scalars to TensorBoard event files via tensorboardX (no TensorFlow)."""
+
+  def __init__(self, logdir: str):
+    self._writer = tensorboardX.SummaryWriter(logdir)
+
+  def write_scalars(self, step, scalars):
+    for name, value in scalars.items():
+      self._writer.add_scalar(name, float(value), int(step))
+
+  def flush(self):
+    self._writer.flush()
+
+  def close(self):
+    self._writer.close()
+
+
+class LoggingWriter(Writer):
+
+  def write_scalars(self, step, scalars):
+    logging.info("step %d: %s", step, ", ".join(
+        f"{k}={v:.6g}" for k, v in sorted(scalars.items())))
+
+
+class MultiWriter(Writer):
+
+  def __init__(self, writers: list[Writer]):
+    self._writers = writers
+
+  def write_scalars(self, step, scalars):
+    for writer in self._writers:
+      writer.write_scalars(step, scalars)
+
+  def flush(self):
+    for writer in self._writers:
+      writer.flush()
+
+  def close(self):
+    for writer in self._writers:
+      writer.close()
+
+
+def make_writer(workdir: str) -> Writer:
+  """TensorBoard + JSONL + log on process 0; log only elsewhere."""
+  writers: list[Writer] = [LoggingWriter()]
+  if jax.process_index() == 0:
+    os.makedirs(workdir, exist_ok=True)
+    writers += [TensorBoardWriter(workdir),
+                JsonlWriter(os.path.join(workdir, "metrics.jsonl"))]
+  return MultiWriter(writers)
+
+
+def log_parameter_overview(params: Any, role: str) -> None:
+  """Logs a table of parameter names, shapes and counts (at start)."""
+  logging.info("Parameters of role %r:\n%s", role,
+               parameter_overview.get_parameter_overview(params,
+                                                         include_stats=False))
+
+
+class Progress:
+  """A progress line with steps/s and ETA, printed every `every` steps."""
+
+  def __init__(self, stage: str, first_step: int, last_step: int):
+    self.stage = stage
+    self.last_step = last_step
+    self._t0 = time.monotonic()
+    self._step0 = first_step
+
+  def line(self, step: int, scalars: Mapping[str, float]) -> str:
+    elapsed = time.monotonic() - self._t0
+    rate = (step - self._step0) / elapsed if elapsed > 0 else math.nan
+    eta = (self.last_step - step) / rate if rate and rate > 0 else math.nan
+    shown = " ".join(f"{k}={v:.4g}" for k, v in sorted(scalars.items()))
+    eta_text = time.strftime("%H:%M:%S", time.gmtime(eta)) if math.isfinite(
+        eta) else "?"
+    return (f"stage={self.stage} step={step}/{self.last_step} {shown} "
+            f"steps_per_sec={rate:.2f} eta={eta_text}")
+
+
+def compiled_flops(compiled: Any) -> float | None:
+  """FLOPs per call from XLA's cost analysis of a compiled function."""
+  try:
+    analysis = compiled.cost_analysis()
+  except Exception:  # pylint: disable=broad-except
+    return None
+  if isinstance(analysis, (list, tuple)):
+    analysis = analysis[0] if analysis else {}
+  flops = (analysis or {}).get("flops")
+  return float(flops) if flops is not None and flops >= 0 else None
+
+
+class DeviceHours:
+  """Cumulative accelerator-hours: wall-clock time x number of devices."""
+
+  def __init__(self, initial: float = 0.0):
+    self.total = initial
+    self._t = time.monotonic()
+
+  def tick(self) -> float:
+    now = time.monotonic()
+    self.total += (now - self._t) * jax.device_count() / 3600.0
+    self._t = now
+    return self.total
+
+
+class NonFiniteError(FloatingPointError):
+  """Training produced NaN/Inf; raised before anything non-finite is saved."""
+
+
+def check_finite(scalars: Mapping[str, float], step: int,
+                 last_checkpoint: int | None) -> None:
+  """Raises NonFiniteError naming the metrics that went NaN/Inf."""
+  bad = sorted(k for k, v in scalars.items() if not math.isfinite(v))
+  if bad:
+    where = (f"the last good checkpoint is at step {last_checkpoint}"
+             if last_checkpoint is not None else "no checkpoint was written")
+    raise NonFiniteError(
+        f"Non-finite values in {bad} at or before step {step}; stopping "
+        f"without saving ({where}). Lower the learning rate, enable gradient "
+        "clipping (optim.grad_clip_norm) or check the input data.")

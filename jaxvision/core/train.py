@@ -1,0 +1,329 @@
+"""THE train loop: resume -> init -> jit step -> log/eval/checkpoint, per stage.
+
+A run is a list of stages (e.g. RECLIP's low-res main phase, then the high-res
+finetune). Each stage builds its own model shapes, optimizers (fresh state,
+schedule restarting at the stage's first step) and input pipeline. A stage
+starts from, in order of preference: a checkpoint inside the stage (resume),
+the previous stage's final params passed through the method's `transition`,
+`config.init_from`, or a fresh init.
+
+The hot loop never waits for the device: step metrics stay on device until a
+log step, the compiled step is reused (shape changes fail loudly instead of
+recompiling), the state is donated and inputs are prefetched to device.
+"""
+
+import dataclasses
+import functools
+import logging
+import time
+from typing import Any, Sequence
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+
+from jaxvision.core import checkpoint as checkpoint_lib
+from jaxvision.core import init_from as init_from_lib
+from jaxvision.core import method as method_lib
+from jaxvision.core import metrics as metrics_lib
+from jaxvision.core import optim
+from jaxvision.core import prefetch
+from jaxvision.core import sharding
+from jaxvision.core import state as state_lib
+
+
+class Preempted(Exception):
+  """SIGTERM arrived; a checkpoint of the current step was saved."""
+
+
+@dataclasses.dataclass
+class StageBuild:
+  """Everything compiled/derived for one stage."""
+  ctx: method_lib.StageContext
+  abstract: state_lib.TrainState
+  shardings: state_lib.TrainState
+  init: Any
+  txs: dict[str, Any]
+
+  def abstract_checkpoint(self) -> dict[str, Any]:
+    """ShapeDtypeStructs with shardings for restoring the checkpointed part."""
+    return jax.tree.map(
+        lambda a, s: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=s),
+        self.abstract.checkpointed(), self.shardings.checkpointed())
+
+
+def base_rng(config: ml_collections.ConfigDict, stage_index: int) -> jax.Array:
+  return jax.random.fold_in(jax.random.key(config.get("seed", 0)), stage_index)
+
+
+def build_stage(method: method_lib.Method,
+                ctx: method_lib.StageContext) -> StageBuild:
+  """Abstract state, shardings and a sharded init function for a stage."""
+  rng = base_rng(ctx.config, ctx.index)
+  roles = jax.eval_shape(functools.partial(method.init, ctx), rng)
+  txs, _ = optim.per_role(ctx.stage.optim, list(roles), ctx.steps)
+
+  def init(rng):
+    return state_lib.create(method.init(ctx, rng), txs, rng,
+                            step=ctx.first_step)
+
+  abstract = jax.eval_shape(init, rng)
+  rules = sharding.default_rules(ctx.config)
+  shardings = sharding.tree_shardings(abstract, rules, ctx.mesh)
+  return StageBuild(ctx=ctx, abstract=abstract, shardings=shardings,
+                    init=jax.jit(init, out_shardings=shardings), txs=txs)
+
+
+def _meta(ctx: method_lib.StageContext, device_hours: float) -> dict[str, Any]:
+  return {"stage_index": ctx.index, "stage": ctx.stage.name,
+          "device_hours": device_hours}
+
+
+class Trainer:
+  """Runs all stages of a config in `workdir`."""
+
+  def __init__(self, config: ml_collections.ConfigDict, workdir: str,
+               method: method_lib.Method,
+               devices: Sequence[jax.Device] | None = None):
+    self.config = config
+    self.workdir = workdir
+    self.method = method
+    self.mesh = sharding.make_mesh(config.get("mesh", None), devices)
+    self.contexts = method_lib.stage_contexts(config, self.mesh, workdir)
+    ckpt_cfg = config.get("checkpoint", ml_collections.ConfigDict())
+    self.checkpoint_every = ckpt_cfg.get("every_steps", 0)
+    self.manager = checkpoint_lib.Manager(
+        f"{workdir}/checkpoints", max_to_keep=ckpt_cfg.get("keep", 3),
+        async_save=ckpt_cfg.get("async_save", True))
+    self.writer = metrics_lib.make_writer(workdir)
+    self.log_every = config.get("log_every", 50)
+    self.last_checkpoint: int | None = None
+    self.device_hours = metrics_lib.DeviceHours()
+    self.final_metrics: dict[str, float] = {}
+
+  def run(self) -> dict[str, float]:
+    """Trains every stage; returns the last evaluation's metrics."""
+    resume = self.manager.restore_latest(self._abstract_for_meta)
+    build = previous = None
+    with checkpoint_lib.PreemptionWatcher() as watcher:
+      try:
+        for ctx in self.contexts:
+          if resume is not None and resume[0] > ctx.last_step:
+            continue  # a later stage's checkpoint exists
+          build = build_stage(self.method, ctx)
+          train_state, data_state = self._start(build, previous, resume)
+          resume = None
+          ran = train_state_step(train_state) < ctx.last_step
+          train_state = self._run_stage(build, train_state, data_state,
+                                        watcher)
+          if ran or ctx.index == len(self.contexts) - 1:
+            self._evaluate(ctx, train_state)
+          previous = (build, train_state)
+      finally:
+        self.manager.close()
+        self.writer.close()
+    return self.final_metrics
+
+  def _abstract_for_meta(self, meta: dict[str, Any]) -> Any:
+    index = meta["stage_index"]
+    if index >= len(self.contexts):
+      raise ValueError(f"Checkpoint is from stage {index} but the config has "
+                       f"only {len(self.contexts)} stages.")
+    self.device_hours = metrics_lib.DeviceHours(meta.get("device_hours", 0.0))
+    return build_stage(self.method, self.contexts[index]).abstract_checkpoint()
+
+  def _start(self, build: StageBuild, previous, resume):
+    """The stage's initial state and data-iterator state."""
+    ctx = build.ctx
+    if resume is not None and ctx.first_step < resume[0] <= ctx.last_step:
+      step, restored, data_state, _ = resume
+      logging.info("Resuming stage %r at step %d.", ctx.stage.name, step)
+      self.last_checkpoint = step
+      frozen = {}
+      if build.abstract.frozen:
+        # Frozen roles are not checkpointed: rebuild them from their source.
+        frozen = build.init(base_rng(ctx.config, ctx.index)).frozen
+      restored_state = state_lib.TrainState(
+          step=restored["step"], rng=restored["rng"],
+          params=restored["params"], opt_state=restored["opt_state"],
+          frozen=frozen, txs=build.txs)
+      return restored_state, data_state
+    train_state = build.init(base_rng(ctx.config, ctx.index))
+    if previous is not None:
+      prev_build, prev_state = previous
+      params = prev_state.params | prev_state.frozen
+      if self.method.transition is not None:
+        params = self.method.transition(prev_build.ctx, ctx, params)
+      train_state = self._with_params(build, train_state, params)
+      logging.info("Stage %r starts from stage %r's params.", ctx.stage.name,
+                   prev_build.ctx.stage.name)
+    elif self.config.get("init_from", None):
+      params = init_from_lib.load(self.config.init_from, ctx, self.method,
+                                  train_state.params | train_state.frozen)
+      train_state = self._with_params(build, train_state, params)
+    for role, params in train_state.params.items():
+      if jax.process_index() == 0:
+        metrics_lib.log_parameter_overview(params, role)
+    return train_state, None
+
+  def _with_params(self, build: StageBuild, train_state, params):
+    """Puts params into a state with fresh optimizer state, checking shapes."""
+    init_from_lib.check_compatible(
+        params, train_state.params | train_state.frozen,
+        what=f"params entering stage {build.ctx.stage.name!r}")
+    trainable = {k: params[k] for k in train_state.params}
+    frozen = {k: params[k] for k in train_state.frozen}
+
+    @functools.partial(jax.jit, out_shardings=build.shardings)
+    def place(trainable, frozen):
+      return train_state.replace(
+          params=trainable, frozen=frozen,
+          opt_state={k: train_state.txs[k].init(v)
+                     for k, v in trainable.items()})
+
+    return place(trainable, frozen)
+
+  def _compile_step(self, build: StageBuild, train_state, batch):
+    train_step = self.method.make_train_step(build.ctx)
+
+    def step_fn(trainable, frozen, batch):
+      rng = state_lib.step_rng(trainable)
+      new, step_metrics = train_step(trainable.replace(frozen=frozen), batch,
+                                     rng)
+      return new.replace(step=trainable.step + 1, frozen={}), step_metrics
+
+    state_shardings = build.shardings.replace(frozen={})
+    jitted = jax.jit(
+        step_fn,
+        in_shardings=(state_shardings, build.shardings.frozen,
+                      sharding.batch_sharding(build.ctx.mesh)),
+        out_shardings=(state_shardings, sharding.replicated(build.ctx.mesh)),
+        donate_argnums=(0,))
+    compiled = jitted.lower(train_state.replace(frozen={}),
+                            train_state.frozen, batch).compile()
+    return compiled
+
+  def _run_stage(self, build: StageBuild, train_state, data_state, watcher):
+    ctx = build.ctx
+    step = train_state_step(train_state)
+    if step >= ctx.last_step:
+      return train_state
+    seed = self.config.get("seed", 0) * 1000 + ctx.index
+    iterator = self.method.make_train_data(ctx, seed)
+    if data_state is not None:
+      iterator.set_state(data_state)
+    batches = prefetch.DevicePrefetcher(
+        iterator, sharding.batch_sharding(ctx.mesh),
+        size=self.config.get("prefetch", 2))
+    logging.info("stage=%s steps %d..%d batch=%d", ctx.stage.name, step,
+                 ctx.last_step, ctx.stage.batch_size)
+    print(f"stage={ctx.stage.name} first_step={step} "
+          f"last_step={ctx.last_step} batch_size={ctx.stage.batch_size}",
+          flush=True)
+    progress = metrics_lib.Progress(ctx.stage.name, step, ctx.last_step)
+    frozen = train_state.frozen
+    train_state = train_state.replace(frozen={})
+    pending: list[Any] = []
+    compiled = None
+    data_state = None
+    try:
+      while step < ctx.last_step:
+        batch, data_state = next(batches)
+        if compiled is None:
+          compiled = self._compile_step(
+              build, train_state.replace(frozen=frozen), batch)
+          self._log_flops(ctx, compiled, step)
+        train_state, step_metrics = compiled(train_state, frozen, batch)
+        pending.append(step_metrics)
+        step += 1
+        if step % self.log_every == 0 or step == ctx.last_step:
+          self._log(step, pending, progress)
+          pending = []
+        preempted = watcher.should_stop(step)
+        if (preempted or step == ctx.last_step or
+            (self.checkpoint_every and step % self.checkpoint_every == 0)):
+          self._save(ctx, step, train_state, frozen, data_state, pending)
+          pending = []
+        if preempted:
+          raise Preempted(f"Preempted at step {step}; checkpoint saved in "
+                          f"{self.manager.directory}.")
+    finally:
+      batches.close()
+    return train_state.replace(frozen=frozen)
+
+  def _log(self, step: int, pending: list[Any], progress) -> None:
+    scalars = _mean_metrics(pending)
+    metrics_lib.check_finite(scalars, step, self.last_checkpoint)
+    scalars["device_hours"] = self.device_hours.tick()
+    self.writer.write_scalars(step, scalars)
+    if jax.process_index() == 0:
+      print(progress.line(step, scalars), flush=True)
+
+  def _log_flops(self, ctx, compiled, step: int) -> None:
+    flops = metrics_lib.compiled_flops(compiled)
+    if flops is None:
+      return
+    # NOTE: cost analysis is per device program; scale by devices for the
+    # whole (global) step.
+    total = flops * jax.device_count()
+    self.writer.write_scalars(step, {"flops_per_step": total})
+    if jax.process_index() == 0:
+      print(f"stage={ctx.stage.name} train_step_gflops={total / 1e9:.4g} "
+            f"(XLA, 2 per multiply-add, forward+backward, global batch "
+            f"{ctx.stage.batch_size})", flush=True)
+
+  def _save(self, ctx, step, train_state, frozen, data_state, pending) -> None:
+    if pending:
+      metrics_lib.check_finite(_mean_metrics(pending), step,
+                               self.last_checkpoint)
+    if not bool(_all_finite(train_state.params)):
+      raise metrics_lib.NonFiniteError(
+          f"Params became NaN/Inf by step {step}; not saving. The last good "
+          f"checkpoint is at step {self.last_checkpoint}.")
+    del frozen
+    self.manager.save(step, train_state.checkpointed(), data_state or {},
+                      _meta(ctx, self.device_hours.tick()))
+    self.last_checkpoint = step
+
+  def _evaluate(self, ctx, train_state) -> None:
+    if self.method.evaluate is None:
+      return
+    start = time.monotonic()
+    results = self.method.evaluate(ctx, train_state)
+    step = train_state_step(train_state)
+    self.writer.write_scalars(step, {f"eval/{k}": v for k, v in
+                                     results.items()})
+    self.final_metrics = dict(results)
+    if jax.process_index() == 0:
+      print(f"stage={ctx.stage.name} eval at step {step} "
+            f"({time.monotonic() - start:.1f}s): " +
+            " ".join(f"{k}={v:.4f}" for k, v in sorted(results.items())),
+            flush=True)
+
+
+@jax.jit
+def _all_finite(tree) -> jax.Array:
+  leaves = [jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(tree)
+            if jnp.issubdtype(x.dtype, jnp.inexact)]
+  return jnp.all(jnp.stack(leaves)) if leaves else jnp.array(True)
+
+
+def _mean_metrics(pending: list[Any]) -> dict[str, float]:
+  """Fetches a list of per-step metric dicts and averages them."""
+  fetched = jax.device_get(pending)
+  return {k: float(np.mean([m[k] for m in fetched])) for k in fetched[0]}
+
+
+def train_state_step(train_state) -> int:
+  return int(jax.device_get(train_state.step))
+
+
+def train(config: ml_collections.ConfigDict, workdir: str,
+          method: method_lib.Method,
+          devices: Sequence[jax.Device] | None = None) -> dict[str, float]:
+  """Trains `config` in `workdir`, resuming from its newest checkpoint.
+
+  `devices` restricts the mesh to some devices (default: all of them).
+  """
+  return Trainer(config, workdir, method, devices).run()

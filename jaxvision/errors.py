@@ -1,0 +1,19 @@
+"""The exceptions the CLI reports as one clear message instead of a traceback."""
+
+from jaxvision import config_lib
+from jaxvision.core import init_from
+from jaxvision.core import metrics
+from jaxvision.core import train
+
+USER_ERRORS = (config_lib.ConfigError, init_from.CheckpointMismatchError,
+               metrics.NonFiniteError, train.Preempted, FileNotFoundError,
+               ValueError)
+
+
+def exit_code(error: BaseException) -> int:
+  """143 for a preempted run (resume it), 2 for config errors, else 1."""
+  if isinstance(error, train.Preempted):
+    return 143
+  if isinstance(error, config_lib.ConfigError):
+    return 2
+  return 1

@@ -1,0 +1,33 @@
+"""Registry of methods: name -> module defining a module-level `METHOD`.
+
+Modules are imported on lookup (no import-time registration). A config may
+also name any importable method as "package.module:ATTRIBUTE", which is how a
+user's own method plugs in without editing this file.
+"""
+
+import difflib
+import importlib
+
+from jaxvision.core import method as method_lib
+
+METHODS = {
+    "classifier": "jaxvision.methods.classifier.method",
+    "reclip": "jaxvision.methods.reclip.method",
+}
+
+
+def get(name: str) -> method_lib.Method:
+  """The Method called `name` (a registry name or "module:attribute")."""
+  if ":" in name:
+    module_name, attr = name.split(":", 1)
+  elif name in METHODS:
+    module_name, attr = METHODS[name], "METHOD"
+  else:
+    close = difflib.get_close_matches(name, list(METHODS), n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    raise ValueError(f"Unknown method {name!r}.{hint} Registered methods: "
+                     f"{', '.join(sorted(METHODS))} (or use 'module:ATTR').")
+  method = getattr(importlib.import_module(module_name), attr, None)
+  if not isinstance(method, method_lib.Method):
+    raise ValueError(f"{module_name}:{attr} is not a jaxvision Method.")
+  return method

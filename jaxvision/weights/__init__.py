@@ -1,0 +1,1 @@
+"""Converters from published checkpoints to Flax params."""

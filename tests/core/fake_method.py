@@ -1,0 +1,156 @@
+"""A tiny fake method for engine tests: an MLP classifier on Gaussian blobs.
+
+Uses dropout (so the per-step RNG matters), two stages with different
+hidden sizes' inputs (stage 2 doubles the input dimension by repeating
+features, exercising `transition`), and an in-memory iterator whose position
+is saved as JSON.
+"""
+
+import time
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+import optax
+
+from jaxvision import config_lib
+from jaxvision.core import method as method_lib
+
+NUM_CLASSES = 4
+
+
+class Mlp(nn.Module):
+  hidden: int
+  dropout: float
+
+  @nn.compact
+  def __call__(self, x, *, train: bool):
+    x = nn.relu(nn.Dense(self.hidden)(x))
+    x = nn.Dropout(self.dropout, deterministic=not train)(x)
+    return nn.Dense(NUM_CLASSES)(x)
+
+
+def _model(ctx):
+  return Mlp(hidden=ctx.config.hidden, dropout=ctx.config.dropout)
+
+
+def _dim(ctx) -> int:
+  return ctx.stage.get("input_dim", 8)
+
+
+def init(ctx, rng):
+  x = jnp.zeros((1, _dim(ctx)), jnp.float32)
+  return {"model": _model(ctx).init(rng, x, train=False)["params"]}
+
+
+def make_train_step(ctx):
+  model = _model(ctx)
+  nan_at = ctx.config.get("nan_at_step", -1)
+
+  def loss_fn(params, batch, rng, state):
+    logits = model.apply({"params": params}, batch["x"], train=True,
+                         rngs={"dropout": rng})
+    loss = optax.softmax_cross_entropy_with_integer_labels(
+        logits, batch["y"]).mean()
+    loss = jnp.where(state.step == nan_at, jnp.nan, loss)
+    return loss, {"accuracy": jnp.mean(jnp.argmax(logits, -1) == batch["y"])}
+
+  return method_lib.simple_train_step(loss_fn)
+
+
+def _dataset(dim: int, n: int, seed: int):
+  rng = np.random.default_rng(seed)
+  centers = np.random.default_rng(123).normal(size=(NUM_CLASSES, 8)) * 2
+  y = rng.integers(0, NUM_CLASSES, n)
+  x = centers[y] + rng.normal(size=(n, 8))
+  x = np.tile(x, (1, dim // 8)).astype(np.float32)
+  return x, y.astype(np.int32)
+
+
+class ArrayIterator:
+  """Endless shuffled batches of in-memory arrays, sharded per process."""
+
+  def __init__(self, x, y, batch_size: int, seed: int, sleep: float = 0.0):
+    self.x, self.y, self.batch_size, self.seed = x, y, batch_size, seed
+    self.sleep = sleep  # slows a run down so tests can interrupt it
+    self.index = 0
+
+  def __next__(self):
+    n = len(self.x)
+    per_epoch = n // (self.batch_size * jax.process_count())
+    epoch, pos = divmod(self.index, per_epoch)
+    order = np.random.default_rng([self.seed, epoch]).permutation(n)
+    start = (pos * jax.process_count() + jax.process_index()) * self.batch_size
+    idx = order[start:start + self.batch_size]
+    self.index += 1
+    time.sleep(self.sleep)
+    return {"x": self.x[idx], "y": self.y[idx]}
+
+  def get_state(self):
+    return {"index": self.index}
+
+  def set_state(self, state):
+    self.index = state["index"]
+
+
+def make_train_data(ctx, seed):
+  x, y = _dataset(_dim(ctx), 2048, seed=0)
+  return ArrayIterator(x, y, ctx.local_batch_size, seed,
+                       sleep=ctx.config.get("sleep_per_batch", 0.0))
+
+
+def evaluate(ctx, state):
+  x, y = _dataset(_dim(ctx), 512, seed=1)
+  logits = _model(ctx).apply({"params": state.params["model"]}, x,
+                             train=False)
+  return {"accuracy": float(jnp.mean(jnp.argmax(logits, -1) == y)),
+          "chance": 1.0 / NUM_CLASSES}
+
+
+def transition(prev_ctx, ctx, params):
+  """Input dim doubles: split the first layer's kernel over repeated inputs."""
+  factor = _dim(ctx) // _dim(prev_ctx)
+  model = dict(params["model"])
+  dense = dict(model["Dense_0"])
+  dense["kernel"] = jnp.tile(dense["kernel"], (factor, 1)) / factor
+  model["Dense_0"] = dense
+  return {**params, "model": model}
+
+
+def flops_fns(ctx):
+  model = _model(ctx)
+  abstract_params = jax.eval_shape(lambda: init(ctx, jax.random.key(0)))
+  x = jax.ShapeDtypeStruct((1, _dim(ctx)), jnp.float32)
+  return {"mlp": (lambda p, x: model.apply({"params": p["model"]}, x,
+                                           train=False), (abstract_params, x))}
+
+
+METHOD = method_lib.Method(
+    name="fake", init=init, make_train_step=make_train_step,
+    make_train_data=make_train_data, evaluate=evaluate, transition=transition,
+    flops_fns=flops_fns)
+
+
+def config(**overrides) -> ml_collections.ConfigDict:
+  """Two stages of 12 + 8 steps, checkpoint every 4 steps."""
+  optim = dict(name="adamw", lr=3e-3, warmup_steps=2, weight_decay=1e-4)
+  cfg = ml_collections.ConfigDict(dict(
+      method="tests.core.fake_method:METHOD", seed=0, hidden=32, dropout=0.1,
+      log_every=4, nan_at_step=-1, sleep_per_batch=0.0,
+      checkpoint=dict(every_steps=4, keep=10, async_save=True),
+      mesh=dict(data=-1),
+      stages=[dict(name="first", steps=12, batch_size=32, input_dim=8,
+                   optim=optim),
+              dict(name="second", steps=8, batch_size=32, input_dim=16,
+                   optim=dict(optim, lr=1e-3))]))
+  for key, value in overrides.items():
+    cfg[key] = value
+  return config_lib.normalize(cfg)
+
+
+def get_config(arg=None):
+  """For CLI tests: `--config tests/core/fake_method.py`."""
+  del arg
+  return config()
