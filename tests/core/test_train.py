@@ -23,11 +23,18 @@ def losses(workdir) -> dict[int, float]:
           if "loss" in row}
 
 
-def final_params(workdir, step):
+def final_params(workdir, step, like=None):
+  """The checkpointed state at `step`; `like` (a tree of arrays) restores it
+  on one device whatever topology wrote it."""
+  target = None
+  if like is not None:
+    device = jax.sharding.SingleDeviceSharding(jax.devices()[0])
+    target = jax.tree.map(
+        lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=device), like)
   with ocp.CheckpointManager(pathlib.Path(workdir, "checkpoints").absolute(),
                              item_names=("state",)) as manager:
     restored = manager.restore(step, args=ocp.args.Composite(
-        state=ocp.args.StandardRestore()))
+        state=ocp.args.StandardRestore(target)))
   return restored["state"]
 
 
