@@ -104,10 +104,10 @@ class Trainer:
 
   def run(self) -> dict[str, float]:
     """Trains every stage; returns the last evaluation's metrics."""
-    resume = self.manager.restore_latest(self._abstract_for_meta)
-    build = previous = None
+    previous = None
     with checkpoint_lib.PreemptionWatcher() as watcher:
       try:
+        resume = self.manager.restore_latest(self._abstract_for_meta)
         for ctx in self.contexts:
           if resume is not None and resume[0] > ctx.last_step:
             continue  # a later stage's checkpoint exists

@@ -1,0 +1,1 @@
+"""Config files: `get_config(arg)` per file, one folder per method."""

@@ -1,0 +1,1 @@
+"""RECLIP configs: paper schedules (reclip.py) and the CPU smoke run (smoke.py)."""

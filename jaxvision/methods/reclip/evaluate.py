@@ -1,0 +1,216 @@
+"""RECLIP evaluation on held-out splits: zero-shot classification, retrieval.
+
+Evaluations are listed in `config.evals` (name -> dict with a `type`):
+  shapes_zeroshot   zero-shot attribute classification on a synthetic
+                    shapes_captions split (one task per attribute, prompt
+                    ensemble over `templates`).
+  shapes_retrieval  image<->caption Recall@K on the same split, on the images
+                    whose full caption is unique (so ground truth is exact).
+  imagenet_folder   zero-shot top-1/top-5 on an ImageNet-style class folder
+                    tree (CLIP's 80 templates and class names by default;
+                    `class_index_file` maps 200-class subsets such as
+                    ImageNet-A/R into the 1000-class space).
+  karpathy          COCO / Flickr30K Karpathy-split retrieval R@1/5/10.
+Evaluation runs at the resolution and text length of the stage being
+evaluated (spec 7.3-7.4).
+"""
+
+from typing import Any, Callable
+
+import jax
+from jax.experimental import multihost_utils
+import numpy as np
+
+from jaxvision.core import method as method_lib
+from jaxvision.data import image_text
+from jaxvision.data import pipeline
+from jaxvision.data import synthetic
+from jaxvision.evaluators import retrieval
+from jaxvision.evaluators import zeroshot
+from jaxvision.methods.reclip import data
+from jaxvision.methods.reclip import model as model_lib
+
+
+class Embedder:
+  """Jitted image/text embedding on this host's devices.
+
+  Params are gathered to every host (multi-host evaluation then runs the
+  whole split on each host, which keeps metrics exact without cross-host
+  reductions) and replicated over a local data-parallel mesh.
+  """
+
+  def __init__(self, ctx: method_lib.StageContext, params: Any,
+               vocab_size: int):
+    if jax.process_count() > 1:
+      params = multihost_utils.process_allgather(params, tiled=True)
+    self.mesh = jax.sharding.Mesh(np.array(jax.local_devices()), ("data",))
+    self.batch = jax.sharding.NamedSharding(self.mesh,
+                                            jax.sharding.PartitionSpec("data"))
+    self.params = jax.device_put(params, jax.sharding.NamedSharding(
+        self.mesh, jax.sharding.PartitionSpec()))
+    model = model_lib.build(ctx.config, ctx.stage, vocab_size)
+    self._images = jax.jit(lambda p, x: model.apply(
+        {"params": p}, x, method=model_lib.TwoTower.embed_images))
+    self._texts = jax.jit(lambda p, t: model.apply(
+        {"params": p}, t, method=model_lib.TwoTower.embed_texts))
+
+  def _run(self, fn: Callable[..., jax.Array], x: np.ndarray) -> np.ndarray:
+    n = len(x)
+    devices = len(self.mesh.devices)
+    pad = -n % devices
+    if pad:
+      x = np.concatenate([x, np.repeat(x[-1:], pad, axis=0)])
+    return np.asarray(fn(self.params, jax.device_put(x, self.batch)))[:n]
+
+  def images(self, images: np.ndarray) -> np.ndarray:
+    return self._run(self._images, np.asarray(images, np.float32))
+
+  def texts(self, tokens: np.ndarray) -> np.ndarray:
+    return self._run(self._texts, np.asarray(tokens, np.int32))
+
+
+def _embed_split(ctx, embedder: Embedder, source, pp_string: str,
+                 text_key: str, label_keys=()) -> dict[str, np.ndarray]:
+  """Image and text embeddings (+ labels) of every example of a split."""
+  config = ctx.config
+  keep = ("image", "tokens", *label_keys)
+  chain = data.preprocess(config, ctx.stage, pp_string, text_key)
+  chain = _keeping(chain, keep)
+  iterator = pipeline.make_eval_iterator(
+      source, pp_fn=chain, batch_size=config.eval_batch_size)
+  out = {"image_emb": [], "text_emb": [], **{k: [] for k in label_keys}}
+  for batch in iterator:
+    mask = np.asarray(batch["mask"], bool)
+    out["image_emb"].append(embedder.images(batch["image"])[mask])
+    out["text_emb"].append(embedder.texts(batch["tokens"])[mask])
+    for k in label_keys:
+      out[k].append(np.asarray(batch[k])[mask])
+  return {k: np.concatenate(v) for k, v in out.items()}
+
+
+def _keeping(chain, keep):
+  """Replaces the chain's final keep() so labels survive preprocessing."""
+  def fn(example, rng):
+    labels = {k: example[k] for k in keep if k in example}
+    out = chain(example, rng)
+    out.update({k: np.asarray(v) for k, v in labels.items()
+                if k not in ("image", "tokens")})
+    return out
+  return fn
+
+
+def shapes_zeroshot(ctx, embedder, cfg, vocab_size) -> dict[str, float]:
+  del vocab_size
+  source = data.open_source(ctx.config.data, cfg.split)
+  attributes = list(cfg.attributes)
+  split = _embed_split(ctx, embedder, source, ctx.config.data.pp_eval,
+                       "caption_full", tuple(attributes))
+  tok = data.tokenizer(ctx.config)
+  results, tops, chances = {}, [], []
+  for attr in attributes:
+    names = list(synthetic.SHAPES_CAPTIONS_ATTRIBUTES[attr])
+    templates = cfg.get("attribute_templates", {}).get(attr, cfg.templates)
+    class_emb = zeroshot.class_embeddings(
+        embedder.texts, tok, names, list(templates), ctx.stage.text_len,
+        batch_size=ctx.config.eval_batch_size)
+    acc = zeroshot.accuracy(split["image_emb"], class_emb, split[attr],
+                            ks=(1,))
+    results[f"zeroshot_{attr}_top1"] = acc["top1"]
+    tops.append(acc["top1"])
+    chances.append(1.0 / len(names))
+  results["zeroshot_top1"] = float(np.mean(tops))
+  results["chance_top1"] = float(np.mean(chances))
+  return results
+
+
+def shapes_retrieval(ctx, embedder, cfg, vocab_size) -> dict[str, float]:
+  del vocab_size
+  source = data.open_source(ctx.config.data, cfg.split)
+  split = _embed_split(ctx, embedder, source, ctx.config.data.pp_eval,
+                       "caption_full", ("caption_full",))
+  captions = [c.decode() if isinstance(c, bytes) else str(c)
+              for c in split["caption_full"]]
+  _, first = np.unique(captions, return_index=True)
+  first = np.sort(first)
+  metrics = retrieval.recall_at_k(split["image_emb"][first],
+                                  split["text_emb"][first],
+                                  np.arange(len(first)), ks=(1, 5))
+  metrics["chance_r1"] = 1.0 / len(first)
+  metrics["retrieval_pairs"] = float(len(first))
+  return metrics
+
+
+def imagenet_folder(ctx, embedder, cfg, vocab_size) -> dict[str, float]:
+  del vocab_size
+  source = image_text.ImageFolder(cfg.path, class_index_file=cfg.get(
+      "class_index_file", None))
+  chain = _keeping(data.preprocess(ctx.config, ctx.stage, cfg.pp,
+                                   "label_text"), ("image", "label"))
+  iterator = pipeline.make_eval_iterator(
+      _WithText(source), pp_fn=chain, batch_size=ctx.config.eval_batch_size)
+  tok = data.tokenizer(ctx.config)
+  class_emb = zeroshot.class_embeddings(
+      embedder.texts, tok, zeroshot.load_classnames(cfg.get("classnames")),
+      zeroshot.load_templates(cfg.get("templates")), ctx.stage.text_len,
+      batch_size=ctx.config.eval_batch_size)
+  subset = source.class_subset if cfg.get("class_index_file") else None
+  out = zeroshot.evaluate(embedder.images, iterator, class_emb,
+                          class_subset=subset)
+  return {f"{cfg.name}_top1": out["top1"], f"{cfg.name}_top5": out["top5"]}
+
+
+class _WithText:
+  """Adds an empty text field so the shared pp chain can run on a folder."""
+
+  def __init__(self, source):
+    self._source = source
+
+  def __len__(self):
+    return len(self._source)
+
+  def __getitem__(self, i):
+    return {**self._source[i], "label_text": ""}
+
+
+def karpathy(ctx, embedder, cfg, vocab_size) -> dict[str, float]:
+  del vocab_size
+  loaders = {"coco": image_text.coco_karpathy,
+             "flickr30k": image_text.flickr30k_karpathy}
+  source = loaders[cfg.dataset](cfg.root, cfg.get("split", "test"))
+  chain = data.preprocess(ctx.config, ctx.stage, cfg.pp, "captions")
+  num_captions = cfg.get("captions_per_image", 5)
+
+  def pp_fn(example, rng):
+    example = dict(example)
+    captions = list(example["captions"])[:num_captions]
+    example["caption_mask"] = np.arange(num_captions) < len(captions)
+    example["captions"] = captions + [""] * (num_captions - len(captions))
+    out = chain(example, rng)
+    out["caption_mask"] = example["caption_mask"]
+    return out
+
+  iterator = pipeline.make_eval_iterator(
+      source, pp_fn=pp_fn, batch_size=ctx.config.eval_batch_size)
+  out = retrieval.evaluate(embedder.images, embedder.texts, iterator)
+  return {f"{cfg.dataset}_{k}": v for k, v in out.items()}
+
+
+EVALUATORS = {
+    "shapes_zeroshot": shapes_zeroshot,
+    "shapes_retrieval": shapes_retrieval,
+    "imagenet_folder": imagenet_folder,
+    "karpathy": karpathy,
+}
+
+
+def evaluate(ctx: method_lib.StageContext, state) -> dict[str, float]:
+  """Runs every configured evaluation on the state's current params."""
+  vocab_size = data.tokenizer(ctx.config).vocab_size
+  embedder = Embedder(ctx, state.params["model"], vocab_size)
+  results = {}
+  for name, cfg in ctx.config.evals.items():
+    if cfg.type not in EVALUATORS:
+      raise ValueError(f"evals.{name}.type={cfg.type!r} is not one of "
+                       f"{sorted(EVALUATORS)}.")
+    results.update(EVALUATORS[cfg.type](ctx, embedder, cfg, vocab_size))
+  return results
