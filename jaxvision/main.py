@@ -83,10 +83,10 @@ def run(argv: Sequence[str]) -> int:
   """Runs one command; returns the exit code."""
   args, rest = _parser().parse_known_args(argv)
   if args.command == "prepare-data":
-    from jaxvision.data import synthetic  # pylint: disable=g-import-not-at-top
+    from jaxvision.data import sources  # pylint: disable=g-import-not-at-top
     if rest:
       raise SystemExit(f"error: unknown arguments {rest}")
-    path = synthetic.build(args.dataset, args.data_dir)
+    path = sources.prepare(args.dataset, args.data_dir)
     print(f"prepared={path}")
     return 0
   overrides, others = _split_overrides(rest)

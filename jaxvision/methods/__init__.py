@@ -11,7 +11,6 @@ import importlib
 from jaxvision.core import method as method_lib
 
 METHODS = {
-    "classifier": "jaxvision.methods.classifier.method",
     "reclip": "jaxvision.methods.reclip.method",
 }
 
