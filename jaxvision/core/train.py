@@ -162,9 +162,11 @@ class Trainer:
       params = init_from_lib.load(self.config.init_from, ctx, self.method,
                                   train_state.params | train_state.frozen)
       train_state = self._with_params(build, train_state, params)
-    for role, params in train_state.params.items():
-      if jax.process_index() == 0:
+    if jax.process_index() == 0:
+      for role, params in train_state.params.items():
         metrics_lib.log_parameter_overview(params, role)
+        print(f"stage={ctx.stage.name} params_{role}="
+              f"{optim.count_params(params)}", flush=True)
     return train_state, None
 
   def _with_params(self, build: StageBuild, train_state, params):
@@ -238,7 +240,7 @@ class Trainer:
         pending.append(step_metrics)
         step += 1
         if step % self.log_every == 0 or step == ctx.last_step:
-          self._log(step, pending, progress)
+          self._log(step, pending, progress, iterator)
           pending = []
         preempted = watcher.should_stop(step)
         if (preempted or step == ctx.last_step or
@@ -252,9 +254,12 @@ class Trainer:
       batches.close()
     return train_state.replace(frozen=frozen)
 
-  def _log(self, step: int, pending: list[Any], progress) -> None:
+  def _log(self, step: int, pending: list[Any], progress,
+           iterator) -> None:
     scalars = _mean_metrics(pending)
     metrics_lib.check_finite(scalars, step, self.last_checkpoint)
+    if hasattr(iterator, "num_corrupt"):
+      scalars["data/num_corrupt"] = iterator.num_corrupt
     scalars["device_hours"] = self.device_hours.tick()
     self.writer.write_scalars(step, scalars)
     if jax.process_index() == 0:

@@ -8,6 +8,7 @@ import numpy as np
 import orbax.checkpoint as ocp
 import pytest
 
+from jaxvision.core import init_from
 from jaxvision.core import metrics
 from jaxvision.core import train
 from tests.core import fake_method
@@ -96,3 +97,25 @@ def test_resume_in_process_matches_uninterrupted(tmp_path):
   train.train(cfg, str(part), fake_method.METHOD)
   a, b = final_params(full, 20), final_params(part, 20)
   jax.tree.map(np.testing.assert_array_equal, a, b)
+
+
+def test_init_from_loads_roles_and_reports_mismatch(tmp_path):
+  source = fake_method.config()
+  source.stages = source.stages[:1]
+  train.train(source, str(tmp_path / "source"), fake_method.METHOD)
+  loaded = final_params(tmp_path / "source", 12)["params"]["model"]
+
+  target = fake_method.config(init_from={"workdir": str(tmp_path / "source")})
+  target.stages = target.stages[:1]
+  target.stages[0].steps = 1
+  trainer = train.Trainer(target, str(tmp_path / "target"), fake_method.METHOD)
+  build = train.build_stage(fake_method.METHOD, trainer.contexts[0])
+  state, _ = trainer._start(build, None, None)  # pylint: disable=protected-access
+  jax.tree.map(np.testing.assert_array_equal, loaded,
+               jax.device_get(state.params["model"]))
+
+  wider = fake_method.config(hidden=16,
+                             init_from={"workdir": str(tmp_path / "source")})
+  with pytest.raises(init_from.CheckpointMismatchError,
+                     match=r"shape mismatch.*Dense_0/kernel: \(8, 32\)"):
+    train.train(wider, str(tmp_path / "wider"), fake_method.METHOD)
