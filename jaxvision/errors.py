@@ -1,11 +1,11 @@
 """The exceptions the CLI reports as one clear message instead of a traceback."""
 
 from jaxvision import config_lib
-from jaxvision.core import init_from
+from jaxvision.core import checkpoint
 from jaxvision.core import metrics
 from jaxvision.core import train
 
-USER_ERRORS = (config_lib.ConfigError, init_from.CheckpointMismatchError,
+USER_ERRORS = (config_lib.ConfigError, checkpoint.CheckpointMismatchError,
                metrics.NonFiniteError, train.Preempted, FileNotFoundError,
                ValueError)
 

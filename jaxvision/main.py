@@ -68,6 +68,11 @@ def _maybe_initialize_distributed(mode: str) -> None:
   if mode == "off" or (mode == "auto" and not (address or multi_host_tpu)):
     return
   if address:
+    missing = [v for v in ("JAX_NUM_PROCESSES", "JAX_PROCESS_ID")
+               if v not in os.environ]
+    if missing:
+      raise ValueError(f"JAX_COORDINATOR_ADDRESS is set but {missing} are "
+                       "not: set all three, or --distributed=off.")
     jax.distributed.initialize(
         coordinator_address=address,
         num_processes=int(os.environ["JAX_NUM_PROCESSES"]),

@@ -3,16 +3,17 @@ r"""RECLIP smoke run: low-res main phase, then high-res finetune, on CPU.
 The synthetic `shapes_captions` dataset (spec 12) is built locally on first
 use. Main phase: 400 steps on 16x16 images (4x4 = 16 patch tokens, like
 RECLIP-64); then the 4x4 position table is up-sampled into a new 8x8
-parameter and the model finetunes 150 steps on 32x32 images. Stripe fill is
+parameter and the model finetunes 200 steps on 32x32 images. Stripe fill is
 invisible at 16 px, so fill accuracy stays near chance after the main phase
 and rises after the finetune.
 
   python -m jaxvision.main train --config configs/reclip/smoke.py \
       --workdir workdirs/reclip_smoke
 
-Expected (2 CPU cores, about 2-3 minutes): loss falls by more than 40% in the
-main phase; final held-out zeroshot_top1 around 0.8 vs chance_top1 = 0.375,
-zeroshot_fill_top1 >= 0.75, i2t_r1 / t2i_r1 well above chance_r1.
+Expected (2 CPU cores, about 4-5 minutes): loss falls by more than 40% in the
+main phase; fill accuracy near chance after it (0.53 in our run) and >= 0.75
+after the finetune (0.97); final zeroshot_top1 about 0.80 vs chance_top1 =
+0.29; i2t_r1 / t2i_r1 about 0.6 vs chance_r1 = 0.003.
 """
 
 import os

@@ -3,7 +3,7 @@
 A checkpoint at global step s holds three items:
   state - step, rng, params and optimizer state of the trainable roles,
   data  - the input iterator's state (JSON) after the batches of steps < s,
-  meta  - the stage index/name the state belongs to, and the config digest.
+  meta  - the stage index/name the state belongs to and the device-hours so far.
 Frozen roles are never saved; they are reloaded from their source.
 
 Restoring walks from the newest step down: a truncated or corrupt checkpoint
@@ -21,6 +21,38 @@ from jax.experimental import multihost_utils
 import orbax.checkpoint as ocp
 from etils import epath
 
+from jaxvision.core import sharding
+
+
+class CheckpointMismatchError(ValueError):
+  """Stored arrays do not fit the model being trained."""
+
+
+def _flat_shapes(tree: Any) -> dict[str, tuple[int, ...]]:
+  flat, _ = jax.tree_util.tree_flatten_with_path(tree)
+  return {sharding.path_name(p): tuple(getattr(x, "shape", ()))
+          for p, x in flat}
+
+
+def check_compatible(loaded: Any, expected: Any, what: str) -> None:
+  """Raises CheckpointMismatchError listing key/shape differences."""
+  got, want = _flat_shapes(loaded), _flat_shapes(expected)
+  missing = sorted(set(want) - set(got))
+  unexpected = sorted(set(got) - set(want))
+  reshaped = sorted(f"{k}: {got[k]} vs expected {want[k]}"
+                    for k in set(got) & set(want) if got[k] != want[k])
+  if missing or unexpected or reshaped:
+    lines = [f"{what} does not match the model:"]
+    for title, items in (("missing", missing), ("unexpected", unexpected),
+                         ("shape mismatch", reshaped)):
+      if items:
+        shown = items[:20] + ([f"... {len(items) - 20} more"]
+                              if len(items) > 20 else [])
+        lines.append(f"  {title} ({len(items)}): " + ", ".join(shown))
+    lines.append("  Check that the checkpoint was trained with the same "
+                 "architecture config (or use a new workdir / a load hook).")
+    raise CheckpointMismatchError("\n".join(lines))
+
 
 class Manager:
   """Wraps `ocp.CheckpointManager` with the engine's policies."""
@@ -33,7 +65,9 @@ class Manager:
         create=True)
     self._manager = ocp.CheckpointManager(
         self.directory, options=options,
-        item_names=("state", "data", "meta"))
+        item_handlers={"state": ocp.StandardCheckpointHandler(),
+                       "data": ocp.JsonCheckpointHandler(),
+                       "meta": ocp.JsonCheckpointHandler()})
 
   def save(self, step: int, state: Any, data_state: dict[str, Any],
            meta: dict[str, Any]) -> None:
@@ -82,8 +116,18 @@ class Manager:
       meta = self.read_meta(step)
       if meta is None:
         continue
+      abstract = abstract_for(meta)
       try:
-        state, data_state, meta = self.restore(step, abstract_for(meta))
+        stored = self._manager.item_metadata(step)["state"]
+      except Exception:  # pylint: disable=broad-except
+        stored = None
+      if stored is not None:
+        # Params decide architecture compatibility; a mismatch is a config
+        # change, not a damaged file, so it stops instead of falling back.
+        check_compatible(stored["params"], abstract["params"],
+                         f"Checkpoint {step} in {self.directory}")
+      try:
+        state, data_state, meta = self.restore(step, abstract)
       except Exception as e:  # pylint: disable=broad-except
         # NOTE: orbax raises many types for damaged files (ValueError,
         # FileNotFoundError, tensorstore errors); all mean "unusable".
@@ -117,7 +161,10 @@ class PreemptionWatcher:
     self._previous = None
 
   def __enter__(self) -> "PreemptionWatcher":
-    if threading.current_thread() is threading.main_thread():
+    # NOTE: in multi-host runs jax.distributed's preemption notifier owns
+    # SIGTERM; a Python handler here would swallow the signal it relies on.
+    if (jax.process_count() == 1 and
+        threading.current_thread() is threading.main_thread()):
       self._previous = signal.signal(signal.SIGTERM, self._on_signal)
     return self
 

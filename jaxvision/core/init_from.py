@@ -14,37 +14,13 @@ import ml_collections
 import orbax.checkpoint as ocp
 from etils import epath
 
+from jaxvision.core import checkpoint
 from jaxvision.core import method as method_lib
 from jaxvision.core import sharding
 
 
-class CheckpointMismatchError(ValueError):
-  """Loaded params do not fit the model being trained."""
-
-
-def _flat(tree: Any) -> dict[str, tuple[int, ...]]:
-  flat, _ = jax.tree_util.tree_flatten_with_path(tree)
-  return {sharding.path_name(p): tuple(getattr(x, "shape", ())) for p, x in flat}
-
-
-def check_compatible(loaded: Any, expected: Any, what: str) -> None:
-  """Raises CheckpointMismatchError listing key/shape differences."""
-  got, want = _flat(loaded), _flat(expected)
-  missing = sorted(set(want) - set(got))
-  unexpected = sorted(set(got) - set(want))
-  reshaped = sorted(f"{k}: {got[k]} vs expected {want[k]}"
-                    for k in set(got) & set(want) if got[k] != want[k])
-  if missing or unexpected or reshaped:
-    lines = [f"{what} do not match the model:"]
-    for title, items in (("missing", missing), ("unexpected", unexpected),
-                         ("shape mismatch", reshaped)):
-      if items:
-        shown = items[:20] + ([f"... {len(items) - 20} more"]
-                              if len(items) > 20 else [])
-        lines.append(f"  {title} ({len(items)}): " + ", ".join(shown))
-    lines.append("  Check that the checkpoint was trained with the same "
-                 "architecture config, or add a load hook for the role.")
-    raise CheckpointMismatchError("\n".join(lines))
+CheckpointMismatchError = checkpoint.CheckpointMismatchError
+check_compatible = checkpoint.check_compatible
 
 
 def load(cfg: ml_collections.ConfigDict, ctx: method_lib.StageContext,
@@ -60,8 +36,14 @@ def load(cfg: ml_collections.ConfigDict, ctx: method_lib.StageContext,
     step = cfg.get("step", None) or manager.latest_step()
     if step is None:
       raise FileNotFoundError(f"No checkpoint steps in {directory}.")
+    # NOTE: a target with this run's devices lets a checkpoint written on
+    # another topology load (orbax's stored shardings name the old devices).
+    replicated = sharding.replicated(ctx.mesh)
+    target = jax.tree.map(
+        lambda m: jax.ShapeDtypeStruct(m.shape, m.dtype, sharding=replicated),
+        manager.item_metadata(step)["state"])
     restored = manager.restore(step, args=ocp.args.Composite(
-        state=ocp.args.StandardRestore()))["state"]["params"]
+        state=ocp.args.StandardRestore(target)))["state"]["params"]
   roles = cfg.get("roles", None) or sorted(set(restored) & set(init_params))
   params = dict(init_params)
   for role in roles:

@@ -174,8 +174,11 @@ class Trainer:
     init_from_lib.check_compatible(
         params, train_state.params | train_state.frozen,
         what=f"params entering stage {build.ctx.stage.name!r}")
-    trainable = {k: params[k] for k in train_state.params}
-    frozen = {k: params[k] for k in train_state.frozen}
+    # Loaded or transformed params may live anywhere (host, one device).
+    trainable = jax.device_put({k: params[k] for k in train_state.params},
+                               build.shardings.params)
+    frozen = jax.device_put({k: params[k] for k in train_state.frozen},
+                            build.shardings.frozen)
 
     @functools.partial(jax.jit, out_shardings=build.shardings)
     def place(trainable, frozen):

@@ -8,6 +8,7 @@ import numpy as np
 import orbax.checkpoint as ocp
 import pytest
 
+from jaxvision.core import checkpoint
 from jaxvision.core import init_from
 from jaxvision.core import metrics
 from jaxvision.core import train
@@ -84,6 +85,14 @@ def test_nan_guard_stops_without_saving_nan(tmp_path):
   assert all(np.isfinite(x).all() for x in jax.tree.leaves(state["params"]))
 
 
+def test_changed_architecture_in_old_workdir_is_a_clear_error(tmp_path):
+  train.train(fake_method.config(), str(tmp_path), fake_method.METHOD)
+  with pytest.raises(checkpoint.CheckpointMismatchError,
+                     match=r"(?s)Checkpoint 20 .*shape mismatch"):
+    train.train(fake_method.config(hidden=16), str(tmp_path),
+                fake_method.METHOD)
+
+
 def test_resume_in_process_matches_uninterrupted(tmp_path):
   full = tmp_path / "full"
   train.train(fake_method.config(), str(full), fake_method.METHOD)
@@ -102,14 +111,16 @@ def test_resume_in_process_matches_uninterrupted(tmp_path):
 def test_init_from_loads_roles_and_reports_mismatch(tmp_path):
   source = fake_method.config()
   source.stages = source.stages[:1]
-  train.train(source, str(tmp_path / "source"), fake_method.METHOD)
-  loaded = final_params(tmp_path / "source", 12)["params"]["model"]
-
+  # Written on one device, loaded on eight: init_from crosses topologies.
+  train.train(source, str(tmp_path / "source"), fake_method.METHOD,
+              devices=jax.devices()[:1])
   target = fake_method.config(init_from={"workdir": str(tmp_path / "source")})
   target.stages = target.stages[:1]
   target.stages[0].steps = 1
   trainer = train.Trainer(target, str(tmp_path / "target"), fake_method.METHOD)
   build = train.build_stage(fake_method.METHOD, trainer.contexts[0])
+  loaded = final_params(tmp_path / "source", 12,
+                        like=build.abstract.checkpointed())["params"]["model"]
   state, _ = trainer._start(build, None, None)  # pylint: disable=protected-access
   jax.tree.map(np.testing.assert_array_equal, loaded,
                jax.device_get(state.params["model"]))
@@ -117,5 +128,5 @@ def test_init_from_loads_roles_and_reports_mismatch(tmp_path):
   wider = fake_method.config(hidden=16,
                              init_from={"workdir": str(tmp_path / "source")})
   with pytest.raises(init_from.CheckpointMismatchError,
-                     match=r"shape mismatch.*Dense_0/kernel: \(8, 32\)"):
+                     match=r"(?s)shape mismatch.*Dense_0/kernel: \(8, 32\)"):
     train.train(wider, str(tmp_path / "wider"), fake_method.METHOD)
