@@ -6,7 +6,7 @@ where the stage sits in the run) and never names a method itself.
 """
 
 import dataclasses
-from typing import Any, Callable, Iterator, Mapping, Protocol
+from typing import Any, Callable, Mapping, Protocol
 
 import jax
 import ml_collections
