@@ -15,7 +15,6 @@ from jaxvision.core import method as method_lib
 from jaxvision.core import metrics
 from jaxvision.core import optim
 from jaxvision.core import sharding
-from jaxvision.core import state as state_lib
 from jaxvision.core import train as train_lib
 
 
@@ -53,14 +52,8 @@ def _restore_latest(config, workdir):
   if restored is None:
     raise FileNotFoundError(f"No restorable checkpoint in {workdir}/checkpoints;"
                             " train first (python -m jaxvision.main train ...).")
-  _, tree, _, _ = restored
   build = builds["build"]
-  frozen = (build.init(train_lib.base_rng(config, build.ctx.index)).frozen
-            if build.abstract.frozen else {})
-  train_state = state_lib.TrainState(
-      step=tree["step"], rng=tree["rng"], params=tree["params"],
-      opt_state=tree["opt_state"], frozen=frozen, txs=build.txs)
-  return method, build.ctx, train_state
+  return method, build.ctx, build.from_checkpoint(restored[1])
 
 
 def evaluate(config, workdir, argv) -> int:

@@ -46,6 +46,16 @@ class StageBuild:
   init: Any
   txs: dict[str, Any]
 
+  def from_checkpoint(self, restored: dict[str, Any]) -> state_lib.TrainState:
+    """The full state from a restored checkpointed tree."""
+    frozen = {}
+    if self.abstract.frozen:
+      # Frozen roles are not checkpointed: rebuild them from their source.
+      frozen = self.init(base_rng(self.ctx.config, self.ctx.index)).frozen
+    return state_lib.TrainState(
+        step=restored["step"], rng=restored["rng"], params=restored["params"],
+        opt_state=restored["opt_state"], frozen=frozen, txs=self.txs)
+
   def abstract_checkpoint(self) -> dict[str, Any]:
     """ShapeDtypeStructs with shardings for restoring the checkpointed part."""
     return jax.tree.map(
@@ -140,15 +150,7 @@ class Trainer:
       step, restored, data_state, _ = resume
       logging.info("Resuming stage %r at step %d.", ctx.stage.name, step)
       self.last_checkpoint = step
-      frozen = {}
-      if build.abstract.frozen:
-        # Frozen roles are not checkpointed: rebuild them from their source.
-        frozen = build.init(base_rng(ctx.config, ctx.index)).frozen
-      restored_state = state_lib.TrainState(
-          step=restored["step"], rng=restored["rng"],
-          params=restored["params"], opt_state=restored["opt_state"],
-          frozen=frozen, txs=build.txs)
-      return restored_state, data_state
+      return build.from_checkpoint(restored), data_state
     train_state = build.init(base_rng(ctx.config, ctx.index))
     if previous is not None:
       prev_build, prev_state = previous

@@ -77,6 +77,12 @@ parse_common_flag() {
   esac
 }
 
+# parse_common_flag, but an unknown flag is an error (the scripts' fallback).
+require_common_flag() {
+  parse_common_flag "$@"
+  [[ "$SHIFT" -gt 0 ]] || die "unknown flag '$1' (see --help)."
+}
+
 # Reads the value of a script-specific flag at "$1" ("--flag value" or
 # "--flag=value") into VALUE and sets SHIFT like parse_common_flag.
 flag_value() {

@@ -19,8 +19,7 @@ USAGE
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 while [[ $# -gt 0 ]]; do
-  parse_common_flag "$@"
-  [[ "$SHIFT" -gt 0 ]] || die "unknown flag '$1' (see --help)."
+  require_common_flag "$@"
   shift "$SHIFT"
 done
 check_settings

@@ -27,8 +27,7 @@ while [[ $# -gt 0 ]]; do
     --yes) EXTRA+=(--quiet); shift ;;
     --) shift; EXTRA+=("$@"); break ;;
     *)
-      parse_common_flag "$@"
-      [[ "$SHIFT" -gt 0 ]] || die "unknown flag '$1' (see --help)."
+      require_common_flag "$@"
       shift "$SHIFT" ;;
   esac
 done

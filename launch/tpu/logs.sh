@@ -38,8 +38,7 @@ while [[ $# -gt 0 ]]; do
     --no-follow) FOLLOW=0; shift ;;
     --list) LIST=1; shift ;;
     *)
-      parse_common_flag "$@"
-      [[ "$SHIFT" -gt 0 ]] || die "unknown flag '$1' (see --help)."
+      require_common_flag "$@"
       shift "$SHIFT" ;;
   esac
 done

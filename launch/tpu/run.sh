@@ -43,8 +43,7 @@ while [[ $# -gt 0 ]]; do
       shift "$SHIFT" ;;
     --) shift; break ;;
     -*)
-      parse_common_flag "$@"
-      [[ "$SHIFT" -gt 0 ]] || die "unknown flag '$1' (see --help)."
+      require_common_flag "$@"
       shift "$SHIFT" ;;
     *) break ;;
   esac

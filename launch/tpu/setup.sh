@@ -30,8 +30,7 @@ while [[ $# -gt 0 ]]; do
     --extras|--extras=*) flag_value "$@"; EXTRAS="$VALUE"; shift "$SHIFT" ;;
     --skip-check) CHECK=0; shift ;;
     *)
-      parse_common_flag "$@"
-      [[ "$SHIFT" -gt 0 ]] || die "unknown flag '$1' (see --help)."
+      require_common_flag "$@"
       shift "$SHIFT" ;;
   esac
 done

@@ -31,8 +31,7 @@ while [[ $# -gt 0 ]]; do
     --kill) SIGNAL="KILL"; shift ;;
     --vm) STOP_VM=1; shift ;;
     *)
-      parse_common_flag "$@"
-      [[ "$SHIFT" -gt 0 ]] || die "unknown flag '$1' (see --help)."
+      require_common_flag "$@"
       shift "$SHIFT" ;;
   esac
 done
