@@ -166,3 +166,26 @@ class InMemory:
 
   def __getitem__(self, index: int) -> dict[str, Any]:
     return self._records[index]
+
+
+class ArraySource:
+  """Records from a dict of equal-length arrays (procedural datasets).
+
+  Methods whose smoke data is generated in NumPy wrap it here so it goes
+  through the same grain pipeline (shuffling, per-host slices, resumable
+  iterator state, eval padding) as a TFDS split.
+  """
+
+  def __init__(self, arrays: dict[str, Any]):
+    lengths = {k: len(v) for k, v in arrays.items()}
+    if not lengths or len(set(lengths.values())) != 1:
+      raise ValueError(f"ArraySource needs arrays of one common length, got "
+                       f"{lengths}.")
+    self._arrays = arrays
+    self._n = next(iter(lengths.values()))
+
+  def __len__(self) -> int:
+    return self._n
+
+  def __getitem__(self, index: int) -> dict[str, Any]:
+    return {k: v[index] for k, v in self._arrays.items()}

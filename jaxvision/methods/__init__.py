@@ -11,7 +11,15 @@ import importlib
 from jaxvision.core import method as method_lib
 
 METHODS = {
+    "akd": "jaxvision.methods.akd.method",
+    "emfa": "jaxvision.methods.emfa.method",
+    "ldm": "jaxvision.methods.ldm.method",
+    "lmr": "jaxvision.methods.lmr.method",
+    "monoindoor": "jaxvision.methods.monoindoor.method",
     "reclip": "jaxvision.methods.reclip.method",
+    "sharingan": "jaxvision.methods.sharingan.method",
+    "vae_attention": "jaxvision.methods.vae_attention.method",
+    "violence": "jaxvision.methods.violence.method",
 }
 
 

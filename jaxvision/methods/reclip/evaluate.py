@@ -15,12 +15,11 @@ Evaluation runs at the resolution and text length of the stage being
 evaluated (spec 7.3-7.4).
 """
 
-from typing import Any, Callable
+from typing import Any
 
-import jax
-from jax.experimental import multihost_utils
 import numpy as np
 
+from jaxvision.core import inference
 from jaxvision.core import method as method_lib
 from jaxvision.data import image_text
 from jaxvision.data import pipeline
@@ -32,41 +31,22 @@ from jaxvision.methods.reclip import model as model_lib
 
 
 class Embedder:
-  """Jitted image/text embedding on this host's devices.
-
-  Params are gathered to every host (multi-host evaluation then runs the
-  whole split on each host, which keeps metrics exact without cross-host
-  reductions) and replicated over a local data-parallel mesh.
-  """
+  """Jitted image/text embedding on this host's devices."""
 
   def __init__(self, ctx: method_lib.StageContext, params: Any,
                vocab_size: int):
-    if jax.process_count() > 1:
-      params = multihost_utils.process_allgather(params, tiled=True)
-    self.mesh = jax.sharding.Mesh(np.array(jax.local_devices()), ("data",))
-    self.batch = jax.sharding.NamedSharding(self.mesh,
-                                            jax.sharding.PartitionSpec("data"))
-    self.params = jax.device_put(params, jax.sharding.NamedSharding(
-        self.mesh, jax.sharding.PartitionSpec()))
+    replicated = inference.Replicated(params)
     model = model_lib.build(ctx.config, ctx.stage, vocab_size)
-    self._images = jax.jit(lambda p, x: model.apply(
+    self._images = replicated.jit(lambda p, x: model.apply(
         {"params": p}, x, method=model_lib.TwoTower.embed_images))
-    self._texts = jax.jit(lambda p, t: model.apply(
+    self._texts = replicated.jit(lambda p, t: model.apply(
         {"params": p}, t, method=model_lib.TwoTower.embed_texts))
 
-  def _run(self, fn: Callable[..., jax.Array], x: np.ndarray) -> np.ndarray:
-    n = len(x)
-    devices = len(self.mesh.devices)
-    pad = -n % devices
-    if pad:
-      x = np.concatenate([x, np.repeat(x[-1:], pad, axis=0)])
-    return np.asarray(fn(self.params, jax.device_put(x, self.batch)))[:n]
-
   def images(self, images: np.ndarray) -> np.ndarray:
-    return self._run(self._images, np.asarray(images, np.float32))
+    return self._images(np.asarray(images, np.float32))
 
   def texts(self, tokens: np.ndarray) -> np.ndarray:
-    return self._run(self._texts, np.asarray(tokens, np.int32))
+    return self._texts(np.asarray(tokens, np.int32))
 
 
 def _embed_split(ctx, embedder: Embedder, source, pp_string: str,
