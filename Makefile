@@ -1,27 +1,39 @@
 # Two commands set up and run everything on a fresh machine (Python >= 3.10):
 #   make demo   - install, then RECLIP smoke training (low-res -> high-res) on the
 #                 built-in synthetic dataset, printing held-out zero-shot/retrieval.
-#   make test   - install, then the test suite (what CI runs).
+#   make test   - install (with the test and parity extras), then the test suite
+#                 (what CI runs).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 WORKDIR ?= workdirs/reclip_smoke
 
-.PHONY: venv demo test clean
+.PHONY: venv test-venv demo test clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e .
 	touch $@
+
+# NOTE: the parity extra pins torch==2.13.0, the CPU build on these machines;
+# torch is installed first so no other package pulls a CUDA build.
+test-venv: $(VENV)/.installed-test
+
+$(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[test,parity]'
+	touch $(VENV)/.installed $@
 
 demo: venv
 	rm -rf $(WORKDIR)
 	$(PY) -m jaxvision.main train --config configs/reclip/smoke.py --workdir $(WORKDIR)
 
-test: venv
+test: test-venv
 	$(PY) -m pytest -q tests
 
 clean:

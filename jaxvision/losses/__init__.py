@@ -1,0 +1,1 @@
+"""Losses shared by several methods (method-specific ones live in methods/)."""
