@@ -15,6 +15,7 @@ Evaluation runs at the resolution and text length of the stage being
 evaluated (spec 7.3-7.4).
 """
 
+import os
 from typing import Any
 
 import numpy as np
@@ -154,9 +155,9 @@ class _WithText:
 
 def karpathy(ctx, embedder, cfg, vocab_size) -> dict[str, float]:
   del vocab_size
-  loaders = {"coco": image_text.coco_karpathy,
-             "flickr30k": image_text.flickr30k_karpathy}
-  source = loaders[cfg.dataset](cfg.root, cfg.get("split", "test"))
+  annotations, images, layout = _karpathy_files(cfg)
+  source = image_text.KarpathyCaptions(annotations, images,
+                                       cfg.get("split", "test"), layout)
   chain = data.preprocess(ctx.config, ctx.stage, cfg.pp, "captions")
   num_captions = cfg.get("captions_per_image", 5)
 
@@ -183,14 +184,51 @@ EVALUATORS = {
 }
 
 
+def _karpathy_files(cfg) -> tuple[str, str, str]:
+  """(annotation json, image dir, expected layout) of a karpathy eval."""
+  root = os.path.expanduser(cfg.root)
+  if cfg.dataset == "coco":
+    return (os.path.join(root, "dataset_coco.json"), root,
+            image_text.COCO_LAYOUT)
+  return (os.path.join(root, "dataset_flickr30k.json"),
+          os.path.join(root, "flickr30k-images"), image_text.FLICKR30K_LAYOUT)
+
+
+def check_inputs(config) -> None:
+  """Fails fast (before training) on evaluations that could not run later.
+
+  A misspelt eval type or a missing ImageNet/COCO/Flickr copy would
+  otherwise surface only at the end of a stage, after hours of training.
+  """
+  for name, cfg in config.get("evals", {}).items():
+    if cfg.type not in EVALUATORS:
+      raise ValueError(f"evals.{name}.type={cfg.type!r} is not one of "
+                       f"{sorted(EVALUATORS)}.")
+    if cfg.type == "imagenet_folder":
+      path = os.path.expanduser(cfg.path)
+      if not os.path.isdir(path):
+        raise FileNotFoundError(
+            f"evals.{name}.path={cfg.path!r} is not a directory; "
+            f"{image_text.IMAGE_FOLDER_LAYOUT}\nSet --config.evals.{name}.path"
+            f" or drop the evaluation.")
+    elif cfg.type == "karpathy":
+      if cfg.dataset not in ("coco", "flickr30k"):
+        raise ValueError(f"evals.{name}.dataset must be 'coco' or "
+                         f"'flickr30k', got {cfg.dataset!r}.")
+      annotations, images, layout = _karpathy_files(cfg)
+      for path in (annotations, images):
+        if not os.path.exists(path):
+          raise FileNotFoundError(
+              f"evals.{name}: {path!r} not found; {layout}\nSet "
+              f"--config.evals.{name}.root or drop the evaluation.")
+
+
 def evaluate(ctx: method_lib.StageContext, state) -> dict[str, float]:
   """Runs every configured evaluation on the state's current params."""
   vocab_size = data.tokenizer(ctx.config).vocab_size
   embedder = Embedder(ctx, state.params["model"], vocab_size)
   results = {}
-  for name, cfg in ctx.config.evals.items():
-    if cfg.type not in EVALUATORS:
-      raise ValueError(f"evals.{name}.type={cfg.type!r} is not one of "
-                       f"{sorted(EVALUATORS)}.")
+  check_inputs(ctx.config)
+  for cfg in ctx.config.evals.values():
     results.update(EVALUATORS[cfg.type](ctx, embedder, cfg, vocab_size))
   return results

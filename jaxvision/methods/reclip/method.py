@@ -17,6 +17,7 @@ from jaxvision.methods.reclip import data
 from jaxvision.methods.reclip import evaluate as evaluate_lib
 from jaxvision.methods.reclip import losses
 from jaxvision.methods.reclip import model as model_lib
+from jaxvision.methods.reclip import predict as predict_lib
 from jaxvision.models import text_transformer
 from jaxvision.models import vit
 
@@ -110,7 +111,13 @@ def flops_fns(ctx):
           "text": (text_fn, (params, tokens))}
 
 
+def make_train_data(ctx, seed):
+  """Training batches; first checks that the stage's evaluations can run."""
+  evaluate_lib.check_inputs(ctx.config)
+  return data.make_train_data(ctx, seed)
+
+
 METHOD = method_lib.Method(
     name="reclip", init=init, make_train_step=make_train_step,
-    make_train_data=data.make_train_data, evaluate=evaluate_lib.evaluate,
-    transition=transition, flops_fns=flops_fns)
+    make_train_data=make_train_data, evaluate=evaluate_lib.evaluate,
+    transition=transition, flops_fns=flops_fns, predict=predict_lib.predict)
