@@ -1,7 +1,9 @@
 """`init_from`: start a run from another run's checkpoint, role by role.
 
 `config.init_from = {"workdir": DIR, "step": None (newest), "roles": None
-(all roles found)}`. Each loaded role goes through the method's load hook for
+(all roles found), "role_map": {}}`. `role_map` maps a role of this run to
+the role of the checkpoint it loads from (a distillation teacher, frozen here,
+from another run's "model"). Each loaded role goes through the method's load hook for
 that role (e.g. resizing a position-embedding table), else must match the new
 model exactly; a mismatch lists the missing, unexpected and reshaped keys.
 """
@@ -44,18 +46,25 @@ def load(cfg: ml_collections.ConfigDict, ctx: method_lib.StageContext,
         manager.item_metadata(step)["state"])
     restored = manager.restore(step, args=ocp.args.Composite(
         state=ocp.args.StandardRestore(target)))["state"]["params"]
-  roles = cfg.get("roles", None) or sorted(set(restored) & set(init_params))
+  role_map = dict(cfg.get("role_map", None) or {})
+  roles = cfg.get("roles", None) or sorted(
+      r for r in init_params if role_map.get(r, r) in restored)
   params = dict(init_params)
   for role in roles:
-    if role not in restored:
+    source = role_map.get(role, role)
+    if role not in init_params:
       raise CheckpointMismatchError(
-          f"init_from: role {role!r} is not in the checkpoint (it has "
+          f"init_from: role {role!r} is not a role of this model (it has "
+          f"{sorted(init_params)}).")
+    if source not in restored:
+      raise CheckpointMismatchError(
+          f"init_from: role {source!r} is not in the checkpoint (it has "
           f"{sorted(restored)}).")
     hook = method.load_hooks.get(role)
-    loaded = (hook(ctx, restored[role], init_params[role]) if hook else
-              restored[role])
+    loaded = (hook(ctx, restored[source], init_params[role]) if hook else
+              restored[source])
     check_compatible(loaded, init_params[role], f"init_from role {role!r}")
     params[role] = loaded
-    logging.info("init_from: role %r loaded from %s step %d.", role, directory,
-                 step)
+    logging.info("init_from: role %r loaded from role %r of %s step %d.",
+                 role, source, directory, step)
   return params

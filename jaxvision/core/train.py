@@ -45,13 +45,21 @@ class StageBuild:
   shardings: state_lib.TrainState
   init: Any
   txs: dict[str, Any]
+  method: method_lib.Method
 
   def from_checkpoint(self, restored: dict[str, Any]) -> state_lib.TrainState:
     """The full state from a restored checkpointed tree."""
     frozen = {}
     if self.abstract.frozen:
-      # Frozen roles are not checkpointed: rebuild them from their source.
-      frozen = self.init(base_rng(self.ctx.config, self.ctx.index)).frozen
+      # Frozen roles are not checkpointed: rebuild them from their source,
+      # `init` (which may read weights files) and then `init_from`.
+      initial = self.init(base_rng(self.ctx.config, self.ctx.index))
+      frozen = initial.frozen
+      if self.ctx.config.get("init_from", None):
+        loaded = init_from_lib.load(self.ctx.config.init_from, self.ctx,
+                                    self.method, initial.params | frozen)
+        frozen = jax.device_put({k: loaded[k] for k in frozen},
+                                self.shardings.frozen)
     return state_lib.TrainState(
         step=restored["step"], rng=restored["rng"], params=restored["params"],
         opt_state=restored["opt_state"], frozen=frozen, txs=self.txs)
@@ -82,7 +90,8 @@ def build_stage(method: method_lib.Method,
   rules = sharding.default_rules(ctx.config)
   shardings = sharding.tree_shardings(abstract, rules, ctx.mesh)
   return StageBuild(ctx=ctx, abstract=abstract, shardings=shardings,
-                    init=jax.jit(init, out_shardings=shardings), txs=txs)
+                    init=jax.jit(init, out_shardings=shardings), txs=txs,
+                    method=method)
 
 
 def _meta(ctx: method_lib.StageContext, device_hours: float) -> dict[str, Any]:

@@ -42,7 +42,12 @@ def _dim(ctx) -> int:
 
 def init(ctx, rng):
   x = jnp.zeros((1, _dim(ctx)), jnp.float32)
-  return {"model": _model(ctx).init(rng, x, train=False)["params"]}
+  roles = {"model": _model(ctx).init(rng, x, train=False)["params"]}
+  if ctx.config.get("with_teacher", False):
+    # A frozen role of the same architecture (e.g. a distillation teacher).
+    roles["teacher"] = _model(ctx).init(jax.random.fold_in(rng, 1), x,
+                                        train=False)["params"]
+  return roles
 
 
 def make_train_step(ctx):
@@ -55,6 +60,10 @@ def make_train_step(ctx):
     loss = optax.softmax_cross_entropy_with_integer_labels(
         logits, batch["y"]).mean()
     loss = jnp.where(state.step == nan_at, jnp.nan, loss)
+    if "teacher" in state.frozen:
+      teacher = model.apply({"params": state.frozen["teacher"]}, batch["x"],
+                            train=False)
+      loss += 0.1 * jnp.mean((logits - teacher) ** 2)
     return loss, {"accuracy": jnp.mean(jnp.argmax(logits, -1) == batch["y"])}
 
   return method_lib.simple_train_step(loss_fn)

@@ -130,3 +130,38 @@ def test_init_from_loads_roles_and_reports_mismatch(tmp_path):
   with pytest.raises(init_from.CheckpointMismatchError,
                      match=r"(?s)shape mismatch.*Dense_0/kernel: \(8, 32\)"):
     train.train(wider, str(tmp_path / "wider"), fake_method.METHOD)
+
+
+def test_frozen_teacher_from_init_from_is_reloaded_on_resume(tmp_path):
+  source = fake_method.config()
+  source.stages = source.stages[:1]
+  train.train(source, str(tmp_path / "source"), fake_method.METHOD,
+              devices=jax.devices()[:1])
+  teacher = final_params(tmp_path / "source", 12)["params"]["model"]
+
+  def student():
+    cfg = fake_method.config(with_teacher=True, init_from={
+        "workdir": str(tmp_path / "source"), "roles": ["teacher"],
+        "role_map": {"teacher": "model"}})
+    cfg.stages = cfg.stages[:1]
+    for stage in cfg.stages:
+      stage.optim = {"model": stage.optim.to_dict(),
+                     "teacher": {"name": "frozen"}}
+    return cfg
+
+  full, part = tmp_path / "full", tmp_path / "part"
+  train.train(student(), str(full), fake_method.METHOD)
+  # Drop the last checkpoint, as if the run died after step 8: resuming must
+  # bring the loaded teacher back (frozen roles are not checkpointed), not a
+  # fresh random one, and end where the uninterrupted run ended.
+  train.train(student(), str(part), fake_method.METHOD)
+  (part / "checkpoints" / "12").rename(part / "dropped_12")
+  build = train.build_stage(fake_method.METHOD, train.Trainer(
+      student(), str(part), fake_method.METHOD).contexts[0])
+  resumed = build.from_checkpoint(final_params(part, 8, like=(
+      build.abstract.checkpointed())))
+  jax.tree.map(np.testing.assert_array_equal, teacher,
+               jax.device_get(resumed.frozen["teacher"]))
+  train.train(student(), str(part), fake_method.METHOD)
+  jax.tree.map(np.testing.assert_array_equal, final_params(full, 12),
+               final_params(part, 12))
