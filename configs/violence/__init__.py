@@ -1,0 +1,1 @@
+"""Violence-detection configs: paper presets (biconvlstm.py) and the CPU smoke run (smoke.py)."""

@@ -1,0 +1,62 @@
+r"""Paper presets of the violence-detection encoders (seed 000, app. A).
+
+Arg `<dataset>_<encoder>[_nobn]`: dataset hockey | movies | violentflows,
+encoder spatiotemporal | spatial. Default: hockey_spatiotemporal.
+
+  python -m jaxvision.methods.violence.crossval \
+      --config configs/violence/biconvlstm.py:violentflows_spatiotemporal_nobn \
+      --workdir workdirs/vf_st --config.data.root=/data/violent_flows \
+      --config.model.backbone_cfg.pretrained_path=/weights/vgg13-c768596a.pth
+  python -m jaxvision.main params --config configs/violence/biconvlstm.py
+
+Recipe (A.5, TEXT): VGG13 trunk from ImageNet weights (last max-pool and FC
+head removed; 14x14x512 at 224 px), frame differences of 20 evenly spaced
+frames in [0, 1], BiConvLSTM, element-wise max over time, FC 1000-256-10-2
+with tanh; Adam lr 1e-6, betas (0.5, 0.99), weight decay 0.1 (coupled L2),
+batch 8 clips, cross-entropy, 5-fold CV; RC + RHF for Hockey and Movies,
+RHF only for Violent Flows; no BatchNorm for Violent Flows (A.6.2).
+Defaults where the text is silent (spec): BiConvLSTM 1 layer, 256 hidden
+per direction, 3x3 kernels, fusion conv to 512 without activation, separate
+weights per direction; BN after FC1000 for HF/Movies; RC = resize 256 then
+crop 224; epochs 100 (HF, Movies; peak epoch 63) and 750 (VF; peak 710).
+
+Expected (Table A.1, protocol A / '*' protocol B):
+  hockey_spatial 96.96 +- 1.08 / 98.1 +- 0.58; hockey_spatiotemporal
+  96.54 +- 1.01 / 97.9 +- 0.37; movies_* 100 +- 0; violentflows_spatial_nobn
+  90.63 +- 2.82 / 93.87 +- 2.58; violentflows_spatiotemporal_nobn
+  92.18 +- 3.29 / 96.32 +- 1.52.
+"""
+
+from configs.violence import common
+
+# name -> (data.name, clips, random crop, BatchNorm, epochs)
+DATASETS = {
+    "hockey": ("hockey", 1000, True, True, 100),
+    "movies": ("movies", 200, True, True, 100),
+    "violentflows": ("violent_flows", 246, False, False, 750),
+}
+
+
+def _parse(arg: str | None) -> tuple[str, str, bool]:
+  parts = (arg or "hockey_spatiotemporal").split("_")
+  nobn = parts[-1] == "nobn"
+  parts = parts[:-1] if nobn else parts
+  if (len(parts) != 2 or parts[0] not in DATASETS or
+      parts[1] not in ("spatial", "spatiotemporal")):
+    raise ValueError(f"biconvlstm.py arg {arg!r} is not <dataset>_<encoder>"
+                     f"[_nobn] with dataset in {sorted(DATASETS)} and encoder "
+                     "spatial | spatiotemporal.")
+  return parts[0], parts[1], nobn
+
+
+def get_config(arg=None):
+  dataset, encoder, nobn = _parse(arg)
+  name, clips, random_crop, batchnorm, epochs = DATASETS[dataset]
+  return common.base(
+      data=dict(name=name, num_clips=clips, num_frames=20, frame_size=224,
+                aug=dict(random_crop=random_crop, hflip=True,
+                         resize_before_crop=256)),
+      model=dict(encoder=encoder, backbone="vgg13",
+                 use_batchnorm=batchnorm and not nobn, remat=True),
+      l2=0.1, lr=1e-6, batch_size=8, num_epochs=epochs,
+      eval_cfg=dict(window_radius=10, batch_size=8))

@@ -1,0 +1,1 @@
+"""BiConvLSTM Spatiotemporal / Spatial Encoder violence detection (seed 000, app. A)."""

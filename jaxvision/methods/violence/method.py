@@ -1,0 +1,107 @@
+"""BiConvLSTM violence detection as plain functions on the engine.
+
+Spec: shared/specs/biconvlstm_violence.md (dissertation 000, app. A). One
+role, "model", holding the Flax variables {"params", ["batch_stats"]}. A run
+trains on every fold but `eval.fold` and evaluates on it; `crossval.py` runs
+all folds and reports the dissertation's protocols.
+
+Optimiser (A.5): Adam with betas (0.5, 0.99), lr 1e-6, weight decay 0.1 as
+*coupled* L2 (PyTorch `Adam(weight_decay=...)`: wd * w added to the
+gradient before the Adam moments, for every parameter). `loss.l2` adds
+0.5 * l2 * |w|^2 to the loss, whose gradient is exactly that; the stage's
+optimizer then has no weight decay of its own (set `optim.weight_decay`
+and `loss.l2=0` for the AdamW ablation).
+"""
+
+import jax
+import jax.numpy as jnp
+import optax
+
+from jaxvision.core import method as method_lib
+from jaxvision.methods.violence import data
+from jaxvision.methods.violence import evaluate as evaluate_lib
+from jaxvision.methods.violence import model as model_lib
+from jaxvision.weights import torchvision
+
+
+def _dummy_frames(config, batch: int = 1):
+  d = config.data
+  return jnp.zeros((batch, d.num_frames, d.frame_size, d.frame_size, 3),
+                   jnp.float32)
+
+
+def _with_pretrained(config, variables: dict) -> dict:
+  """Swaps the trunk's variables for torchvision ImageNet weights."""
+  path = config.model.backbone_cfg.pretrained_path
+  if not path:
+    return variables
+  loaded = torchvision.load_vgg(path, config.model.backbone)
+  out = {k: dict(v) for k, v in variables.items()}
+  for collection, values in loaded.items():
+    out[collection]["backbone"] = jax.tree.map(jnp.asarray, values)
+  return out
+
+
+def init(ctx, rng):
+  net = model_lib.build(ctx.config)
+  variables = net.init(rng, _dummy_frames(ctx.config), train=False)
+  return {"model": _with_pretrained(ctx.config, dict(variables))}
+
+
+def _l2(params) -> jax.Array:
+  return sum(jnp.sum(jnp.square(p)) for p in jax.tree.leaves(params))
+
+
+def make_train_step(ctx):
+  net = model_lib.build(ctx.config)
+  l2 = float(ctx.config.loss.l2)
+
+  def train_step(state, batch, rng):
+    del rng  # no dropout, no sampling
+    variables = state.params["model"]
+    stats = variables.get("batch_stats")
+
+    def objective(params):
+      inputs = {"params": params}
+      if stats is not None:
+        inputs["batch_stats"] = stats
+        logits, updates = net.apply(inputs, batch["frames"], train=True,
+                                    mutable=["batch_stats"])
+      else:
+        logits, updates = net.apply(inputs, batch["frames"], train=True), {}
+      ce = optax.softmax_cross_entropy_with_integer_labels(
+          logits, batch["label"]).mean()
+      accuracy = jnp.mean(jnp.argmax(logits, -1) == batch["label"])
+      loss = ce + 0.5 * l2 * _l2(params) if l2 else ce
+      return loss, ({"cross_entropy": ce, "accuracy": accuracy}, updates)
+
+    (loss, (metrics, updates)), grads = jax.value_and_grad(
+        objective, has_aux=True)(variables["params"])
+    # NOTE: BatchNorm statistics share the role with the params but are not
+    # trained: their zero gradients give exactly zero Adam updates (biases
+    # and other 1-D leaves are excluded from decoupled decay), and the new
+    # running averages replace them after the update.
+    role_grads = {"params": grads}
+    if stats is not None:
+      role_grads["batch_stats"] = jax.tree.map(jnp.zeros_like, stats)
+    state = state.apply_gradients({"model": role_grads})
+    if stats is not None:
+      model = {**state.params["model"],
+               "batch_stats": updates["batch_stats"]}
+      state = state.replace(params={**state.params, "model": model})
+    return state, {"loss": loss, **metrics}
+
+  return train_step
+
+
+def flops_fns(ctx):
+  """One clip's forward pass, for the flops command."""
+  params = jax.eval_shape(lambda: init(ctx, jax.random.key(0)))["model"]
+  frames = jax.eval_shape(lambda: _dummy_frames(ctx.config))
+  return {"clip": (evaluate_lib.predict_fn(ctx.config), (params, frames))}
+
+
+METHOD = method_lib.Method(
+    name="violence", init=init, make_train_step=make_train_step,
+    make_train_data=data.make_train_data, evaluate=evaluate_lib.evaluate,
+    flops_fns=flops_fns)
