@@ -1,0 +1,78 @@
+r"""LMR paper config (seed 002, ch. 6), on VIBE's settings (spec 6).
+
+Six part GRUs (hidden 1024, 1 layer, causal) + shape MLP (1024-1024) +
+camera GRU (1024) on 2048-d frozen SPIN ResNet-50 features, V = 3
+iterations, T = 16 (Table 6.1's best); Adam 5e-5, batch 32 clips,
+30 x 500 iterations; losses w_2D = w_3D = 300, w_smpl = 60 (spec 4).
+
+Argument: comma-separated options.
+  T=4|8|16       clip length (Table 6.1).
+  no_root        non-root parts do not see the root (Table 6.4 "no root").
+  single_rnn     VIBE-style single temporal GRU + flat regressor.
+
+  python -m jaxvision.main params --config configs/lmr/lmr.py
+  python -m jaxvision.main train --config configs/lmr/lmr.py \
+      --workdir workdirs/lmr --config.data.root=~/data/human_mesh \
+      --config.assets.smpl=~/data/smpl/SMPL_NEUTRAL.npz \
+      --config.assets.mean_params=~/data/smpl/smpl_mean_params.npz \
+      --config.assets.eval_regressor=~/data/smpl/J_regressor_h36m.npy
+
+Expected (Table 6.5): 3DPW MPJPE 81.7, PA-MPJPE 51.2, PVE 93.6, accel 15.6;
+H36M 61.9 / 42.5; MPI-INF-3DHP 94.6 / 62.4 (mm). Model selection uses the
+3DPW validation split (`data.eval_split`), never test (spec pitfall 11).
+"""
+
+from configs.lmr import common
+
+SEQ_LENS = (4, 8, 16)
+
+
+def _parse(arg):
+  opts = {}
+  for item in (arg or "").split(","):
+    if not item.strip():
+      continue
+    key, sep, value = item.strip().partition("=")
+    opts[key] = int(value) if sep else True
+  unknown = set(opts) - {"T", "no_root", "single_rnn"}
+  if unknown:
+    raise ValueError(f"unknown options {sorted(unknown)}; valid: T=4|8|16, "
+                     "no_root, single_rnn.")
+  if opts.get("T", 16) not in SEQ_LENS:
+    raise ValueError(f"T must be one of {SEQ_LENS}, got {opts['T']}.")
+  return opts
+
+
+def get_config(arg=None):
+  opts = _parse(arg)
+  seq_len = opts.get("T", 16)
+  model = dict(
+      temporal="single_rnn" if opts.get("single_rnn") else "local",
+      cam_model="text",
+      lmr=common.lmr_model(hidden=1024, shape_hidden=(1024, 1024),
+                           cam_hidden=1024, num_iters=3),
+      single_rnn=common.single_rnn(hidden=1024, fc_width=1024))
+  model["lmr"]["root_conditioning"] = not opts.get("no_root")
+  data = dict(kind="local", root="~/data/human_mesh", seq_len=seq_len,
+              feature_dim=2048,
+              train=("h36m", "mpi_inf_3dhp", "3dpw"), eval=("3dpw",),
+              eval_split="validation",
+              # VIBE: 3DPW overlap 0.75 (stride T/4), MPI-INF-3DHP no
+              # overlap; H36M T/2 is our default.
+              train_stride={"3dpw": max(seq_len // 4, 1),
+                            "mpi_inf_3dhp": seq_len,
+                            "h36m": max(seq_len // 2, 1)},
+              label_fraction=1.0)
+  assets = dict(kind="files", dir="", smpl="~/data/smpl/SMPL_NEUTRAL.npz",
+                mean_params="~/data/smpl/smpl_mean_params.npz",
+                eval_regressor="~/data/smpl/J_regressor_h36m.npy")
+  loss = dict(w_2d=300.0, w_3d=300.0, w_smpl=60.0, w_pose=60.0, w_shape=0.06,
+              smpl_form="l2norm_rotmat", joint_set="lsp14")
+  stages = [dict(name="main", steps=30 * 500, batch_size=32,
+                 optim=dict(name="adam", lr=5e-5, decay="constant",
+                            warmup_steps=0))]
+  eval_cfg = dict(tail="drop", accel_mode="per_sequence",
+                  pve_gt_model="neutral", batch_size=32)
+  config = common.base(model, data, assets, loss, stages, eval_cfg)
+  config.checkpoint.every_steps = 500
+  return config

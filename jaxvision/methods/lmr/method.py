@@ -1,0 +1,101 @@
+"""LMR as plain functions on the engine (spec: shared/specs/lmr_mesh.md).
+
+One trainable role, "model": the part RNNs, shape MLP and camera module on
+precomputed per-frame features (the frozen backbone is outside the graph).
+SMPL arrays and mean parameters are constants. The loss (Eq 6.5) is on the
+final refinement iteration unless `model.lmr.supervise_all_iters`.
+"""
+
+import jax
+import jax.numpy as jnp
+
+from jaxvision.core import method as method_lib
+from jaxvision.methods.lmr import build
+from jaxvision.methods.lmr import data
+from jaxvision.methods.lmr import evaluate as evaluate_lib
+from jaxvision.methods.lmr import geometry
+from jaxvision.methods.lmr import losses
+from jaxvision.methods.lmr import predict as predict_lib
+
+def init(ctx, rng):
+  config = ctx.config
+  features = jnp.zeros((1, config.data.seq_len, config.data.feature_dim))
+  params = build.build_model(config).init(
+      {"params": rng, "dropout": rng}, features,
+      *build.placeholder_means(config),
+      train=False)["params"]
+  return {"model": params}
+
+
+def _check_joints(batch, joint_set: str):
+  expected = {"lsp14": 14, "smpl24": 24}[joint_set]
+  got = batch["kp3d"].shape[-2]
+  if got != expected:
+    raise ValueError(f"loss.joint_set={joint_set!r} needs {expected} label "
+                     f"joints, the data has {got}.")
+
+
+def iteration_losses(config, body, out, batch):
+  """Eq 6.5 for one iteration's outputs -> (total, {term: value})."""
+  cfg = config.loss
+  _, joints = body(out["rotmat"], out["betas"], cfg.joint_set)
+  kp2d = geometry.project(joints, out["cam"], config.model.cam_model)
+  frame_mask = batch["frame_mask"]
+  gt2d = batch["kp2d"].at[..., 2].multiply(frame_mask[..., None])
+  every = jnp.ones(frame_mask.shape[:1], bool)
+  terms = {
+      "loss_2d": losses.keypoints2d_loss(kp2d, gt2d, every),
+      "loss_3d": losses.joints3d_loss(joints, batch["kp3d"], batch["w_3d"],
+                                      cfg.joint_set, frame_mask),
+      "loss_smpl": losses.smpl_loss(
+          out["rotmat"], out["betas"], batch["pose"], batch["shape"],
+          batch["w_smpl"], cfg.smpl_form, cfg.w_pose, cfg.w_shape,
+          frame_mask),
+  }
+  w_smpl = 1.0 if cfg.smpl_form == "vibe_mse" else cfg.w_smpl
+  total = (cfg.w_2d * terms["loss_2d"] + cfg.w_3d * terms["loss_3d"]
+           + w_smpl * terms["loss_smpl"])
+  return total, terms
+
+
+def make_train_step(ctx):
+  config = ctx.config
+  model = build.build_model(config)
+  body = data.assets(config)[1]
+  mean = build.mean_inputs(config)
+  all_iters = config.model.lmr.supervise_all_iters
+
+  def loss_fn(params, batch, rng, state):
+    del state
+    _check_joints(batch, config.loss.joint_set)
+    outs = model.apply({"params": params}, batch["features"], *mean,
+                       train=True, rngs={"dropout": rng})
+    supervised = outs if all_iters else outs[-1:]
+    results = [iteration_losses(config, body, out, batch)
+               for out in supervised]
+    total = sum(r[0] for r in results) / len(results)
+    terms = jax.tree.map(lambda *x: sum(x) / len(x), *[r[1] for r in results])
+    return total, terms
+
+  return method_lib.simple_train_step(loss_fn)
+
+
+def flops_fns(ctx):
+  """The regressor on one clip of precomputed features."""
+  config = ctx.config
+  model = build.build_model(config)
+  params = jax.eval_shape(lambda: init(ctx, jax.random.key(0)))["model"]
+  features = jax.ShapeDtypeStruct(
+      (1, config.data.seq_len, config.data.feature_dim), jnp.float32)
+  mean = jax.eval_shape(lambda: build.placeholder_means(config))
+
+  def forward(p, x, pose, shape, cam):
+    return model.apply({"params": p}, x, pose, shape, cam)[-1]
+
+  return {"regressor": (forward, (params, features) + tuple(mean))}
+
+
+METHOD = method_lib.Method(
+    name="lmr", init=init, make_train_step=make_train_step,
+    make_train_data=data.make_train_data, evaluate=evaluate_lib.evaluate,
+    flops_fns=flops_fns, predict=predict_lib.predict)
