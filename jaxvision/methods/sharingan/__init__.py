@@ -1,0 +1,1 @@
+"""SharinGAN: a shared-domain GAN for unsupervised depth and face normals."""
