@@ -160,19 +160,24 @@ class Trainer:
       logging.info("Resuming stage %r at step %d.", ctx.stage.name, step)
       self.last_checkpoint = step
       return build.from_checkpoint(restored), data_state
-    train_state = build.init(base_rng(ctx.config, ctx.index))
     if previous is not None:
+      # NOTE: the state is built from the previous stage's params without
+      # running (and compiling) the model's init, which for large models
+      # costs minutes per stage.
       prev_build, prev_state = previous
       params = prev_state.params | prev_state.frozen
       if self.method.transition is not None:
         params = self.method.transition(prev_build.ctx, ctx, params)
-      train_state = self._with_params(build, train_state, params)
+      train_state = self._from_params(build, params)
       logging.info("Stage %r starts from stage %r's params.", ctx.stage.name,
                    prev_build.ctx.stage.name)
     elif self.config.get("init_from", None):
+      initial = build.init(base_rng(ctx.config, ctx.index))
       params = init_from_lib.load(self.config.init_from, ctx, self.method,
-                                  train_state.params | train_state.frozen)
-      train_state = self._with_params(build, train_state, params)
+                                  initial.params | initial.frozen)
+      train_state = self._from_params(build, params)
+    else:
+      train_state = build.init(base_rng(ctx.config, ctx.index))
     if jax.process_index() == 0:
       for role, params in train_state.params.items():
         metrics_lib.log_parameter_overview(params, role)
@@ -180,25 +185,26 @@ class Trainer:
               f"{optim.count_params(params)}", flush=True)
     return train_state, None
 
-  def _with_params(self, build: StageBuild, train_state, params):
-    """Puts params into a state with fresh optimizer state, checking shapes."""
+  def _from_params(self, build: StageBuild, params):
+    """A stage's state from given params: fresh optimizer state, the stage's
+    first step and base RNG; shapes are checked against the stage's model."""
+    abstract = build.abstract
     init_from_lib.check_compatible(
-        params, train_state.params | train_state.frozen,
+        params, abstract.params | abstract.frozen,
         what=f"params entering stage {build.ctx.stage.name!r}")
     # Loaded or transformed params may live anywhere (host, one device).
-    trainable = jax.device_put({k: params[k] for k in train_state.params},
+    trainable = jax.device_put({k: params[k] for k in abstract.params},
                                build.shardings.params)
-    frozen = jax.device_put({k: params[k] for k in train_state.frozen},
+    frozen = jax.device_put({k: params[k] for k in abstract.frozen},
                             build.shardings.frozen)
+    ctx = build.ctx
 
     @functools.partial(jax.jit, out_shardings=build.shardings)
-    def place(trainable, frozen):
-      return train_state.replace(
-          params=trainable, frozen=frozen,
-          opt_state={k: train_state.txs[k].init(v)
-                     for k, v in trainable.items()})
+    def place(trainable, frozen, rng):
+      return state_lib.create(trainable | frozen, build.txs, rng,
+                              step=ctx.first_step)
 
-    return place(trainable, frozen)
+    return place(trainable, frozen, base_rng(ctx.config, ctx.index))
 
   def _compile_step(self, build: StageBuild, train_state, batch):
     train_step = self.method.make_train_step(build.ctx)
