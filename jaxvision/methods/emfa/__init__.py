@@ -1,0 +1,1 @@
+"""EMA-Net (energy-motion features aggregation); see method.py."""
