@@ -1,0 +1,1 @@
+"""VAE attention: visually interpreting VAEs (seed 002, ch. 7)."""
