@@ -8,7 +8,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 WORKDIR ?= workdirs/reclip_smoke
 
-.PHONY: venv test-venv demo test clean
+.PHONY: venv test-venv demo test test-extended clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ demo: venv
 
 test: test-venv
 	$(PY) -m pytest -q tests
+
+# Per-method 1-vs-8-device and resume checks and ablation runs (about as long
+# again as the default suite); the engine's own versions run in `make test`.
+test-extended: test-venv
+	$(PY) -m pytest -q -m extended tests
 
 clean:
 	rm -rf $(VENV) workdirs

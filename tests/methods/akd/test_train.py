@@ -56,6 +56,7 @@ def test_g_step_updates_only_gen(tiny_student):
   assert any(jax.tree.leaves(changed))
 
 
+@pytest.mark.extended
 def test_devices_agree_with_frozen_teacher(tiny_student, tmp_path):
   # NOTE: InstanceNorm after G's first conv cancels the spatially constant
   # label channels, so their kernel weights get float-noise gradients that
@@ -68,6 +69,7 @@ def test_devices_agree_with_frozen_teacher(tiny_student, tmp_path):
   engine_checks.assert_devices_agree(config, METHOD, tmp_path)
 
 
+@pytest.mark.extended
 def test_resume_matches_with_frozen_teacher(tiny_student, tmp_path):
   engine_checks.assert_resume_matches(tiny_student, METHOD, tmp_path)
 

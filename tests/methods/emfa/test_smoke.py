@@ -45,6 +45,7 @@ def test_smoke_beats_chance_on_held_out_clips(tmp_path):
   assert (tmp_path / "eval" / "confusion_test_300.png").exists()
 
 
+@pytest.mark.extended
 def test_one_and_eight_devices_agree(tmp_path):
   config = config_lib.load_config("configs/emfa/smoke.py", TINY)
   # NOTE: attention key biases get (mathematically) zero gradients, so Adam
@@ -53,6 +54,7 @@ def test_one_and_eight_devices_agree(tmp_path):
                                      atol=1e-4)
 
 
+@pytest.mark.extended
 def test_resume_from_middle_checkpoint_matches(tmp_path):
   config = config_lib.load_config("configs/emfa/smoke.py", TINY)
   engine_checks.assert_resume_matches(config, methods.get("emfa"), tmp_path)

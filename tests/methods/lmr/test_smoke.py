@@ -41,17 +41,20 @@ def test_smoke_beats_mean_pose_baseline(tmp_path):
 @pytest.mark.parametrize("override", [
     "model.lmr.root_conditioning=False", "model.temporal=single_rnn",
     "data.seq_len=4", "data.label_fraction=0.5"])
+@pytest.mark.extended
 def test_ablations_run(tmp_path, override):
   final = train.train(_tiny(tmp_path, override), str(tmp_path / "run"),
                       methods.get("lmr"))
   assert np.isfinite(final["mpjpe"])
 
 
+@pytest.mark.extended
 def test_devices_agree(tmp_path):
   engine_checks.assert_devices_agree(_tiny(tmp_path), methods.get("lmr"),
                                      tmp_path)
 
 
+@pytest.mark.extended
 def test_resume_matches(tmp_path):
   engine_checks.assert_resume_matches(_tiny(tmp_path), methods.get("lmr"),
                                       tmp_path)

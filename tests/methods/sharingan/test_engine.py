@@ -5,6 +5,8 @@ checkpoint at the stage boundary, so resuming re-enters the joint stage
 through `transition` and restores all three roles' optimizers.
 """
 
+import pytest
+
 from jaxvision import config_lib
 from jaxvision import methods
 from tests.methods import engine_checks
@@ -25,11 +27,13 @@ def _config():
   return config
 
 
+@pytest.mark.extended
 def test_devices_agree(tmp_path):
   engine_checks.assert_devices_agree(_config(), methods.get("sharingan"),
                                      tmp_path)
 
 
+@pytest.mark.extended
 def test_resume_matches(tmp_path):
   engine_checks.assert_resume_matches(_config(), methods.get("sharingan"),
                                       tmp_path)

@@ -2,6 +2,7 @@
 
 import numpy as np
 from PIL import Image
+import pytest
 
 from jaxvision import commands
 from jaxvision import config_lib
@@ -15,6 +16,7 @@ _TINY = ["stages.0.steps=4", "stages.0.batch_size=16", "log_every=1",
          "eval.num_png=0"]
 
 
+@pytest.mark.extended
 def test_devices_agree(tmp_path):
   config = config_lib.load_config("configs/vae_attention/smoke.py", _TINY)
   engine_checks.assert_devices_agree(config, methods.get("vae_attention"),

@@ -31,6 +31,7 @@ def test_smoke_beats_chance_on_held_out_fold(tmp_path):
   assert final["accuracy"] >= 0.85
 
 
+@pytest.mark.extended
 @pytest.mark.slow
 def test_engine_devices_and_resume(tmp_path):
   method = methods.get("violence")
