@@ -116,6 +116,26 @@ def flops(config, workdir, argv) -> int:
   return 0
 
 
+def convert(args) -> int:
+  """`convert sd-v1`: a SD v1.x checkpoint -> a folder `ldm.weights` accepts."""
+  from jaxvision.weights import sd_v1  # pylint: disable=g-import-not-at-top
+  converted = sd_v1.convert(args.src, weights=args.weights,
+                            num_heads=args.num_heads)
+  sd_v1.save(converted, args.dst,
+             args.tokenizer or sd_v1.find_tokenizer(args.src))
+  _print_results({f"params_{role}": optim.count_params(tree)
+                  for role, tree in converted.params.items()} |
+                 {"dst": args.dst})
+  return 0
+
+
+def extract_features(config, out: str) -> int:
+  """Caches LDM features of `config.data` to array_record shards in `out`."""
+  from jaxvision.methods.ldm import cache  # pylint: disable=g-import-not-at-top
+  _print_results(cache.extract(config, out) | {"out": out})
+  return 0
+
+
 COMMANDS: dict[str, Callable[..., int]] = {
     "train": train, "eval": evaluate, "predict": predict, "params": params,
     "flops": flops}

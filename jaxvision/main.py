@@ -7,6 +7,9 @@
   python -m jaxvision.main params --config C      # total_params=N ...
   python -m jaxvision.main flops --config C       # gflops_per_example=X ...
   python -m jaxvision.main prepare-data --dataset shapes_captions --data_dir D
+  python -m jaxvision.main convert sd-v1 --src sd-v1-4.ckpt --dst DIR
+  python -m jaxvision.main extract-features --config configs/ldznet/ldm.py \
+      --out DIR [--config.key=value ...]
 
 Results are printed as `name=value` lines. User errors (bad config keys or
 values, missing files, checkpoint/architecture mismatch, NaN) print one clear
@@ -41,6 +44,21 @@ def _parser() -> argparse.ArgumentParser:
   prep = sub.add_parser("prepare-data")
   prep.add_argument("--dataset", required=True)
   prep.add_argument("--data_dir", required=True)
+  convert = sub.add_parser("convert", help="published weights -> Flax params")
+  convert.add_argument("kind", choices=("sd-v1",))
+  convert.add_argument("--src", required=True,
+                       help="single-file .ckpt/.safetensors or diffusers dir")
+  convert.add_argument("--dst", required=True)
+  convert.add_argument("--weights", choices=("raw", "ema"), default="raw",
+                       help="single files: model.diffusion_model.* or the "
+                       "model_ema.* UNet of *-full-ema files")
+  convert.add_argument("--num_heads", type=int, default=8,
+                       help="single files: UNet heads (not stored; SD v1: 8)")
+  convert.add_argument("--tokenizer", default=None,
+                       help="vocab to copy to DST (default: found next to src)")
+  extract = sub.add_parser("extract-features")
+  extract.add_argument("--config", required=True)
+  extract.add_argument("--out", required=True)
   return parser
 
 
@@ -94,6 +112,11 @@ def run(argv: Sequence[str]) -> int:
     path = sources.prepare(args.dataset, args.data_dir)
     print(f"prepared={path}")
     return 0
+  if args.command == "convert":
+    from jaxvision import commands  # pylint: disable=g-import-not-at-top
+    if rest:
+      raise SystemExit(f"error: unknown arguments {rest}")
+    return commands.convert(args)
   overrides, others = _split_overrides(rest)
   if others and args.command != "predict":
     raise SystemExit(f"error: unknown arguments {others}; config overrides "
@@ -101,6 +124,8 @@ def run(argv: Sequence[str]) -> int:
   from jaxvision import commands  # pylint: disable=g-import-not-at-top
   from jaxvision import config_lib  # pylint: disable=g-import-not-at-top
   config = config_lib.load_config(args.config, overrides)
+  if args.command == "extract-features":
+    return commands.extract_features(config, args.out)
   _maybe_initialize_distributed(args.distributed)
   return commands.COMMANDS[args.command](config, args.workdir, others)
 

@@ -1,0 +1,1 @@
+"""Configs for the LDM feature extractor and LD-ZNet (spec ldznet.md)."""
