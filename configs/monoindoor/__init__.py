@@ -1,0 +1,1 @@
+"""MonoIndoor++ configs: paper settings and the CPU smoke run."""
