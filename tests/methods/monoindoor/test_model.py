@@ -109,6 +109,7 @@ EXTRA = [
 ]
 
 
+@pytest.mark.extended
 @pytest.mark.parametrize("overrides", TABLE_5_8 + EXTRA,
                          ids=lambda o: ",".join(x.split(".")[-1] for x in o)
                          or "monoindoor_pp")

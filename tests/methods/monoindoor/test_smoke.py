@@ -25,6 +25,7 @@ TINY = ["stages.0.steps=4", "stages.0.batch_size=8", "log_every=1",
 # keeps the spec's pass criteria; it is expected to fail until the smoke
 # recipe (steps, LR, texture scale) is tuned.
 @pytest.mark.slow
+@pytest.mark.extended
 @pytest.mark.xfail(reason="smoke recipe does not learn within 400 steps yet",
                    strict=False)
 def test_smoke_beats_constant_depth_and_identity_pose(tmp_path):
