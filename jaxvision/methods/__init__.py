@@ -14,6 +14,8 @@ METHODS = {
     "akd": "jaxvision.methods.akd.method",
     "emfa": "jaxvision.methods.emfa.method",
     "ldm": "jaxvision.methods.ldm.method",
+    "ldznet": "jaxvision.methods.ldznet.method",
+    "ldznet_probe": "jaxvision.methods.ldznet.probe",
     "lmr": "jaxvision.methods.lmr.method",
     "monoindoor": "jaxvision.methods.monoindoor.method",
     "reclip": "jaxvision.methods.reclip.method",

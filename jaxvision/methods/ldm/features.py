@@ -81,7 +81,7 @@ class Extractor:
       keys: [B, 2] uint32 raw PRNG keys, one per example.
       t: optional int [B] timesteps; default: drawn by `self.timesteps`.
     """
-    _check_inputs(self.config, images, tokens, keys)
+    check_inputs(self.config, images, tokens, keys)
     z, context = self.encode(params, images, tokens, keys)
     return self.from_latents(params, z, context, keys, t)
 
@@ -136,7 +136,7 @@ def _split(keys: jax.Array) -> jax.Array:
       keys)
 
 
-def _check_inputs(cfg: ldm.LDMConfig, images, tokens, keys) -> None:
+def check_inputs(cfg: ldm.LDMConfig, images, tokens, keys) -> None:
   factor = cfg.vae.downsample_factor * 2 ** (len(cfg.unet.channel_mult) - 1)
   if images.ndim != 4 or images.shape[-1] != cfg.vae.in_channels or (
       images.shape[1] % factor or images.shape[2] % factor):

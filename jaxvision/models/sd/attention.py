@@ -13,7 +13,8 @@ from jaxvision.models.sd import layers
 
 
 def attend(x: jax.Array, context: jax.Array, features: int, heads: int,
-           qkv_bias: bool, dtype: layers.Dtype) -> jax.Array:
+           qkv_bias: bool, dtype: layers.Dtype,
+           kernel_init=nn.linear.default_kernel_init) -> jax.Array:
   """Multi-head attention with diffusers' `to_q/to_k/to_v/to_out_0` names.
 
   Call inside a compact method: the Dense layers become the caller's
@@ -21,7 +22,7 @@ def attend(x: jax.Array, context: jax.Array, features: int, heads: int,
   `attentions_0/to_q` both mirror their diffusers names.
   """
   dense = lambda name, bias: nn.Dense(features, use_bias=bias, dtype=dtype,
-                                      name=name)
+                                      kernel_init=kernel_init, name=name)
   q = dense("to_q", qkv_bias)(x)
   k = dense("to_k", qkv_bias)(context)
   v = dense("to_v", qkv_bias)(context)
@@ -35,12 +36,14 @@ class Attention(nn.Module):
   features: int
   heads: int
   dtype: layers.Dtype = jnp.float32
+  kernel_init: nn.initializers.Initializer = nn.linear.default_kernel_init
 
   @nn.compact
   def __call__(self, x: jax.Array, context: jax.Array | None = None
                ) -> jax.Array:
     context = x if context is None else context
-    return attend(x, context, self.features, self.heads, False, self.dtype)
+    return attend(x, context, self.features, self.heads, False, self.dtype,
+                  self.kernel_init)
 
 
 class GEGLU(nn.Module):
@@ -73,17 +76,29 @@ def _layer_norm(name: str) -> nn.LayerNorm:
 
 
 class BasicTransformerBlock(nn.Module):
-  """x += SelfAttn(LN1 x); x += CrossAttn(LN2 x, context); x += FF(LN3 x)."""
+  """x += SelfAttn(LN1 x); x += CrossAttn(LN2 x, context); x += FF(LN3 x).
+
+  With `ldm_tokens` (LD-ZNet's injected blocks, spec 3.5 step 3) a second
+  cross-attention to those tokens runs after the text one:
+  x += CrossAttn_ldm(LN_sd x, ldm_tokens), with new `norm_sd` / `attn_ldm`
+  parameters (Linear kernels N(0, 0.02), the spec's default for "normal").
+  """
   features: int
   heads: int
   dtype: layers.Dtype = jnp.float32
 
   @nn.compact
-  def __call__(self, x: jax.Array, context: jax.Array) -> jax.Array:
+  def __call__(self, x: jax.Array, context: jax.Array,
+               ldm_tokens: jax.Array | None = None) -> jax.Array:
     attn = lambda name: Attention(self.features, self.heads, dtype=self.dtype,
                                   name=name)
     x = x + attn("attn1")(_layer_norm("norm1")(x).astype(self.dtype))
     x = x + attn("attn2")(_layer_norm("norm2")(x).astype(self.dtype), context)
+    if ldm_tokens is not None:
+      attn_ldm = Attention(self.features, self.heads, self.dtype,
+                           nn.initializers.normal(0.02), name="attn_ldm")
+      x = x + attn_ldm(_layer_norm("norm_sd")(x).astype(self.dtype),
+                       ldm_tokens.astype(self.dtype))
     x = x + FeedForward(self.features, self.dtype, name="ff")(
         _layer_norm("norm3")(x).astype(self.dtype))
     return x
@@ -94,15 +109,30 @@ class SpatialTransformer(nn.Module):
 
   SD v1 uses 1x1 convs for proj_in/proj_out (diffusers
   `use_linear_projection=False`).
+
+  LD-ZNet injection (spec 3.5-3.6), when `ldm` is given: `ldm_fusion=
+  'cross_attention'` passes `ldm` (attention-pooled tokens [B, N, C]) to every
+  transformer block's CrossAttn_ldm; `'concat'` first sets
+  x <- x + Conv1x1([x ; ldm]) with `ldm` the raw feature map [B, h, w, C] and
+  the conv zero-initialised, so training starts from plain ZNet behaviour.
   """
   features: int
   heads: int
   depth: int = 1
   groups: int = 32
   dtype: layers.Dtype = jnp.float32
+  ldm_fusion: str = "cross_attention"
 
   @nn.compact
-  def __call__(self, x: jax.Array, context: jax.Array) -> jax.Array:
+  def __call__(self, x: jax.Array, context: jax.Array,
+               ldm: jax.Array | None = None) -> jax.Array:
+    ldm_tokens = None
+    if ldm is not None and self.ldm_fusion == "concat":
+      x = x + nn.Conv(x.shape[-1], (1, 1), dtype=self.dtype,
+                      kernel_init=nn.initializers.zeros, name="ldm_concat")(
+                          jnp.concatenate([x, ldm.astype(x.dtype)], -1))
+    elif ldm is not None:
+      ldm_tokens = ldm
     b, h, w, c = x.shape
     y = layers.group_norm(self.groups, 1e-6, "norm")(x).astype(self.dtype)
     y = layers.conv(self.features, 1, "proj_in", self.dtype)(y)
@@ -110,7 +140,8 @@ class SpatialTransformer(nn.Module):
     context = context.astype(self.dtype)
     for i in range(self.depth):
       y = BasicTransformerBlock(self.features, self.heads, self.dtype,
-                                name=f"transformer_blocks_{i}")(y, context)
+                                name=f"transformer_blocks_{i}")(y, context,
+                                                                ldm_tokens)
     y = layers.conv(c, 1, "proj_out", self.dtype)(y.reshape(b, h, w, -1))
     return (y + x).astype(self.dtype)
 

@@ -5,11 +5,16 @@ instead returns `{k: F_k}`, the output of the k-th spatial transformer
 (residual included) in forward order -- 1-6 encoder, 7 middle, 8-16 decoder
 for SD v1 (spec 3.3) -- and skips everything after the last requested block
 (spec pitfall 16), so extracting features never costs more than one forward.
+
+`inject={k: X_k}` feeds LD-ZNet's LDM features into the k-th spatial
+transformer (`ldm_fusion`: cross-attention to tokens X_k, or concatenation of
+a feature map X_k; see `attention.SpatialTransformer`); blocks without an
+entry are plain SD blocks, so a ZNet and an LD-ZNet share parameter names.
 """
 
 import dataclasses
 import math
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import flax.linen as nn
 import jax
@@ -81,16 +86,18 @@ class DownBlock(nn.Module):
   add_downsample: bool
   dtype: layers.Dtype = jnp.float32
 
+  ldm_fusion: str = "cross_attention"
+
   @nn.compact
-  def __call__(self, h, temb, context, limit=None):
+  def __call__(self, h, temb, context, limit=None, inject=()):
     cfg, skips, feats = self.config, [], []
     n = cfg.num_res_blocks if limit is None else limit
     for j in range(n):
       h = layers.ResnetBlock(self.features, cfg.groups, 1e-5, self.dtype,
                              name=f"resnets_{j}")(h, temb)
       if self.has_attention:
-        h = _transformer(cfg, self.features, self.dtype,
-                         f"attentions_{j}")(h, context)
+        h = _transformer(cfg, self.features, self.dtype, f"attentions_{j}",
+                         self.ldm_fusion)(h, context, _get(inject, j))
         feats.append(h)
       skips.append(h)
     if self.add_downsample and limit is None:
@@ -108,8 +115,10 @@ class UpBlock(nn.Module):
   add_upsample: bool
   dtype: layers.Dtype = jnp.float32
 
+  ldm_fusion: str = "cross_attention"
+
   @nn.compact
-  def __call__(self, h, skips, temb, context, limit=None):
+  def __call__(self, h, skips, temb, context, limit=None, inject=()):
     cfg, feats = self.config, []
     n = cfg.num_res_blocks + 1 if limit is None else limit
     for j in range(n):
@@ -117,8 +126,8 @@ class UpBlock(nn.Module):
       h = layers.ResnetBlock(self.features, cfg.groups, 1e-5, self.dtype,
                              name=f"resnets_{j}")(h, temb)
       if self.has_attention:
-        h = _transformer(cfg, self.features, self.dtype,
-                         f"attentions_{j}")(h, context)
+        h = _transformer(cfg, self.features, self.dtype, f"attentions_{j}",
+                         self.ldm_fusion)(h, context, _get(inject, j))
         feats.append(h)
     if self.add_upsample and limit is None:
       h = layers.Upsample(self.features, self.dtype, name="upsamplers_0")(h)
@@ -131,14 +140,17 @@ class MidBlock(nn.Module):
   features: int
   dtype: layers.Dtype = jnp.float32
 
+  ldm_fusion: str = "cross_attention"
+
   @nn.compact
-  def __call__(self, h, temb, context, stop_after_attention=False):
+  def __call__(self, h, temb, context, stop_after_attention=False,
+               inject=()):
     cfg = self.config
     res = lambda name: layers.ResnetBlock(self.features, cfg.groups, 1e-5,
                                           self.dtype, name=name)
     h = res("resnets_0")(h, temb)
-    h = _transformer(cfg, self.features, self.dtype,
-                     "attentions_0")(h, context)
+    h = _transformer(cfg, self.features, self.dtype, "attentions_0",
+                     self.ldm_fusion)(h, context, _get(inject, 0))
     feat = h
     if not stop_after_attention:
       h = res("resnets_1")(h, temb)
@@ -146,20 +158,26 @@ class MidBlock(nn.Module):
 
 
 def _transformer(cfg: UNetConfig, features: int, dtype: layers.Dtype,
-                 name: str) -> attention.SpatialTransformer:
+                 name: str, ldm_fusion: str) -> attention.SpatialTransformer:
   return attention.SpatialTransformer(features, cfg.num_heads,
                                       cfg.transformer_depth, cfg.groups,
-                                      dtype, name=name)
+                                      dtype, ldm_fusion, name=name)
+
+
+def _get(inject: Sequence[jax.Array | None], j: int) -> jax.Array | None:
+  return inject[j] if j < len(inject) else None
 
 
 class UNet(nn.Module):
   """The SD v1.x UNet; see the module docstring for `capture`."""
   config: UNetConfig = SD_V1
   dtype: layers.Dtype = jnp.float32
+  ldm_fusion: str = "cross_attention"
 
   @nn.compact
   def __call__(self, x: jax.Array, t: jax.Array, context: jax.Array,
-               capture: Sequence[int] | None = None
+               capture: Sequence[int] | None = None,
+               inject: Mapping[int, jax.Array] | None = None
                ) -> jax.Array | dict[int, jax.Array]:
     """Epsilon for (x, t, context), or the features of the `capture` blocks.
 
@@ -168,9 +186,13 @@ class UNet(nn.Module):
       t: [B] or scalar timesteps in 0..999.
       context: [B, L, context_dim] text tokens.
       capture: 1-based spatial-transformer numbers to return instead of eps.
+      inject: 1-based spatial-transformer number -> LDM features for it.
     """
     cfg = self.config
     last = _check_capture(cfg, capture)
+    inject = dict(inject or {})
+    if inject:
+      _check_capture(cfg, tuple(inject))
     widths = cfg.widths
     temb = timestep_embedding(t, cfg.model_channels)
     temb = jnp.broadcast_to(temb, (x.shape[0], temb.shape[-1]))
@@ -185,18 +207,28 @@ class UNet(nn.Module):
         return None
       return last - len(feats)
 
+    def block_inject(has_attention, count):
+      """The injected features of a block's transformers, in order."""
+      if not has_attention:
+        return ()
+      return tuple(inject.get(len(feats) + j + 1) for j in range(count))
+
     for i, width in enumerate(widths):
       has_attention = i in cfg.attention_levels
       n = limit(has_attention, cfg.num_res_blocks)
       h, block_skips, block_feats = DownBlock(
           cfg, width, has_attention, i < len(widths) - 1, self.dtype,
-          name=f"down_blocks_{i}")(h, temb, context, n)
+          self.ldm_fusion, name=f"down_blocks_{i}")(
+              h, temb, context, n, block_inject(has_attention,
+                                                cfg.num_res_blocks))
       skips += block_skips
       feats += block_feats
       if n is not None:
         return _select(feats, capture)
-    h, block_feats = MidBlock(cfg, widths[-1], self.dtype, name="mid_block")(
-        h, temb, context, stop_after_attention=last == len(feats) + 1)
+    h, block_feats = MidBlock(cfg, widths[-1], self.dtype, self.ldm_fusion,
+                              name="mid_block")(
+                                  h, temb, context, last == len(feats) + 1,
+                                  block_inject(True, 1))
     feats += block_feats
     if last == len(feats):
       return _select(feats, capture)
@@ -205,7 +237,9 @@ class UNet(nn.Module):
       n = limit(has_attention, cfg.num_res_blocks + 1)
       h, block_feats = UpBlock(
           cfg, width, has_attention, i < len(widths) - 1, self.dtype,
-          name=f"up_blocks_{i}")(h, skips, temb, context, n)
+          self.ldm_fusion, name=f"up_blocks_{i}")(
+              h, skips, temb, context, n,
+              block_inject(has_attention, cfg.num_res_blocks + 1))
       feats += block_feats
       if n is not None:
         return _select(feats, capture)

@@ -1,0 +1,172 @@
+"""LD-ZNet inputs: (image, phrase) -> mask batches for training and evaluation.
+
+`config.data.name` picks the training set:
+  shapes_phrase  procedural ShapesPhrase (`synthetic_phrases`), in memory;
+                 the held-out test set is drawn from seed + TEST_SEED_OFFSET.
+  phrasecut      VGPhraseCut train split under `data.root` (`refseg`).
+
+Training (spec §6): a random square crop of side min(H, W) that keeps the
+object visible (a no-op on square images), image bilinear and mask nearest to
+S x S, a random prompt template (spec §5). Evaluation follows the CLIPSeg
+protocol (pitfall 14): the whole image squashed to S x S, the GT mask nearest
+to S x S, and the first template, fixed (pitfall 13).
+
+Every batch holds "image" float32 [B, S, S, 3] in [-1, 1], "mask" float32
+[B, S, S] in {0, 1}, "tokens" int32 [B, L] and "index" int32 [B]: epoch * N +
+record, unique along the training stream and a pure function of its
+position, to seed the per-example LDM timestep and noise. Eval batches add
+"valid" (False on padding) and have index = record.
+"""
+
+from typing import Any
+
+import jax
+import ml_collections
+import numpy as np
+
+from jaxvision.core import method as method_lib
+from jaxvision.data import pipeline
+from jaxvision.data import pp
+from jaxvision.data import refseg
+from jaxvision.data import sources
+from jaxvision.data import synthetic_phrases
+from jaxvision.methods.ldm import data as ldm_data
+
+DATASETS = ("shapes_phrase", "phrasecut")
+EVAL_KINDS = ("shapes_phrase", "phrasecut", "refcoco", "aigi")
+TEST_SEED_OFFSET = 1
+# REF-CODE crop search: the first of CROP_TRIES random crops whose mask covers
+# more than CROP_MIN_COVER of it, else the one covering most.
+CROP_TRIES = 50
+CROP_MIN_COVER = 0.05
+
+
+def object_crop(mask: np.ndarray, rng: np.random.Generator,
+                tries: int = CROP_TRIES,
+                min_cover: float = CROP_MIN_COVER) -> tuple[int, int, int]:
+  """(top, left, side) of a random square crop of side min(H, W) of `mask`.
+
+  The crop spans the short axis, so only its offset along the long axis is
+  random and the mask pixels of every offset are a sliding-window sum.
+  """
+  h, w = mask.shape
+  side = min(h, w)
+  profile = np.count_nonzero(mask, axis=1 if h > w else 0)
+  cumulative = np.concatenate([[0], np.cumsum(profile)])
+  cover = (cumulative[side:] - cumulative[:-side]) / side ** 2
+  offsets = rng.integers(len(cover), size=tries)
+  hits = np.flatnonzero(cover[offsets] > min_cover)
+  best = offsets[hits[0]] if hits.size else offsets[np.argmax(cover[offsets])]
+  return (int(best), 0, side) if h > w else (0, int(best), side)
+
+
+def _shapes(data_cfg: ml_collections.ConfigDict, num: int,
+            seed: int) -> sources.ArraySource:
+  data = synthetic_phrases.generate(num, seed, data_cfg.image_size)
+  return sources.ArraySource({k: data[k] for k in ("image", "mask", "phrase")})
+
+
+def train_source(data_cfg: ml_collections.ConfigDict) -> Any:
+  """The training records of `data.name` (refseg record layout)."""
+  if data_cfg.name == "shapes_phrase":
+    return _shapes(data_cfg, data_cfg.train_size, data_cfg.seed)
+  if data_cfg.name == "phrasecut":
+    return refseg.PhraseCut(data_cfg.root, "train")
+  raise ValueError(f"config.data.name={data_cfg.name!r}; valid: {DATASETS}.")
+
+
+def eval_source(config: ml_collections.ConfigDict, name: str) -> Any:
+  """The records of `config.eval.datasets[name]`."""
+  if name not in config.eval.datasets:
+    raise ValueError(f"No eval dataset {name!r}; config.eval.datasets has "
+                     f"{eval_names(config)}.")
+  entry = config.eval.datasets[name]
+  kind = entry["kind"]
+  if kind == "shapes_phrase":
+    return _shapes(config.data, entry.get("size", config.data.test_size),
+                   config.data.seed + TEST_SEED_OFFSET)
+  if kind == "phrasecut":
+    return refseg.PhraseCut(entry["root"], entry.get("split", "test"))
+  if kind == "refcoco":
+    return refseg.RefCoco(entry["root"], entry.get("dataset", "refcoco"),
+                          entry.get("split", "val"),
+                          entry.get("image_dir", ""))
+  if kind == "aigi":
+    return refseg.AigiFolder(entry["root"])
+  raise ValueError(f"config.eval.datasets.{name}.kind={kind!r}; valid: "
+                   f"{EVAL_KINDS}.")
+
+
+def eval_names(config: ml_collections.ConfigDict) -> list[str]:
+  """The `config.eval.datasets` to evaluate: procedural ones, and file-based
+  ones whose `root` is set (paper configs list every test set of the chapter
+  with an empty root, to be pointed at local copies by overrides)."""
+  return [name for name, entry in config.eval.datasets.items()
+          if entry["kind"] == "shapes_phrase" or entry.get("root", "")]
+
+
+def preprocess(config: ml_collections.ConfigDict, source: Any,
+               train: bool) -> pipeline.PreprocessFn:
+  """`fn(example, rng) -> example` with the keys of the module docstring.
+
+  `data.negative_prob` (training only, spec §10) swaps the phrase for that of
+  another random record and empties the mask. NOTE: that phrase may still
+  name something in the image (often on ShapesPhrase: "red" with a red shape),
+  and reading it loads the whole other record (image bytes + mask).
+  """
+  data_cfg = config.data
+  decode = pp.decode()
+  resize = pp.resize(data_cfg.image_size, "bilinear", keys=("image", "mask"),
+                     nearest=("mask",))
+  to_unit = pp.value_range(-1, 1)
+  tok = ldm_data.tokenizer(config.ldm.tokenizer, config.ldm.weights)
+  templates = tuple(data_cfg.template_list) if data_cfg.templates else ("{}",)
+  negative_prob = data_cfg.get("negative_prob", 0.0) if train else 0.0
+  n = len(source)
+
+  def fn(example: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+    # NOTE: the pipeline's per-example rng is default_rng((seed, epoch,
+    # record)); its entropy is the example's position in the stream.
+    _, epoch, record = rng.bit_generator.seed_seq.entropy
+    image, mask = decode(example, rng)["image"], example["mask"]
+    phrase = str(example["phrase"])
+    if train:
+      top, left, side = object_crop(mask, rng)
+      image = image[top:top + side, left:left + side]
+      mask = mask[top:top + side, left:left + side]
+    if negative_prob and n > 1 and rng.random() < negative_prob:
+      other = int(rng.integers(n - 1))
+      phrase = str(source[other + (other >= record)]["phrase"])
+      mask = np.zeros_like(mask)
+    template = templates[rng.integers(len(templates)) if train else 0]
+    out = to_unit(resize({"image": image, "mask": mask}, rng), rng)
+    return {"image": out["image"], "mask": out["mask"].astype(np.float32),
+            "tokens": tok.encode([template.format(phrase)],
+                                 config.ldm.text_len)[0],
+            "index": np.int32((epoch * n + record) % 2**31)}
+
+  return fn
+
+
+def make_train_data(ctx: method_lib.StageContext,
+                    seed: int) -> pipeline.DataIterator:
+  """Resumable host-local training batches of `ctx.local_batch_size`."""
+  config = ctx.config
+  source = train_source(config.data)
+  return pipeline.make_iterator(
+      source, pp_fn=preprocess(config, source, train=True),
+      global_batch_size=ctx.stage.batch_size, seed=seed,
+      process_index=jax.process_index(), process_count=jax.process_count(),
+      worker_count=config.data.get("worker_count", 0))
+
+
+def make_eval_data(config: ml_collections.ConfigDict, name: str,
+                   batch_size: int) -> pipeline.DataIterator:
+  """One padded in-order pass over eval dataset `name`; "valid" marks real
+  examples (not "mask", which is the GT)."""
+  source = eval_source(config, name)
+  return pipeline.make_eval_iterator(
+      source, pp_fn=preprocess(config, source, train=False),
+      batch_size=batch_size, process_index=jax.process_index(),
+      process_count=jax.process_count(),
+      worker_count=config.data.get("worker_count", 0), mask_key="valid")

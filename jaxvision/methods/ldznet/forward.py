@@ -1,0 +1,69 @@
+"""The LD-ZNet forward pass shared by training, evaluation and `predict`.
+
+`make_forward(config, training)` composes the frozen branch (CLIP text ->
+context; autoencoder -> z * 0.18215; for LD-ZNet the LDM UNet on z_t) with
+the trainable segmentation net of `model.py`. Training draws the LDM
+timestep per example from `ldm.timesteps` (U{300..499}); evaluation uses
+`ldm.t_eval` (t = 400), and both take noise from per-example keys.
+"""
+
+import jax.numpy as jnp
+import ml_collections
+
+from jaxvision.methods.ldm import features
+from jaxvision.methods.ldznet import model as model_lib
+from jaxvision.models.sd import unet as unet_lib
+
+
+def net_config(config: ml_collections.ConfigDict) -> model_lib.NetConfig:
+  """The segmentation net of a config: the LDM UNet with 1 output channel."""
+  ldm_cfg, model_cfg = config.ldm, config.model
+  unet = unet_lib.UNetConfig(**{**ldm_cfg.unet.to_dict(), "out_channels": 1})
+  blocks = tuple(ldm_cfg.blocks) if ldm_cfg.enabled else ()
+  grids = ()
+  if blocks:
+    shapes = extractor(config, training=True).feature_shapes(ldm_cfg.image_size)
+    grids = tuple((k, shapes[k][:2]) for k in blocks)
+  return model_lib.NetConfig(
+      unet=unet, input=model_cfg.input, ldm_blocks=blocks,
+      fusion=ldm_cfg.fusion, attention_pool=ldm_cfg.attention_pool,
+      pool_grids=grids, head=model_cfg.head,
+      upsample_factor=2 ** (len(ldm_cfg.vae.ch_mult) - 1),
+      znet_timestep=model_cfg.znet_timestep, dtype=jnp.dtype(model_cfg.dtype))
+
+
+def extractor(config: ml_collections.ConfigDict,
+              training: bool) -> features.Extractor:
+  """The frozen LDM branch; evaluation uses `ldm.t_eval` (fixed t = 400)."""
+  ldm_cfg = config.ldm.copy_and_resolve_references()
+  if not training:
+    ldm_cfg.timesteps = ldm_cfg.t_eval
+  return features.from_config(ldm_cfg)
+
+
+def example_inputs(config, batch: int = 1):
+  size, text_len = config.ldm.image_size, config.ldm.text_len
+  return (jnp.zeros((batch, size, size, 3), jnp.float32),
+          jnp.zeros((batch, text_len), jnp.int32),
+          jnp.zeros((batch, 2), jnp.uint32))
+
+
+def make_forward(config: ml_collections.ConfigDict, training: bool):
+  """forward(net_params, ldm_params, images, tokens, keys) -> logits [B, H, W].
+
+  images in [-1, 1]; tokens CLIP ids; keys [B, 2] uint32 per-example keys
+  (t, posterior sample and noise of the frozen branch).
+  """
+  ext = extractor(config, training)
+  cfg = net_config(config)
+  net = model_lib.SegmentationNet(cfg)
+
+  def forward(net_params, ldm_params, images, tokens, keys):
+    features.check_inputs(ext.config, images, tokens, keys)
+    z, context = ext.encode(ldm_params, images, tokens, keys)
+    feats = (ext.from_latents(ldm_params, z, context, keys)
+             if cfg.ldm_blocks else None)
+    x = images if cfg.input == "rgb" else z
+    return net.apply({"params": net_params}, x, context, feats)
+
+  return forward

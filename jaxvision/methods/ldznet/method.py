@@ -1,0 +1,137 @@
+"""LD-ZNet / ZNet / RGBNet on the engine (spec: shared/specs/ldznet.md).
+
+Roles: `net` (trainable: the segmentation UNet, mask head, and for LD-ZNet
+the attention pools and CrossAttn_ldm layers; for RGBNet the RGB stem) and
+`ldm` (frozen, never checkpointed: the autoencoder and CLIP text encoder,
+plus the LDM UNet when `ldm.enabled`). `net`'s UNet starts from the LDM UNet
+(`init_from_ldm`), read from `ldm.weights` or random for CPU configs.
+
+One train step: text tokens -> context, image -> z * 0.18215 (posterior
+sample), [z_t at t ~ U{300..499} -> frozen UNet -> F_6..F_10], net(z or image,
+context, F) -> logits; binary cross-entropy with the mask. The frozen branch
+runs under `stop_gradient`, and its PRNG comes from one key per example
+(`features.example_keys(seed, index)`), so batches are reproducible on any
+device count and after a resume.
+"""
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+import optax
+
+from jaxvision.core import inference
+from jaxvision.core import method as method_lib
+from jaxvision.evaluators import segmentation
+from jaxvision.methods.ldm import features
+from jaxvision.methods.ldm import frozen
+from jaxvision.methods.ldznet import data as data_lib
+from jaxvision.methods.ldznet import forward as forward_lib
+from jaxvision.methods.ldznet import model as model_lib
+from jaxvision.methods.ldznet import predictor
+from jaxvision.models.sd import unet as unet_lib
+
+
+def init(ctx: method_lib.StageContext, rng: jax.Array) -> dict:
+  config = ctx.config
+  ldm_rng, net_rng = jax.random.split(rng)
+  ldm = frozen.init(config.ldm, ldm_rng)
+  cfg = forward_lib.net_config(config)
+  images, tokens, keys = forward_lib.example_inputs(config)
+  ext = forward_lib.extractor(config, training=True)
+  z, context = jax.eval_shape(ext.encode, ldm, images, tokens, keys)
+  feats = None
+  if cfg.ldm_blocks:
+    feats = {k: jnp.zeros((1, *s)) for k, s in
+             ext.feature_shapes(config.ldm.image_size).items()}
+  x = images if cfg.input == "rgb" else jnp.zeros(z.shape, z.dtype)
+  params = model_lib.SegmentationNet(cfg).init(
+      net_rng, x, jnp.zeros(context.shape, context.dtype), feats)["params"]
+  if config.model.init_from_ldm:
+    params = model_lib.init_from_ldm(params, ldm["unet"])
+  if not cfg.ldm_blocks:
+    ldm = {k: v for k, v in ldm.items() if k != "unet"}
+  return {"net": params, "ldm": ldm}
+
+
+def _bce(logits: jax.Array, masks: jax.Array) -> jax.Array:
+  return optax.sigmoid_binary_cross_entropy(
+      logits.astype(jnp.float32), masks.astype(jnp.float32)).mean()
+
+
+def make_train_step(ctx: method_lib.StageContext):
+  forward = forward_lib.make_forward(ctx.config, training=True)
+  seed = ctx.config.seed
+
+  def loss_fn(params, batch, rng, state):
+    del rng
+    keys = features.example_keys(seed, batch["index"])
+    logits = forward(params, state.frozen["ldm"], batch["image"],
+                     batch["tokens"], keys)
+    loss = _bce(logits, batch["mask"])
+    return loss, {"fg_fraction": batch["mask"].mean()}
+
+  return method_lib.simple_train_step(loss_fn, role="net")
+
+
+def make_train_data(ctx: method_lib.StageContext, seed: int):
+  return data_lib.make_train_data(ctx, seed)
+
+
+def evaluate(ctx: method_lib.StageContext, state) -> dict[str, float]:
+  """CLIPSeg-protocol metrics on every `eval.datasets` entry (held out).
+
+  Besides the model, two trivial baselines on the same examples: predicting
+  every pixel as foreground (`<name>/all_fg_iou_fg`, about the mean
+  foreground fraction) and the model with each example's prompt swapped for
+  another example's (`<name>/shuffled_prompt_*`: what is left when the text
+  is ignored).
+  """
+  config = ctx.config
+  segmenter = predictor.Segmenter(config, jax.device_get(state.params["net"]),
+                        jax.device_get(state.frozen["ldm"]))
+  miou_mode = config.eval.miou_mode
+  results = {}
+  for name in data_lib.eval_names(config):
+    model_m = segmentation.FixedThresholdMetrics(miou_mode)
+    all_fg = segmentation.FixedThresholdMetrics(miou_mode)
+    shuffled = segmentation.FixedThresholdMetrics(miou_mode)
+    seen = 0
+    for batch in data_lib.make_eval_data(config, name,
+                                         config.eval.batch_size):
+      valid = np.asarray(batch["valid"], bool)
+      indices = np.arange(seen, seen + len(valid))
+      seen += len(valid)
+      masks = np.asarray(batch["mask"])[valid]
+      probs = segmenter.probabilities(batch["image"], batch["tokens"],
+                                      indices)
+      model_m.add(probs[valid], masks)
+      all_fg.add(np.ones_like(masks, np.float64), masks)
+      if config.eval.shuffled_prompt_baseline:
+        tokens = np.roll(np.asarray(batch["tokens"])[valid], 1, axis=0)
+        wrong = segmenter.probabilities(
+            np.asarray(batch["image"])[valid], tokens, indices[valid])
+        shuffled.add(wrong, masks)
+    for key, value in model_m.result().items():
+      results[f"{name}/{key}"] = value
+    results[f"{name}/all_fg_iou_fg"] = all_fg.result()["iou_fg"]
+    if shuffled.num_samples:
+      for key in ("iou_fg", "miou", "ap"):
+        results[f"{name}/shuffled_prompt_{key}"] = shuffled.result()[key]
+  return results
+
+
+def flops_fns(ctx: method_lib.StageContext):
+  """Inference on one example: AE encoder + text encoder [+ one frozen UNet
+  pass to the last injected block] + the segmentation net."""
+  config = ctx.config
+  params = jax.eval_shape(lambda: init(ctx, jax.random.key(0)))
+  forward = forward_lib.make_forward(config, training=False)
+  args = jax.eval_shape(lambda: forward_lib.example_inputs(config))
+  return {"inference": (forward, (params["net"], params["ldm"], *args))}
+
+
+METHOD = method_lib.Method(
+    name="ldznet", init=init, make_train_step=make_train_step,
+    make_train_data=make_train_data, evaluate=evaluate, flops_fns=flops_fns,
+    predict=predictor.predict)
