@@ -109,7 +109,7 @@ def train(images: np.ndarray, labels: np.ndarray, attrs: Sequence[str],
                      f"(N, {len(attrs)}) labels, got {images.shape} and "
                      f"{labels.shape}.")
   net = AttributeNet(len(attrs), tuple(widths))
-  params = net.init(jax.random.key(seed), images[:1])["params"]
+  params = jax.jit(net.init)(jax.random.key(seed), images[:1])["params"]
   tx = optax.adam(lr)
   opt_state = tx.init(params)
 

@@ -2,7 +2,8 @@
 
 `data.name` picks the source:
 
-  synthetic_faces  procedural faces of `faces.py` (smoke runs)
+  synthetic_faces  procedural faces of `faces.py` (smoke runs), drawn at
+                   data.image_size
   celeba_folder    the original CelebA folder (`jaxvision.data.celeba`)
   celeb_a          a prepared tfds `celeb_a` (array_record) under data_dir
   rafd             RaFD expressions (`jaxvision.data.expressions`)
@@ -54,13 +55,13 @@ class _TfdsCelebA:
 
 
 @functools.lru_cache(maxsize=16)
-def _synthetic(n: int, seed: int, attrs: tuple[str, ...]
+def _synthetic(n: int, seed: int, attrs: tuple[str, ...], size: int
               ) -> sources.ArraySource:
   unknown = [a for a in attrs if a not in faces.ATTRIBUTES]
   if unknown:
     raise ValueError(f"synthetic_faces has no attributes {unknown}; it has "
                      f"{faces.ATTRIBUTES}.")
-  data = faces.dataset(n, seed)
+  data = faces.dataset(n, seed, size)
   columns = [faces.ATTRIBUTES.index(a) for a in attrs]
   return sources.ArraySource({"image": data["image"],
                               "attributes": data["attributes"][:, columns]})
@@ -74,7 +75,9 @@ def open_source(data_cfg: ml_collections.ConfigDict, split: str,
   name = data_cfg.name
   attrs = tuple(data_cfg.attrs if attrs is None else attrs)
   if name == "synthetic_faces":
-    return _synthetic(data_cfg.sizes[split], data_cfg.seeds[split], attrs)
+    # Drawn at data.image_size (16 or 32 px), not resized by the pp string.
+    return _synthetic(data_cfg.sizes[split], data_cfg.seeds[split], attrs,
+                      data_cfg.image_size)
   if name == "celeba_folder":
     return celeba.CelebA(os.path.expanduser(data_cfg.root),
                          data_cfg.splits[split], list(attrs),

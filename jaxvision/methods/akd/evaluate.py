@@ -82,13 +82,21 @@ def _write_pngs(config, workdir: str, gen, disc, params, x, c_org) -> None:
   x, c_org = x[:n], c_org[:n]
   rows = [visualize.to_uint8(img, (-1, 1)) for img in x]
   maps = []
+
+  # NOTE: one compiled program for all attributes; run op by op, the
+  # attention VJP compiles hundreds of primitives (about 10 s on a CPU).
+  @jax.jit
+  def translate_and_attend(gen_params, disc_params, x, c):
+    fake = gen.apply({"params": gen_params}, x, c)
+    a = attention.attention_maps(gen, disc, gen_params, disc_params, x, c,
+                                 config.akd.student_block)
+    return fake, attention.minmax(attention.upsample(a, x.shape[1]))
+
   for k in range(len(attrs)):
     c = _targets(config, c_org, k)
-    fake = gen.apply({"params": params["gen"]}, x, c)
+    fake, up = jax.device_get(translate_and_attend(params["gen"],
+                                                   params["disc"], x, c))
     rows += [visualize.to_uint8(img, (-1, 1)) for img in np.asarray(fake)]
-    a = attention.attention_maps(gen, disc, params["gen"], params["disc"], x,
-                                 c, config.akd.student_block)
-    up = np.asarray(attention.minmax(attention.upsample(a, x.shape[1])))
     maps += [visualize.overlay(visualize.to_uint8(img, (-1, 1)),
                                up[i, k], (255, 0, 0), 0.6)
              for i, img in enumerate(x)]

@@ -11,12 +11,26 @@ from jaxvision.methods.akd import faces
 from jaxvision.methods.akd import method
 
 
-def test_oracle_is_exact_on_real_faces_and_sets_are_disjoint():
-  train, test = faces.dataset(300, 1), faces.dataset(300, 2)
+@pytest.mark.parametrize("size", [32, 16])
+def test_oracle_is_exact_on_real_faces_and_sets_are_disjoint(size):
+  train, test = faces.dataset(300, 1, size), faces.dataset(300, 2, size)
   for d in (train, test):
+    assert d["image"].shape == (300, size, size, 3)
     np.testing.assert_array_equal(faces.oracle(d["image"] / 255.0),
                                   d["attributes"])
   assert not np.array_equal(train["image"], test["image"])
+
+
+def test_half_size_faces_have_the_same_layout():
+  # Same seed, same random draws: the 16-px face is the 32-px face at half
+  # scale (a 2x2 mean of the noise-free 32-px render is close to it).
+  attrs = np.array([[1, 1, 1], [0, 0, 0]], np.int32)
+  big = faces.render(attrs, np.random.default_rng(0), 32)
+  small = faces.render(attrs, np.random.default_rng(0), 16)
+  pooled = big.reshape(2, 16, 2, 16, 2, 3).mean((2, 4))
+  assert np.mean(np.abs(pooled - small)) < 0.05
+  with pytest.raises(ValueError, match="16, 32"):
+    faces.render(attrs, np.random.default_rng(0), 24)
 
 
 def test_flip_targets_hair_colours_are_exclusive():

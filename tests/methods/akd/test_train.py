@@ -1,5 +1,7 @@
 """AKD-GAN training: engine checks with a frozen teacher, and the smoke run."""
 
+import json
+
 import jax
 import numpy as np
 import pytest
@@ -15,9 +17,15 @@ from jaxvision.methods.akd import teacher as teacher_lib
 from tests.methods import engine_checks
 
 METHOD = methods.get("akd")
+# NOTE: the engine checks run the spec's smoke model (32 px, D conv_dim 8,
+# Adam 2e-4), not the tuned smoke recipe (16 px, D 16, 1e-3): with the
+# latter, 1- and 8-device losses drifted apart by ~1e-3 relative within 4
+# steps (the Adam noise-sign effect of test_devices_agree_...).
 TINY = ["stages.0.steps=4", "log_every=1", "checkpoint.every_steps=2",
         "checkpoint.async_save=False", "loss.n_critic=2",
-        "eval.classifier_steps=5", "eval.num_images=16", "eval.num_png=0"]
+        "eval.classifier_steps=5", "eval.num_images=16", "eval.num_png=0",
+        "data.image_size=32", "model.D.conv_dim=8",
+        "stages.0.optim.gen.lr=2e-4", "stages.0.optim.disc.lr=2e-4"]
 
 
 def _random_teacher(path, config):
@@ -82,19 +90,31 @@ def test_missing_teacher_file_is_a_clear_error(tmp_path):
     train.train(config, str(tmp_path / "run"), METHOD)
 
 
-@pytest.mark.extended
-@pytest.mark.xfail(reason="failed in the session-2 CI run; the smoke teacher's "
-                   "held-out flip accuracy was near the 0.6 gates (0.68 in "
-                   "the one run seen); recipe not yet tuned", strict=False)
+def _assert_flips_held_out_faces(result):
+  # Every target flips one attribute, so returning the input unchanged
+  # scores 0; a G that ignores its target (or draws the attribute at random)
+  # scores about 0.5 per attribute. The classifier is trained on real faces
+  # of its own seed and must be right on the untranslated test faces.
+  assert result["identity_acc_mean"] == 0.0
+  assert result["real_acc_mean"] >= 0.95
+  for attr in ("Blond_Hair", "Eyeglasses", "Wearing_Lipstick"):
+    assert result[f"acc/{attr}"] >= 0.7, (attr, result)
+  assert result["acc_mean"] >= 0.85, result
+  assert result["oracle_acc_mean"] >= 0.7, result
+
+
 def test_smoke_teacher_then_student_translate_held_out_faces(tmp_path):
+  # NOTE: trains on one device, like the CLI on a plain CPU; the test
+  # session's 8 fake devices would split the batch of 8 into eight
+  # per-device programs on the same cores (about 2x slower). Seeds 0, 1, 2
+  # gave acc_mean 0.980 / 0.989 (teacher / student), 0.998 / 0.988 and
+  # 0.998 / 0.932; min per attribute 0.827 (docs/methods/akd.md).
+  devices = jax.devices()[:1]
   teacher_dir = tmp_path / "teacher"
   teacher_cfg = config_lib.load_config("configs/akd/smoke.py",
                                        ["eval.num_png=4"])
-  result = train.train(teacher_cfg, str(teacher_dir), METHOD)
-  assert result["identity_acc_mean"] == 0.0  # every target flips an attr.
-  assert result["real_acc_mean"] >= 0.95  # the held-out classifier works.
-  assert result["oracle_acc_mean"] >= 0.6
-  assert result["acc_mean"] >= 0.6
+  result = train.train(teacher_cfg, str(teacher_dir), METHOD, devices)
+  _assert_flips_held_out_faces(result)
   assert (teacher_dir / "akd_eval" / "attention.png").exists()
 
   path = teacher_dir / "teacher.npz"
@@ -103,7 +123,9 @@ def test_smoke_teacher_then_student_translate_held_out_faces(tmp_path):
   student_cfg = config_lib.load_config(
       "configs/akd/smoke.py:student",
       [f"akd.teacher_ckpt={str(path)!r}", "eval.num_png=4"])
-  result = train.train(student_cfg, str(tmp_path / "student"), METHOD)
-  assert result["identity_acc_mean"] == 0.0
-  assert result["oracle_acc_mean"] >= 0.6
-  assert result["acc_mean"] >= 0.6
+  result = train.train(student_cfg, str(tmp_path / "student"), METHOD,
+                       devices)
+  _assert_flips_held_out_faces(result)
+  with open(tmp_path / "student" / "metrics.jsonl") as f:
+    akd_losses = [row["g/akd"] for row in map(json.loads, f) if "g/akd" in row]
+  assert akd_losses and all(np.isfinite(v) and v > 0 for v in akd_losses)
