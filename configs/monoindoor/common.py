@@ -33,7 +33,7 @@ def model(d_max: int = 10) -> dict:
                  hidden=[256, 128], dropout=0.5, probabilistic=True,
                  d_max=d_max, min_scale=0.1),
       pose=dict(coordconv="input", coord_init="imagenet_cyclic",
-                decoder_width=256),
+                decoder_width=256, output_scale=0.01),
       residual_pose=dict(enabled=True, num_steps=1, final_warp="composed",
                          detach_input=False))
 
@@ -50,7 +50,12 @@ def synthetic_data(height: int = 32, width: int = 64) -> dict:
               jitter=True,
               synthetic=dict(train_seed=0, test_seed=10_000,
                              train_sequences=16, test_sequences=4, frames=24,
-                             height=height, width=width, focal=40.0))
+                             height=height, width=width, focal=40.0,
+                             motion=dict(step=0.06, step_noise=0.01,
+                                         rot_noise_deg=2.0, spin_prob=0.3,
+                                         spin_deg=5.0, forward=False,
+                                         yaw_rate_deg=0.0,
+                                         random_yaw_sign=True)))
 
 
 def base(model_cfg: dict, loss_cfg: dict, data: dict, stages: list[dict],

@@ -27,10 +27,17 @@ KINDS = ("synthetic_room", "euroc", "nyu_raw", "seven_scenes", "scannet")
 
 @functools.lru_cache(maxsize=4)
 def synthetic_split(seed: int, count: int, frames: int, height: int,
-                    width: int, focal: float) -> dict[str, np.ndarray]:
-  """`count` rendered sequences (seeds seed..seed+count-1), stacked."""
+                    width: int, focal: float,
+                    motion: tuple[tuple[str, float], ...] = ()
+                   ) -> dict[str, np.ndarray]:
+  """`count` rendered sequences (seeds seed..seed+count-1), stacked.
+
+  `motion` holds `room.Motion` overrides as sorted (name, value) pairs.
+  """
   camera = room.Camera(height, width, focal)
-  seqs = [room.sequence(seed + i, frames, camera) for i in range(count)]
+  cam_motion = room.Motion(**dict(motion))
+  seqs = [room.sequence(seed + i, frames, camera, cam_motion)
+          for i in range(count)]
   return {key: np.stack([s[key] for s in seqs]) for key in seqs[0]}
 
 
@@ -38,8 +45,10 @@ def _synthetic(data_cfg, split: str) -> dict[str, np.ndarray]:
   cfg = data_cfg.synthetic
   seed = cfg.train_seed if split == "train" else cfg.test_seed
   count = cfg.train_sequences if split == "train" else cfg.test_sequences
+  motion = cfg.get("motion", None)
+  motion = tuple(sorted(motion.to_dict().items())) if motion else ()
   return synthetic_split(seed, count, cfg.frames, cfg.height, cfg.width,
-                         cfg.focal)
+                         cfg.focal, motion)
 
 
 def relative_poses(cam_to_world: np.ndarray) -> np.ndarray:

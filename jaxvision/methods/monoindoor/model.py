@@ -52,6 +52,7 @@ class ModelConfig:
   scale_backbone: str = "shared_encoder"
   scale_stop_grad: bool = False
   pose_width: int = 256
+  pose_output_scale: float = 0.01
   coordconv: str = "input"
   residual_steps: int = 1
   detach_residual_input: bool = False
@@ -90,7 +91,9 @@ def from_config(config: ml_collections.ConfigDict) -> ModelConfig:
       scale=tuple(sorted((k, tuple(v) if isinstance(v, list) else v)
                          for k, v in scale.items())),
       scale_backbone=backbone, scale_stop_grad=stop_grad,
-      pose_width=m.pose.decoder_width, coordconv=m.pose.coordconv,
+      pose_width=m.pose.decoder_width,
+      pose_output_scale=m.pose.get("output_scale", 0.01),
+      coordconv=m.pose.coordconv,
       residual_steps=residual.num_steps if residual.enabled else 0,
       detach_residual_input=residual.detach_input,
       depth_for_sources=config.loss.depth_consistency_weight > 0)
@@ -123,7 +126,7 @@ class MonoIndoor(nn.Module):
         self.scale_encoder = cfg.encoder_module()
     self.pose_encoder = cfg.encoder_module()
     self.pose_decoders = [
-        networks.PoseDecoder(cfg.pose_width)
+        networks.PoseDecoder(cfg.pose_width, cfg.pose_output_scale)
         for _ in range(1 + cfg.residual_steps)]
 
   def depth(self, images: jax.Array, train: bool = False

@@ -58,8 +58,13 @@ class DepthDecoder(nn.Module):
 
 
 class PoseDecoder(nn.Module):
-  """Axis-angle and translation [B, 3] each from pose-encoder features."""
+  """Axis-angle and translation [B, 3] each from pose-encoder features.
+
+  `output_scale` multiplies the spatially averaged 6-vector (Monodepth2:
+  0.01).
+  """
   width: int = 256
+  output_scale: float = 0.01
 
   @nn.compact
   def __call__(self, feature: jax.Array) -> tuple[jax.Array, jax.Array]:
@@ -69,7 +74,7 @@ class PoseDecoder(nn.Module):
     x = nn.relu(nn.Conv(self.width, (3, 3), padding=((1, 1), (1, 1)),
                         name="pose_1")(x))
     x = nn.Conv(6, (1, 1), name="pose_2")(x)
-    x = 0.01 * jnp.mean(x, axis=(1, 2))
+    x = self.output_scale * jnp.mean(x, axis=(1, 2))
     return x[:, :3], x[:, 3:]
 
 

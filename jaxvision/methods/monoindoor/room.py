@@ -7,9 +7,11 @@ texture (base colour + 3-octave value noise with 1.2 / 0.6 / 0.3 m cells +
 a 0.2-amplitude checker of 0.3 m cells), unlit, so brightness constancy
 holds exactly. A camera moves ~6 cm per frame along a smooth random path
 with ~2 deg rotation noise (5 deg/frame yaw segments in 30% of sequences).
-Frames are rendered with 2x2 supersampling; depth is z-depth (spec pitfall
-5); poses are camera-to-world in the OpenCV camera convention (x right, y
-down, z forward).
+`Motion` holds these parameters; its smoke-recipe options walk the camera
+along its viewing direction and turn it at a constant yaw rate. Frames are
+rendered with 2x2 supersampling; depth is z-depth (spec pitfall 5); poses
+are camera-to-world in the OpenCV camera convention (x right, y down, z
+forward).
 
 World axes: x, y horizontal, z up. Deterministic given the seed.
 """
@@ -33,6 +35,23 @@ class Camera:
     return np.array([[self.focal, 0, (self.width - 1) / 2],
                      [0, self.focal, (self.height - 1) / 2],
                      [0, 0, 1]], np.float32)
+
+
+@dataclasses.dataclass(frozen=True)
+class Motion:
+  """Per-frame camera motion of `_trajectory` (spec 12 defaults)."""
+  step: float = 0.06  # metres per frame along the smooth path
+  step_noise: float = 0.01  # std (m) of the per-axis translation noise
+  rot_noise_deg: float = 2.0  # std of the yaw/pitch/roll increments
+  spin_prob: float = 0.3  # fraction of sequences with a yaw segment
+  spin_deg: float = 5.0  # yaw per frame during that segment
+  # Smoke-recipe options (off by default): walk along the camera's viewing
+  # direction instead of a random direction, and turn at a constant yaw rate
+  # of U[0.5, 1] * yaw_rate_deg per frame (with a random sign per sequence
+  # if random_yaw_sign).
+  forward: bool = False
+  yaw_rate_deg: float = 0.0
+  random_yaw_sign: bool = True
 
 
 def _boxes(rng: np.random.Generator):
@@ -123,7 +142,7 @@ def _rotation(yaw, pitch, roll) -> np.ndarray:
   return rz @ ry @ rx @ base
 
 
-def _trajectory(rng, room, furniture, frames: int):
+def _trajectory(rng, room, furniture, frames: int, motion: Motion):
   """Camera-to-world poses [N, 4, 4] kept >= 0.6 m from every surface."""
   size = room[1]
   top = max(f[1][2] for f in furniture)
@@ -132,8 +151,12 @@ def _trajectory(rng, room, furniture, frames: int):
   position = rng.uniform(lo, hi)
   direction = rng.normal(size=3) * np.array([1, 1, 0.2])
   angles = np.array([rng.uniform(0, 2 * np.pi), rng.normal(0, 0.05), 0.0])
-  spin = rng.random() < 0.3
+  spin = rng.random() < motion.spin_prob
   spin_start = rng.integers(0, max(frames - 8, 1))
+  yaw_rate = 0.0
+  if motion.yaw_rate_deg:
+    sign = rng.choice([-1.0, 1.0]) if motion.random_yaw_sign else 1.0
+    yaw_rate = np.radians(motion.yaw_rate_deg * rng.uniform(0.5, 1.0) * sign)
   poses = []
   for i in range(frames):
     pose = np.eye(4)
@@ -142,17 +165,20 @@ def _trajectory(rng, room, furniture, frames: int):
     poses.append(pose)
     direction = direction / np.linalg.norm(direction) + rng.normal(0, 0.3, 3)
     direction[2] *= 0.2
-    step = 0.06 * direction / np.linalg.norm(direction)
-    step += rng.normal(0, 0.01, 3)
+    if motion.forward:
+      direction = pose[:3, 2] * np.array([1.0, 1.0, 0.0])
+    step = motion.step * direction / np.linalg.norm(direction)
+    step += rng.normal(0, motion.step_noise, 3)
     nxt = position + step
     bounce = (nxt < lo) | (nxt > hi)
     step[bounce] *= -1
     direction[bounce] *= -1
     position = np.clip(position + step, lo, hi)
-    angles = angles + np.radians(rng.normal(0, 2, 3))
+    angles = angles + np.radians(rng.normal(0, motion.rot_noise_deg, 3))
     angles[1:] = np.clip(angles[1:], -0.3, 0.3)
+    angles[0] += yaw_rate
     if spin and spin_start <= i < spin_start + 8:
-      angles[0] += np.radians(5)
+      angles[0] += np.radians(motion.spin_deg)
   return np.stack(poses)
 
 
@@ -166,14 +192,14 @@ def _rays(camera: Camera, poses: np.ndarray, du: float, dv: float):
   return origins.astype(np.float32), dirs.astype(np.float32)
 
 
-def sequence(seed: int, frames: int = 24,
-             camera: Camera = Camera()) -> dict[str, np.ndarray]:
+def sequence(seed: int, frames: int = 24, camera: Camera = Camera(),
+             motion: Motion = Motion()) -> dict[str, np.ndarray]:
   """One rendered sequence: images [N,H,W,3] in [0,1], depth [N,H,W] (z),
   K [3,3] and camera-to-world poses [N,4,4]."""
   rng = np.random.default_rng(seed)
   room, furniture = _boxes(rng)
   base, noise = _textures(rng, 6 + 6 * len(furniture))
-  poses = _trajectory(rng, room, furniture, frames)
+  poses = _trajectory(rng, room, furniture, frames, motion)
   shape = (frames, camera.height, camera.width)
   colour = 0.0
   for du, dv in ((-0.25, -0.25), (0.25, -0.25), (-0.25, 0.25),
