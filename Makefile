@@ -33,13 +33,18 @@ demo: venv
 	rm -rf $(WORKDIR)
 	$(PY) -m jaxvision.main train --config configs/reclip/smoke.py --workdir $(WORKDIR)
 
+# Two pytest workers (one per core of a 2-core CI machine): most tests are
+# dominated by single-threaded XLA compilation, so two run side by side.
+# Files stay whole on one worker (module fixtures are built once).
+PYTEST_WORKERS ?= 2
+
 test: test-venv
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile tests
 
 # Per-method 1-vs-8-device and resume checks and ablation runs (about as long
 # again as the default suite); the engine's own versions run in `make test`.
 test-extended: test-venv
-	$(PY) -m pytest -q -m extended tests
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile -m extended tests
 
 clean:
 	rm -rf $(VENV) workdirs

@@ -19,16 +19,14 @@ Prints `name=value` lines and writes a JSON (with versions) to --out.
 """
 
 import argparse
-import json
-import platform
 import statistics
 import sys
-import time
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from benchmarks import timing
 from jaxvision import config_lib
 from jaxvision.methods.ldm import features
 from jaxvision.models.sd import ldm
@@ -85,22 +83,12 @@ def main(argv=None) -> int:
   dtype = args.dtype or ("float32" if cpu else "bfloat16")
   blocks = [int(b) for b in args.blocks.split(",")]
   arms = _arms(size, args.batch, dtype, blocks)
-  times = {name: [] for name in arms}
-  for _ in range(2):
-    for run in arms.values():
-      run()
-  for _ in range(args.rounds):
-    for name, run in arms.items():
-      start = time.perf_counter()
-      run()
-      times[name].append(time.perf_counter() - start)
+  times = timing.alternate(arms, args.rounds)
   medians = {name: statistics.median(v) for name, v in times.items()}
   ratio = medians["features"] / medians["unet"]
   pipeline_ratio = medians["pipeline"] / medians["unet"]
   result = {"size": size, "batch": args.batch, "blocks": blocks,
-            "dtype": dtype, "backend": jax.default_backend(),
-            "devices": jax.device_count(), "jax": jax.__version__,
-            "python": platform.python_version(), "ratio": ratio,
+            "dtype": dtype, **timing.environment(), "ratio": ratio,
             "pipeline_ratio": pipeline_ratio,
             "arms": {name: {"median_s": medians[name], "min_s": min(v)}
                      for name, v in times.items()}}
@@ -109,9 +97,7 @@ def main(argv=None) -> int:
   print(f"features_over_unet={ratio:.3f} goal=1.1 "
         f"{'ok' if ratio <= 1.1 else 'over'}")
   print(f"pipeline_over_unet={pipeline_ratio:.3f}")
-  with open(args.out, "w", encoding="utf-8") as f:
-    json.dump(result, f, indent=1)
-  print(f"wrote={args.out}")
+  timing.write(result, args.out)
   return 0
 
 

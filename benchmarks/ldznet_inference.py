@@ -17,15 +17,13 @@ Prints `name=value` lines and writes a JSON (with versions) to --out.
 """
 
 import argparse
-import json
-import platform
 import statistics
 import sys
-import time
 
 import jax
 import numpy as np
 
+from benchmarks import timing
 from jaxvision import config_lib
 from jaxvision import methods
 from jaxvision.core import method as method_lib
@@ -72,21 +70,11 @@ def main(argv=None) -> int:
   size = args.size or ("tiny" if cpu else "sd")
   dtype = args.dtype or ("float32" if cpu else "bfloat16")
   arms = {v: _arm(size, v, args.batch, dtype) for v in VARIANTS}
-  times = {name: [] for name in arms}
-  for _ in range(2):
-    for run in arms.values():
-      run()
-  for _ in range(args.rounds):
-    for name, run in arms.items():
-      start = time.perf_counter()
-      run()
-      times[name].append(time.perf_counter() - start)
+  times = timing.alternate(arms, args.rounds)
   medians = {name: statistics.median(v) for name, v in times.items()}
   ratios = {f"{v}_over_znet": medians[v] / medians["znet"] for v in VARIANTS}
   result = {"size": size, "batch": args.batch, "dtype": dtype,
-            "backend": jax.default_backend(), "devices": jax.device_count(),
-            "jax": jax.__version__, "python": platform.python_version(),
-            "ratios": ratios, "paper_ratios": {"rgbnet_over_znet": 62 / 55,
+            **timing.environment(), "ratios": ratios, "paper_ratios": {"rgbnet_over_znet": 62 / 55,
                                                "ldznet_over_znet": 101 / 55},
             "arms": {name: {"median_s": medians[name], "min_s": min(v),
                             "ms_per_image": 1e3 * medians[name] / args.batch}
@@ -97,9 +85,7 @@ def main(argv=None) -> int:
   for name, ratio in ratios.items():
     print(f"{name}={ratio:.3f}")
   print("paper_rgbnet_over_znet=1.127 paper_ldznet_over_znet=1.836")
-  with open(args.out, "w", encoding="utf-8") as f:
-    json.dump(result, f, indent=1)
-  print(f"wrote={args.out}")
+  timing.write(result, args.out)
   return 0
 
 

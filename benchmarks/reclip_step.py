@@ -15,15 +15,13 @@ Prints `name=value` lines and writes a JSON (with versions) to --out.
 """
 
 import argparse
-import json
-import platform
 import statistics
 import sys
-import time
 
 import jax
 import numpy as np
 
+from benchmarks import timing
 from jaxvision import config_lib
 from jaxvision.core import metrics
 from jaxvision.core import method as method_lib
@@ -99,19 +97,10 @@ def main(argv=None) -> int:
     sizes.append(224)
   arms = {s: _arm(args.model, s, args.batch, args.text_len, dtype)
           for s in sizes}
-  times = {s: [] for s in sizes}
-  for _ in range(2):
-    for run, _ in arms.values():
-      run()
-  for _ in range(args.rounds):
-    for s, (run, _) in arms.items():
-      start = time.perf_counter()
-      run()
-      times[s].append(time.perf_counter() - start)
+  times = timing.alternate({s: run for s, (run, _) in arms.items()},
+                           args.rounds)
   result = {"model": args.model, "batch": args.batch, "text_len": args.text_len,
-            "dtype": dtype, "backend": jax.default_backend(),
-            "devices": jax.device_count(), "jax": jax.__version__,
-            "python": platform.python_version(), "arms": {}}
+            "dtype": dtype, **timing.environment(), "arms": {}}
   base_time = statistics.median(times[224])
   base_flops = arms[224][1]
   for s in sizes:
@@ -124,9 +113,7 @@ def main(argv=None) -> int:
     print(f"size={s} median_s={median:.4f} min_s={min(times[s]):.4f} "
           f"time_ratio={time_ratio:.3f} flop_ratio={flop_ratio:.3f} "
           f"efficiency={time_ratio / flop_ratio:.3f}")
-  with open(args.out, "w", encoding="utf-8") as f:
-    json.dump(result, f, indent=1)
-  print(f"wrote={args.out}")
+  timing.write(result, args.out)
   return 0
 
 

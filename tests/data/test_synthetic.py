@@ -26,7 +26,9 @@ def default_build(tmp_path_factory):
 
 def test_default_build_is_fast_with_spec_sizes(default_build):
   builder, seconds, _ = default_build
-  assert seconds < 20.0
+  # NOTE: the bound leaves room for the second pytest worker of `make test`
+  # running on the same 2 cores.
+  assert seconds < 40.0
   assert builder.info.splits["train"].num_examples == 20_000
   assert builder.info.splits["test"].num_examples == 1_000
 

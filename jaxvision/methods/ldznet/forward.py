@@ -7,9 +7,12 @@ timestep per example from `ldm.timesteps` (U{300..499}); evaluation uses
 `ldm.t_eval` (t = 400), and both take noise from per-example keys.
 """
 
+import jax
 import jax.numpy as jnp
 import ml_collections
+import optax
 
+from jaxvision.core import method as method_lib
 from jaxvision.methods.ldm import features
 from jaxvision.methods.ldznet import model as model_lib
 from jaxvision.models.sd import unet as unet_lib
@@ -67,3 +70,27 @@ def make_forward(config: ml_collections.ConfigDict, training: bool):
     return net.apply({"params": net_params}, x, context, feats)
 
   return forward
+
+
+def bce_train_step(forward, seed: int, role: str):
+  """A train step minimising the BCE of every logit map `forward` returns.
+
+  `forward(params, ldm_params, images, tokens, keys)` gives one logit map or
+  a dict of them (the probing decoders, whose losses are summed: their
+  params are disjoint). The frozen branch's per-example keys come from the
+  batch's `index`, so they do not depend on the step or the device count.
+  """
+
+  def loss_fn(params, batch, rng, state):
+    del rng
+    keys = features.example_keys(seed, batch["index"])
+    logits = forward(params, state.frozen["ldm"], batch["image"],
+                     batch["tokens"], keys)
+    losses = [optax.sigmoid_binary_cross_entropy(
+        x.astype(jnp.float32), batch["mask"].astype(jnp.float32)).mean()
+              for x in jax.tree.leaves(logits)]
+    total = sum(losses)
+    return total, {"mean_bce": total / len(losses),
+                   "fg_fraction": batch["mask"].mean()}
+
+  return method_lib.simple_train_step(loss_fn, role=role)

@@ -16,20 +16,15 @@ device count and after a resume.
 
 import jax
 import jax.numpy as jnp
-import ml_collections
 import numpy as np
-import optax
 
-from jaxvision.core import inference
 from jaxvision.core import method as method_lib
 from jaxvision.evaluators import segmentation
-from jaxvision.methods.ldm import features
 from jaxvision.methods.ldm import frozen
 from jaxvision.methods.ldznet import data as data_lib
 from jaxvision.methods.ldznet import forward as forward_lib
 from jaxvision.methods.ldznet import model as model_lib
 from jaxvision.methods.ldznet import predictor
-from jaxvision.models.sd import unet as unet_lib
 
 
 def init(ctx: method_lib.StageContext, rng: jax.Array) -> dict:
@@ -54,24 +49,10 @@ def init(ctx: method_lib.StageContext, rng: jax.Array) -> dict:
   return {"net": params, "ldm": ldm}
 
 
-def _bce(logits: jax.Array, masks: jax.Array) -> jax.Array:
-  return optax.sigmoid_binary_cross_entropy(
-      logits.astype(jnp.float32), masks.astype(jnp.float32)).mean()
-
-
 def make_train_step(ctx: method_lib.StageContext):
-  forward = forward_lib.make_forward(ctx.config, training=True)
-  seed = ctx.config.seed
-
-  def loss_fn(params, batch, rng, state):
-    del rng
-    keys = features.example_keys(seed, batch["index"])
-    logits = forward(params, state.frozen["ldm"], batch["image"],
-                     batch["tokens"], keys)
-    loss = _bce(logits, batch["mask"])
-    return loss, {"fg_fraction": batch["mask"].mean()}
-
-  return method_lib.simple_train_step(loss_fn, role="net")
+  return forward_lib.bce_train_step(
+      forward_lib.make_forward(ctx.config, training=True), ctx.config.seed,
+      role="net")
 
 
 def make_train_data(ctx: method_lib.StageContext, seed: int):
@@ -108,10 +89,11 @@ def evaluate(ctx: method_lib.StageContext, state) -> dict[str, float]:
       model_m.add(probs[valid], masks)
       all_fg.add(np.ones_like(masks, np.float64), masks)
       if config.eval.shuffled_prompt_baseline:
-        tokens = np.roll(np.asarray(batch["tokens"])[valid], 1, axis=0)
-        wrong = segmenter.probabilities(
-            np.asarray(batch["image"])[valid], tokens, indices[valid])
-        shuffled.add(wrong, masks)
+        # NOTE: the whole padded batch, so the compiled forward is reused.
+        tokens = np.asarray(batch["tokens"]).copy()
+        tokens[valid] = np.roll(tokens[valid], 1, axis=0)
+        wrong = segmenter.probabilities(batch["image"], tokens, indices)
+        shuffled.add(wrong[valid], masks)
     for key, value in model_m.result().items():
       results[f"{name}/{key}"] = value
     results[f"{name}/all_fg_iou_fg"] = all_fg.result()["iou_fg"]

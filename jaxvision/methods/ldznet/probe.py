@@ -22,7 +22,6 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 
 from jaxvision import visualize
 from jaxvision.core import inference
@@ -105,20 +104,8 @@ def init(ctx: method_lib.StageContext, rng: jax.Array) -> dict:
 
 
 def make_train_step(ctx: method_lib.StageContext):
-  forward = make_probe_forward(ctx.config)
-  seed = ctx.config.seed
-
-  def loss_fn(params, batch, rng, state):
-    del rng
-    keys = features.example_keys(seed, batch["index"])
-    logits = forward(params, state.frozen["ldm"], batch["image"],
-                     batch["tokens"], keys)
-    losses = {name: optax.sigmoid_binary_cross_entropy(
-        x, batch["mask"]).mean() for name, x in logits.items()}
-    total = sum(losses.values())
-    return total, {"mean_bce": total / len(losses)}
-
-  return method_lib.simple_train_step(loss_fn, role="probes")
+  return forward_lib.bce_train_step(make_probe_forward(ctx.config),
+                                    ctx.config.seed, role="probes")
 
 
 def evaluate(ctx: method_lib.StageContext, state) -> dict[str, float]:
