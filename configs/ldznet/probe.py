@@ -26,24 +26,24 @@ from configs.ldznet import smoke
 def get_config(arg=None):
   if arg not in (None, "", "smoke"):
     raise ValueError(f"probe.py takes no argument or 'smoke', got {arg!r}.")
+  # NOTE: stages hold plain dicts until the config is loaded.
   if arg == "smoke":
     config = smoke.get_config("znet")
     config.probe = dict(blocks=tuple(range(1, 17)),
                         timesteps=(100, 300, 500, 900), width=32, groups=8)
-    config.stages[0].steps = 150
+    steps, lr = 150, config.stages[0]["optim"]["net"]["lr"]
     config.eval.datasets.shapes_phrase.size = 200
   else:
     config = ldznet.get_config("znet")
     config.probe = dict(blocks=tuple(range(1, 17)),
                         timesteps=(100, 200, 300, 400, 500, 600, 700, 800,
                                    900, 999), width=256, groups=32)
-    config.stages[0].steps = 2000
-    config.stages[0].optim.net.lr = 1e-4
+    steps, lr = 2000, 1e-4
     config.eval.datasets = dict(phrasecut=dict(kind="phrasecut", root="",
                                                split="val"))
+  stage = config.stages[0]
+  config.stages = [dict(stage, name="probe", steps=steps, optim=dict(
+      probes=dict(stage["optim"]["net"], lr=lr), ldm=dict(name="frozen")))]
   config.method = "ldznet_probe"
   config.ldm.enabled = True
-  config.stages[0].name = "probe"
-  config.stages[0].optim = dict(probes=config.stages[0].optim.net,
-                                ldm=dict(name="frozen"))
   return config

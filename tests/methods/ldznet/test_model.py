@@ -120,6 +120,7 @@ def test_ldm_branch_gets_exactly_zero_gradient(tiny):
   assert any(float(jnp.abs(g).max()) > 0 for g in pool_grads)
 
 
+@pytest.mark.extended
 def test_concat_variant_starts_as_znet():
   """The zero-initialised fusion conv makes LD-ZNet-concat == ZNet at init."""
   outs = {}
@@ -132,6 +133,7 @@ def test_concat_variant_starts_as_znet():
   np.testing.assert_allclose(outs["concat"], outs["znet"], atol=1e-5)
 
 
+@pytest.mark.extended
 def test_rgbnet_has_a_stem_and_full_resolution_logits():
   config = config_lib.load_config("configs/ldznet/smoke.py:rgbnet")
   ctx = _ctx(config)
