@@ -85,7 +85,6 @@ class DownBlock(nn.Module):
   has_attention: bool
   add_downsample: bool
   dtype: layers.Dtype = jnp.float32
-
   ldm_fusion: str = "cross_attention"
 
   @nn.compact
@@ -114,7 +113,6 @@ class UpBlock(nn.Module):
   has_attention: bool
   add_upsample: bool
   dtype: layers.Dtype = jnp.float32
-
   ldm_fusion: str = "cross_attention"
 
   @nn.compact
@@ -139,7 +137,6 @@ class MidBlock(nn.Module):
   config: UNetConfig
   features: int
   dtype: layers.Dtype = jnp.float32
-
   ldm_fusion: str = "cross_attention"
 
   @nn.compact
