@@ -163,6 +163,15 @@ def _with_frozen(tx: optax.GradientTransformation,
       {"train": tx, "frozen": optax.set_to_zero()}, labels)
 
 
+def trained_roles(optim_cfg: ml_collections.ConfigDict,
+                  roles: list[str]) -> set[str]:
+  """The roles a stage's optimizer config trains (not name='frozen')."""
+  if "name" in optim_cfg:
+    return set(roles) if optim_cfg.name != "frozen" else set()
+  return {role for role in roles
+          if role in optim_cfg and optim_cfg[role].name != "frozen"}
+
+
 def per_role(optim_cfg: ml_collections.ConfigDict, roles: list[str],
              total_steps: int) -> tuple[dict[str, Any], dict[str, Schedule]]:
   """Optimizers and schedules for each role; roles set to 'frozen' get none."""

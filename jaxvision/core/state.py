@@ -4,7 +4,8 @@ Roles name the sub-models a method trains: `{"model"}` for a single network,
 `{"gen", "disc", "task"}` for a GAN with a task net, `{"head"}` plus a frozen
 backbone. A trainable role has an optax transformation and optimizer state; a
 frozen role (a teacher, a pretrained LDM) lives in `frozen`, which the core
-never donates and never writes to checkpoints (it is reloaded from its source).
+never donates; checkpoints hold it only when an earlier stage trained it
+(otherwise it is reloaded from its source: `init` or `init_from`).
 """
 
 from typing import Any, Mapping
@@ -27,7 +28,7 @@ class TrainState:
       so resuming at step s draws exactly the keys an uninterrupted run would.
     params: role -> params of trainable roles.
     opt_state: role -> optimizer state.
-    frozen: role -> params of frozen roles (not donated, not checkpointed).
+    frozen: role -> params of frozen roles (not donated).
     txs: role -> optax transformation (static).
   """
   step: jax.Array

@@ -39,36 +39,57 @@ class Preempted(Exception):
 
 @dataclasses.dataclass
 class StageBuild:
-  """Everything compiled/derived for one stage."""
+  """Everything compiled/derived for one stage.
+
+  `carried` are the stage's frozen roles that an earlier stage trained (a
+  tiny LDM pretrained, then frozen): unlike frozen roles from `init` or
+  `init_from`, they cannot be rebuilt from a source, so checkpoints hold them.
+  """
   ctx: method_lib.StageContext
   abstract: state_lib.TrainState
   shardings: state_lib.TrainState
   init: Any
   txs: dict[str, Any]
   method: method_lib.Method
+  carried: tuple[str, ...] = ()
+
+  def checkpointed(self, state: state_lib.TrainState,
+                   frozen: dict[str, Any]) -> dict[str, Any]:
+    """What a checkpoint of this stage saves (`frozen` held apart)."""
+    tree = state.checkpointed()
+    if self.carried:
+      tree["frozen"] = {k: frozen[k] for k in self.carried}
+    return tree
 
   def from_checkpoint(self, restored: dict[str, Any]) -> state_lib.TrainState:
     """The full state from a restored checkpointed tree."""
-    frozen = {}
-    if self.abstract.frozen:
-      # Frozen roles are not checkpointed: rebuild them from their source,
-      # `init` (which may read weights files) and then `init_from`.
+    frozen = dict(restored.get("frozen", {}))
+    rebuild = sorted(set(self.abstract.frozen) - set(self.carried))
+    if rebuild:
+      # The other frozen roles are rebuilt from their source: `init` (which
+      # may read weights files) and then `init_from`.
       initial = self.init(base_rng(self.ctx.config, self.ctx.index))
-      frozen = initial.frozen
+      rebuilt = {k: initial.frozen[k] for k in rebuild}
       if self.ctx.config.get("init_from", None):
         loaded = init_from_lib.load(self.ctx.config.init_from, self.ctx,
-                                    self.method, initial.params | frozen)
-        frozen = jax.device_put({k: loaded[k] for k in frozen},
-                                self.shardings.frozen)
+                                    self.method,
+                                    initial.params | initial.frozen)
+        rebuilt = jax.device_put({k: loaded[k] for k in rebuild},
+                                 {k: self.shardings.frozen[k]
+                                  for k in rebuild})
+      frozen.update(rebuilt)
     return state_lib.TrainState(
         step=restored["step"], rng=restored["rng"], params=restored["params"],
         opt_state=restored["opt_state"], frozen=frozen, txs=self.txs)
 
   def abstract_checkpoint(self) -> dict[str, Any]:
     """ShapeDtypeStructs with shardings for restoring the checkpointed part."""
+    frozen = {k: self.abstract.frozen[k] for k in self.carried}
+    frozen_shardings = {k: self.shardings.frozen[k] for k in self.carried}
     return jax.tree.map(
         lambda a, s: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=s),
-        self.abstract.checkpointed(), self.shardings.checkpointed())
+        self.checkpointed(self.abstract, frozen),
+        self.checkpointed(self.shardings, frozen_shardings))
 
 
 def base_rng(config: ml_collections.ConfigDict, stage_index: int) -> jax.Array:
@@ -89,9 +110,14 @@ def build_stage(method: method_lib.Method,
   abstract = jax.eval_shape(init, rng)
   rules = sharding.default_rules(ctx.config)
   shardings = sharding.tree_shardings(abstract, rules, ctx.mesh)
+  trained_before = set()
+  for stage in ctx.config.stages[:ctx.index]:
+    trained_before |= optim.trained_roles(stage.optim, list(roles))
   return StageBuild(ctx=ctx, abstract=abstract, shardings=shardings,
                     init=jax.jit(init, out_shardings=shardings), txs=txs,
-                    method=method)
+                    method=method,
+                    carried=tuple(sorted(set(abstract.frozen) &
+                                         trained_before)))
 
 
 def _meta(ctx: method_lib.StageContext, device_hours: float) -> dict[str, Any]:
@@ -265,7 +291,7 @@ class Trainer:
         preempted = watcher.should_stop(step)
         if (preempted or step == ctx.last_step or
             (self.checkpoint_every and step % self.checkpoint_every == 0)):
-          self._save(ctx, step, train_state, frozen, data_state, pending)
+          self._save(build, step, train_state, frozen, data_state, pending)
           pending = []
         if preempted:
           raise Preempted(f"Preempted at step {step}; checkpoint saved in "
@@ -298,7 +324,8 @@ class Trainer:
             f"(XLA, 2 per multiply-add, forward+backward, global batch "
             f"{ctx.stage.batch_size})", flush=True)
 
-  def _save(self, ctx, step, train_state, frozen, data_state, pending) -> None:
+  def _save(self, build, step, train_state, frozen, data_state,
+            pending) -> None:
     if pending:
       metrics_lib.check_finite(_mean_metrics(pending), step,
                                self.last_checkpoint)
@@ -306,9 +333,9 @@ class Trainer:
       raise metrics_lib.NonFiniteError(
           f"Params became NaN/Inf by step {step}; not saving. The last good "
           f"checkpoint is at step {self.last_checkpoint}.")
-    del frozen
-    self.manager.save(step, train_state.checkpointed(), data_state or {},
-                      _meta(ctx, self.device_hours.tick()))
+    self.manager.save(step, build.checkpointed(train_state, frozen),
+                      data_state or {},
+                      _meta(build.ctx, self.device_hours.tick()))
     self.last_checkpoint = step
 
   def _evaluate(self, ctx, train_state) -> None:

@@ -54,11 +54,14 @@ def make_train_step(ctx):
   model = _model(ctx)
   nan_at = ctx.config.get("nan_at_step", -1)
 
-  def loss_fn(params, batch, rng, state):
+  def logits_and_ce(params, batch, rng):
     logits = model.apply({"params": params}, batch["x"], train=True,
                          rngs={"dropout": rng})
-    loss = optax.softmax_cross_entropy_with_integer_labels(
+    return logits, optax.softmax_cross_entropy_with_integer_labels(
         logits, batch["y"]).mean()
+
+  def loss_fn(params, batch, rng, state):
+    logits, loss = logits_and_ce(params, batch, rng)
     loss = jnp.where(state.step == nan_at, jnp.nan, loss)
     if "teacher" in state.frozen:
       teacher = model.apply({"params": state.frozen["teacher"]}, batch["x"],
@@ -66,7 +69,20 @@ def make_train_step(ctx):
       loss += 0.1 * jnp.mean((logits - teacher) ** 2)
     return loss, {"accuracy": jnp.mean(jnp.argmax(logits, -1) == batch["y"])}
 
-  return method_lib.simple_train_step(loss_fn)
+  def teacher_loss_fn(params, batch, rng, state):
+    del state
+    return logits_and_ce(params, batch, rng)[1], {}
+
+  model_step = method_lib.simple_train_step(loss_fn)
+  teacher_step = method_lib.simple_train_step(teacher_loss_fn, "teacher")
+
+  def train_step(state, batch, rng):
+    state, metrics = model_step(state, batch, rng)
+    if "teacher" in state.params:  # a stage that trains the teacher first
+      state, _ = teacher_step(state, batch, jax.random.fold_in(rng, 1))
+    return state, metrics
+
+  return train_step
 
 
 def _dataset(dim: int, n: int, seed: int):

@@ -132,6 +132,38 @@ def test_init_from_loads_roles_and_reports_mismatch(tmp_path):
     train.train(wider, str(tmp_path / "wider"), fake_method.METHOD)
 
 
+def test_role_trained_then_frozen_is_checkpointed_and_resumed(tmp_path):
+  # Stage "first" trains model and teacher; "second" freezes the teacher.
+  # Its weights exist nowhere but in this run, so checkpoints of "second"
+  # must hold them: resuming from step 16 must not rebuild it from `init`.
+  def config():
+    cfg = fake_method.config(with_teacher=True)
+    cfg.stages[1].input_dim = 8
+    cfg.stages[1].optim = {"model": cfg.stages[1].optim.to_dict(),
+                           "teacher": {"name": "frozen"}}
+    return cfg
+
+  full, part = tmp_path / "full", tmp_path / "part"
+  train.train(config(), str(full), fake_method.METHOD,
+              devices=jax.devices()[:1])
+  trained = final_params(full, 12)["params"]["teacher"]
+  initial = jax.device_get(train.build_stage(
+      fake_method.METHOD, train.Trainer(config(), str(full), fake_method.METHOD)
+      .contexts[0]).init(train.base_rng(config(), 0)).params["teacher"])
+  assert not np.allclose(initial["Dense_0"]["kernel"],
+                         trained["Dense_0"]["kernel"])
+  saved = final_params(full, 20)
+  jax.tree.map(np.testing.assert_array_equal, trained,
+               saved["frozen"]["teacher"])
+  train.train(config(), str(part), fake_method.METHOD,
+              devices=jax.devices()[:1])
+  (part / "checkpoints" / "20").rename(part / "dropped_20")
+  train.train(config(), str(part), fake_method.METHOD,
+              devices=jax.devices()[:1])
+  jax.tree.map(np.testing.assert_array_equal, final_params(full, 20),
+               final_params(part, 20))
+
+
 def test_frozen_teacher_from_init_from_is_reloaded_on_resume(tmp_path):
   source = fake_method.config()
   source.stages = source.stages[:1]

@@ -74,7 +74,7 @@ def extract(config: ml_collections.ConfigDict, out: str) -> dict[str, Any]:
   cfg = config.ldm
   extractor = features.from_config(cfg)
   dataset = data.load(config.data, cfg.image_size)
-  tokenizer = data.tokenizer(cfg.tokenizer, cfg.weights)
+  tokenizer = data.config_tokenizer(cfg)
   out_dir = pathlib.Path(out)
   out_dir.mkdir(parents=True, exist_ok=True)
   _check_metadata(out_dir, _metadata(config, len(dataset),

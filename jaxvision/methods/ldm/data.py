@@ -17,6 +17,7 @@ import ml_collections
 import numpy as np
 from PIL import Image
 
+from jaxvision.data import synthetic_phrases
 from jaxvision.models.sd import clip_tokenizer
 from jaxvision.weights import sd_v1
 
@@ -108,10 +109,22 @@ def load(data_cfg: ml_collections.ConfigDict, image_size: int):
                    "'synthetic'.")
 
 
+# `ldm.tokenizer: "builtin:<name>"` -> the words a word-level tokenizer is
+# learned on, for tiny configs trained on procedural data.
+BUILTIN_VOCABULARIES = {"shapes_phrase": synthetic_phrases.vocabulary}
+
+
 @functools.lru_cache(maxsize=4)
 def tokenizer(path: str, weights: str):
-  """`ldm.tokenizer`, else the one saved next to `ldm.weights`, else (no
-  weights: random-init configs) the merge-free byte-level CLIP tokenizer."""
+  """`ldm.tokenizer` (files, or "builtin:<name>" of BUILTIN_VOCABULARIES),
+  else the one saved next to `ldm.weights`, else (no weights: random-init
+  configs) the merge-free byte-level CLIP tokenizer."""
+  if path.startswith("builtin:"):
+    name = path.removeprefix("builtin:")
+    if name not in BUILTIN_VOCABULARIES:
+      raise ValueError(f"ldm.tokenizer={path!r}: built-in tokenizers are "
+                       f"{['builtin:' + n for n in BUILTIN_VOCABULARIES]}.")
+    return clip_tokenizer.from_words(BUILTIN_VOCABULARIES[name]())
   if path:
     return clip_tokenizer.load(path)
   if weights:
@@ -123,3 +136,16 @@ def tokenizer(path: str, weights: str):
           "merges.txt.")
     return clip_tokenizer.load(found)
   return clip_tokenizer.bytes_only()
+
+
+def config_tokenizer(ldm_cfg: ml_collections.ConfigDict):
+  """`tokenizer` of an `ldm` config, checked against its text encoder: an id
+  past the embedding table would be clamped silently by the lookup."""
+  tok = tokenizer(ldm_cfg.tokenizer, ldm_cfg.weights)
+  if tok.vocab_size > ldm_cfg.text.vocab_size:
+    raise ValueError(
+        f"The tokenizer ({ldm_cfg.tokenizer or 'byte-level'}) has "
+        f"{tok.vocab_size} ids but ldm.text.vocab_size="
+        f"{ldm_cfg.text.vocab_size}; set ldm.text.vocab_size to at least "
+        f"{tok.vocab_size}.")
+  return tok

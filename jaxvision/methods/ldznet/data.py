@@ -119,7 +119,7 @@ def preprocess(config: ml_collections.ConfigDict, source: Any,
   resize = pp.resize(data_cfg.image_size, "bilinear", keys=("image", "mask"),
                      nearest=("mask",))
   to_unit = pp.value_range(-1, 1)
-  tok = ldm_data.tokenizer(config.ldm.tokenizer, config.ldm.weights)
+  tok = ldm_data.config_tokenizer(config.ldm)
   templates = tuple(data_cfg.template_list) if data_cfg.templates else ("{}",)
   negative_prob = data_cfg.get("negative_prob", 0.0) if train else 0.0
   n = len(source)

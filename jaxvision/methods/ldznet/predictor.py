@@ -56,7 +56,7 @@ def predict(ctx, state, argv: list[str]) -> dict[str, object]:
     original = np.asarray(image.convert("RGB"))
   squashed = np.asarray(Image.fromarray(original).resize(
       (size, size), Image.Resampling.BILINEAR), np.float32) / 127.5 - 1
-  tokenizer = ldm_data.tokenizer(config.ldm.tokenizer, config.ldm.weights)
+  tokenizer = ldm_data.config_tokenizer(config.ldm)
   tokens = tokenizer.encode([args.prompt], config.ldm.text_len)
   segmenter = Segmenter(config, jax.device_get(state.params["net"]),
                         jax.device_get(state.frozen["ldm"]))

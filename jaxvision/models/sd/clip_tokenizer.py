@@ -143,6 +143,49 @@ def bytes_only() -> CLIPTokenizer:
   return CLIPTokenizer({t: i for i, t in enumerate(vocab)}, [])
 
 
+def _byte_symbols(word: str) -> tuple[str, ...]:
+  """A pre-token as CLIP's initial BPE symbols (last one with `</w>`)."""
+  encoder = bytes_to_unicode()
+  chars = [encoder[b] for b in word.encode("utf-8")]
+  return tuple(chars[:-1] + [chars[-1] + "</w>"])
+
+
+def from_words(words: Sequence[str]) -> CLIPTokenizer:
+  """A CLIP tokenizer whose merges make each of `words` one token.
+
+  BPE training on the (lower-cased, pre-tokenized) words, each counted once:
+  repeatedly merge the most frequent adjacent pair (ties: first seen) until
+  every word is a single symbol. The vocabulary has OpenAI's layout (bytes,
+  bytes + `</w>`, one entry per merge, BOS, EOS). For tiny CPU configs whose
+  text encoder is random: a word-level context is far easier to ground than
+  one token per character.
+  """
+  pieces = sorted({t for w in words for t in _PATTERN.findall(_clean(w))})
+  corpus = [list(_byte_symbols(t)) for t in pieces]
+  merges = []
+  while any(len(word) > 1 for word in corpus):
+    counts: dict[tuple[str, str], int] = {}
+    for word in corpus:
+      for pair in zip(word, word[1:]):
+        counts[pair] = counts.get(pair, 0) + 1
+    best = max(counts, key=counts.get)  # dicts keep first-seen order on ties
+    merges.append(best)
+    for k, word in enumerate(corpus):
+      merged, i = [], 0
+      while i < len(word):
+        if i < len(word) - 1 and (word[i], word[i + 1]) == best:
+          merged.append(word[i] + word[i + 1])
+          i += 2
+        else:
+          merged.append(word[i])
+          i += 1
+      corpus[k] = merged
+  symbols = list(bytes_to_unicode().values())
+  vocab = symbols + [s + "</w>" for s in symbols]
+  vocab += ["".join(m) for m in merges] + [BOS, EOS]
+  return CLIPTokenizer({t: i for i, t in enumerate(vocab)}, merges)
+
+
 def _openai(path: pathlib.Path) -> CLIPTokenizer:
   with gzip.open(path, "rt", encoding="utf-8") as f:
     lines = f.read().split("\n")

@@ -7,6 +7,7 @@ order (identical energy images), so a high A-F1 needs the motion branch.
 
 import json
 
+import jax
 import pytest
 
 from jaxvision import config_lib
@@ -30,7 +31,8 @@ TINY = [
 @pytest.mark.slow
 def test_smoke_beats_chance_on_held_out_clips(tmp_path):
   config = config_lib.load_config("configs/emfa/smoke.py")
-  final = train.train(config, str(tmp_path), methods.get("emfa"))
+  final = train.train(config, str(tmp_path), methods.get("emfa"),
+                      devices=jax.devices()[:1])
   rows = [json.loads(line) for line in
           (tmp_path / "metrics.jsonl").read_text().splitlines()]
   losses = [r["loss"] for r in rows if "loss" in r]

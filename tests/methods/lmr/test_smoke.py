@@ -2,6 +2,7 @@
 
 import json
 
+import jax
 import numpy as np
 import pytest
 
@@ -26,7 +27,8 @@ def _tiny(tmp_path, *overrides):
 @pytest.mark.slow
 def test_smoke_beats_mean_pose_baseline(tmp_path):
   config = _config(tmp_path, "log_every=10")
-  final = train.train(config, str(tmp_path / "run"), methods.get("lmr"))
+  final = train.train(config, str(tmp_path / "run"), methods.get("lmr"),
+                      devices=jax.devices()[:1])
   rows = [json.loads(line) for line in
           (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
   losses = [r["loss"] for r in rows if "loss" in r]

@@ -8,6 +8,7 @@ evaluation writes after each stage.
 import json
 import math
 
+import jax
 import pytest
 
 from jaxvision import config_lib
@@ -20,7 +21,8 @@ def test_smoke_learns_lowres_then_highres(tmp_path):
   config = config_lib.load_config(
       "configs/reclip/smoke.py",
       [f"data.data_dir={tmp_path / 'data'}", "log_every=10"])
-  final = train.train(config, str(tmp_path / "run"), methods.get("reclip"))
+  final = train.train(config, str(tmp_path / "run"), methods.get("reclip"),
+                      devices=jax.devices()[:1])
   rows = [json.loads(line) for line in
           (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
   main_losses = [r["loss"] for r in rows if "loss" in r and r["step"] <= 400]

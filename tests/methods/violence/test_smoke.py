@@ -2,6 +2,7 @@
 
 import json
 
+import jax
 import pytest
 
 from jaxvision import config_lib
@@ -22,7 +23,8 @@ _TINY = ["data.num_clips=24", "data.num_frames=4", "model.convlstm.hidden=4",
 def test_smoke_beats_chance_on_held_out_fold(tmp_path):
   config = config_lib.load_config("configs/violence/smoke.py",
                                   ["checkpoint.async_save=False"])
-  final = train.train(config, str(tmp_path / "run"), methods.get("violence"))
+  final = train.train(config, str(tmp_path / "run"), methods.get("violence"),
+                      devices=jax.devices()[:1])
   rows = engine_checks.logged(tmp_path / "run", "cross_entropy")
   steps = sorted(rows)
   assert rows[steps[-1]] < 0.5 * rows[steps[0]]

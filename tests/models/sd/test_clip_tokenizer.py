@@ -2,8 +2,11 @@
 
 import gzip
 
+import ml_collections
 import pytest
 
+from jaxvision.data import synthetic_phrases
+from jaxvision.methods.ldm import data as ldm_data
 from jaxvision.models.sd import clip_tokenizer
 from tests.weights import bpe_files
 
@@ -42,6 +45,33 @@ def test_bytes_only_ids_are_the_base_vocabulary():
   assert tok.vocab_size == 514 and (tok.bos_id, tok.eos_id) == (512, 513)
   assert tok.encode(["ab"], 5)[0].tolist() == [
       512, tok.encoder["a"], tok.encoder["b</w>"], 513, 513]
+
+
+def test_from_words_makes_each_word_one_token():
+  words = synthetic_phrases.vocabulary()
+  tok = clip_tokenizer.from_words(words)
+  assert tok.vocab_size == 514 + len(tok.ranks)
+  assert (tok.bos_id, tok.eos_id) == (tok.vocab_size - 2, tok.vocab_size - 1)
+  for word in words:
+    assert [tok.decoder[i] for i in tok.tokenize(word)] == [
+        word + "</w>"], word
+  ids = tok.tokenize("An image of the yellow triangles.")
+  assert len(ids) == 7 and tok.decode(ids) == "an image of the yellow triangles ."
+  # Words outside the list still encode, through the byte symbols.
+  assert tok.decode(tok.tokenize("purple")) == "purple"
+
+
+def test_builtin_tokenizer_must_fit_the_text_encoder():
+  cfg = ml_collections.ConfigDict(dict(
+      tokenizer="builtin:shapes_phrase", weights="",
+      text=dict(vocab_size=514)))
+  with pytest.raises(ValueError, match="ldm.text.vocab_size=514"):
+    ldm_data.config_tokenizer(cfg)
+  cfg.text.vocab_size = 600
+  assert ldm_data.config_tokenizer(cfg).vocab_size <= 600
+  cfg.tokenizer = "builtin:nope"
+  with pytest.raises(ValueError, match="builtin:shapes_phrase"):
+    ldm_data.config_tokenizer(cfg)
 
 
 def test_matches_transformers_clip_tokenizer(tmp_path):
