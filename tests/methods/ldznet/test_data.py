@@ -29,7 +29,8 @@ def _config(**data_overrides):
                 template_list=synthetic_phrases.TEMPLATES, negative_prob=0.0,
                 worker_count=0),
       eval=dict(datasets=dict(shapes=dict(kind="shapes_phrase"))),
-      ldm=dict(tokenizer="", weights="", text_len=TEXT_LEN),
+      ldm=dict(tokenizer="", weights="", text_len=TEXT_LEN,
+               text=dict(vocab_size=514)),
       stages=[dict(steps=10, batch_size=8)]))
   config.data.update(data_overrides)
   return config
