@@ -39,7 +39,7 @@ def _arm(size: str, variant: str, batch: int, dtype: str):
                                   [f"model.dtype={dtype!r}",
                                    f"ldm.dtype={dtype!r}"])
   mesh = jax.sharding.Mesh(np.array(jax.devices()[:1]), ("data",))
-  ctx = method_lib.stage_contexts(config, mesh)[0]
+  ctx = method_lib.stage_contexts(config, mesh)[-1]
   roles = jax.jit(lambda r: methods.get("ldznet").init(ctx, r))(
       jax.random.key(0))
   forward = jax.jit(forward_lib.make_forward(config, training=False))

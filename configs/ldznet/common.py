@@ -37,6 +37,8 @@ def base(name: str, unet: dict, vae: dict, text: dict, *, image_size: int,
   ldm.fusion = "concat" if name == "concat" else "cross_attention"
   ldm.attention_pool = True
   ldm.t_eval = dict(mode="fixed", low=300, high=500, value=400)
+  # Tiny-LDM pretraining stages (stage.kind ldm_autoencoder; CPU smoke).
+  ldm.pretrain = dict(kl_weight=1e-6)
   config = ml_collections.ConfigDict(dict(
       method="ldznet", seed=0, variant=name, ldm=ldm,
       model=dict(input="rgb" if name == "rgbnet" else "z",

@@ -31,7 +31,9 @@ def get_config(arg=None):
     config = smoke.get_config("znet")
     config.probe = dict(blocks=tuple(range(1, 17)),
                         timesteps=(100, 300, 500, 900), width=32, groups=8)
-    steps, lr = 150, config.stages[0]["optim"]["net"]["lr"]
+    # NOTE: the probes read the random tiny LDM: the smoke's LDM pretraining
+    # stages are dropped (the probe method has no pretraining stages).
+    steps, lr = 150, config.stages[-1]["optim"]["net"]["lr"]
     config.eval.datasets.shapes_phrase.size = 200
   else:
     config = ldznet.get_config("znet")
@@ -41,7 +43,7 @@ def get_config(arg=None):
     steps, lr = 2000, 1e-4
     config.eval.datasets = dict(phrasecut=dict(kind="phrasecut", root="",
                                                split="val"))
-  stage = config.stages[0]
+  stage = config.stages[-1]
   config.stages = [dict(stage, name="probe", steps=steps, optim=dict(
       probes=dict(stage["optim"]["net"], lr=lr), ldm=dict(name="frozen")))]
   config.method = "ldznet_probe"

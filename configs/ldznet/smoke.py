@@ -2,10 +2,13 @@ r"""LD-ZNet / ZNet / RGBNet CPU smoke: ShapesPhrase at 64 px (spec 12).
 
 The tiny SD-architecture LDM of configs/ldznet/ldm_tiny.py (UNet 32/64/128/
 128 with 16 spatial-attention blocks, f = 8 autoencoder -> 8x8x4 latents,
-2-layer CLIP text encoder), random and frozen; blocks 6-10 give 2x2 (1x1 for
-block 7) features. The net trains on 6,000 procedurally generated phrase /
-mask pairs and is evaluated on 300 held-out ones (another seed) with the
-CLIPSeg protocol, next to the all-foreground and shuffled-prompt baselines.
+2-layer CLIP text encoder with a word-level tokenizer), quickly pretrained
+in the run's first two stages (autoencoder 200 steps, UNet 300 steps on
+captions; the text encoder stays random) and then frozen; blocks 6-10 give
+2x2 (1x1 for block 7) features. The net trains on 6,000 procedurally
+generated phrase / mask pairs and is evaluated on 300 held-out ones (another
+seed) with the CLIPSeg protocol, next to the all-foreground and
+shuffled-prompt baselines.
 
   python -m jaxvision.main train --config configs/ldznet/smoke.py \
       --workdir workdirs/ldznet_smoke            # :znet, :rgbnet, :concat
@@ -26,8 +29,17 @@ def get_config(arg=None):
               negative_prob=0.0, worker_count=0)
   evals = dict(shapes_phrase=dict(kind="shapes_phrase", size=300))
   optim = dict(name="adam", lr=1e-3, warmup_steps=20, decay="constant")
+  frozen = dict(name="frozen")
   stage = dict(name="shapes_phrase", steps=300, batch_size=16,
-               optim=dict(net=optim, ldm=dict(name="frozen")))
+               optim=dict(net=optim, ldm=frozen))
+  # The spec's "quickly pretrained" tiny LDM (jaxvision/methods/ldznet/
+  # pretrain.py): the autoencoder, then the UNet on shape-listing captions;
+  # the segment stage then starts the net's UNet from the pretrained one.
+  pretraining = [
+      dict(name="ldm_autoencoder", kind="ldm_autoencoder", steps=200,
+           batch_size=16, optim=dict(net=frozen, ldm=optim)),
+      dict(name="ldm_unet", kind="ldm_unet", steps=300, batch_size=16,
+           optim=dict(net=frozen, ldm=optim))]
   # NOTE: a word-level tokenizer learned on the ShapesPhrase words (each word
   # one token): with the random text encoder, grounding "red" spread over
   # three byte tokens was not learned in the step budget.
@@ -42,6 +54,7 @@ def get_config(arg=None):
   # docs/methods/ldznet.md): the random autoencoder's posterior samples are
   # mostly noise, so z is its mean; the reference x8 head (a 1-channel SiLU
   # chain) barely moves in 300 steps, so logits are up-sampled bilinearly.
+  config.stages = pretraining + [stage]
   config.ldm.tokenizer = tokenizer
   config.ldm.posterior = "mode"
   config.model.head = "bilinear"

@@ -160,6 +160,41 @@ def make_train_data(ctx: method_lib.StageContext,
       worker_count=config.data.get("worker_count", 0))
 
 
+def make_caption_data(ctx: method_lib.StageContext,
+                      seed: int) -> pipeline.DataIterator:
+  """Batches of "image" [B, S, S, 3] in [-1, 1] and "tokens" of the caption
+  that lists every shape, for the tiny-LDM pretraining stages (`pretrain`).
+
+  Only ShapesPhrase has such captions; larger configs load a pretrained LDM
+  (`ldm.weights`) instead.
+  """
+  config = ctx.config
+  data_cfg = config.data
+  if data_cfg.name != "shapes_phrase":
+    raise ValueError(
+        f"Stage {ctx.stage.name!r} pretrains the tiny LDM on ShapesPhrase "
+        f"captions, but data.name={data_cfg.name!r}. Drop the ldm_* stages "
+        "and point ldm.weights at converted SD weights (python -m "
+        "jaxvision.main convert sd-v1 ...).")
+  generated = synthetic_phrases.generate(data_cfg.train_size, data_cfg.seed,
+                                         data_cfg.image_size)
+  source = sources.ArraySource({"image": generated["image"],
+                                "caption": generated["caption"]})
+  tok = ldm_data.config_tokenizer(config.ldm)
+  to_unit = pp.value_range(-1, 1)
+
+  def fn(example: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+    image = to_unit({"image": example["image"]}, rng)["image"]
+    return {"image": image,
+            "tokens": tok.encode([str(example["caption"])],
+                                 config.ldm.text_len)[0]}
+
+  return pipeline.make_iterator(
+      source, pp_fn=fn, global_batch_size=ctx.stage.batch_size, seed=seed,
+      process_index=jax.process_index(), process_count=jax.process_count(),
+      worker_count=data_cfg.get("worker_count", 0))
+
+
 def make_eval_data(config: ml_collections.ConfigDict, name: str,
                    batch_size: int) -> pipeline.DataIterator:
   """One padded in-order pass over eval dataset `name`; "valid" marks real

@@ -2,8 +2,9 @@
 
 Roles: `net` (trainable: the segmentation UNet, mask head, and for LD-ZNet
 the attention pools and CrossAttn_ldm layers; for RGBNet the RGB stem) and
-`ldm` (frozen, never checkpointed: the autoencoder and CLIP text encoder,
-plus the LDM UNet when `ldm.enabled`). `net`'s UNet starts from the LDM UNet
+`ldm` (frozen: the autoencoder and CLIP text encoder, plus the LDM UNet
+when `ldm.enabled`; rebuilt from its source on resume, unless an earlier
+stage pretrained it, see `pretrain.py`). `net`'s UNet starts from the LDM UNet
 (`init_from_ldm`), read from `ldm.weights` or random for CPU configs.
 
 One train step: text tokens -> context, image -> z * 0.18215 (posterior
@@ -25,6 +26,7 @@ from jaxvision.methods.ldznet import data as data_lib
 from jaxvision.methods.ldznet import forward as forward_lib
 from jaxvision.methods.ldznet import model as model_lib
 from jaxvision.methods.ldznet import predictor
+from jaxvision.methods.ldznet import pretrain
 
 
 def init(ctx: method_lib.StageContext, rng: jax.Array) -> dict:
@@ -44,19 +46,44 @@ def init(ctx: method_lib.StageContext, rng: jax.Array) -> dict:
       net_rng, x, jnp.zeros(context.shape, context.dtype), feats)["params"]
   if config.model.init_from_ldm:
     params = model_lib.init_from_ldm(params, ldm["unet"])
-  if not cfg.ldm_blocks:
-    ldm = {k: v for k, v in ldm.items() if k != "unet"}
-  return {"net": params, "ldm": ldm}
+  return {"net": params, "ldm": _drop_unused_unet(ctx, ldm)}
+
+
+def _drop_unused_unet(ctx: method_lib.StageContext, ldm: dict) -> dict:
+  """ZNet / RGBNet segment stages hold no LDM UNet (only LD-ZNet runs it;
+  the pretraining stages train it)."""
+  if (pretrain.stage_kind(ctx.stage) == pretrain.SEGMENT
+      and not ctx.config.ldm.enabled):
+    return {k: v for k, v in ldm.items() if k != "unet"}
+  return ldm
 
 
 def make_train_step(ctx: method_lib.StageContext):
+  kind = pretrain.stage_kind(ctx.stage)
+  if kind != pretrain.SEGMENT:
+    return pretrain.TRAIN_STEPS[kind](ctx.config)
   return forward_lib.bce_train_step(
       forward_lib.make_forward(ctx.config, training=True), ctx.config.seed,
       role="net")
 
 
 def make_train_data(ctx: method_lib.StageContext, seed: int):
+  if pretrain.stage_kind(ctx.stage) != pretrain.SEGMENT:
+    return data_lib.make_caption_data(ctx, seed)
   return data_lib.make_train_data(ctx, seed)
+
+
+def transition(prev_ctx: method_lib.StageContext,
+               ctx: method_lib.StageContext, params: dict) -> dict:
+  """Entering the segment stage from LDM pretraining: the net's UNet starts
+  from the pretrained LDM UNet (`model.init_from_ldm`), as it would from SD."""
+  if (pretrain.stage_kind(prev_ctx.stage) == pretrain.SEGMENT
+      or pretrain.stage_kind(ctx.stage) != pretrain.SEGMENT):
+    return params
+  net = params["net"]
+  if ctx.config.model.init_from_ldm:
+    net = model_lib.init_from_ldm(net, params["ldm"]["unet"])
+  return {"net": net, "ldm": _drop_unused_unet(ctx, params["ldm"])}
 
 
 def evaluate(ctx: method_lib.StageContext, state) -> dict[str, float]:
@@ -69,6 +96,10 @@ def evaluate(ctx: method_lib.StageContext, state) -> dict[str, float]:
   is ignored).
   """
   config = ctx.config
+  if pretrain.stage_kind(ctx.stage) != pretrain.SEGMENT:
+    # NOTE: LDM pretraining stages are judged by the segment stage after
+    # them; their training losses are logged.
+    return {}
   segmenter = predictor.Segmenter(config, jax.device_get(state.params["net"]),
                         jax.device_get(state.frozen["ldm"]))
   miou_mode = config.eval.miou_mode
@@ -115,5 +146,5 @@ def flops_fns(ctx: method_lib.StageContext):
 
 METHOD = method_lib.Method(
     name="ldznet", init=init, make_train_step=make_train_step,
-    make_train_data=make_train_data, evaluate=evaluate, flops_fns=flops_fns,
-    predict=predictor.predict)
+    make_train_data=make_train_data, evaluate=evaluate, transition=transition,
+    flops_fns=flops_fns, predict=predictor.predict)

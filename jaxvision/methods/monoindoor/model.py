@@ -53,6 +53,7 @@ class ModelConfig:
   scale_stop_grad: bool = False
   pose_width: int = 256
   pose_output_scale: float = 0.01
+  residual_output_scale: float = 0.01
   coordconv: str = "input"
   residual_steps: int = 1
   detach_residual_input: bool = False
@@ -93,6 +94,9 @@ def from_config(config: ml_collections.ConfigDict) -> ModelConfig:
       scale_backbone=backbone, scale_stop_grad=stop_grad,
       pose_width=m.pose.decoder_width,
       pose_output_scale=m.pose.get("output_scale", 0.01),
+      # Default: the residual decoders scale like the initial one (spec 3.5).
+      residual_output_scale=residual.get(
+          "output_scale", m.pose.get("output_scale", 0.01)),
       coordconv=m.pose.coordconv,
       residual_steps=residual.num_steps if residual.enabled else 0,
       detach_residual_input=residual.detach_input,
@@ -126,8 +130,9 @@ class MonoIndoor(nn.Module):
         self.scale_encoder = cfg.encoder_module()
     self.pose_encoder = cfg.encoder_module()
     self.pose_decoders = [
-        networks.PoseDecoder(cfg.pose_width, cfg.pose_output_scale)
-        for _ in range(1 + cfg.residual_steps)]
+        networks.PoseDecoder(cfg.pose_width, cfg.pose_output_scale if i == 0
+                             else cfg.residual_output_scale)
+        for i in range(1 + cfg.residual_steps)]
 
   def depth(self, images: jax.Array, train: bool = False
            ) -> tuple[dict[int, jax.Array], jax.Array, dict[int, jax.Array]]:

@@ -1,7 +1,10 @@
 """LD-ZNet / ZNet / RGBNet architecture: parameter counts, structure, init."""
 
+import dataclasses
+
 import jax
 import jax.numpy as jnp
+import ml_collections
 import numpy as np
 import pytest
 
@@ -16,8 +19,9 @@ METHOD = methods.get("ldznet")
 
 
 def _ctx(config):
+  """The context of the config's last stage (the segmentation training)."""
   mesh = jax.sharding.Mesh(np.array(jax.devices()[:1]), ("data",))
-  return core_method.stage_contexts(config, mesh)[0]
+  return core_method.stage_contexts(config, mesh)[-1]
 
 
 def _abstract_roles(path):
@@ -93,6 +97,25 @@ def test_znet_unet_starts_from_the_ldm_unet(tiny):
   assert "attn_ldm" in attn and "norm_sd" in attn
   assert float(jnp.std(attn["attn_ldm"]["to_q"]["kernel"])) == pytest.approx(
       0.02, rel=0.1)
+
+
+def test_segment_stage_starts_from_the_pretrained_ldm_unet(tiny):
+  config, roles = tiny
+  pretrained = jax.tree.map(lambda x: x + 1.0, roles["ldm"])
+  params = {"net": roles["net"], "ldm": pretrained}
+  for variant in ("ldznet", "znet"):
+    ctx = _ctx(config_lib.load_config(f"configs/ldznet/smoke.py:{variant}"))
+    pretraining = dataclasses.replace(ctx, stage=ml_collections.ConfigDict(
+        dict(name="ldm_unet", kind="ldm_unet")))
+    out = METHOD.transition(pretraining, ctx, params)
+    np.testing.assert_array_equal(
+        out["net"]["unet"]["up_blocks_1"]["resnets_2"]["conv2"]["kernel"],
+        pretrained["unet"]["up_blocks_1"]["resnets_2"]["conv2"]["kernel"])
+    np.testing.assert_array_equal(out["net"]["unet"]["conv_out"]["bias"],
+                                  pretrained["unet"]["conv_out"]["bias"][:1])
+    # Only LD-ZNet keeps running the LDM UNet in the segment stage.
+    assert ("unet" in out["ldm"]) == (variant == "ldznet")
+    assert METHOD.transition(ctx, ctx, params) is params
 
 
 def _batch(config, n=2, seed=0):

@@ -99,9 +99,9 @@ def test_sequential_and_composed_residual_warps_agree():
     assert float(np.median(err[mask])) < 0.03
 
 
-def _gt_training_triplet(seed=3):
+def _gt_training_triplet(seed=3, motion=room.Motion()):
   """Frames [1, 3, H, W, 3] (t-1, t, t+1), depth of t, T_{t->t-1}, T_{t->t+1}."""
-  seq = room.sequence(seed, frames=3)
+  seq = room.sequence(seed, frames=3, motion=motion)
   rel = data.relative_poses(seq["poses"].astype(np.float64))
   frames = jnp.asarray(seq["images"][None])
   depth = jnp.asarray(seq["depth"][1:2, ..., None])
@@ -110,13 +110,14 @@ def _gt_training_triplet(seed=3):
   return frames, depth, to_prev, to_next
 
 
-def _training_photometric(frames, depth, to_prev, to_next, automask=True):
+def _training_photometric(frames, depth, to_prev, to_next, automask=True,
+                          reduce="min"):
   """The photometric term of `losses.total_loss` for given depth and poses."""
   steps = jnp.stack([to_prev[:, None], to_next[:, None]], axis=1)
   outputs = {"depth": {0: depth}, "sigma": {0: 1.0 / depth},
              "pose_steps": steps, "scale": jnp.ones((1,))}
   loss_cfg = ml_collections.ConfigDict(dict(
-      reprojection_reduce="min", automask=automask, ssim_alpha=0.85,
+      reprojection_reduce=reduce, automask=automask, ssim_alpha=0.85,
       smooth_weight=1e-3, depth_consistency_weight=0.0,
       depth_consistency_form="text"))
   _, metrics = losses.total_loss(outputs, frames, _k(), jax.random.key(0),
@@ -156,6 +157,33 @@ def test_training_loss_decreases_along_the_path_to_gt_pose():
                                   partial(to_next, f), automask=False)
             for f in (0.0, 0.5, 1.0)]
   assert values[0] > values[1] > values[2]
+
+
+def test_min_reduction_barely_penalises_a_wrong_next_pose():
+  """The failure the smoke's residual output scale avoids (smoke.py).
+
+  Under the smoke motion (forward walk, constant-sign yaw) one constant
+  residual rotation, which spec 3.5's residual convention applies to both
+  sources alike, fits the previous frame and turns the next frame the wrong
+  way. The per-pixel min falls back to the previous source, so the loss
+  barely sees the wrong next-frame pose (the evaluated one); the mean over
+  sources would.
+  """
+  motion = room.Motion(step=0.12, rot_noise_deg=0.5, forward=True,
+                       yaw_rate_deg=4.0, random_yaw_sign=False)
+  frames, depth, to_prev, to_next = _gt_training_triplet(3, motion)
+  eye = jnp.eye(4)[None]
+  ratio = {}
+  for reduce in ("min", "mean"):
+    gt = _training_photometric(frames, depth, to_prev, to_next, reduce=reduce)
+    identity = _training_photometric(frames, depth, eye, eye, reduce=reduce)
+    # The next source gets the previous source's pose.
+    wrong = _training_photometric(frames, depth, to_prev, to_prev,
+                                  reduce=reduce)
+    # The share of the identity-pose loss gap that the wrong pose costs.
+    ratio[reduce] = (wrong - gt) / (identity - gt)
+  assert ratio["min"] < 0.1  # measured 0.03
+  assert ratio["mean"] > 0.5  # measured 1.05
 
 
 def test_smoke_motion_options_walk_forward_and_turn():

@@ -4,6 +4,7 @@ sequences, and the engine checks (device count, resume) hold."""
 import json
 import pathlib
 
+import jax
 import numpy as np
 import pytest
 
@@ -19,32 +20,35 @@ TINY = ["stages.0.steps=4", "stages.0.batch_size=8", "log_every=1",
         "model.depth.scales=[0]", "eval_batch_size=8"]
 
 
-# NOTE: the smoke recipe (configs/monoindoor/smoke.py) walks the camera
-# forward with a constant-sign yaw rate, scales the pose output by 0.1 and
-# uses rel_min 0.1. In a standalone 1-device loop this learned (held-out
-# rot err 0.34x identity, abs_rel 0.748x constant), but through the engine
-# (8 host devices: abs_rel 0.80x, rot err 6.37 vs 3.87 deg; 1 device:
-# abs_rel 0.70x, rot err 6.29 vs 3.87 deg) the rotation criterion still
-# fails (docs/methods/monoindoor.md, "Measured").
+# NOTE: with the residual pose decoder at the initial one's 0.1 output scale,
+# the engine run put the rotation into the residual step, which turns both
+# sources alike: the previous-frame pose was right (1.2 deg error) and the
+# evaluated next-frame pose wrong (6.29 vs identity 3.87 deg). The smoke
+# config keeps the residual decoder at 0.01 (configs/monoindoor/smoke.py).
+# Measured here: photometric 0.1088 -> 0.0586, abs_rel 0.2049 vs constant
+# 0.3244, rot err 1.381 vs identity 3.866 deg; ~300 s on the shared 2-core
+# CPU (docs/methods/monoindoor.md, "Smoke test"). 200 steps fail abs_rel.
 @pytest.mark.slow
-@pytest.mark.extended
-@pytest.mark.xfail(reason="smoke recipe does not meet the spec criteria "
-                   "under the engine yet", strict=False)
 def test_smoke_beats_constant_depth_and_identity_pose(tmp_path):
   config = config_lib.load_config("configs/monoindoor/smoke.py")
-  train.train(config, str(tmp_path), methods.get("monoindoor"))
+  train.train(config, str(tmp_path), methods.get("monoindoor"),
+              jax.devices()[:1])
   rows = [json.loads(r) for r in
           pathlib.Path(tmp_path, "metrics.jsonl").read_text().splitlines()]
   photo = [r["photometric"] for r in rows if "photometric" in r]
+  # Spec 12: the start is the mean over the first 10 steps (log_every=10);
+  # the end averages the last 50 steps.
+  start, end = photo[0], float(np.mean(photo[-5:]))
   # NOTE: `train.train` returns the metrics without the "eval/" prefix; read
   # the logged evaluation row instead.
   ev = [r for r in rows if "eval/abs_rel" in r][-1]
-  print(f"photometric {photo[0]:.4f} -> {np.mean(photo[-2:]):.4f}; "
+  print(f"photometric {start:.4f} -> {end:.4f}; "
         f"abs_rel {ev['eval/abs_rel']:.4f} vs constant "
         f"{ev['eval/baseline_constant_abs_rel']:.4f}; rot_err "
         f"{ev['eval/rot_err_deg']:.3f} vs identity "
         f"{ev['eval/baseline_identity_rot_deg']:.3f} deg")
-  assert np.mean(photo[-2:]) <= 0.8 * photo[0]
+  assert config.log_every == 10
+  assert end <= 0.8 * start
   assert ev["eval/abs_rel"] <= 0.75 * ev["eval/baseline_constant_abs_rel"]
   assert ev["eval/rot_err_deg"] <= 0.8 * ev["eval/baseline_identity_rot_deg"]
 
