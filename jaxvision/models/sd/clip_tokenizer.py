@@ -57,6 +57,19 @@ def _clean(text: str) -> str:
   return re.sub(r"\s+", " ", text).strip().lower()
 
 
+def _merge(word: Sequence[str], pair: tuple[str, str]) -> list[str]:
+  """`word`'s symbols with every occurrence of `pair` joined, left to right."""
+  merged, i = [], 0
+  while i < len(word):
+    if i < len(word) - 1 and (word[i], word[i + 1]) == pair:
+      merged.append(word[i] + word[i + 1])
+      i += 2
+    else:
+      merged.append(word[i])
+      i += 1
+  return merged
+
+
 class CLIPTokenizer:
   """Byte-level BPE with `</w>` end-of-word markers, lower-cased input."""
 
@@ -86,15 +99,7 @@ class CLIPTokenizer:
       best = min(pairs, key=lambda p: self.ranks.get(p, float("inf")))
       if best not in self.ranks:
         break
-      merged, i = [], 0
-      while i < len(word):
-        if i < len(word) - 1 and (word[i], word[i + 1]) == best:
-          merged.append(word[i] + word[i + 1])
-          i += 2
-        else:
-          merged.append(word[i])
-          i += 1
-      word = merged
+      word = _merge(word, best)
     self._cache[token] = word
     return word
 
@@ -170,16 +175,7 @@ def from_words(words: Sequence[str]) -> CLIPTokenizer:
         counts[pair] = counts.get(pair, 0) + 1
     best = max(counts, key=counts.get)  # dicts keep first-seen order on ties
     merges.append(best)
-    for k, word in enumerate(corpus):
-      merged, i = [], 0
-      while i < len(word):
-        if i < len(word) - 1 and (word[i], word[i + 1]) == best:
-          merged.append(word[i] + word[i + 1])
-          i += 2
-        else:
-          merged.append(word[i])
-          i += 1
-      corpus[k] = merged
+    corpus = [_merge(word, best) for word in corpus]
   symbols = list(bytes_to_unicode().values())
   vocab = symbols + [s + "</w>" for s in symbols]
   vocab += ["".join(m) for m in merges] + [BOS, EOS]
