@@ -20,10 +20,11 @@ Four smoke-only deviations make the task learnable in a few hundred steps
 * Camera motion: the camera walks 12 cm per frame along its viewing
   direction and turns at a constant yaw rate of 2-4 deg/frame (same sign in
   every sequence) with 0.5 deg rotation noise, no horizontal flip. With the
-  spec's random 6 cm / N(0, 2 deg) motion, or with a random yaw sign per
-  sequence, a from-scratch tiny pose net does not learn image-conditioned
-  pose in a few hundred steps; the pose then collapses and the depth gets
-  no parallax signal.
+  spec's random 6 cm / N(0, 2 deg) motion a from-scratch tiny pose net
+  does not learn image-conditioned pose in a few hundred steps; the pose
+  then collapses and the depth gets no parallax signal. With a random yaw
+  sign per sequence the held-out rotation error stays above identity (4.65
+  vs 3.98 deg): the rotation learned here is mostly the constant-sign yaw.
 * `model.pose.output_scale=0.1` (Monodepth2: 0.01) for the initial PoseNet:
   with 0.01 the pose net explains the motion with a few-mm translation and
   near-zero depth instead of reaching the ~0.06 rad rotations.

@@ -26,8 +26,9 @@ TINY = ["stages.0.steps=4", "stages.0.batch_size=8", "log_every=1",
 # evaluated next-frame pose wrong (6.29 vs identity 3.87 deg). The smoke
 # config keeps the residual decoder at 0.01 (configs/monoindoor/smoke.py).
 # Measured here: photometric 0.1088 -> 0.0586, abs_rel 0.2049 vs constant
-# 0.3244, rot err 1.381 vs identity 3.866 deg; ~300 s on the shared 2-core
-# CPU (docs/methods/monoindoor.md, "Smoke test"). 200 steps fail abs_rel.
+# 0.3244, rot err 1.381 vs identity 3.866 deg; 226-294 s on the shared
+# 2-core CPU (docs/methods/monoindoor.md, "Smoke test"). 200 steps fail
+# abs_rel.
 @pytest.mark.slow
 def test_smoke_beats_constant_depth_and_identity_pose(tmp_path):
   config = config_lib.load_config("configs/monoindoor/smoke.py")
@@ -58,9 +59,13 @@ def test_devices_agree(tmp_path):
   # NOTE: step-1 losses agree to 1e-6; later steps drift by ~1% because the
   # per-pixel min / automask selections and Adam's normalisation of near-zero
   # gradients amplify float reduction-order differences of the sharded batch.
+  # Adam moves a parameter by up to ~lr per step whatever its gradient's size,
+  # so a near-zero gradient whose sign differs between the two reductions
+  # can part the runs by 2 x 4 x 1e-3 after 4 steps (measured: 5.2e-3 on 1 of
+  # 128 elements with the residual pose decoder at output scale 0.01).
   config = config_lib.load_config("configs/monoindoor/smoke.py", TINY)
   engine_checks.assert_devices_agree(config, methods.get("monoindoor"),
-                                     tmp_path, rtol=3e-2, atol=5e-3)
+                                     tmp_path, rtol=3e-2, atol=1e-2)
 
 
 @pytest.mark.extended
