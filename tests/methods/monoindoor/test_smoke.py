@@ -26,7 +26,7 @@ TINY = ["stages.0.steps=4", "stages.0.batch_size=8", "log_every=1",
 # evaluated next-frame pose wrong (6.29 vs identity 3.87 deg). The smoke
 # config keeps the residual decoder at 0.01 (configs/monoindoor/smoke.py).
 # Measured here: photometric 0.1088 -> 0.0586, abs_rel 0.2049 vs constant
-# 0.3244, rot err 1.381 vs identity 3.866 deg; 226-294 s on the shared
+# 0.3244, rot err 1.381 vs identity 3.866 deg; 144-294 s on the shared
 # 2-core CPU (docs/methods/monoindoor.md, "Smoke test"). 200 steps fail
 # abs_rel.
 @pytest.mark.slow
