@@ -50,10 +50,11 @@ def get_config(arg=None):
                        image_size=64, text_len=tiny.text_len,
                        dtype="float32", data=data, eval_datasets=evals,
                        stage=stage, eval_batch_size=100)
-  # NOTE: deviations from the paper recipe for a random tiny LDM on CPU (see
-  # docs/methods/ldznet.md): the random autoencoder's posterior samples are
-  # mostly noise, so z is its mean; the reference x8 head (a 1-channel SiLU
-  # chain) barely moves in 300 steps, so logits are up-sampled bilinearly.
+  # NOTE: deviations from the paper recipe for a tiny LDM on CPU (see
+  # docs/methods/ldznet.md): z is the posterior mean (with a random
+  # autoencoder the samples were mostly noise; kept for the pretrained one);
+  # the reference x8 head (a 1-channel SiLU chain) barely moves in 300 steps,
+  # so logits are up-sampled bilinearly.
   config.stages = pretraining + [stage]
   config.ldm.tokenizer = tokenizer
   config.ldm.posterior = "mode"
