@@ -188,9 +188,9 @@ def per_role(optim_cfg: ml_collections.ConfigDict, roles: list[str],
                        "give one per role (name='frozen' to freeze a role).")
     cfgs = {role: optim_cfg[role] for role in roles}
   txs, scheds = {}, {}
-  for role, cfg in cfgs.items():
-    if cfg.name != "frozen":
-      txs[role], scheds[role] = make(cfg, total_steps)
+  trained = trained_roles(optim_cfg, roles)
+  for role in (r for r in roles if r in trained):  # keep the roles' order
+    txs[role], scheds[role] = make(cfgs[role], total_steps)
   return txs, scheds
 
 

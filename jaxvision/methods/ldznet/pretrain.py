@@ -20,8 +20,6 @@ the pretrained LDM UNet. The segment stage freezes `ldm`, and because an
 earlier stage trained it, the engine checkpoints it (it exists nowhere else).
 """
 
-from typing import Any
-
 import jax
 import jax.numpy as jnp
 import ml_collections
@@ -44,22 +42,15 @@ def stage_kind(stage: ml_collections.ConfigDict) -> str:
   return kind
 
 
-def _models(config: ml_collections.ConfigDict):
-  return ldm.models(features.architecture(config.ldm),
-                    jnp.dtype(config.ldm.dtype))
-
-
-def _posterior(vae, params: Any, images: jax.Array, posterior: str,
-               rng: jax.Array) -> jax.Array:
-  mean, logvar = vae.apply({"params": params}, images, method=vae.encode)
-  if posterior == "mode":
-    return mean
-  return autoencoder.sample_posterior(mean, logvar, rng)
+def _extractor_and_models(config: ml_collections.ConfigDict):
+  """The frozen-branch Extractor and its (UNet, autoencoder, text) modules."""
+  extractor = features.from_config(config.ldm)
+  return extractor, ldm.models(extractor.config, extractor.dtype)
 
 
 def autoencoder_step(config: ml_collections.ConfigDict):
   """L2 reconstruction + kl_weight * KL (the spec's tiny-AE pretraining)."""
-  _, vae, _ = _models(config)
+  _, (_, vae, _) = _extractor_and_models(config)
   kl_weight = config.ldm.pretrain.kl_weight
 
   def loss_fn(params, batch, rng, state):
@@ -80,20 +71,20 @@ def autoencoder_step(config: ml_collections.ConfigDict):
 
 def unet_step(config: ml_collections.ConfigDict):
   """Epsilon-prediction MSE on caption-conditioned, noised scaled latents."""
-  unet, vae, text = _models(config)
-  posterior = config.ldm.posterior
+  extractor, (unet, _, _) = _extractor_and_models(config)
   schedule = schedule_lib.SD_V1
 
   def loss_fn(params, batch, rng, state):
     del state
-    fixed = jax.lax.stop_gradient({"vae": params["vae"],
-                                   "text": params["text"]})
-    k_post, k_t, k_noise = jax.random.split(rng, 3)
-    z0 = _posterior(vae, fixed["vae"], batch["image"], posterior, k_post)
-    z0 = z0 * autoencoder.SCALE_FACTOR
+    k_examples, k_t, k_noise = jax.random.split(rng, 3)
+    keys = jax.random.key_data(
+        jax.random.split(k_examples, batch["image"].shape[0]))
+    # z * 0.18215 (posterior per `ldm.posterior`) and the text context, both
+    # under stop_gradient: the autoencoder and text encoder stay fixed.
+    z0, context = extractor.encode(params, batch["image"], batch["tokens"],
+                                   keys)
     t = jax.random.randint(k_t, z0.shape[:1], 0, schedule.num_timesteps)
     noise = jax.random.normal(k_noise, z0.shape, z0.dtype)
-    context = text.apply({"params": fixed["text"]}, batch["tokens"])
     eps = unet.apply({"params": params["unet"]}, schedule.q_sample(z0, t, noise),
                      t, context)
     loss = jnp.mean((eps.astype(jnp.float32) - noise) ** 2)

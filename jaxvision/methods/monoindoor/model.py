@@ -78,6 +78,7 @@ def from_config(config: ml_collections.ConfigDict) -> ModelConfig:
     if value not in valid:
       raise ValueError(f"Unknown {key} {value!r}; valid: {list(valid)}.")
   residual = m.residual_pose
+  pose_scale = m.pose.get("output_scale", 0.01)
   tuple_or_none = lambda v: tuple(v) if v else None
   return ModelConfig(
       encoder=m.encoder.arch,
@@ -93,10 +94,9 @@ def from_config(config: ml_collections.ConfigDict) -> ModelConfig:
                          for k, v in scale.items())),
       scale_backbone=backbone, scale_stop_grad=stop_grad,
       pose_width=m.pose.decoder_width,
-      pose_output_scale=m.pose.get("output_scale", 0.01),
+      pose_output_scale=pose_scale,
       # Default: the residual decoders scale like the initial one (spec 3.5).
-      residual_output_scale=residual.get(
-          "output_scale", m.pose.get("output_scale", 0.01)),
+      residual_output_scale=residual.get("output_scale", pose_scale),
       coordconv=m.pose.coordconv,
       residual_steps=residual.num_steps if residual.enabled else 0,
       detach_residual_input=residual.detach_input,
