@@ -11,6 +11,7 @@ import ml_collections
 
 from jaxvision import methods
 from jaxvision.core import checkpoint
+from jaxvision.core import ema
 from jaxvision.core import method as method_lib
 from jaxvision.core import metrics
 from jaxvision.core import optim
@@ -35,7 +36,8 @@ def train(config: ml_collections.ConfigDict, workdir: str, argv) -> int:
 
 
 def _restore_latest(config, workdir):
-  """(ctx, state) of the newest checkpoint in `workdir`."""
+  """(ctx, state) of the newest checkpoint in `workdir` (raw params; evaluate
+  and predict swap in the EMA params with `ema.for_evaluation`)."""
   method = methods.get(config.method)
   mesh = sharding.make_mesh(config.get("mesh", None))
   contexts = method_lib.stage_contexts(config, mesh, workdir)
@@ -62,7 +64,7 @@ def evaluate(config, workdir, argv) -> int:
   if method.evaluate is None:
     raise ValueError(f"Method {method.name!r} defines no evaluation.")
   print(f"stage={ctx.stage.name} step={int(train_state.step)}")
-  _print_results(method.evaluate(ctx, train_state))
+  _print_results(method.evaluate(ctx, ema.for_evaluation(train_state)))
   return 0
 
 
@@ -70,7 +72,8 @@ def predict(config, workdir, argv) -> int:
   method, ctx, train_state = _restore_latest(config, workdir)
   if method.predict is None:
     raise ValueError(f"Method {method.name!r} defines no predict command.")
-  _print_results(method.predict(ctx, train_state, list(argv)))
+  _print_results(method.predict(ctx, ema.for_evaluation(train_state),
+                                list(argv)))
   return 0
 
 

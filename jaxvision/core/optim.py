@@ -14,6 +14,10 @@ role) or a dict `role -> optimizer config`. An optimizer config:
     i.e. biases, norms and scalars such as a temperature, are never decayed)
   grad_clip_norm: global-norm clipping before the optimizer (default none)
   freeze: regex over param paths that get zero updates (partial freezing)
+  ema_decay: keep an EMA of the role's params in its optimizer state, used to
+    evaluate (see `ema.py`); in (0, 1), e.g. 0.9999 (default none: no EMA)
+  ema_warmup: EMA decay min(ema_decay, (1 + n) / (10 + n)) at the n-th update,
+    as LitEma (default True)
   + optimizer-specific keys: momentum, decay_rate, clipping_threshold (adafactor);
     b1, b2, eps (adam/adamw); momentum, nesterov (sgd).
 """
@@ -26,6 +30,8 @@ from typing import Any, Callable, Mapping
 import jax
 import ml_collections
 import optax
+
+from jaxvision.core import ema
 
 Schedule = Callable[[jax.Array], jax.Array]
 
@@ -148,6 +154,13 @@ def make(cfg: ml_collections.ConfigDict,
   chain = optax.chain(*tx)
   if cfg.get("freeze", None):
     chain = _with_frozen(chain, cfg.freeze)
+  ema_decay = cfg.get("ema_decay", None)
+  if ema_decay:
+    if not 0 < ema_decay < 1:
+      raise ValueError(f"Optimizer key ema_decay must lie in (0, 1), e.g. "
+                       f"0.9999 (or be unset for no EMA); got {ema_decay}.")
+    chain = ema.with_param_ema(chain, float(ema_decay),
+                               warmup=bool(cfg.get("ema_warmup", True)))
   return chain, sched
 
 

@@ -5,7 +5,9 @@ finetune). Each stage builds its own model shapes, optimizers (fresh state,
 schedule restarting at the stage's first step) and input pipeline. A stage
 starts from, in order of preference: a checkpoint inside the stage (resume),
 the previous stage's final params passed through the method's `transition`,
-`config.init_from`, or a fresh init.
+`config.init_from`, or a fresh init. Evaluation sees each role's EMA weights
+where its optimizer keeps one (`ema.py`); the next stage continues training
+the raw weights.
 
 The hot loop never waits for the device: step metrics stay on device until a
 log step, the compiled step is reused (shape changes fail loudly instead of
@@ -24,6 +26,7 @@ import ml_collections
 import numpy as np
 
 from jaxvision.core import checkpoint as checkpoint_lib
+from jaxvision.core import ema
 from jaxvision.core import init_from as init_from_lib
 from jaxvision.core import method as method_lib
 from jaxvision.core import metrics as metrics_lib
@@ -189,7 +192,9 @@ class Trainer:
     if previous is not None:
       # NOTE: the state is built from the previous stage's params without
       # running (and compiling) the model's init, which for large models
-      # costs minutes per stage.
+      # costs minutes per stage. They are the raw params, not an EMA: the
+      # next stage continues training them (as LitEma's reference does), and
+      # its optimizer starts a fresh EMA from them.
       prev_build, prev_state = previous
       params = prev_state.params | prev_state.frozen
       if self.method.transition is not None:
@@ -339,10 +344,11 @@ class Trainer:
     self.last_checkpoint = step
 
   def _evaluate(self, ctx, train_state) -> None:
+    """Runs the method's evaluation on the EMA params where roles keep one."""
     if self.method.evaluate is None:
       return
     start = time.monotonic()
-    results = self.method.evaluate(ctx, train_state)
+    results = self.method.evaluate(ctx, ema.for_evaluation(train_state))
     step = train_state_step(train_state)
     self.writer.write_scalars(step, {f"eval/{k}": v for k, v in
                                      results.items()})
