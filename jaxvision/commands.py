@@ -133,9 +133,13 @@ def convert(args) -> int:
 
 
 def extract_features(config, out: str) -> int:
-  """Caches LDM features of `config.data` to array_record shards in `out`."""
-  from jaxvision.methods.ldm import cache  # pylint: disable=g-import-not-at-top
-  _print_results(cache.extract(config, out) | {"out": out})
+  """Caches what the config's frozen model computes (LDM features of the
+  `ldm` method's dataset, or of LD-ZNet's training stream) in `out`."""
+  method = methods.get(config.method)
+  if method.extract_features is None:
+    raise ValueError(f"Method {method.name!r} has no features to extract; "
+                     "methods that do: ldm, ldznet.")
+  _print_results(method.extract_features(config, out) | {"out": out})
   return 0
 
 

@@ -37,6 +37,9 @@ def base(name: str, unet: dict, vae: dict, text: dict, *, image_size: int,
   ldm.fusion = "concat" if name == "concat" else "cross_attention"
   ldm.attention_pool = True
   ldm.t_eval = dict(mode="fixed", low=300, high=500, value=400)
+  # Train from `extract-features` outputs instead of running the frozen
+  # autoencoder and LDM UNet (jaxvision/methods/ldznet/feature_cache.py).
+  ldm.feature_cache = ""
   # Tiny-LDM pretraining stages (stage.kind ldm_autoencoder; CPU smoke).
   ldm.pretrain = dict(kl_weight=1e-6)
   config = ml_collections.ConfigDict(dict(
@@ -48,6 +51,9 @@ def base(name: str, unet: dict, vae: dict, text: dict, *, image_size: int,
       eval=dict(datasets=eval_datasets, batch_size=eval_batch_size, seed=0,
                 miou_mode="per_sample", shuffled_prompt_baseline=True,
                 threshold=0.5),
+      # extract-features: `epochs` of the `stage`-th stage's training stream.
+      extract=dict(stage=-1, epochs=1, batch_size=eval_batch_size,
+                   shard_size=1000),
       stages=[stage], log_every=50,
       checkpoint=dict(every_steps=500, keep=2, async_save=True),
       mesh=dict(data=-1), partition_rules=[]))

@@ -77,6 +77,8 @@ class Method:
     flops_fns: ctx -> {name: (fn, abstract_args)}: forward functions of one
       example each, whose XLA cost is reported by the `flops` command.
     predict: (ctx, state, argv) -> {name: value} for the `predict` command.
+    extract_features: (config, out) -> {name: value} for `extract-features`:
+      caches what a frozen part of the model computes (LDM features) to `out`.
   """
   name: str
   init: Callable[[StageContext, jax.Array], dict[str, Any]]
@@ -92,6 +94,8 @@ class Method:
                                                       tuple[Any, ...]]]] | None = None
   predict: Callable[[StageContext, state_lib.TrainState, list[str]],
                     dict[str, Any]] | None = None
+  extract_features: Callable[[ml_collections.ConfigDict, str],
+                             dict[str, Any]] | None = None
 
 
 def stage_contexts(config: ml_collections.ConfigDict, mesh: jax.sharding.Mesh,
@@ -104,6 +108,11 @@ def stage_contexts(config: ml_collections.ConfigDict, mesh: jax.sharding.Mesh,
                                  mesh=mesh, workdir=workdir))
     step += stage.steps
   return contexts
+
+
+def data_seed(config: ml_collections.ConfigDict, stage_index: int) -> int:
+  """The seed of a stage's training stream (`make_train_data(ctx, seed)`)."""
+  return config.get("seed", 0) * 1000 + stage_index
 
 
 def simple_train_step(loss_fn: Callable[..., tuple[jax.Array, Metrics]],

@@ -262,7 +262,7 @@ class Trainer:
     step = train_state_step(train_state)
     if step >= ctx.last_step:
       return train_state
-    seed = self.config.get("seed", 0) * 1000 + ctx.index
+    seed = method_lib.data_seed(self.config, ctx.index)
     iterator = self.method.make_train_data(ctx, seed)
     if data_state is not None:
       iterator.set_state(data_state)

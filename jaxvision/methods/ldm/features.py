@@ -90,8 +90,8 @@ class Extractor:
     """(z * 0.18215, text context): the inputs LD-ZNet's trainable branch
     needs anyway, so a method can share them with `from_latents`."""
     params = jax.lax.stop_gradient(params)
-    _, vae_model, text_model = ldm.models(self.config, self.dtype)
-    context = text_model.apply({"params": params["text"]}, tokens)
+    vae_model = ldm.models(self.config, self.dtype)[1]
+    context = self.encode_text(params, tokens)
     mean, logvar = vae_model.apply({"params": params["vae"]}, images,
                                    method=vae_model.encode)
     z = mean
@@ -99,6 +99,12 @@ class Extractor:
       z = jax.vmap(autoencoder.sample_posterior)(mean, logvar,
                                                  _split(keys)[:, 1])
     return jax.lax.stop_gradient(z * autoencoder.SCALE_FACTOR), context
+
+  def encode_text(self, params: Params, tokens: jax.Array) -> jax.Array:
+    """The CLIP text context [B, L, D] of token ids [B, L]."""
+    text_model = ldm.models(self.config, self.dtype)[2]
+    return jax.lax.stop_gradient(text_model.apply(
+        {"params": jax.lax.stop_gradient(params["text"])}, tokens))
 
   def from_latents(self, params: Params, z: jax.Array, context: jax.Array,
                    keys: jax.Array, t: jax.Array | None = None

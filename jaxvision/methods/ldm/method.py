@@ -15,6 +15,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxvision.core import method as method_lib
+from jaxvision.methods.ldm import cache
 from jaxvision.methods.ldm import features
 from jaxvision.methods.ldm import frozen
 from jaxvision.models.sd import ldm
@@ -49,4 +50,4 @@ def flops_fns(ctx: method_lib.StageContext):
 
 METHOD = method_lib.Method(
     name="ldm", init=init, make_train_step=_refuse, make_train_data=_refuse,
-    flops_fns=flops_fns)
+    flops_fns=flops_fns, extract_features=cache.extract)

@@ -18,7 +18,7 @@ position, to seed the per-example LDM timestep and noise. Eval batches add
 "valid" (False on padding) and have index = record.
 """
 
-from typing import Any
+from typing import Any, Callable
 
 import jax
 import ml_collections
@@ -106,8 +106,12 @@ def eval_names(config: ml_collections.ConfigDict) -> list[str]:
 
 
 def preprocess(config: ml_collections.ConfigDict, source: Any,
-               train: bool) -> pipeline.PreprocessFn:
+               train: bool, cache: Any = None) -> pipeline.PreprocessFn:
   """`fn(example, rng) -> example` with the keys of the module docstring.
+
+  With a `feature_cache.Cache`, epoch e is preprocessed as the cached epoch
+  `cache.view(e)` (same crop, template and index) and the example gains the
+  cached frozen-branch outputs ("z", "block_<k>").
 
   `data.negative_prob` (training only, spec §10) swaps the phrase for that of
   another random record and empties the mask. NOTE: that phrase may still
@@ -127,7 +131,10 @@ def preprocess(config: ml_collections.ConfigDict, source: Any,
   def fn(example: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
     # NOTE: the pipeline's per-example rng is default_rng((seed, epoch,
     # record)); its entropy is the example's position in the stream.
-    _, epoch, record = rng.bit_generator.seed_seq.entropy
+    stream_seed, epoch, record = rng.bit_generator.seed_seq.entropy
+    if cache is not None and cache.view(epoch) != epoch:
+      epoch = cache.view(epoch)
+      rng = np.random.default_rng((stream_seed, epoch, record))
     image, mask = decode(example, rng)["image"], example["mask"]
     phrase = str(example["phrase"])
     if train:
@@ -140,21 +147,31 @@ def preprocess(config: ml_collections.ConfigDict, source: Any,
       mask = np.zeros_like(mask)
     template = templates[rng.integers(len(templates)) if train else 0]
     out = to_unit(resize({"image": image, "mask": mask}, rng), rng)
-    return {"image": out["image"], "mask": out["mask"].astype(np.float32),
-            "tokens": tok.encode([template.format(phrase)],
-                                 config.ldm.text_len)[0],
-            "index": np.int32((epoch * n + record) % 2**31)}
+    index = (epoch * n + record) % 2**31
+    example = {"image": out["image"], "mask": out["mask"].astype(np.float32),
+               "tokens": tok.encode([template.format(phrase)],
+                                    config.ldm.text_len)[0],
+               "index": np.int32(index)}
+    if cache is not None:
+      example.update(cache.outputs(index))
+    return example
 
   return fn
 
 
-def make_train_data(ctx: method_lib.StageContext,
-                    seed: int) -> pipeline.DataIterator:
-  """Resumable host-local training batches of `ctx.local_batch_size`."""
+def make_train_data(ctx: method_lib.StageContext, seed: int,
+                    open_cache: Callable[[int], Any] | None = None
+                    ) -> pipeline.DataIterator:
+  """Resumable host-local training batches of `ctx.local_batch_size`.
+
+  `open_cache(num_records)`, if given, opens the feature cache the batches
+  read (see `preprocess`).
+  """
   config = ctx.config
   source = train_source(config.data)
+  cache = open_cache(len(source)) if open_cache is not None else None
   return pipeline.make_iterator(
-      source, pp_fn=preprocess(config, source, train=True),
+      source, pp_fn=preprocess(config, source, train=True, cache=cache),
       global_batch_size=ctx.stage.batch_size, seed=seed,
       process_index=jax.process_index(), process_count=jax.process_count(),
       worker_count=config.data.get("worker_count", 0))

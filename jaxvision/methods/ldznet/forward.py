@@ -14,6 +14,7 @@ import optax
 
 from jaxvision.core import method as method_lib
 from jaxvision.methods.ldm import features
+from jaxvision.methods.ldm import frozen
 from jaxvision.methods.ldznet import model as model_lib
 from jaxvision.models.sd import unet as unet_lib
 
@@ -51,21 +52,42 @@ def example_inputs(config, batch: int = 1):
           jnp.zeros((batch, 2), jnp.uint32))
 
 
+def frozen_ldm(config: ml_collections.ConfigDict, rng: jax.Array) -> dict:
+  """The frozen `ldm` role of a stage whose init PRNG key is `rng` (read from
+  `ldm.weights`, or random for CPU configs)."""
+  return frozen.init(config.ldm, jax.random.split(rng)[0])
+
+
+def cached_keys(config: ml_collections.ConfigDict) -> tuple[str, ...]:
+  """The batch keys a feature cache provides: the scaled latent "z" and the
+  injected blocks' "block_<k>" (`feature_cache.py`)."""
+  blocks = config.ldm.blocks if config.ldm.enabled else ()
+  return ("z",) + tuple(f"block_{k}" for k in blocks)
+
+
 def make_forward(config: ml_collections.ConfigDict, training: bool):
-  """forward(net_params, ldm_params, images, tokens, keys) -> logits [B, H, W].
+  """forward(net_params, ldm_params, images, tokens, keys, cached=None)
+  -> logits [B, H, W].
 
   images in [-1, 1]; tokens CLIP ids; keys [B, 2] uint32 per-example keys
-  (t, posterior sample and noise of the frozen branch).
+  (t, posterior sample and noise of the frozen branch). `cached`: the
+  `cached_keys` arrays of these examples from a feature cache, which then
+  replace the autoencoder and the LDM UNet (the text encoder still runs).
   """
   ext = extractor(config, training)
   cfg = net_config(config)
   net = model_lib.SegmentationNet(cfg)
 
-  def forward(net_params, ldm_params, images, tokens, keys):
+  def forward(net_params, ldm_params, images, tokens, keys, cached=None):
     features.check_inputs(ext.config, images, tokens, keys)
-    z, context = ext.encode(ldm_params, images, tokens, keys)
-    feats = (ext.from_latents(ldm_params, z, context, keys)
-             if cfg.ldm_blocks else None)
+    if cached is None:
+      z, context = ext.encode(ldm_params, images, tokens, keys)
+      feats = (ext.from_latents(ldm_params, z, context, keys)
+               if cfg.ldm_blocks else None)
+    else:
+      z, context = cached["z"], ext.encode_text(ldm_params, tokens)
+      feats = ({k: cached[f"block_{k}"] for k in cfg.ldm_blocks}
+               if cfg.ldm_blocks else None)
     x = images if cfg.input == "rgb" else z
     return net.apply({"params": net_params}, x, context, feats)
 
@@ -79,13 +101,17 @@ def bce_train_step(forward, seed: int, role: str):
   a dict of them (the probing decoders, whose losses are summed: their
   params are disjoint). The frozen branch's per-example keys come from the
   batch's `index`, so they do not depend on the step or the device count.
+  Batches read from a feature cache carry the frozen branch's outputs
+  ("z", "block_<k>"), which `forward` then uses instead of running it.
   """
 
   def loss_fn(params, batch, rng, state):
     del rng
     keys = features.example_keys(seed, batch["index"])
+    cached = {k: v for k, v in batch.items()
+              if k == "z" or k.startswith("block_")}
     logits = forward(params, state.frozen["ldm"], batch["image"],
-                     batch["tokens"], keys)
+                     batch["tokens"], keys, cached or None)
     losses = [optax.sigmoid_binary_cross_entropy(
         x.astype(jnp.float32), batch["mask"].astype(jnp.float32)).mean()
               for x in jax.tree.leaves(logits)]

@@ -15,14 +15,16 @@ runs under `stop_gradient`, and its PRNG comes from one key per example
 device count and after a resume.
 """
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from jaxvision.core import method as method_lib
 from jaxvision.evaluators import segmentation
-from jaxvision.methods.ldm import frozen
 from jaxvision.methods.ldznet import data as data_lib
+from jaxvision.methods.ldznet import feature_cache
 from jaxvision.methods.ldznet import forward as forward_lib
 from jaxvision.methods.ldznet import model as model_lib
 from jaxvision.methods.ldznet import predictor
@@ -31,8 +33,8 @@ from jaxvision.methods.ldznet import pretrain
 
 def init(ctx: method_lib.StageContext, rng: jax.Array) -> dict:
   config = ctx.config
-  ldm_rng, net_rng = jax.random.split(rng)
-  ldm = frozen.init(config.ldm, ldm_rng)
+  net_rng = jax.random.split(rng)[1]
+  ldm = forward_lib.frozen_ldm(config, rng)
   cfg = forward_lib.net_config(config)
   images, tokens, keys = forward_lib.example_inputs(config)
   ext = forward_lib.extractor(config, training=True)
@@ -68,9 +70,16 @@ def make_train_step(ctx: method_lib.StageContext):
 
 
 def make_train_data(ctx: method_lib.StageContext, seed: int):
+  cached = bool(ctx.config.ldm.get("feature_cache", ""))
+  if cached:
+    # NOTE: checked when the run's first stage starts, not after the
+    # pretraining stages.
+    feature_cache.cached_stage(ctx.config)
   if pretrain.stage_kind(ctx.stage) != pretrain.SEGMENT:
     return data_lib.make_caption_data(ctx, seed)
-  return data_lib.make_train_data(ctx, seed)
+  open_cache = (functools.partial(feature_cache.Cache, ctx.config, ctx.index,
+                                  seed) if cached else None)
+  return data_lib.make_train_data(ctx, seed, open_cache)
 
 
 def transition(prev_ctx: method_lib.StageContext,
@@ -147,4 +156,5 @@ def flops_fns(ctx: method_lib.StageContext):
 METHOD = method_lib.Method(
     name="ldznet", init=init, make_train_step=make_train_step,
     make_train_data=make_train_data, evaluate=evaluate, transition=transition,
-    flops_fns=flops_fns, predict=predictor.predict)
+    flops_fns=flops_fns, predict=predictor.predict,
+    extract_features=feature_cache.extract)
