@@ -6,7 +6,8 @@ trainable: ZNet initialised from the LDM UNet (1 output channel) + the
 reference code's x8 mask head, + for LD-ZNet 5 attention pools and
 CrossAttn_ldm layers in blocks 6-10 (925,882,936 trainable parameters, the
 chapter's "925M"). Adam, effective LR 5e-7 per sample per GPU x 4 x 8 GPUs =
-1.6e-5, batch 32, constant LR, BCE (spec 4-5).
+1.6e-5, batch 32, constant LR, BCE, evaluated with the EMA of the weights
+(spec 4-5).
 
   python -m jaxvision.main params --config configs/ldznet/ldznet.py
   # trainable_params=925882936   (:znet -> 859512376)
@@ -44,8 +45,10 @@ def get_config(arg=None):
                         split="val", image_dir=""),
       refcocog=dict(kind="refcoco", root="", dataset="refcocog", split="val",
                     image_dir=""))
+  # NOTE: evaluated with an EMA of the weights, decay 0.9999 with LitEma's
+  # warm-up (reference code; spec 5).
   optim = dict(name="adam", lr=BASE_LR_PER_SAMPLE * BATCH, warmup_steps=0,
-               decay="constant", b1=0.9, b2=0.999, eps=1e-8)
+               decay="constant", b1=0.9, b2=0.999, eps=1e-8, ema_decay=0.9999)
   stage = dict(name="phrasecut", steps=100_000, batch_size=BATCH,
                optim=dict(net=optim, ldm=dict(name="frozen")))
   return common.base(name, ldm_configs.SD_V1_UNET, ldm_configs.SD_V1_VAE,

@@ -30,8 +30,10 @@ def get_config(arg=None):
   evals = dict(shapes_phrase=dict(kind="shapes_phrase", size=300))
   optim = dict(name="adam", lr=1e-3, warmup_steps=20, decay="constant")
   frozen = dict(name="frozen")
+  # Evaluated with the EMA of the net (decay 0.9999 with LitEma's warm-up,
+  # so about 0.97 by step 300), as the paper config.
   stage = dict(name="shapes_phrase", steps=300, batch_size=16,
-               optim=dict(net=optim, ldm=frozen))
+               optim=dict(net=dict(optim, ema_decay=0.9999), ldm=frozen))
   # The spec's "quickly pretrained" tiny LDM (jaxvision/methods/ldznet/
   # pretrain.py): the autoencoder, then the UNet on shape-listing captions;
   # the segment stage then starts the net's UNet from the pretrained one.
