@@ -43,7 +43,7 @@ def base(unet, vae, text, *, image_size, text_len, data, batch_size,
       blocks=(6, 7, 8, 9, 10),
       timesteps=dict(mode="uniform", low=300, high=500, value=400),
       posterior="sample", dtype=dtype, image_size=image_size,
-      text_len=text_len)
+      text_len=text_len, scale_factor=0.18215)
   config.data = data
   config.extract = dict(batch_size=batch_size, shard_size=shard_size, seed=0)
   # NOTE: the engine needs a stage; every role is frozen, so `train` is

@@ -46,6 +46,7 @@ def _metadata(config: ml_collections.ConfigDict, n: int, shapes) -> dict:
           "seed": config.extract.seed, "blocks": list(cfg.blocks),
           "shapes": {str(k): list(v) for k, v in shapes.items()},
           "timesteps": cfg.timesteps.to_dict(), "posterior": cfg.posterior,
+          "scale_factor": cfg.scale_factor,
           "weights": cfg.weights, "image_size": cfg.image_size,
           "architecture": features.architecture(cfg).to_dict()}
 

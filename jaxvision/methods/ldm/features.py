@@ -1,7 +1,7 @@
 """LDM feature extraction: images + prompts -> spatial-attention activations.
 
 One pass per batch (spec 3.5 step 1): CLIP text tokens -> context; image ->
-autoencoder posterior -> z (sampled or mode) * 0.18215; z_t = q_sample(z, t,
+autoencoder posterior -> z (sampled or mode) * scale_factor (SD: 0.18215); z_t = q_sample(z, t,
 eps); one UNet pass that returns F_k, the output of the k-th spatial
 transformer (1-6 encoder, 7 middle, 8-16 decoder), for the requested blocks
 and stops after the last one. Everything runs under `stop_gradient`.
@@ -58,6 +58,9 @@ class Extractor:
   timesteps: Timesteps = Timesteps()
   posterior: str = "sample"
   dtype: Any = jnp.float32
+  # SD v1's 0.18215 (about 1 / std(z) of its autoencoder): the UNet and ZNet
+  # see z * scale_factor.
+  scale_factor: float = autoencoder.SCALE_FACTOR
 
   def __post_init__(self):
     if self.posterior not in ("sample", "mode"):
@@ -87,7 +90,7 @@ class Extractor:
 
   def encode(self, params: Params, images: jax.Array, tokens: jax.Array,
              keys: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """(z * 0.18215, text context): the inputs LD-ZNet's trainable branch
+    """(z * scale_factor, text context): the inputs LD-ZNet's trainable branch
     needs anyway, so a method can share them with `from_latents`."""
     params = jax.lax.stop_gradient(params)
     vae_model = ldm.models(self.config, self.dtype)[1]
@@ -98,7 +101,7 @@ class Extractor:
     if self.posterior == "sample":
       z = jax.vmap(autoencoder.sample_posterior)(mean, logvar,
                                                  _split(keys)[:, 1])
-    return jax.lax.stop_gradient(z * autoencoder.SCALE_FACTOR), context
+    return jax.lax.stop_gradient(z * self.scale_factor), context
 
   def encode_text(self, params: Params, tokens: jax.Array) -> jax.Array:
     """The CLIP text context [B, L, D] of token ids [B, L]."""
@@ -160,7 +163,8 @@ def from_config(ldm_cfg: ml_collections.ConfigDict) -> Extractor:
   return Extractor(
       config=architecture(ldm_cfg), blocks=tuple(ldm_cfg.blocks),
       timesteps=Timesteps(**ldm_cfg.timesteps.to_dict()),
-      posterior=ldm_cfg.posterior, dtype=jnp.dtype(ldm_cfg.dtype))
+      posterior=ldm_cfg.posterior, dtype=jnp.dtype(ldm_cfg.dtype),
+      scale_factor=ldm_cfg.get("scale_factor", autoencoder.SCALE_FACTOR))
 
 
 def architecture(ldm_cfg: ml_collections.ConfigDict) -> ldm.LDMConfig:

@@ -119,6 +119,23 @@ def test_timesteps_follow_the_keys():
   assert np.all(fixed.draw_timesteps(keys) == 999)
 
 
+def test_latents_are_scaled_by_the_configured_factor():
+  """z * 0.18215 by default (SD v1); `ldm.scale_factor` replaces it."""
+  cfg = micro.config().ldm
+  assert features.from_config(cfg).scale_factor == 0.18215
+  cfg.scale_factor = 1.0
+  unit = features.from_config(cfg)
+  sd = dataclasses.replace(unit, scale_factor=0.18215, posterior="mode")
+  unit = dataclasses.replace(unit, posterior="mode")
+  images = np.random.default_rng(0).uniform(-1, 1, (2, 32, 32, 3))
+  tokens = np.zeros((2, 8), np.int32)
+  keys = np.asarray(features.example_keys(0, [0, 1]))
+  params = micro_params()
+  z_unit = unit.encode(params, jnp.asarray(images, jnp.float32), tokens, keys)[0]
+  z_sd = sd.encode(params, jnp.asarray(images, jnp.float32), tokens, keys)[0]
+  np.testing.assert_allclose(z_sd, 0.18215 * np.asarray(z_unit), rtol=1e-6)
+
+
 def _with_timesteps(extractor, **timesteps):
   return dataclasses.replace(
       extractor, timesteps=features.Timesteps(**timesteps))
