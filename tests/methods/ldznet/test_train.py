@@ -1,13 +1,16 @@
 """LD-ZNet / ZNet / RGBNet smoke training beats trivial baselines on held-out
-ShapesPhrase; engine checks (1 vs 8 devices, resume). `predict` and probing:
-test_predict_and_probe.py (a separate file, so pytest-xdist runs it beside
-the long smoke)."""
+ShapesPhrase, and `predict` from the LD-ZNet run; engine checks (1 vs 8
+devices, resume). Probing: test_probe.py (a separate file, so pytest-xdist
+runs it beside the long smoke)."""
 
 import pathlib
 
+import numpy as np
+from PIL import Image
 import pytest
 
 from jaxvision import config_lib
+from jaxvision import main as cli
 from jaxvision import methods
 from jaxvision.core import train
 from tests.methods import engine_checks
@@ -36,8 +39,25 @@ def _assert_learns(variant: str, workdir: pathlib.Path) -> dict:
 
 
 @pytest.mark.slow
-def test_ldznet_smoke_beats_all_foreground_on_held_out(tmp_path):
-  _assert_learns("ldznet", tmp_path)
+def test_ldznet_smoke_beats_all_foreground_on_held_out_and_predicts(tmp_path):
+  workdir = tmp_path / "run"
+  _assert_learns("ldznet", workdir)
+  # `predict` from the run's checkpoint (the net's EMA and the pretrained
+  # LDM the checkpoint carries) writes the mask and overlay at the input's
+  # size.
+  image = np.zeros((48, 80, 3), np.uint8)
+  image[10:30, 20:40] = (200, 40, 40)
+  Image.fromarray(image).save(tmp_path / "x.png")
+  assert cli.run(["predict", "--config", "configs/ldznet/smoke.py",
+                  "--workdir", str(workdir), "--image",
+                  str(tmp_path / "x.png"), "--prompt", "red square",
+                  "--out", str(tmp_path / "pred")]) == 0
+  for name in ("x_mask.png", "x_overlay.png"):
+    with Image.open(tmp_path / "pred" / name) as png:
+      assert png.size == (80, 48)
+  probs = np.load(tmp_path / "pred" / "x_probs.npy")
+  # The red square is where the net puts the "red square".
+  assert probs[10:30, 20:40].mean() > probs[35:, 50:].mean() + 0.2
 
 
 @pytest.mark.slow
