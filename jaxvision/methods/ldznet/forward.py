@@ -102,16 +102,18 @@ def bce_train_step(forward, seed: int, role: str):
   params are disjoint). The frozen branch's per-example keys come from the
   batch's `index`, so they do not depend on the step or the device count.
   Batches read from a feature cache carry the frozen branch's outputs
-  ("z", "block_<k>"), which `forward` then uses instead of running it.
+  ("z", "block_<k>"), which are then passed to `forward` as a sixth
+  argument (`make_forward`'s `cached`) instead of it running the branch.
   """
 
   def loss_fn(params, batch, rng, state):
     del rng
     keys = features.example_keys(seed, batch["index"])
+    inputs = (params, state.frozen["ldm"], batch["image"], batch["tokens"],
+              keys)
     cached = {k: v for k, v in batch.items()
               if k == "z" or k.startswith("block_")}
-    logits = forward(params, state.frozen["ldm"], batch["image"],
-                     batch["tokens"], keys, cached or None)
+    logits = forward(*inputs, cached) if cached else forward(*inputs)
     losses = [optax.sigmoid_binary_cross_entropy(
         x.astype(jnp.float32), batch["mask"].astype(jnp.float32)).mean()
               for x in jax.tree.leaves(logits)]
