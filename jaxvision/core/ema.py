@@ -1,4 +1,4 @@
-"""An exponential moving average (EMA) of a role's weights, kept by its optimizer.
+"""An exponential moving average (EMA) of a role's weights, in its optimizer.
 
 Latent diffusion code (CompVis `LitEma`, used by LD-ZNet) trains the raw
 weights and evaluates an EMA of them: it starts equal to the weights and after
@@ -35,8 +35,9 @@ class ParamEmaState(NamedTuple):
   ema: optax.Params
 
 
-def with_param_ema(tx: optax.GradientTransformation, decay: float,
-                   warmup: bool = True) -> optax.GradientTransformationExtraArgs:
+def with_param_ema(
+    tx: optax.GradientTransformation, decay: float,
+    warmup: bool = True) -> optax.GradientTransformationExtraArgs:
   """`tx` that also keeps an EMA of the params after each of its updates.
 
   Args:

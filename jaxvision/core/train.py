@@ -320,9 +320,9 @@ class Trainer:
     flops = metrics_lib.compiled_flops(compiled)
     if flops is None:
       return
-    # NOTE: cost analysis is per device program; scale by devices for the
-    # whole (global) step.
-    total = flops * jax.device_count()
+    # NOTE: cost analysis is per device program; scale by the mesh's devices
+    # for the whole (global) step.
+    total = flops * ctx.mesh.devices.size
     self.writer.write_scalars(step, {"flops_per_step": total})
     if jax.process_index() == 0:
       print(f"stage={ctx.stage.name} train_step_gflops={total / 1e9:.4g} "

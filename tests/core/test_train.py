@@ -56,6 +56,11 @@ def test_one_and_eight_devices_agree(tmp_path):
                                                                20)
   jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5,
                                                        atol=1e-6), p1, p8)
+  # The logged FLOPs are those of the global step, whatever the mesh (the
+  # sharded program has collectives and padding, hence the tolerance).
+  f1, f8 = (max(r.get("flops_per_step", 0) for r in read_metrics(tmp_path / d))
+            for d in ("one", "eight"))
+  assert f1 > 0 and f8 == pytest.approx(f1, rel=0.25)
 
 
 def test_learns_and_logs(tmp_path):

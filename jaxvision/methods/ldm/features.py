@@ -1,10 +1,11 @@
 """LDM feature extraction: images + prompts -> spatial-attention activations.
 
 One pass per batch (spec 3.5 step 1): CLIP text tokens -> context; image ->
-autoencoder posterior -> z (sampled or mode) * scale_factor (SD: 0.18215); z_t = q_sample(z, t,
-eps); one UNet pass that returns F_k, the output of the k-th spatial
-transformer (1-6 encoder, 7 middle, 8-16 decoder), for the requested blocks
-and stops after the last one. Everything runs under `stop_gradient`.
+autoencoder posterior -> z (sampled or mode) * scale_factor (SD: 0.18215);
+z_t = q_sample(z, t, eps); one UNet pass that returns F_k, the output of the
+k-th spatial transformer (1-6 encoder, 7 middle, 8-16 decoder), for the
+requested blocks and stops after the last one. Everything runs under
+`stop_gradient`.
 
 Randomness comes from one PRNG key *per example* (raw uint32[2] key data), so
 an example's t, posterior sample and noise do not depend on the batch it sits

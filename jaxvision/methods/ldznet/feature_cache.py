@@ -97,7 +97,7 @@ def extract(config: ml_collections.ConfigDict, out: str) -> dict[str, Any]:
   def outputs(ldm_params, images, tokens, keys):
     z, context = ext.encode(ldm_params, images, tokens, keys)
     out = {"z": z, "t": ext.draw_timesteps(keys)}
-    if len(keys_out) > 1:
+    if config.ldm.enabled:
       feats = ext.from_latents(ldm_params, z, context, keys)
       out.update({f"block_{k}": v for k, v in feats.items()})
     return out

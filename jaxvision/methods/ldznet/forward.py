@@ -1,8 +1,8 @@
 """The LD-ZNet forward pass shared by training, evaluation and `predict`.
 
 `make_forward(config, training)` composes the frozen branch (CLIP text ->
-context; autoencoder -> z * ldm.scale_factor; for LD-ZNet the LDM UNet on z_t) with
-the trainable segmentation net of `model.py`. Training draws the LDM
+context; autoencoder -> z * ldm.scale_factor; for LD-ZNet the LDM UNet on
+z_t) with the trainable segmentation net of `model.py`. Training draws the LDM
 timestep per example from `ldm.timesteps` (U{300..499}); evaluation uses
 `ldm.t_eval` (t = 400), and both take noise from per-example keys.
 """

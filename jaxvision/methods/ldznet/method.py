@@ -7,12 +7,12 @@ when `ldm.enabled`; rebuilt from its source on resume, unless an earlier
 stage pretrained it, see `pretrain.py`). `net`'s UNet starts from the LDM UNet
 (`init_from_ldm`), read from `ldm.weights` or random for CPU configs.
 
-One train step: text tokens -> context, image -> z * ldm.scale_factor (posterior
-sample), [z_t at t ~ U{300..499} -> frozen UNet -> F_6..F_10], net(z or image,
-context, F) -> logits; binary cross-entropy with the mask. The frozen branch
-runs under `stop_gradient`, and its PRNG comes from one key per example
-(`features.example_keys(seed, index)`), so batches are reproducible on any
-device count and after a resume.
+One train step: text tokens -> context, image -> z * ldm.scale_factor
+(posterior sample), [z_t at t ~ U{300..499} -> frozen UNet -> F_6..F_10],
+net(z or image, context, F) -> logits; binary cross-entropy with the mask.
+The frozen branch runs under `stop_gradient`, and its PRNG comes from one
+key per example (`features.example_keys(seed, index)`), so batches are
+reproducible on any device count and after a resume.
 """
 
 import functools

@@ -3,7 +3,8 @@
 All three are the SD UNet with one output channel, conditioned on the frozen
 CLIP text tokens through its own cross-attention, followed by a mask head:
 
-  ZNet     input z * scale_factor (SD: 0.18215) of the clean image, timestep `znet_timestep` (0).
+  ZNet     input z * scale_factor (SD: 0.18215) of the clean image,
+           timestep `znet_timestep` (0).
   LD-ZNet  ZNet + the frozen LDM's features F_k (k in `ldm_blocks`), each
            through an `AttentionPool` (HW + 1 tokens with positional
            embeddings) into a new CrossAttn_ldm in ZNet's block k; or, with

@@ -8,9 +8,10 @@ run, named by `stage.kind`:
   ldm_autoencoder  the KL autoencoder: L2 reconstruction of a posterior
                    sample + `ldm.pretrain.kl_weight` x KL(q(z|x) || N(0, I));
   ldm_unet         the UNet: epsilon prediction at t ~ U{0..999} on
-                   z * ldm.scale_factor of the (now fixed) autoencoder, conditioned on
-                   captions that list every shape ("a red circle and a blue
-                   square") through the random, frozen CLIP text encoder;
+                   z * ldm.scale_factor of the (now fixed) autoencoder,
+                   conditioned on captions that list every shape ("a red
+                   circle and a blue square") through the random, frozen
+                   CLIP text encoder;
   segment          (default) the LD-ZNet / ZNet / RGBNet training.
 
 Both pretraining stages train the `ldm` role (parts a stage does not use get
@@ -79,8 +80,9 @@ def unet_step(config: ml_collections.ConfigDict):
     k_examples, k_t, k_noise = jax.random.split(rng, 3)
     keys = jax.random.key_data(
         jax.random.split(k_examples, batch["image"].shape[0]))
-    # z * ldm.scale_factor (posterior per `ldm.posterior`) and the text context, both
-    # under stop_gradient: the autoencoder and text encoder stay fixed.
+    # z * ldm.scale_factor (posterior per `ldm.posterior`) and the text
+    # context, both under stop_gradient: the autoencoder and text encoder stay
+    # fixed.
     z0, context = extractor.encode(params, batch["image"], batch["tokens"],
                                    keys)
     t = jax.random.randint(k_t, z0.shape[:1], 0, schedule.num_timesteps)

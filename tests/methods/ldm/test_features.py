@@ -131,8 +131,9 @@ def test_latents_are_scaled_by_the_configured_factor():
   tokens = np.zeros((2, 8), np.int32)
   keys = np.asarray(features.example_keys(0, [0, 1]))
   params = micro_params()
-  z_unit = unit.encode(params, jnp.asarray(images, jnp.float32), tokens, keys)[0]
-  z_sd = sd.encode(params, jnp.asarray(images, jnp.float32), tokens, keys)[0]
+  images = jnp.asarray(images, jnp.float32)
+  z_unit = unit.encode(params, images, tokens, keys)[0]
+  z_sd = sd.encode(params, images, tokens, keys)[0]
   np.testing.assert_allclose(z_sd, 0.18215 * np.asarray(z_unit), rtol=1e-6)
 
 
