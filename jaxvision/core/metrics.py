@@ -141,15 +141,16 @@ def compiled_flops(compiled: Any) -> float | None:
 
 
 class DeviceHours:
-  """Cumulative accelerator-hours: wall-clock time x number of devices."""
+  """Cumulative accelerator-hours: wall-clock time x the run's devices."""
 
-  def __init__(self, initial: float = 0.0):
+  def __init__(self, devices: int, initial: float = 0.0):
     self.total = initial
+    self._devices = devices
     self._t = time.monotonic()
 
   def tick(self) -> float:
     now = time.monotonic()
-    self.total += (now - self._t) * jax.device_count() / 3600.0
+    self.total += (now - self._t) * self._devices / 3600.0
     self._t = now
     return self.total
 

@@ -147,7 +147,7 @@ class Trainer:
     self.writer = metrics_lib.make_writer(workdir)
     self.log_every = config.get("log_every", 50)
     self.last_checkpoint: int | None = None
-    self.device_hours = metrics_lib.DeviceHours()
+    self.device_hours = metrics_lib.DeviceHours(self.mesh.devices.size)
     self.final_metrics: dict[str, float] = {}
 
   def run(self) -> dict[str, float]:
@@ -178,7 +178,8 @@ class Trainer:
     if index >= len(self.contexts):
       raise ValueError(f"Checkpoint is from stage {index} but the config has "
                        f"only {len(self.contexts)} stages.")
-    self.device_hours = metrics_lib.DeviceHours(meta.get("device_hours", 0.0))
+    self.device_hours = metrics_lib.DeviceHours(
+        self.mesh.devices.size, meta.get("device_hours", 0.0))
     return build_stage(self.method, self.contexts[index]).abstract_checkpoint()
 
   def _start(self, build: StageBuild, previous, resume):
