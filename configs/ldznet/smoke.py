@@ -62,8 +62,8 @@ def get_config(arg=None):
   config.stages = pretraining + [stage]
   config.ldm.tokenizer = tokenizer
   # The spec's 1 / std(z) for the pretrained tiny autoencoder (std 1.789 on
-  # the step-200 batch, logged as `latent_std`) instead of SD's 0.18215, so
-  # z has unit variance as in SD (held-out IoU_FG 0.373 vs 0.370, AP 0.496
+  # the step-200 batch in our CLI runs, logged as `latent_std`) instead of
+  # SD's 0.18215, so z has about unit variance as in SD (held-out IoU_FG 0.373 vs 0.370, AP 0.496
   # vs 0.482 in one run each).
   config.ldm.scale_factor = 1 / 1.789
   config.ldm.posterior = "mode"
