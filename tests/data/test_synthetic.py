@@ -1,7 +1,6 @@
 """Tests for the synthetic shapes datasets (jaxvision.data.synthetic*)."""
 
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -17,18 +16,18 @@ _RNG = np.random.default_rng(0)  # the ops used here are deterministic.
 
 @pytest.fixture(scope="module")
 def default_build(tmp_path_factory):
-  """shapes_captions at its default sizes, built once, with its build time."""
+  """shapes_captions at its default sizes, built once.
+
+  How long the build takes is measured by benchmarks/synthetic_build.py (a
+  ratio in one process), not asserted here: a loaded CI machine is no
+  measure of it.
+  """
   data_dir = tmp_path_factory.mktemp("tfds")
-  start = time.perf_counter()
-  builder = synthetic.build("shapes_captions", data_dir)
-  return builder, time.perf_counter() - start, data_dir
+  return synthetic.build("shapes_captions", data_dir), data_dir
 
 
-def test_default_build_is_fast_with_spec_sizes(default_build):
-  builder, seconds, _ = default_build
-  # NOTE: the bound leaves room for the second pytest worker of `make test`
-  # running on the same 2 cores.
-  assert seconds < 40.0
+def test_default_build_has_spec_sizes(default_build):
+  builder, _ = default_build
   assert builder.info.splits["train"].num_examples == 20_000
   assert builder.info.splits["test"].num_examples == 1_000
 
@@ -38,7 +37,7 @@ def _decode(text) -> str:
 
 
 def test_labels_match_captions(default_build):
-  _, _, data_dir = default_build
+  _, data_dir = default_build
   source = sources.open("shapes_captions", "test", data_dir)
   synonyms = {v: k for k, v in synthetic_shapes.SYNONYMS.items()}
   dropped = {attr: 0 for attr in ("size", "fill", "colour", "shape")}

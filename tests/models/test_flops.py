@@ -1,7 +1,5 @@
 """Tests for analytic MAC counts (spec section 8 / Table 3.2) and XLA FLOPs."""
 
-import time
-
 import jax
 import jax.numpy as jnp
 import pytest
@@ -99,12 +97,9 @@ def test_xla_flops_vit_l16_match_analytic(side):
   model = vit.ViT(**VIT_L16, posemb_grid=(grid, grid))
   images = jax.ShapeDtypeStruct((1, side, side, 3), jnp.float32)
   params = jax.eval_shape(model.init, jax.random.key(0), images)
-  start = time.perf_counter()
+  # Lowered and compiled from abstract values: no weights are materialised
+  # (its cost vs a real forward: benchmarks/flops_count.py).
   xla = flops.xla_flops(model.apply, params, images)
-  seconds = time.perf_counter() - start
-  # Lowering + compiling ViT-L/16 from abstract values takes ~1-2 s on CPU;
-  # no weights are materialised.
-  assert seconds < 60
   # XLA also counts LayerNorm/softmax/GELU/bias adds: +0.24% at 64 px,
   # +0.28% at 224 px.
   assert _rel(xla / 2, flops.vit_macs(side, **VIT_L16)) < 0.02
