@@ -8,9 +8,12 @@ model is license-gated) in the real key layout:
   kintree_table [2, J] (row 0: parents, root parent stored as 2**32 - 1),
   f [F, 3].
 
-Accepted files: `.npz` with those keys, or a `.pkl` (the chumpy-free numpy
-pickle that smplx users convert the official files to; the official chumpy
-pickle also loads when `chumpy` is importable). `convert` writes the `.npz`.
+Accepted files: `.npz` with those keys, or a `.pkl`: the chumpy-free numpy
+pickle that smplx users convert the official files to, or the official
+chumpy pickle (chumpy is not needed: its arrays load as `_ChumpyArray`).
+A `.pkl` is read with an allow-list unpickler (numpy arrays, scipy sparse
+matrices, chumpy arrays), so a malicious file cannot run code. `convert`
+writes the `.npz`.
 
 The forward pass (spec 5.1) is `Smpl(arrays)(betas, rotmats)`:
   shape blend -> rest joints -> pose blend (R - I of joints 1..J-1,
@@ -24,8 +27,17 @@ from typing import Any, NamedTuple
 
 import jax.numpy as jnp
 import numpy as np
+import scipy.sparse
 
 from jaxvision.models import rotations
+from jaxvision.weights import torch_pickle
+
+# pylint: disable=g-import-not-at-top
+try:  # numpy >= 2; numpy 1.x pickles name numpy.core, mapped to it below.
+  from numpy._core import multiarray as _multiarray
+except ImportError:
+  from numpy.core import multiarray as _multiarray
+# pylint: enable=g-import-not-at-top
 
 KEYS = ("v_template", "shapedirs", "posedirs", "J_regressor", "weights",
         "kintree_table", "f")
@@ -66,8 +78,86 @@ class SmplArrays:
             "f": self.faces}
 
 
-def _dense(value: Any) -> np.ndarray:
-  if hasattr(value, "toarray"):  # scipy.sparse (the .pkl's J_regressor)
+class _ChumpyArray:
+  """Stands in for a pickled `chumpy.ch.Ch` (the official SMPL files' arrays):
+  keeps its value `x` as `.r`, the attribute chumpy computes it into."""
+
+  def __setstate__(self, state):
+    if not isinstance(state, dict) or "x" not in state:
+      raise pickle.UnpicklingError("a chumpy.ch.Ch without its value 'x'")
+    self.r = np.asarray(state["x"])
+
+
+def _reconstructor(cls, base, state):
+  """`copyreg._reconstructor` (protocol 0/1 objects) for plain objects only."""
+  if base is not object or state is not None:
+    raise pickle.UnpicklingError(
+        f"copyreg._reconstructor of {cls!r} from {base!r}")
+  return object.__new__(cls)
+
+
+def _latin1(text: str, encoding: str = "latin1") -> bytes:
+  """`_codecs.encode` as protocol < 3 pickles use it: bytes from latin-1."""
+  if encoding != "latin1":
+    raise pickle.UnpicklingError(f"_codecs.encode with {encoding!r}")
+  return text.encode("latin1")
+
+
+# Every global an SMPL .pkl names, under its numpy 1/2, scipy, Python 2/3
+# module names; `_reconstructor` builds only the classes listed here.
+_PKL_GLOBALS = {
+    **{(module, name): getattr(_multiarray, name)
+       for module in ("numpy.core.multiarray", "numpy._core.multiarray")
+       for name in ("_reconstruct", "scalar")},
+    ("numpy", "ndarray"): np.ndarray,
+    ("numpy", "dtype"): np.dtype,
+    **{(f"scipy.sparse.{module}", f"{kind}_matrix"):
+       getattr(scipy.sparse, f"{kind}_matrix")
+       for kind in ("csc", "csr") for module in (kind, f"_{kind}")},
+    ("chumpy.ch", "Ch"): _ChumpyArray,
+    ("copy_reg", "_reconstructor"): _reconstructor,
+    ("copyreg", "_reconstructor"): _reconstructor,
+    ("__builtin__", "object"): object,
+    ("builtins", "object"): object,
+    ("__builtin__", "set"): set,
+    ("builtins", "set"): set,
+    ("_codecs", "encode"): _latin1,
+}
+
+
+def _read_pkl(path: str) -> Any:
+  """The unpickled `.pkl`; globals outside `_PKL_GLOBALS` are refused."""
+  try:
+    with open(path, "rb") as f:
+      return torch_pickle.RestrictedUnpickler(
+          f, _PKL_GLOBALS, encoding="latin1").load()
+  except torch_pickle.RefusedGlobalError as e:
+    if e.qualname.startswith("chumpy."):
+      raise ValueError(
+          f"SMPL file holds chumpy objects other than plain arrays "
+          f"({e.qualname} in {path}); convert it to a chumpy-free .pkl "
+          "with smplx's tools/clean_ch.py (needs chumpy) and load that"
+      ) from None
+    raise ValueError(
+        f"refusing to unpickle {e.qualname}, which an SMPL model file never "
+        f"holds: loading it could run code ({path}); use the official SMPL "
+        "file or a .npz with keys " + ", ".join(KEYS)) from None
+  except Exception as e:  # pylint: disable=broad-except
+    # A malformed pickle fails in whatever the allowed classes raise.
+    raise ValueError(f"not a readable SMPL pickle ({path}: {e!r}); use the "
+                     "official SMPL .pkl or a .npz with keys "
+                     + ", ".join(KEYS)) from None
+
+
+def _dense(value: Any, what: str) -> np.ndarray:
+  if scipy.sparse.issparse(value):  # the .pkl's J_regressor
+    # NOTE: toarray() trusts the index arrays; a crafted file's would write
+    # out of bounds, so they are checked first.
+    try:
+      value.check_format(full_check=True)
+    except (ValueError, TypeError, AttributeError) as e:
+      raise ValueError(f"invalid sparse matrix: {e} ({what}); use the "
+                       "official SMPL file or a .npz") from None
     value = value.toarray()
   value = getattr(value, "r", value)  # chumpy arrays
   return np.asarray(value)
@@ -79,7 +169,7 @@ def from_dict(data: Any, source: str = "<dict>") -> SmplArrays:
   if missing:
     raise ValueError(f"{source}: not an SMPL model file, missing keys "
                      f"{missing} (needs {list(KEYS)}).")
-  arr = {k: _dense(data[k]) for k in KEYS}
+  arr = {k: _dense(data[k], f"{source}: {k}") for k in KEYS}
   v = arr["v_template"].shape[0]
   j = arr["J_regressor"].shape[0]
   expect = {"v_template": (v, 3), "J_regressor": (j, v), "weights": (v, j),
@@ -125,15 +215,7 @@ def load(path: str) -> SmplArrays:
     with np.load(path, allow_pickle=False) as data:
       return from_dict({k: data[k] for k in data.files}, path)
   if path.endswith(".pkl"):
-    try:
-      with open(path, "rb") as f:
-        data = pickle.load(f, encoding="latin1")
-    except ModuleNotFoundError as e:
-      raise ValueError(
-          f"{path} holds {e.name!r} objects (the official chumpy pickle). "
-          "Install chumpy once and run jaxvision.models.smpl.convert(pkl, "
-          "npz), or convert with smplx's tools, then load the .npz.") from e
-    return from_dict(data, path)
+    return from_dict(_read_pkl(path), path)
   raise ValueError(f"{path}: unknown SMPL file type; use .npz or .pkl.")
 
 
@@ -144,7 +226,6 @@ def save_npz(arrays: SmplArrays, path: str) -> str:
 
 def save_pkl(arrays: SmplArrays, path: str) -> str:
   """A chumpy-free pickle: numpy arrays plus a scipy.sparse J_regressor."""
-  import scipy.sparse  # pylint: disable=g-import-not-at-top
   data = arrays.to_dict()
   data["J_regressor"] = scipy.sparse.csc_matrix(data["J_regressor"])
   with open(path, "wb") as f:
