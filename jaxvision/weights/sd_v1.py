@@ -24,7 +24,6 @@ import shutil
 from typing import Any
 
 import numpy as np
-from safetensors import numpy as safetensors_numpy
 
 from jaxvision.models.sd import autoencoder
 from jaxvision.models.sd import clip_text
@@ -34,6 +33,7 @@ from jaxvision.weights import sd_v1_names as names
 from jaxvision.weights import torch_pickle
 from jaxvision.weights import torch_to_flax
 
+_GIVE_SD_V1 = "give a SD v1.x .ckpt/.safetensors or a diffusers folder"
 _SUBFOLDERS = {"unet": ("unet", "diffusion_pytorch_model"),
                "vae": ("vae", "diffusion_pytorch_model"),
                "text": ("text_encoder", "model")}
@@ -52,7 +52,7 @@ def read_state_dict(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
   if not path.is_file():
     raise FileNotFoundError(f"No checkpoint file at {str(path)!r}.")
   if path.suffix == ".safetensors":
-    return safetensors_numpy.load_file(os.fspath(path))
+    return torch_to_flax.read_safetensors(path, _GIVE_SD_V1)
   obj = torch_pickle.load(path)
   if isinstance(obj, dict) and isinstance(obj.get("state_dict"), dict):
     obj = obj["state_dict"]
@@ -130,6 +130,18 @@ def _text_names(state: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
           if not k.endswith("position_ids")}
 
 
+def _infer(infer, state: dict[str, np.ndarray], prefix: str, path: str,
+           *args):
+  """`infer(state, *args)`; a tensor it needs but the file lacks (named
+  under `prefix` as in the file) means the file is not SD v1.x."""
+  try:
+    return infer(state, *args)
+  except KeyError as e:
+    raise torch_to_flax.WeightsMismatchError(
+        f"not an SD v1.x checkpoint: no tensor {prefix}{e.args[0]} "
+        f"({path}); {_GIVE_SD_V1}") from None
+
+
 def _to_flax(config: ldm.LDMConfig, parts: dict[str, dict[str, np.ndarray]],
              source: str) -> Converted:
   expected = ldm.abstract_params(config)
@@ -152,30 +164,34 @@ def convert_single_file(path: str | os.PathLike[str], weights: str = "raw",
     groups: GroupNorm groups (32 in SD v1).
     text_heads: text-encoder heads (default width // 64: 12 for ViT-L/14).
   """
+  path = os.fspath(path)
   parts, ignored = names.split_compvis(read_state_dict(path))
   logging.info("sd_v1: ignoring %d non-model tensors (%s...)", len(ignored),
                ignored[:3])
   empty = [p for p in ("unet", "vae", "text") if not parts[p]]
   if empty:
     raise torch_to_flax.WeightsMismatchError(
-        f"{os.fspath(path)!r} is not an SD v1.x single-file checkpoint: no "
-        f"tensors for {empty} (expected names starting with "
-        f"{names.UNET_PREFIX!r}, {names.VAE_PREFIX!r}, {names.TEXT_PREFIX!r}).")
+        f"not an SD v1.x single-file checkpoint: no tensors for {empty}, "
+        f"whose names start with {names.UNET_PREFIX!r}, {names.VAE_PREFIX!r}, "
+        f"{names.TEXT_PREFIX!r} ({path}); {_GIVE_SD_V1}")
   if weights not in ("raw", "ema"):
     raise ValueError(f"weights={weights!r}; use 'raw' or 'ema'.")
   if weights == "ema":
     parts["unet"] = names.ema_unet(list(parts["unet"]), parts["unet_ema"])
   text = _text_names(parts["text"])
   config = ldm.LDMConfig(
-      unet=infer_unet_config(parts["unet"], num_heads, groups),
-      vae=infer_vae_config(parts["vae"], groups),
-      text=infer_text_config(text, text_heads))
+      unet=_infer(infer_unet_config, parts["unet"], names.UNET_PREFIX, path,
+                  num_heads, groups),
+      vae=_infer(infer_vae_config, parts["vae"], names.VAE_PREFIX, path,
+                 groups),
+      text=_infer(infer_text_config, text,
+                  names.TEXT_PREFIX + "text_model.", path, text_heads))
   return _to_flax(config, {
       "unet": {names.unet_to_diffusers(k, config.unet): v
                for k, v in parts["unet"].items()},
       "vae": {names.vae_to_diffusers(k, config.vae): v
               for k, v in parts["vae"].items()},
-      "text": text}, os.fspath(path))
+      "text": text}, path)
 
 
 def _weights_file(folder: pathlib.Path, stem: str) -> pathlib.Path:

@@ -21,11 +21,32 @@ from typing import Any, Mapping
 
 import flax
 import numpy as np
+import safetensors
 from safetensors import numpy as safetensors_numpy
 
 
 class WeightsMismatchError(ValueError):
   """A weights file does not match the model it is loaded into."""
+
+
+class NotSafetensorsError(ValueError):
+  """A `.safetensors` path holds something else, or a truncated file."""
+
+
+def read_safetensors(path: str | os.PathLike[str],
+                     fix: str) -> dict[str, np.ndarray]:
+  """{name: array} of a .safetensors file.
+
+  A file that is not one (a renamed text file, a truncated download) raises
+  `NotSafetensorsError`, a one-line message ending with `fix` (what to give
+  instead), not the library's parser error.
+  """
+  try:
+    return safetensors_numpy.load_file(os.fspath(path))
+  except safetensors.SafetensorError as e:
+    raise NotSafetensorsError(
+        f"not a safetensors file, or a truncated one ({os.fspath(path)}: "
+        f"{e}); {fix}") from None
 
 
 def flax_path(name: str) -> tuple[str, ...]:
@@ -139,5 +160,6 @@ def load_tree(path: str | os.PathLike[str]) -> dict[str, Any]:
     raise FileNotFoundError(f"No converted params file at {os.fspath(path)!r}; "
                             "write one with `python -m jaxvision.main convert "
                             "sd-v1 --src ... --dst ...`.")
-  return flax.traverse_util.unflatten_dict(
-      safetensors_numpy.load_file(os.fspath(path)), sep="/")
+  return flax.traverse_util.unflatten_dict(read_safetensors(
+      path, "write it again with `python -m jaxvision.main convert sd-v1 "
+      "--src ... --dst ...`"), sep="/")
