@@ -1,7 +1,17 @@
 r"""AKD-GAN on CelebA 128x128 (dissertation ch. 4; StarGAN recipe defaults).
 
   arg: "teacher" | "student" | "lite" (Lite-S student: conv_dim 32, 3 blocks)
-       | "pseudo" (Table 4.9 pairs, Lite-S) ; optionally ",set=A|B|lite|bias".
+       | "pseudo" (pseudo-attention student), then comma-separated options:
+       set=<ATTRIBUTE_SETS key> (teacher / student / lite; default A, lite
+       for "lite"), study=t49|t47|t48_blond|t48_black (pseudo; default t49),
+       noakd (lite trained without L_akd: the Lite-S baselines of Tables 4.6
+       and 4.9).
+
+Pseudo-attention studies (PSEUDO_STUDIES): t49 = Table 4.9 (Lite-S), t47 =
+Table 4.7 (full-size S, the table's column pairs), t48_blond / t48_black =
+Table 4.8 (three hair colours, all paired with the teacher's one colour).
+Their teachers are `teacher,set=<teacher set>` runs, their StarGAN
+baselines `teacher,set=<student set>` runs.
 
 Teacher first (a StarGAN; akd disabled), export it, then the student:
 
@@ -34,40 +44,81 @@ ATTRIBUTE_SETS = {
     # Table 4.4 (bias study); Male is not in the conditioning vector.
     "bias": ["Bald", "Wearing_Lipstick", "Black_Hair", "Blond_Hair",
              "Brown_Hair"],
+    # Table 4.9 (teacher -> Lite-S student, paired in order).
+    "t49_teacher": ["Black_Hair", "Blond_Hair", "Wearing_Hat", "Wavy_Hair"],
+    "t49_student": ["Brown_Hair", "Gray_Hair", "Bald", "Straight_Hair"],
+    # Table 4.7 (teacher -> S, paired in the table's column order).
+    "t47_teacher": ["Brown_Hair", "Rosy_Cheeks", "Pointy_Nose",
+                    "Arched_Eyebrows", "Big_Lips", "Big_Nose"],
+    "t47_student": ["Black_Hair", "High_Cheekbones", "Big_Nose",
+                    "Bushy_Eyebrows", "Wearing_Lipstick", "Pointy_Nose"],
+    # Table 4.8: one teacher hair colour -> three student hair colours.
+    "t48_blond": ["Blond_Hair"],
+    "t48_black": ["Black_Hair"],
+    "t48_student": ["Blond_Hair", "Brown_Hair", "Gray_Hair"],
 }
-# Table 4.9: teacher attribute -> Lite-S student attribute, paired in order.
-PSEUDO_TEACHER = ["Black_Hair", "Blond_Hair", "Wearing_Hat", "Wavy_Hair"]
-PSEUDO_STUDENT = ["Brown_Hair", "Gray_Hair", "Bald", "Straight_Hair"]
+# study -> (teacher set, student set, Lite-S student?). Student attribute i
+# is paired with teacher attribute i, or with the only teacher attribute.
+PSEUDO_STUDIES = {
+    "t49": ("t49_teacher", "t49_student", True),
+    "t47": ("t47_teacher", "t47_student", False),
+    "t48_blond": ("t48_blond", "t48_student", False),
+    "t48_black": ("t48_black", "t48_student", False),
+}
 
 NUM_ITERS = 200_000
 N_CRITIC = 5
 
 
 def _parse(arg):
-  parts = (arg or "teacher").split(",")
-  kind, options = parts[0], dict(p.split("=", 1) for p in parts[1:])
+  """(kind, attribute set, pseudo study, noakd) of a config argument."""
+  kind, *items = (arg or "teacher").split(",")
   if kind not in ("teacher", "student", "lite", "pseudo"):
     raise ValueError(f"configs/akd/celeba.py: unknown kind {kind!r}; use "
                      "teacher, student, lite or pseudo.")
-  return kind, options.get("set", "lite" if kind == "lite" else "A")
+  options = dict(item.partition("=")[::2] for item in items)
+  unknown = set(options) - {"set", "study", "noakd"}
+  if unknown:
+    raise ValueError(f"configs/akd/celeba.py: unknown options "
+                     f"{sorted(unknown)}; use set=, study=, noakd.")
+  attr_set = options.get("set", "lite" if kind == "lite" else "A")
+  study = options.get("study", "t49")
+  if attr_set not in ATTRIBUTE_SETS:
+    raise ValueError(f"configs/akd/celeba.py: set={attr_set!r}; valid: "
+                     f"{sorted(ATTRIBUTE_SETS)}.")
+  if study not in PSEUDO_STUDIES:
+    raise ValueError(f"configs/akd/celeba.py: study={study!r}; valid: "
+                     f"{sorted(PSEUDO_STUDIES)}.")
+  noakd = "noakd" in options
+  if noakd and kind != "lite":
+    raise ValueError("configs/akd/celeba.py: noakd applies to lite (a "
+                     "full-size student without L_akd is the teacher).")
+  if "study" in options and kind != "pseudo":
+    raise ValueError("configs/akd/celeba.py: study= applies to pseudo.")
+  if kind == "pseudo" and "set" in options:
+    raise ValueError("configs/akd/celeba.py: pseudo takes study=, not set=.")
+  return kind, attr_set, study, noakd
 
 
 def get_config(arg=None):
-  kind, attr_set = _parse(arg)
+  kind, attr_set, study, noakd = _parse(arg)
   full = dict(G=dict(conv_dim=64, repeat_num=6),
               D=dict(conv_dim=64, repeat_num=6), init="torch_default")
   lite = dict(G=dict(conv_dim=32, repeat_num=3),
               D=dict(conv_dim=64, repeat_num=6), init="torch_default")
-  if kind == "pseudo":
-    attrs = PSEUDO_STUDENT
-  else:
-    attrs = ATTRIBUTE_SETS[attr_set]
-  model = lite if kind in ("lite", "pseudo") else full
-  enabled = kind != "teacher"
+  attrs = ATTRIBUTE_SETS[attr_set]
+  model = lite if kind == "lite" else full
+  enabled = kind != "teacher" and not noakd
   overrides = {}
   if kind == "pseudo":
-    overrides = dict(mode="pseudo", teacher_attrs=PSEUDO_TEACHER,
-                     pair_map=dict(zip(PSEUDO_STUDENT, PSEUDO_TEACHER)))
+    teacher_set, student_set, lite_student = PSEUDO_STUDIES[study]
+    teacher_attrs, attrs = (ATTRIBUTE_SETS[teacher_set],
+                            ATTRIBUTE_SETS[student_set])
+    model = lite if lite_student else full
+    pairs = (teacher_attrs * len(attrs) if len(teacher_attrs) == 1
+             else teacher_attrs)
+    overrides = dict(mode="pseudo", teacher_attrs=teacher_attrs,
+                     pair_map=dict(zip(attrs, pairs)))
   akd = common.akd(enabled, attrs, "runs/akd_T/teacher.npz" if enabled else "",
                    teacher_model=full, **overrides)
   data = dict(name="celeba_folder", root="~/data/celeba", data_dir="",

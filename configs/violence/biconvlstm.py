@@ -1,7 +1,11 @@
 r"""Paper presets of the violence-detection encoders (seed 000, app. A).
 
-Arg `<dataset>_<encoder>[_nobn]`: dataset hockey | movies | violentflows,
-encoder spatiotemporal | spatial. Default: hockey_spatiotemporal.
+Arg `<dataset>_<encoder>[_nobn][_convlstm]`: dataset hockey | movies |
+violentflows, encoder spatiotemporal | spatial. Default:
+hockey_spatiotemporal. `_convlstm` (Fig. A.9 ablation, spatiotemporal only)
+replaces the BiConvLSTM by a forward ConvLSTM with 512 hidden channels and no
+fusion conv, so every cell still outputs 14x14x512 as A.3.1 states (spec
+3.3).
 
   python -m jaxvision.methods.violence.crossval \
       --config configs/violence/biconvlstm.py:violentflows_spatiotemporal_nobn \
@@ -37,26 +41,33 @@ DATASETS = {
 }
 
 
-def _parse(arg: str | None) -> tuple[str, str, bool]:
+def _parse(arg: str | None) -> tuple[str, str, bool, bool]:
   parts = (arg or "hockey_spatiotemporal").split("_")
+  convlstm = parts[-1] == "convlstm"
+  parts = parts[:-1] if convlstm else parts
   nobn = parts[-1] == "nobn"
   parts = parts[:-1] if nobn else parts
   if (len(parts) != 2 or parts[0] not in DATASETS or
-      parts[1] not in ("spatial", "spatiotemporal")):
+      parts[1] not in ("spatial", "spatiotemporal") or
+      (convlstm and parts[1] != "spatiotemporal")):
     raise ValueError(f"biconvlstm.py arg {arg!r} is not <dataset>_<encoder>"
-                     f"[_nobn] with dataset in {sorted(DATASETS)} and encoder "
-                     "spatial | spatiotemporal.")
-  return parts[0], parts[1], nobn
+                     f"[_nobn][_convlstm] with dataset in {sorted(DATASETS)}, "
+                     "encoder spatial | spatiotemporal (_convlstm needs "
+                     "spatiotemporal).")
+  return parts[0], parts[1], nobn, convlstm
 
 
 def get_config(arg=None):
-  dataset, encoder, nobn = _parse(arg)
+  dataset, encoder, nobn, convlstm = _parse(arg)
   name, clips, random_crop, batchnorm, epochs = DATASETS[dataset]
+  model = dict(encoder=encoder, backbone="vgg13",
+               use_batchnorm=batchnorm and not nobn, remat=True)
+  if convlstm:
+    model.update(temporal="convlstm", convlstm=dict(hidden=512))
   return common.base(
       data=dict(name=name, num_clips=clips, num_frames=20, frame_size=224,
                 aug=dict(random_crop=random_crop, hflip=True,
                          resize_before_crop=256)),
-      model=dict(encoder=encoder, backbone="vgg13",
-                 use_batchnorm=batchnorm and not nobn, remat=True),
+      model=model,
       l2=0.1, lr=1e-6, batch_size=8, num_epochs=epochs,
       eval_cfg=dict(window_radius=10, batch_size=8))
