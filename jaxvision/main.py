@@ -1,4 +1,4 @@
-"""Command line: train / eval / predict / params / flops / prepare-data.
+r"""Command line: train / eval / predict / params / flops / aot / configs / ...
 
   python -m jaxvision.main train --config configs/reclip/smoke.py --workdir W \
       [--config.stages.0.steps=100 ...]
@@ -6,6 +6,10 @@
   python -m jaxvision.main predict --config C --workdir W [method args ...]
   python -m jaxvision.main params --config C      # total_params=N ...
   python -m jaxvision.main flops --config C       # gflops_per_example=X ...
+  python -m jaxvision.main aot --config configs/reclip/reclip.py:size=64 \
+      --topology v3-256                          # fits=true|false per stage
+  python -m jaxvision.main configs [METHOD]       # every config, its options
+  python -m jaxvision.main reproduce --list       # tables/figures -> commands
   python -m jaxvision.main prepare-data --dataset shapes_captions --data_dir D
   python -m jaxvision.main convert sd-v1 --src sd-v1-4.ckpt --dst DIR
   python -m jaxvision.main extract-features --config configs/ldznet/ldm.py \
@@ -19,10 +23,54 @@ message and exit non-zero; set JAXVISION_DEBUG=1 for the traceback.
 import argparse
 import logging
 import os
+import shlex
 import sys
 from typing import Sequence
 
+# NOTE: only light modules at the top (config_lib needs ml_collections only):
+# jax, the engine and the methods are imported inside the commands that need
+# them, so `--help` and argument or config errors answer in well under 3 s.
+from jaxvision import config_lib
+
 EXIT_PREEMPTED = 143  # 128 + SIGTERM: the run stopped early, resume it.
+EXIT_CONFIG_ERROR = 2  # errors.exit_code of a ConfigError.
+
+OVERRIDES_HELP = """\
+config overrides (any number, after the other arguments):
+  --config.KEY=VALUE    sets an existing key of the loaded config; nested keys
+                        and list items are dotted, VALUE is a python literal
+                        (else a string). Unknown keys and wrongly typed values
+                        are rejected with the list of valid keys. Example:
+    --config.stages.0.steps=100 --config.stages.1.optim.lr=3e-4 \\
+        --config.data.root=/data/celeba --config.log_every=10
+"""
+
+_HELP = {
+    "train": "train every stage of a config; resumes from the workdir's "
+             "newest checkpoint",
+    "eval": "evaluate the workdir's newest checkpoint",
+    "predict": "run the method's predict command on the newest checkpoint",
+    "params": "parameter counts per stage and role",
+    "flops": "forward multiply-adds per example of each stage, from XLA",
+    "aot": "compile every stage's train step for a TPU slice without a TPU "
+           "(deviceless AOT); prints memory, FLOPs, collectives, "
+           "fits=true|false",
+    "configs": "list every config under configs/: its options, purpose and "
+               "run command",
+    "reproduce": "the reproduction map: which command runs each table/figure "
+                 "of the two dissertations",
+}
+
+
+def _config_parser(sub, name: str) -> argparse.ArgumentParser:
+  """A subcommand that loads `--config` and takes `--config.*` overrides."""
+  p = sub.add_parser(name, help=_HELP[name], description=_HELP[name],
+                     epilog=OVERRIDES_HELP,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+  p.add_argument("--config", required=True,
+                 help="configs/<method>/<file>.py[:arg] (see the `configs` "
+                 "command for the args each file takes)")
+  return p
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,9 +79,7 @@ def _parser() -> argparse.ArgumentParser:
       formatter_class=argparse.RawDescriptionHelpFormatter)
   sub = parser.add_subparsers(dest="command", required=True)
   for name in ("train", "eval", "predict", "params", "flops"):
-    p = sub.add_parser(name)
-    p.add_argument("--config", required=True,
-                   help="configs/<method>/<file>.py[:arg]")
+    p = _config_parser(sub, name)
     needs_workdir = name in ("train", "eval", "predict")
     p.add_argument("--workdir", required=needs_workdir,
                    help="where checkpoints and metrics live")
@@ -41,7 +87,23 @@ def _parser() -> argparse.ArgumentParser:
                    default="auto",
                    help="call jax.distributed.initialize(): 'auto' does so "
                    "when JAX_COORDINATOR_ADDRESS is set or on a multi-host TPU")
-  prep = sub.add_parser("prepare-data")
+  aot = _config_parser(sub, "aot")
+  aot.add_argument("--topology", default=None,
+                   help="TPU slice to compile for, e.g. v3-256 (default: the "
+                   "config's target)")
+  aot.add_argument("--json", default=None,
+                   help="also write the report as JSON to this file")
+  catalog = sub.add_parser("configs", help=_HELP["configs"],
+                           description=_HELP["configs"])
+  catalog.add_argument("method", nargs="?", default=None,
+                       help="only this method's folder (e.g. reclip)")
+  reproduce = sub.add_parser("reproduce", help=_HELP["reproduce"],
+                             description=_HELP["reproduce"])
+  reproduce.add_argument("--list", action="store_true",
+                         help="list the tables/figures and their commands")
+  prep = sub.add_parser("prepare-data",
+                        help="generate a synthetic dataset or run a TFDS "
+                        "builder into array_record")
   prep.add_argument("--dataset", required=True)
   prep.add_argument("--data_dir", required=True)
   convert = sub.add_parser("convert", help="published weights -> Flax params")
@@ -56,7 +118,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="single files: UNet heads (not stored; SD v1: 8)")
   convert.add_argument("--tokenizer", default=None,
                        help="vocab to copy to DST (default: found next to src)")
-  extract = sub.add_parser("extract-features")
+  extract = sub.add_parser("extract-features",
+                           help="cache a frozen model's features (ldm, "
+                           "ldznet)", epilog=OVERRIDES_HELP,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
   extract.add_argument("--config", required=True)
   extract.add_argument("--out", required=True)
   return parser
@@ -102,45 +167,81 @@ def _maybe_initialize_distributed(mode: str) -> None:
                jax.local_device_count(), jax.device_count())
 
 
+def _no_extra_args(rest: Sequence[str]) -> None:
+  if rest:
+    raise SystemExit(f"error: unknown arguments {list(rest)}")
+
+
 def run(argv: Sequence[str]) -> int:
   """Runs one command; returns the exit code."""
   args, rest = _parser().parse_known_args(argv)
+  # pylint: disable=g-import-not-at-top
+  if args.command == "configs":
+    from jaxvision import config_catalog
+    _no_extra_args(rest)
+    return config_catalog.command(args.method)
+  if args.command == "reproduce":
+    from jaxvision import reproduce
+    _no_extra_args(rest)
+    return reproduce.command(list_only=args.list)
   if args.command == "prepare-data":
-    from jaxvision.data import sources  # pylint: disable=g-import-not-at-top
-    if rest:
-      raise SystemExit(f"error: unknown arguments {rest}")
+    from jaxvision.data import sources
+    _no_extra_args(rest)
     path = sources.prepare(args.dataset, args.data_dir)
     print(f"prepared={path}")
     return 0
   if args.command == "convert":
-    from jaxvision import commands  # pylint: disable=g-import-not-at-top
-    if rest:
-      raise SystemExit(f"error: unknown arguments {rest}")
+    from jaxvision import commands
+    _no_extra_args(rest)
     return commands.convert(args)
   overrides, others = _split_overrides(rest)
   if others and args.command != "predict":
     raise SystemExit(f"error: unknown arguments {others}; config overrides "
                      "look like --config.key=value")
-  from jaxvision import commands  # pylint: disable=g-import-not-at-top
-  from jaxvision import config_lib  # pylint: disable=g-import-not-at-top
   config = config_lib.load_config(args.config, overrides)
+  if args.command == "aot":
+    from jaxvision import aot
+    return aot.command(config, topology=args.topology, json_path=args.json)
+  if args.command == "train":
+    # Before jax starts or anything is written or compiled: every missing
+    # input file is reported at once.
+    from jaxvision import config_paths
+    config_paths.check(config, config_lib.load_module(args.config).__doc__)
+  from jaxvision import commands
   if args.command == "extract-features":
     return commands.extract_features(config, args.out)
   _maybe_initialize_distributed(args.distributed)
+  if args.command == "train":
+    command_line = shlex.join(["python", "-m", "jaxvision.main", *argv])
+    return commands.train(config, args.workdir, command_line=command_line)
   return commands.COMMANDS[args.command](config, args.workdir, others)
+
+
+def _exit_code(error: Exception) -> int | None:
+  """The exit code of a user error; None for anything else (a bug).
+
+  Config errors are recognised without `jaxvision.errors`, which imports the
+  engine (and so jax): they are reported at once.
+  """
+  if isinstance(error, config_lib.ConfigError):
+    return EXIT_CONFIG_ERROR
+  from jaxvision import errors  # pylint: disable=g-import-not-at-top
+  if isinstance(error, errors.USER_ERRORS):
+    return errors.exit_code(error)
+  return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
   logging.basicConfig(level=os.environ.get("JAXVISION_LOG_LEVEL", "WARNING"),
                       format="%(levelname)s %(name)s: %(message)s")
-  from jaxvision import errors  # pylint: disable=g-import-not-at-top
   try:
     return run(sys.argv[1:] if argv is None else argv)
-  except errors.USER_ERRORS as e:
-    if os.environ.get("JAXVISION_DEBUG"):
+  except Exception as e:  # pylint: disable=broad-except
+    code = _exit_code(e)
+    if code is None or os.environ.get("JAXVISION_DEBUG"):
       raise
     print(f"error: {type(e).__name__}: {e}", file=sys.stderr)
-    return errors.exit_code(e)
+    return code
 
 
 if __name__ == "__main__":
