@@ -10,6 +10,7 @@ import jax
 import ml_collections
 
 from jaxvision import methods
+from jaxvision import workdir as workdir_lib
 from jaxvision.core import checkpoint
 from jaxvision.core import ema
 from jaxvision.core import method as method_lib
@@ -25,13 +26,19 @@ def _print_results(results: dict[str, Any]) -> None:
           f"{name}={value}", flush=True)
 
 
-def train(config: ml_collections.ConfigDict, workdir: str, argv) -> int:
+def train(config: ml_collections.ConfigDict, workdir: str, argv=(), *,
+          command_line: str = "") -> int:
+  """Trains every stage; the workdir keeps the run's config, command,
+  versions and log (`jaxvision.workdir`)."""
   del argv
   method = methods.get(config.method)
-  results = train_lib.train(config, workdir, method)
-  if jax.process_index() == 0:
-    print("final held-out metrics:", flush=True)
-    _print_results(results)
+  main_process = jax.process_index() == 0
+  with workdir_lib.recorded(config, workdir, command_line,
+                            is_main_process=main_process):
+    results = train_lib.train(config, workdir, method)
+    if main_process:
+      print("final held-out metrics:", flush=True)
+      _print_results(results)
   return 0
 
 
