@@ -21,6 +21,7 @@ import os
 import pathlib
 import re
 from typing import Sequence
+import unicodedata
 
 import numpy as np
 
@@ -53,6 +54,9 @@ def bytes_to_unicode() -> dict[int, str]:
 
 
 def _clean(text: str) -> str:
+  """NFC (as ftfy does in the reference, so a decomposed accent tokenizes as
+  the composed one), HTML unescaped, whitespace collapsed, lower-cased."""
+  text = unicodedata.normalize("NFC", text)
   text = html.unescape(html.unescape(text)).strip()
   return re.sub(r"\s+", " ", text).strip().lower()
 
@@ -83,7 +87,9 @@ class CLIPTokenizer:
     self.byte_encoder = bytes_to_unicode()
     self.byte_decoder = {c: b for b, c in self.byte_encoder.items()}
     self.bos_id, self.eos_id = vocab[BOS], vocab[EOS]
-    self._cache = {BOS: BOS, EOS: EOS}
+    # A literal BOS/EOS in the text is the special token, one id, as in the
+    # reference tokenizers.
+    self._cache = {BOS: [BOS], EOS: [EOS]}
 
   @property
   def vocab_size(self) -> int:

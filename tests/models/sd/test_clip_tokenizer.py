@@ -47,6 +47,20 @@ def test_bytes_only_ids_are_the_base_vocabulary():
       512, tok.encoder["a"], tok.encoder["b</w>"], 513, 513]
 
 
+def test_literal_special_tokens_are_one_id():
+  tok = clip_tokenizer.bytes_only()
+  a, b = tok.encoder["a</w>"], tok.encoder["b</w>"]
+  assert tok.tokenize("a <|endoftext|> b") == [a, tok.eos_id, b]
+  assert tok.tokenize("<|startoftext|>a") == [tok.bos_id, a]
+
+
+def test_decomposed_accents_tokenize_like_composed(tmp_path):
+  tok = clip_tokenizer.load(bpe_files.write_hf(tmp_path))
+  composed = tok.tokenize("Caf\u00e9 red")
+  assert tok.tokenize("Cafe\u0301 red") == composed
+  assert tok.decode(composed) == "caf\u00e9 red"
+
+
 def test_from_words_makes_each_word_one_token():
   words = synthetic_phrases.vocabulary()
   tok = clip_tokenizer.from_words(words)
@@ -81,7 +95,9 @@ def test_matches_transformers_clip_tokenizer(tmp_path):
                                    str(folder / "merges.txt"))
   ours = clip_tokenizer.load(folder)
   texts = ["a photo of a red square.", "RED circles, squares & photos!!",
-           "it's a  photo\tof 2 circles"]
+           "it's a  photo\tof 2 circles", "a <|endoftext|> b",
+           "<|startoftext|>red square<|endoftext|>",
+           "a photo of a cafe\u0301 and a caf\u00e9"]
   want = ref(texts, padding="max_length", max_length=77, truncation=True)
   assert ours.encode(texts).tolist() == want["input_ids"]
 
