@@ -43,7 +43,8 @@ REFCOCO = ("--config.eval.datasets.refcoco.root=data/refer "
            "--config.eval.datasets.refcoco_plus.image_dir=data/coco/train2014 "
            "--config.eval.datasets.refcocog.root=data/refer "
            "--config.eval.datasets.refcocog.image_dir=data/coco/train2014")
-VGG13 = "--config.model.backbone_cfg.pretrained_path=/weights/vgg13-c768596a.pth"
+VGG13 = ("--config.model.backbone_cfg.pretrained_path="
+         "/weights/vgg13-c768596a.pth")
 SOCCER = ("--config.data.root=/data/soccer_highlights "
           "--config.model.backbone.init_path=/weights/ViT-B_16.npz")
 WEBLI = ("--config.text.tokenizer_path=/data/spm/cc_en.32000.model "
@@ -53,7 +54,8 @@ WEBLI = ("--config.text.tokenizer_path=/data/spm/cc_en.32000.model "
          "--config.evals.flickr30k.root=/data/flickr30k")
 CELEBA = ("--config.data.root=/data/celeba "
           "--config.eval.classifier_ckpt=runs/celeba_attr_clf.npz")
-FID = "--config.eval.fid.inception_ckpt=/weights/pt_inception-2015-12-05-6726825d.pth"
+FID = ("--config.eval.fid.inception_ckpt="
+       "/weights/pt_inception-2015-12-05-6726825d.pth")
 NYU = ("--config.data.root=/data/nyu_raw "
        "--config.data.split_file=/data/nyu_train.txt "
        "--config.data.eval.path=/data/nyu_depth_v2_labeled.mat "
@@ -300,7 +302,8 @@ ROWS = [
             f"--workdir runs/sg_mde {KITTI}",
         ],
         needs=SHARINGAN_NEEDS,
-        protocol="Make3D Test134, 0 < gt < 70 m (evals.make3d); Table 2.5 runs.",
+        protocol=("Make3D Test134, 0 < gt < 70 m (evals.make3d); the Table "
+                  "2.5 runs."),
         paper_numbers=("AbsRel / SqRel / RMSE: no SharinGAN, no rec. 0.476 / "
                        "8.058 / 9.449; no rec. 0.401 / 5.318 / 8.377; full "
                        "0.377 / 4.900 / 8.388."),
@@ -1415,7 +1418,8 @@ ROWS = [
         status="deviation",
         commands=[
             f"{SWEEP} --config configs/vae_attention/mvtec.py --workdir "
-            "runs/vae_mvtec --mode local -- --config.data.root=/data/mvtec_ad",
+            "runs/vae_mvtec --mode local -- "
+            "--config.data.root=/data/mvtec_ad",
             f"{MAIN} train --config configs/vae_attention/mvtec.py:"
             "category=bottle --workdir runs/vae_mvtec_bottle "
             "--config.data.root=/data/mvtec_ad",
