@@ -59,6 +59,11 @@ class Manager:
 
   def __init__(self, directory: str, *, max_to_keep: int = 3,
                async_save: bool = True):
+    if max_to_keep is not None and max_to_keep < 1:
+      raise ValueError(
+          f"checkpoint.keep={max_to_keep} keeps no checkpoints ({directory})"
+          "; set --config.checkpoint.keep to >= 1 (how many of the newest "
+          "are kept)")
     self.directory = epath.Path(directory).absolute()
     options = ocp.CheckpointManagerOptions(
         max_to_keep=max_to_keep, enable_async_checkpointing=async_save,
