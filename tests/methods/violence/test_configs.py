@@ -5,6 +5,8 @@ import jax.numpy as jnp
 import pytest
 
 from jaxvision import config_lib
+from jaxvision.core import optim
+from jaxvision.methods.violence import method
 from jaxvision.methods.violence import model as model_lib
 from jaxvision.models import convlstm
 
@@ -24,6 +26,14 @@ def test_convlstm_arm_has_512_channels_and_keeps_the_recipe():
   assert not config.model.use_batchnorm
   net = model_lib.build(config)
   assert (net.temporal, net.hidden) == ("convlstm", 512)
+  ctx = type("Ctx", (), {"config": config})
+  params = jax.eval_shape(
+      lambda: method.init(ctx, jax.random.key(0)))["model"]["params"]
+  # One direction, no fusion conv: conv over [512 input, 512 hidden] -> 4 x
+  # 512 gates, 3x3; the classifier still sees 14x14x512 = 100,352 values.
+  assert optim.count_params(params["temporal_0"]) == (
+      (512 + 512) * 9 * 2048 + 2048)
+  assert params["classifier"]["fc_0"]["kernel"].shape == (100_352, 1000)
 
 
 def test_convlstm_output_is_14x14x512():
