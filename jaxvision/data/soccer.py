@@ -24,8 +24,11 @@ precomputed files. Layout under `root`:
       acting player (category names ACTING_CATEGORIES[role]) starts the
       track. Images are taken in `id` order as frames 0..n-1.
   splits/<task>_fold<k>.json  optional {"train": [...], "val": [...],
-      "test": [...]} clip ids; when absent, seeded stratified splits with the
-      seed's sizes (SPLIT_SIZES) are drawn (spec: Data, default).
+      "test": [...]} clip ids; when absent, the clips are dealt into
+      NUM_FOLDS seeded, class-stratified folds that partition them, whole
+      matches at a time where match_id is known (the seed samples per
+      match); `fold=k` tests on drawn fold k and validates on a share
+      (SPLIT_SIZES' val : train) of the other folds' matches.
 """
 
 import csv
@@ -43,6 +46,7 @@ TASKS = {
             "Chop"),
     "shooting_gk": ("Penalty-Kick", "Goal", "Free-Kick", "Goal-Saving"),
 }
+NUM_FOLDS = 5
 # Train/val/test clip counts of the seed (Section 2.4.5).
 SPLIT_SIZES = {"shooting": (242, 30, 64), "dribbling": (157, 31, 45),
                "all": (397, 62, 110), "shooting_gk": (241, 30, 65)}
@@ -148,23 +152,65 @@ def _initial_box(root: str, clip_id: str, role: str):
   return frame, np.array([x, y, x + w, y + h], np.float32)
 
 
+def _match_groups(meta, ids: list[str]) -> list[list[str]]:
+  """`ids` grouped by match; a clip without a match_id is its own group."""
+  groups: dict[tuple[str, str], list[str]] = {}
+  for c in ids:
+    match = meta[c]["match_id"].strip()
+    groups.setdefault(("match", match) if match else ("clip", c), []).append(c)
+  return list(groups.values())
+
+
+def _deal(composition: np.ndarray, order, num_bins: int) -> np.ndarray:
+  """Bin of each group (rows of `composition`: its clips per class), dealt
+  in `order`, larger groups first: each to the bin with the fewest clips of
+  the group's classes so far (ties: fewest clips, then the lowest bin)."""
+  counts = np.zeros((num_bins, composition.shape[1]), np.int64)
+  bins = np.empty(len(composition), np.int64)
+  for i in sorted(order, key=lambda i: -composition[i].sum()):
+    cost = counts @ composition[i]
+    bins[i] = np.lexsort((np.arange(num_bins), counts.sum(1), cost))[0]
+    counts[bins[i]] += composition[i]
+  return bins
+
+
 def _drawn_splits(meta, task: str, fold: int, include_goalkeeper: bool,
                   seed: int) -> dict[str, list[str]]:
-  """Seeded class-stratified split with the seed's sizes (spec default)."""
+  """Fold `fold` of NUM_FOLDS seeded stratified match-grouped folds.
+
+  The folds partition the player clips (the same for every fold, seeded by
+  `seed` only), so across folds every clip is tested exactly once and the
+  summed confusion matrices (`evaluate.aggregate_folds`) count each once.
+  """
+  if not 0 <= fold < NUM_FOLDS:
+    raise ValueError(f"fold {fold} is not one of the {NUM_FOLDS} drawn folds "
+                     f"(data.fold); set data.fold to 0..{NUM_FOLDS - 1}.")
   classes = task_classes(task)
   players = sorted(c for c, r in meta.items() if r["role"] == "player"
                    and r["fine"] in classes)
-  rng = np.random.default_rng((seed, fold))
-  sizes = np.array(SPLIT_SIZES[task], np.float64)
+  groups = _match_groups(meta, players)
+  composition = np.zeros((len(groups), len(classes)), np.int64)
+  for i, group in enumerate(groups):
+    for c in group:
+      composition[i, classes.index(meta[c]["fine"])] += 1
+  folds = _deal(composition, np.random.default_rng(seed).permutation(
+      len(groups)), NUM_FOLDS)
+  # Val: whole groups of the other folds, up to the seed's val share of
+  # each class, in a fold-seeded order.
+  train_size, val_size, _ = SPLIT_SIZES[task]
+  rest = np.flatnonzero(folds != fold)
+  target = np.round(composition[rest].sum(0) * val_size /
+                    (train_size + val_size))
+  in_val = np.zeros(len(composition), bool)
+  val_counts = np.zeros(len(classes))
+  for i in np.random.default_rng((seed, fold)).permutation(rest):
+    if np.all(val_counts + composition[i] <= target):
+      in_val[i] = True
+      val_counts += composition[i]
   split = {"train": [], "val": [], "test": []}
-  for cls in classes:
-    ids = [c for c in players if meta[c]["fine"] == cls]
-    ids = [ids[i] for i in rng.permutation(len(ids))]
-    n_val, n_test = (np.round(len(ids) * sizes[1:] / sizes.sum())
-                     .astype(int))
-    split["test"] += ids[:n_test]
-    split["val"] += ids[n_test:n_test + n_val]
-    split["train"] += ids[n_test + n_val:]
+  for i, group in enumerate(groups):
+    name = "test" if folds[i] == fold else "val" if in_val[i] else "train"
+    split[name] += group
   if include_goalkeeper:
     # NOTE: a goalkeeper tracklet follows its source clip's split (spec
     # pitfall 13), else train and test would share frames.
