@@ -21,6 +21,8 @@ sd-v1-4.ckpt --dst weights/sd14` (empty: random weights, enough for `params`
 and `flops`). Further test sets (AIGI, RefCOCO/+/G-Ref, spec 6) are entries
 of `eval.datasets`; an entry with an empty root is skipped (see
 docs/methods/ldznet.md).
+
+Arg: ldznet (default) | concat | znet | rgbnet.
 """
 
 from configs.ldznet import common

@@ -8,6 +8,8 @@ attention maps qualitatively (predict); `eval` reports the image-level
 AUROC of the maps (max over pixels; other digits = anomalous) on the test
 split.
 
+Arg: digit=N (0-9, default 1), the digit that is normal.
+
   python -m jaxvision.main train --config configs/vae_attention/mnist.py:digit=1 \
       --workdir workdirs/vae_mnist1 --config.data.root=/path/to/mnist
   python -m jaxvision.main predict --config configs/vae_attention/mnist.py:digit=1 \

@@ -8,6 +8,9 @@ KL; Adam 1e-4, batch 32, 200 epochs [DEFAULT]. Attention at layer4 (8x8, the
 layer before the FC units). Paper pixel AUROC (SA / DA) e.g. carpet
 0.78 / 0.80, bottle 0.87 / 0.89, hazelnut 0.98 / 0.98.
 
+Arg: category=NAME, an MVTec-AD category (default bottle; the keys of
+TRAIN_IMAGES).
+
   python -m jaxvision.main train --config configs/vae_attention/mvtec.py:category=bottle \
       --workdir workdirs/vae_mvtec_bottle --config.data.root=/path/to/mvtec_ad
 """

@@ -7,6 +7,8 @@ bilinear resize to 100x100. MSE + KL, Adam 1e-3, batch 64, 100 epochs of the
 6,800 training frames (10,600 steps). The arg picks the tap (Table 7.1:
 conv1 0.89, conv2 0.92, conv3 0.91 pixel AUROC; diffmap 0.86; DA 0.95).
 
+Arg: layer=conv1|conv2|conv3 (default conv2).
+
   python -m jaxvision.main train --config configs/vae_attention/ucsd.py:layer=conv2 \
       --workdir workdirs/vae_ucsd --config.data.root=/path/to/UCSDped1
 """

@@ -10,7 +10,7 @@ max over time, classifier 2048-64-32-10-2 (tanh), no BatchNorm; Adam lr
 L2 1e-4, batch 8; RC (36 -> 32) + RHF per clip. 8 epochs of 16 steps.
 
 Arg: comma-separated words. `spatial`: the Spatial Encoder; `reversal`: the
-`synthetic_fights_reversal` sanity set (classes are time reversals of each
+synthetic_fights_reversal sanity set (classes are time reversals of each
 other, so the Spatial Encoder is at chance by construction).
 
   python -m jaxvision.main train --config configs/violence/smoke.py \
