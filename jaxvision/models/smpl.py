@@ -115,12 +115,10 @@ _PKL_GLOBALS = {
        getattr(scipy.sparse, f"{kind}_matrix")
        for kind in ("csc", "csr") for module in (kind, f"_{kind}")},
     ("chumpy.ch", "Ch"): _ChumpyArray,
-    ("copy_reg", "_reconstructor"): _reconstructor,
-    ("copyreg", "_reconstructor"): _reconstructor,
-    ("__builtin__", "object"): object,
-    ("builtins", "object"): object,
-    ("__builtin__", "set"): set,
-    ("builtins", "set"): set,
+    **{(module, "_reconstructor"): _reconstructor
+       for module in ("copy_reg", "copyreg")},
+    **{(module, name): builtin for module in ("__builtin__", "builtins")
+       for name, builtin in (("object", object), ("set", set))},
     ("_codecs", "encode"): _latin1,
 }
 
