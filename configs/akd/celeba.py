@@ -5,13 +5,18 @@ r"""AKD-GAN on CelebA 128x128 (dissertation ch. 4; StarGAN recipe defaults).
        set=<ATTRIBUTE_SETS key> (teacher / student / lite; default A, lite
        for "lite"), study=t49|t47|t48_blond|t48_black (pseudo; default t49),
        noakd (lite trained without L_akd: the Lite-S baselines of Tables 4.6
-       and 4.9).
+       and 4.9), data=rafd (teacher / student / lite on the 8 RaFD
+       expressions, Tables 4.10 and 4.11).
 
 Pseudo-attention studies (PSEUDO_STUDIES): t49 = Table 4.9 (Lite-S), t47 =
 Table 4.7 (full-size S, the table's column pairs), t48_blond / t48_black =
 Table 4.8 (three hair colours, all paired with the teacher's one colour).
 Their teachers are `teacher,set=<teacher set>` runs, their StarGAN
 baselines `teacher,set=<student set>` runs.
+
+RaFD (`data=rafd`): single-label conditioning on all 8 expressions
+(softmax CE), StarGAN's RaFD preprocessing (centre crop 256, resize 128, on
+StarGAN's prepared face crops), otherwise the CelebA recipe.
 
 Teacher first (a StarGAN; akd disabled), export it, then the student:
 
@@ -32,6 +37,7 @@ here (no CelebA on this machine).
 """
 
 from configs.akd import common
+from jaxvision.data import expressions
 
 ATTRIBUTE_SETS = {
     # Tables 4.2 / 4.3 / 4.12 (model A) and model B.
@@ -71,16 +77,22 @@ N_CRITIC = 5
 
 
 def _parse(arg):
-  """(kind, attribute set, pseudo study, noakd) of a config argument."""
+  """(kind, attribute set, pseudo study, noakd, rafd) of an argument."""
   kind, *items = (arg or "teacher").split(",")
   if kind not in ("teacher", "student", "lite", "pseudo"):
     raise ValueError(f"configs/akd/celeba.py: unknown kind {kind!r}; use "
                      "teacher, student, lite or pseudo.")
   options = dict(item.partition("=")[::2] for item in items)
-  unknown = set(options) - {"set", "study", "noakd"}
+  unknown = set(options) - {"set", "study", "noakd", "data"}
   if unknown:
     raise ValueError(f"configs/akd/celeba.py: unknown options "
-                     f"{sorted(unknown)}; use set=, study=, noakd.")
+                     f"{sorted(unknown)}; use set=, study=, noakd, data=.")
+  rafd = options.get("data", "celeba") == "rafd"
+  if options.get("data", "celeba") not in ("celeba", "rafd"):
+    raise ValueError("configs/akd/celeba.py: data= is celeba or rafd.")
+  if rafd and (kind == "pseudo" or "set" in options):
+    raise ValueError("configs/akd/celeba.py: data=rafd conditions on the 8 "
+                     "expressions; it takes no set= and no pseudo study.")
   attr_set = options.get("set", "lite" if kind == "lite" else "A")
   study = options.get("study", "t49")
   if attr_set not in ATTRIBUTE_SETS:
@@ -97,16 +109,16 @@ def _parse(arg):
     raise ValueError("configs/akd/celeba.py: study= applies to pseudo.")
   if kind == "pseudo" and "set" in options:
     raise ValueError("configs/akd/celeba.py: pseudo takes study=, not set=.")
-  return kind, attr_set, study, noakd
+  return kind, attr_set, study, noakd, rafd
 
 
 def get_config(arg=None):
-  kind, attr_set, study, noakd = _parse(arg)
+  kind, attr_set, study, noakd, rafd = _parse(arg)
   full = dict(G=dict(conv_dim=64, repeat_num=6),
               D=dict(conv_dim=64, repeat_num=6), init="torch_default")
   lite = dict(G=dict(conv_dim=32, repeat_num=3),
               D=dict(conv_dim=64, repeat_num=6), init="torch_default")
-  attrs = ATTRIBUTE_SETS[attr_set]
+  attrs = list(expressions.EXPRESSIONS) if rafd else ATTRIBUTE_SETS[attr_set]
   model = lite if kind == "lite" else full
   enabled = kind != "teacher" and not noakd
   overrides = {}
@@ -126,6 +138,13 @@ def get_config(arg=None):
               attrs=attrs, label_type="multi", image_size=128,
               pp_train=common.CELEBA_PP_TRAIN.replace("decode|", ""),
               pp_eval=common.CELEBA_PP_EVAL.replace("decode|", ""))
+  if rafd:
+    crop = "central_crop(256)|resize({image_size})|"
+    data.update(name="rafd", root="~/data/rafd", label_type="single",
+                pp_train=crop + "flip_lr|value_range(-1, 1)|keep('image', "
+                "'attributes')",
+                pp_eval=crop + "value_range(-1, 1)|keep('image', "
+                "'attributes')")
   # StarGAN: lr constant for the first half, then linear to 0 (two stages;
   # NOTE: each stage starts fresh Adam moments, see docs/methods/akd.md).
   half = NUM_ITERS // 2

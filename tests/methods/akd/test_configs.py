@@ -1,8 +1,11 @@
-"""The CelebA paper config's arms (Tables 4.6-4.9) load with their values."""
+"""The paper config's arms (Tables 4.6-4.11) load with their values."""
 
+import numpy as np
 import pytest
 
 from jaxvision import config_lib
+from jaxvision.data import expressions
+from jaxvision.methods.akd import data
 from jaxvision.methods.akd import method
 
 SPEC = "configs/akd/celeba.py:"
@@ -57,8 +60,27 @@ def test_lite_baselines_train_without_akd(arg):
   assert set(config.stages[0].optim) == {"gen", "disc"}
 
 
+@pytest.mark.parametrize("arg", ["teacher,data=rafd", "student,data=rafd",
+                                 "lite,data=rafd,noakd"])
+def test_rafd_arms_condition_on_the_eight_expressions(arg):
+  config = _load(arg)
+  assert config.data.name == "rafd" and config.data.label_type == "single"
+  assert tuple(config.data.attrs) == expressions.EXPRESSIONS
+  assert config.model.G.conv_dim == (32 if arg.startswith("lite") else 64)
+  assert config.akd.enabled == arg.startswith("student")
+  for train in (True, False):
+    example = {"image": np.zeros((300, 280, 3), np.uint8),
+               "label": np.int32(2),
+               "attributes": np.eye(8, dtype=np.int32)[2]}
+    out = data.pp_fn(config.data, train)(example, np.random.default_rng(0))
+    assert set(out) == {"image", "attributes"}
+    assert out["image"].shape == (128, 128, 3)
+
+
 @pytest.mark.parametrize("arg", ["teacher,noakd", "student,study=t47",
-                                 "pseudo,set=A", "lite,set=C", "pseudo,x=1"])
+                                 "pseudo,set=A", "lite,set=C", "pseudo,x=1",
+                                 "pseudo,data=rafd", "teacher,data=rafd,set=A",
+                                 "teacher,data=mnist"])
 def test_bad_arguments_are_rejected(arg):
   with pytest.raises(config_lib.ConfigError):
     _load(arg)
