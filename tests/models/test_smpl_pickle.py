@@ -63,6 +63,20 @@ def test_numpy_and_sparse_pickles_load(arrays, tmp_path, protocol):
   _assert_same(smpl.load(_dump(tmp_path / "m.pkl", data, protocol)), arrays)
 
 
+@pytest.mark.parametrize("protocol", [0, 2])
+def test_numpy_1_and_old_scipy_module_names_load(arrays, tmp_path, protocol):
+  data = arrays.to_dict()
+  data["J_regressor"] = scipy.sparse.csc_matrix(data["J_regressor"])
+  path = tmp_path / "old.pkl"
+  raw = pickle.dumps(data, protocol=protocol)
+  for new, old in ((b"numpy._core.multiarray\n", b"numpy.core.multiarray\n"),
+                   (b"scipy.sparse._csc\n", b"scipy.sparse.csc\n")):
+    assert new in raw
+    raw = raw.replace(new, old)
+  path.write_bytes(raw)
+  _assert_same(smpl.load(str(path)), arrays)
+
+
 def _fake_chumpy(monkeypatch):
   """A stand-in `chumpy.ch` module, present only while pickling."""
   module = types.ModuleType("chumpy.ch")
