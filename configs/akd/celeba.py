@@ -4,8 +4,8 @@ r"""AKD-GAN on CelebA 128x128 (dissertation ch. 4; StarGAN recipe defaults).
        | "pseudo" (pseudo-attention student), then comma-separated options:
        set=<ATTRIBUTE_SETS key> (teacher / student / lite; default A, lite
        for "lite"), study=t49|t47|t48_blond|t48_black (pseudo; default t49),
-       noakd (lite trained without L_akd: the Lite-S baselines of Tables 4.6
-       and 4.9), data=rafd (teacher / student / lite on the 8 RaFD
+       "noakd" (lite trained without L_akd: the Lite-S baselines of Tables
+       4.6 and 4.9), data=rafd (teacher / student / lite on the 8 RaFD
        expressions, Tables 4.10 and 4.11).
 
 Pseudo-attention studies (PSEUDO_STUDIES): t49 = Table 4.9 (Lite-S), t47 =

@@ -2,10 +2,11 @@ r"""Paper presets of the violence-detection encoders (seed 000, app. A).
 
 Arg `<dataset>_<encoder>[_nobn][_convlstm]`: dataset hockey | movies |
 violentflows, encoder spatiotemporal | spatial. Default:
-hockey_spatiotemporal. `_convlstm` (Fig. A.9 ablation, spatiotemporal only)
-replaces the BiConvLSTM by a forward ConvLSTM with 512 hidden channels and no
-fusion conv, so every cell still outputs 14x14x512 as A.3.1 states (spec
-3.3).
+hockey_spatiotemporal.
+
+The _convlstm suffix (Fig. A.9 ablation, spatiotemporal only) replaces the
+BiConvLSTM by a forward ConvLSTM with 512 hidden channels and no fusion conv,
+so every cell still outputs 14x14x512 as A.3.1 states (spec 3.3).
 
   python -m jaxvision.methods.violence.crossval \
       --config configs/violence/biconvlstm.py:violentflows_spatiotemporal_nobn \
