@@ -1200,8 +1200,10 @@ ROWS = [
                        "0.0676 / 4.8559."),
         note=("ATE / RPE exist as library functions (jaxvision/methods/"
               "monoindoor/pose_metrics.py: evaluate_trajectory) but no eval "
-              "command chains a sequence's poses; a user would call them on "
-              "the composed relative poses of `evaluate.pose_fn`.")),
+              "command chains a sequence's poses (eval reports only the mean "
+              "relative rotation error, rot_err_deg, when GT poses exist); a "
+              "user would call them on the composed relative poses of "
+              "`evaluate.pose_fn`.")),
     dict(
         seed="002", table="5.4",
         title="MonoIndoor++ depth on ScanNet",

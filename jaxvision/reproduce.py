@@ -77,6 +77,9 @@ def _section(row: dict) -> list[str]:
 def render_markdown() -> str:
   """docs/reproduce.md: a summary table, then one section per row."""
   all_rows = rows()
+  counts = ", ".join(
+      f"{sum(row['status'] == status for row in all_rows)} {status}"
+      for status in STATUSES)
   lines = [
       "# Reproducing the dissertations' tables",
       "",
@@ -94,7 +97,11 @@ def render_markdown() -> str:
       "`weights/...` and `runs/...` are placeholders for local copies; "
       "nothing is downloaded. No number of the paper has been reproduced "
       "in this project (no datasets, weights or accelerator time); the "
-      "paper numbers are quoted from the seed texts.",
+      "paper numbers are quoted from the seed texts. Figures have a row "
+      "when they report measured numbers or curves; figures of example "
+      "images do not.",
+      "",
+      f"Rows: {counts}.",
       "",
       "| seed | table | what | status | arms |",
       "|---|---|---|---|---|",
