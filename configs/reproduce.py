@@ -1,4 +1,4 @@
-r"""The reproduction map: one row per experiment table / figure of the seeds.
+r"""The reproduction map: one row per experiment table / figure.
 
 Plain data read by `jaxvision/reproduce.py` (which prints it and renders
 docs/reproduce.md) and checked by tests/test_reproduce.py: every command's
@@ -6,7 +6,8 @@ docs/reproduce.md) and checked by tests/test_reproduce.py: every command's
 dissertations has a row.
 
 A row is a dict with keys
-  seed           "000" (Koutilya PNVR) or "002" (Runze Li)
+  seed           "000" (Koutilya PNVR's dissertation) or "002" (Runze
+                 Li's); README.md names both
   table          "2.1" for Table 2.1, "Fig3.4" for Figure 3.4
   title          what the table reports
   status         runnable | deviation | not_runnable
@@ -14,8 +15,8 @@ A row is a dict with keys
                  (paths such as /data/... and runs/... are placeholders)
   needs          datasets / weights and the config keys that point at them
   protocol       the evaluation protocol the numbers come from
-  paper_numbers  the seed's numbers for the rows jaxvision can produce
-                 (quoted from the text; "" when the text gives none)
+  paper_numbers  the numbers for the rows jaxvision can produce
+                 (quoted from the dissertation; "" when it gives none)
   note           the deviations (status deviation), or why not runnable and
                  what a user would supply
 

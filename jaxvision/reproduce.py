@@ -1,4 +1,4 @@
-"""The reproduction map: which commands reproduce which table of the seeds.
+"""The reproduction map: which commands reproduce which table of the theses.
 
 The rows live in `configs/reproduce.py` (plain data next to the configs they
 name). `python -m jaxvision.main reproduce --list` prints one line per row;
@@ -17,10 +17,16 @@ import types
 REGISTRY = (pathlib.Path(__file__).resolve().parents[1] / "configs" /
             "reproduce.py")
 STATUSES = ("runnable", "deviation", "not_runnable")
+# `seed` of a row -> the dissertation (README.md names both in full).
 SEEDS = {
-    "000": "Koutilya PNVR (2023): SharinGAN, LD-ZNet, BiConvLSTM (app. A)",
-    "002": "Runze Li (2023): EMA-Net, RECLIP, AKD-GAN, MonoIndoor++, LMR, "
-           "VAE attention",
+    "000": "Koutilya PNVR, *Leveraging Deep Generative Models for Estimation "
+           "and Recognition* (University of Maryland, College Park, 2023): "
+           "SharinGAN (ch. 2), LD-ZNet (ch. 3), BiConvLSTM violence "
+           "detection (app. A)",
+    "002": "Runze Li, *Deep Models for Image Analysis, Synthesis and Scene "
+           "Perception* (University of California, Riverside, 2023): EMA-Net "
+           "(ch. 2), RECLIP (ch. 3), AKD-GAN (ch. 4), MonoIndoor++ (ch. 5), "
+           "LMR (ch. 6), VAE attention (ch. 7)",
 }
 
 
@@ -88,7 +94,7 @@ def render_markdown() -> str:
       "(`tests/test_reproduce.py` checks that they agree and that every "
       "command's config loads with its overrides).",
       "",
-      *(f"- Seed {seed}: {who}." for seed, who in SEEDS.items()),
+      *(f"- `seed={seed}`: {who}." for seed, who in SEEDS.items()),
       "",
       "Status: **runnable** (the arms run as the paper describes), "
       "**deviation** (the arms run; the note says what differs from the "
@@ -97,7 +103,7 @@ def render_markdown() -> str:
       "`weights/...` and `runs/...` are placeholders for local copies; "
       "nothing is downloaded. No number of the paper has been reproduced "
       "in this project (no datasets, weights or accelerator time); the "
-      "paper numbers are quoted from the seed texts. Figures have a row "
+      "paper numbers are quoted from the dissertations. Figures have a row "
       "when they report measured numbers or curves; figures of example "
       "images do not.",
       "",
@@ -111,7 +117,7 @@ def render_markdown() -> str:
                  f"{row['status']} | {len(row['commands'])} |")
   lines.append("")
   for seed in SEEDS:
-    lines += [f"## Seed {seed}", ""]
+    lines += [f"## seed={seed}: {SEEDS[seed].split(',')[0]}", ""]
     for row in all_rows:
       if row["seed"] == seed:
         lines += _section(row)
