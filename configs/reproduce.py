@@ -59,13 +59,13 @@ RAFD = ("--config.data.root=/data/rafd "
         "--config.eval.classifier_ckpt=runs/rafd_expression_clf.npz")
 FID = ("--config.eval.fid.inception_ckpt="
        "/weights/pt_inception-2015-12-05-6726825d.pth")
-NYU = ("--config.data.root=/data/nyu_raw "
-       "--config.data.split_file=/data/nyu_train.txt "
-       "--config.data.eval.path=/data/nyu_depth_v2_labeled.mat "
-       "--config.model.encoder.npz=/weights/resnet18_imagenet.npz")
+NYU_TRAIN = ("--config.data.root=/data/nyu_raw "
+             "--config.data.split_file=/data/nyu_train.txt "
+             "--config.model.encoder.npz=/weights/resnet18_imagenet.npz")
+NYU = f"{NYU_TRAIN} --config.data.eval.path=/data/nyu_depth_v2_labeled.mat"
 EUROC = ("--config.data.root=/data/euroc "
-         "--config.data.eval.path=/data/euroc/V2_01 "
          "--config.model.encoder.npz=/weights/resnet18_imagenet.npz")
+EUROC_V2_01 = f"{EUROC} --config.data.eval.path=/data/euroc/V2_01"
 SCANNET = ("--config.data.root=/data/scannet_export "
            "--config.data.split_file=/data/scannet_train.txt "
            "--config.data.eval.path=/data/scannet_export/scene0707_00 "
@@ -1171,7 +1171,7 @@ ROWS = [
         status="deviation",
         commands=[
             f"{MAIN} train --config configs/monoindoor/monoindoor_pp.py:euroc "
-            f"--workdir runs/mi_euroc {EUROC}",
+            f"--workdir runs/mi_euroc {EUROC_V2_01}",
         ] + [
             f"{MAIN} eval --config configs/monoindoor/monoindoor_pp.py:euroc "
             f"--workdir runs/mi_euroc {EUROC} "
@@ -1230,7 +1230,8 @@ ROWS = [
         status="deviation",
         commands=[
             f"{MAIN} eval --config configs/monoindoor/monoindoor_pp.py:nyu "
-            f"--workdir runs/mi_nyu {NYU} --config.data.eval.kind=scannet "
+            f"--workdir runs/mi_nyu {NYU_TRAIN} "
+            "--config.data.eval.kind=scannet "
             "--config.data.eval.path=/data/scannet_export/scene0707_00",
         ],
         needs=["the Table 5.1 run", "ScanNet exported scenes: "
@@ -1254,7 +1255,7 @@ ROWS = [
         status="deviation",
         commands=[
             f"{MAIN} eval --config configs/monoindoor/monoindoor_pp.py:nyu "
-            f"--workdir runs/mi_nyu {NYU} --config.data.eval.kind="
+            f"--workdir runs/mi_nyu {NYU_TRAIN} --config.data.eval.kind="
             f"seven_scenes --config.data.eval.path=/data/7scenes "
             f"--config.data.eval.scene={s}"
             for s in ("chess", "fire", "heads", "office", "pumpkin",
@@ -1310,7 +1311,8 @@ ROWS = [
         status="deviation",
         commands=[
             f"{MAIN} train --config configs/monoindoor/monoindoor_pp.py:euroc "
-            f"--workdir runs/mi_euroc_{name} {EUROC} {NO_COORD} {flags}"
+            f"--workdir runs/mi_euroc_{name} {EUROC_V2_01} {NO_COORD} "
+            f"{flags}".rstrip()
             for name, flags in (
                 ("scalecnn", "--config.model.scale.backbone="
                              "resnet18_convbnrelu"),
@@ -1336,7 +1338,8 @@ ROWS = [
         status="deviation",
         commands=[
             f"{MAIN} train --config configs/monoindoor/monoindoor_pp.py:nyu "
-            f"--workdir runs/mi_nyu_cc_{name} {NYU} {NO_FACTOR} {flags}"
+            f"--workdir runs/mi_nyu_cc_{name} {NYU} {NO_FACTOR} "
+            f"{flags}".rstrip()
             for name, flags in (
                 ("none", NO_COORD),
                 ("input_random", "--config.model.pose.coord_init=random"),
@@ -1345,7 +1348,8 @@ ROWS = [
                 ("both", "--config.model.pose.coordconv=both"))
         ] + [
             f"{MAIN} train --config configs/monoindoor/monoindoor_pp.py:euroc "
-            f"--workdir runs/mi_euroc_cc_{name} {EUROC} {NO_FACTOR} {flags}"
+            f"--workdir runs/mi_euroc_cc_{name} {EUROC_V2_01} {NO_FACTOR} "
+            f"{flags}".rstrip()
             for name, flags in (("none", NO_COORD), ("input", ""))
         ],
         needs=["as Tables 5.1 and 5.2"],

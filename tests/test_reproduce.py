@@ -80,7 +80,10 @@ def test_commands_load_with_their_overrides(row, monkeypatch):
   monkeypatch.chdir(ROOT)
   for command in row["commands"]:
     assert command.startswith("python -m "), command
+    assert "  " not in command and command == command.strip(), command
     spec, overrides = _config_args(command)
+    keys = [override.partition("=")[0] for override in overrides]
+    assert len(keys) == len(set(keys)), f"a key set twice in {command!r}"
     config = config_lib.load_config(spec, overrides)
     assert config.method
 
