@@ -12,10 +12,13 @@ def adafactor(lr: float, warmup: int) -> dict:
 
 
 def stage(name: str, image_size: int, text_len: int, steps: int,
-          batch_size: int, optim: dict, mask_keep_tokens: int = 0) -> dict:
+          batch_size: int, optim: dict, mask_keep_tokens: int = 0,
+          remat: bool | str = "") -> dict:
+  """One phase; `remat` ("" = the model's `model.remat`) is per stage since
+  only the high-resolution phases need it to fit (docs/tpu.md)."""
   return dict(name=name, image_size=image_size, text_len=text_len,
               steps=steps, batch_size=batch_size, optim=optim,
-              mask_keep_tokens=mask_keep_tokens)
+              mask_keep_tokens=mask_keep_tokens, remat=remat)
 
 
 def base(model: dict, stages: list[dict], data: dict, evals: dict,

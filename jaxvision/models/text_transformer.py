@@ -92,7 +92,10 @@ class TextTransformer(nn.Module):
       non-pad token; assumes right padding and a tokenizer that appends EOS).
     dtype: computation dtype.
     param_dtype: parameter storage dtype.
-    remat: rematerialise each transformer block.
+    remat: rematerialisation policy of each block (`remat.POLICIES`; True =
+      "full").
+    scan: `nn.scan` over the blocks (see `transformer.Encoder`).
+    attention: attention implementation (`fused_attention.IMPLEMENTATIONS`).
   """
   vocab_size: int
   width: int
@@ -104,7 +107,9 @@ class TextTransformer(nn.Module):
   pool: str = 'gap_masked'
   dtype: Any = None
   param_dtype: Any = jnp.float32
-  remat: bool = False
+  remat: bool | str = False
+  scan: bool = False
+  attention: str = 'flax'
 
   @nn.compact
   def __call__(self, tokens: jax.Array) -> jax.Array:
@@ -137,7 +142,8 @@ class TextTransformer(nn.Module):
     x = transformer.Encoder(
         depth=self.depth, num_heads=self.num_heads, head_dim=head_dim,
         mlp_dim=self.mlp_dim, dtype=self.dtype,
-        param_dtype=self.param_dtype, remat=self.remat, name='Transformer',
+        param_dtype=self.param_dtype, remat=self.remat, scan=self.scan,
+        attention=self.attention, name='Transformer',
     )(x, valid)
 
     if self.pool == 'gap_all':

@@ -30,6 +30,9 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from jaxvision.models import fused_attention
+from jaxvision.models import remat as remat_lib
+
 LAYERNORM_EPSILON = 1e-6
 
 # NOTE: DenseGeneral flattens multi-dimensional kernels to (fan_in, fan_out)
@@ -133,12 +136,14 @@ class EncoderBlock(nn.Module):
     mlp_dim: MLP hidden width.
     dtype: computation dtype.
     param_dtype: parameter storage dtype.
+    attention: attention implementation (`fused_attention.IMPLEMENTATIONS`).
   """
   num_heads: int
   head_dim: int
   mlp_dim: int
   dtype: Any = None
   param_dtype: Any = jnp.float32
+  attention: str = 'flax'
 
   def _norm(self) -> nn.LayerNorm:
     return nn.LayerNorm(epsilon=LAYERNORM_EPSILON, dtype=self.dtype,
@@ -158,6 +163,7 @@ class EncoderBlock(nn.Module):
         kernel_init=KERNEL_INIT,
         bias_init=BIAS_INIT,
         deterministic=True,
+        attention_fn=fused_attention.attention_fn(self.attention),
     )(y, y, mask=mask)
     x = x + y
     y = self._norm()(x)
@@ -176,8 +182,13 @@ class Encoder(nn.Module):
     mlp_dim: MLP hidden width.
     dtype: computation dtype.
     param_dtype: parameter storage dtype.
-    remat: rematerialise each block in the backward pass (saves activation
-      memory at ~1/3 more compute; parameter names are unchanged).
+    remat: rematerialisation policy of each block in the backward pass
+      (`remat.POLICIES`; True = "full"); parameter names are unchanged.
+    scan: run the blocks as one `nn.scan` over a layer axis, so compile time
+      does not grow with depth. The blocks' params are then stacked under
+      ``encoderblock/block`` with a leading ``depth`` axis; `stack_blocks` /
+      `unstack_blocks` convert from / to the per-layer names above.
+    attention: attention implementation (`fused_attention.IMPLEMENTATIONS`).
   """
   depth: int
   num_heads: int
@@ -185,7 +196,9 @@ class Encoder(nn.Module):
   mlp_dim: int
   dtype: Any = None
   param_dtype: Any = jnp.float32
-  remat: bool = False
+  remat: bool | str = False
+  scan: bool = False
+  attention: str = 'flax'
 
   @nn.compact
   def __call__(self, x: jax.Array,
@@ -210,16 +223,58 @@ class Encoder(nn.Module):
             f'valid mask shape {valid.shape} does not match tokens '
             f'{x.shape[:2]} (expected [batch, length]).')
       mask = padding_attention_mask(valid)
-    block_cls = nn.remat(EncoderBlock) if self.remat else EncoderBlock
-    for i in range(self.depth):
-      x = block_cls(
-          num_heads=self.num_heads,
-          head_dim=self.head_dim,
-          mlp_dim=self.mlp_dim,
-          dtype=self.dtype,
-          param_dtype=self.param_dtype,
-          name=f'encoderblock_{i}',
-      )(x, mask)
+    block_args = dict(num_heads=self.num_heads, head_dim=self.head_dim,
+                      mlp_dim=self.mlp_dim, dtype=self.dtype,
+                      param_dtype=self.param_dtype, attention=self.attention)
+    if self.scan:
+      body = remat_lib.wrap(_ScanBody, self.remat, prevent_cse=False)
+      x, _ = nn.scan(
+          body, variable_axes={'params': 0}, split_rngs={'params': True},
+          in_axes=nn.broadcast, length=self.depth)(
+              name='encoderblock', **block_args)(x, mask)
+    else:
+      block_cls = remat_lib.wrap(EncoderBlock, self.remat)
+      for i in range(self.depth):
+        x = block_cls(name=f'encoderblock_{i}', **block_args)(x, mask)
     return nn.LayerNorm(
         epsilon=LAYERNORM_EPSILON, dtype=self.dtype,
         param_dtype=self.param_dtype, name='encoder_norm')(x)
+
+
+class _ScanBody(nn.Module):
+  """One `EncoderBlock` as an `nn.scan` body: (x, mask) -> (x, None)."""
+  num_heads: int
+  head_dim: int
+  mlp_dim: int
+  dtype: Any = None
+  param_dtype: Any = jnp.float32
+  attention: str = 'flax'
+
+  @nn.compact
+  def __call__(self, x: jax.Array, mask: jax.Array | None):
+    x = EncoderBlock(self.num_heads, self.head_dim, self.mlp_dim, self.dtype,
+                     self.param_dtype, self.attention, name='block')(x, mask)
+    return x, None
+
+
+def stack_blocks(encoder_params: dict[str, Any]) -> dict[str, Any]:
+  """Per-layer ``encoderblock_{i}`` params -> the `scan=True` layout."""
+  names = sorted((k for k in encoder_params if k.startswith('encoderblock_')),
+                 key=lambda k: int(k.rsplit('_', 1)[1]))
+  if not names:
+    raise ValueError('No encoderblock_{i} params to stack; keys: '
+                     f'{sorted(encoder_params)}.')
+  rest = {k: v for k, v in encoder_params.items() if k not in names}
+  blocks = [encoder_params[k] for k in names]
+  stacked = jax.tree.map(lambda *xs: jnp.stack(xs), *blocks)
+  return {**rest, 'encoderblock': {'block': stacked}}
+
+
+def unstack_blocks(encoder_params: dict[str, Any]) -> dict[str, Any]:
+  """The `scan=True` layout -> per-layer ``encoderblock_{i}`` params."""
+  stacked = encoder_params['encoderblock']['block']
+  depth = jax.tree.leaves(stacked)[0].shape[0]
+  rest = {k: v for k, v in encoder_params.items() if k != 'encoderblock'}
+  return {**rest, **{f'encoderblock_{i}': jax.tree.map(lambda x, i=i: x[i],
+                                                       stacked)
+                     for i in range(depth)}}

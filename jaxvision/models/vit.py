@@ -118,7 +118,10 @@ class ViT(nn.Module):
       ``[B, N, width]`` tokens, e.g. for dense downstream heads).
     dtype: computation dtype (e.g. ``jnp.bfloat16``); None = float32.
     param_dtype: parameter storage dtype.
-    remat: rematerialise each transformer block.
+    remat: rematerialisation policy of each block (`remat.POLICIES`; True =
+      "full").
+    scan: `nn.scan` over the blocks (see `transformer.Encoder`).
+    attention: attention implementation (`fused_attention.IMPLEMENTATIONS`).
   """
   width: int
   depth: int
@@ -132,7 +135,9 @@ class ViT(nn.Module):
   pool: str = 'gap'
   dtype: Any = None
   param_dtype: Any = jnp.float32
-  remat: bool = False
+  remat: bool | str = False
+  scan: bool = False
+  attention: str = 'flax'
 
   def _check_config(self):
     """Validates the string options and the table grid with clear errors."""
@@ -215,7 +220,8 @@ class ViT(nn.Module):
     x = transformer.Encoder(
         depth=self.depth, num_heads=self.num_heads, head_dim=head_dim,
         mlp_dim=self.mlp_dim, dtype=self.dtype,
-        param_dtype=self.param_dtype, remat=self.remat, name='Transformer',
+        param_dtype=self.param_dtype, remat=self.remat, scan=self.scan,
+        attention=self.attention, name='Transformer',
     )(x)
     if self.pool == 'none':
       return x

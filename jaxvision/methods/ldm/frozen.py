@@ -9,6 +9,7 @@ jitted, sharded init the arrays come straight from the files instead of
 being baked into the program as constants.
 """
 
+import dataclasses
 import functools
 import pathlib
 
@@ -31,7 +32,9 @@ def _check_architecture(folder: str, expected: ldm.LDMConfig) -> None:
         " Convert a checkpoint first: python -m jaxvision.main convert sd-v1 "
         f"--src sd-v1-4.ckpt --dst {folder}")
   found = sd_v1.load(folder, roles=()).config
-  if found != expected:
+  # NOTE: remat / attention change the program, not the weights.
+  expected = dataclasses.replace(expected, unet=expected.unet.architecture())
+  if dataclasses.replace(found, unet=found.unet.architecture()) != expected:
     raise checkpoint.CheckpointMismatchError(
         f"ldm.weights={folder!r} holds {found.to_dict()}, but the config asks "
         f"for {expected.to_dict()}; fix ldm.unet/vae/text or the weights path.")

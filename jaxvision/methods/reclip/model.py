@@ -85,13 +85,20 @@ def build(config: ml_collections.ConfigDict,
   if cfg.posemb.mode not in modes:
     raise ValueError(f"model.posemb.mode must be one of {sorted(modes)}, got "
                      f"{cfg.posemb.mode!r}.")
-  remat = cfg.get("remat", False)
-  image = dict(cfg.image, remat=remat)
+  # NOTE: remat may differ per stage (a 448 px finetune needs it, the 64 px
+  # main phase does not); scan and attention change the program, not the
+  # params' values, and are model-wide.
+  stage_remat = stage.get("remat", "")
+  knobs = dict(remat=cfg.get("remat", False) if stage_remat == "" else
+               stage_remat,
+               scan=cfg.get("scan", False),
+               attention=cfg.get("attention", "flax"))
+  image = dict(cfg.image, **knobs)
   image.update(posemb_grid=posemb_grid(config, stage),
                posemb_mode=modes[cfg.posemb.mode],
                posemb_resize_method=cfg.posemb.resize_method)
   text = dict(cfg.text, vocab_size=vocab_size, max_len=stage.text_len,
-              remat=remat)
+              **knobs)
   if dtype not in DTYPES:
     raise ValueError(f"model.dtype must be one of {sorted(DTYPES)}.")
   return TwoTower(image=image, text=text, embed_dim=cfg.embed_dim,

@@ -9,12 +9,15 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from jaxvision.models import fused_attention
+from jaxvision.models import remat as remat_lib
 from jaxvision.models.sd import layers
 
 
 def attend(x: jax.Array, context: jax.Array, features: int, heads: int,
            qkv_bias: bool, dtype: layers.Dtype,
-           kernel_init=nn.linear.default_kernel_init) -> jax.Array:
+           kernel_init=nn.linear.default_kernel_init,
+           implementation: str = "auto") -> jax.Array:
   """Multi-head attention with diffusers' `to_q/to_k/to_v/to_out_0` names.
 
   Call inside a compact method: the Dense layers become the caller's
@@ -27,7 +30,8 @@ def attend(x: jax.Array, context: jax.Array, features: int, heads: int,
   k = dense("to_k", qkv_bias)(context)
   v = dense("to_v", qkv_bias)(context)
   split = lambda t: t.reshape(t.shape[:2] + (heads, -1))
-  out = jax.nn.dot_product_attention(split(q), split(k), split(v))
+  out = fused_attention.attend(split(q), split(k), split(v),
+                               implementation=implementation)
   return dense("to_out_0", True)(out.reshape(x.shape[:2] + (features,)))
 
 
@@ -37,13 +41,14 @@ class Attention(nn.Module):
   heads: int
   dtype: layers.Dtype = jnp.float32
   kernel_init: nn.initializers.Initializer = nn.linear.default_kernel_init
+  attention: str = "auto"
 
   @nn.compact
   def __call__(self, x: jax.Array, context: jax.Array | None = None
                ) -> jax.Array:
     context = x if context is None else context
     return attend(x, context, self.features, self.heads, False, self.dtype,
-                  self.kernel_init)
+                  self.kernel_init, self.attention)
 
 
 class GEGLU(nn.Module):
@@ -86,17 +91,19 @@ class BasicTransformerBlock(nn.Module):
   features: int
   heads: int
   dtype: layers.Dtype = jnp.float32
+  attention: str = "auto"
 
   @nn.compact
   def __call__(self, x: jax.Array, context: jax.Array,
                ldm_tokens: jax.Array | None = None) -> jax.Array:
     attn = lambda name: Attention(self.features, self.heads, dtype=self.dtype,
-                                  name=name)
+                                  attention=self.attention, name=name)
     x = x + attn("attn1")(_layer_norm("norm1")(x).astype(self.dtype))
     x = x + attn("attn2")(_layer_norm("norm2")(x).astype(self.dtype), context)
     if ldm_tokens is not None:
       attn_ldm = Attention(self.features, self.heads, self.dtype,
-                           nn.initializers.normal(0.02), name="attn_ldm")
+                           nn.initializers.normal(0.02), self.attention,
+                           name="attn_ldm")
       x = x + attn_ldm(_layer_norm("norm_sd")(x).astype(self.dtype),
                        ldm_tokens.astype(self.dtype))
     x = x + FeedForward(self.features, self.dtype, name="ff")(
@@ -122,6 +129,8 @@ class SpatialTransformer(nn.Module):
   groups: int = 32
   dtype: layers.Dtype = jnp.float32
   ldm_fusion: str = "cross_attention"
+  remat: bool | str = "none"
+  attention: str = "auto"
 
   @nn.compact
   def __call__(self, x: jax.Array, context: jax.Array,
@@ -138,10 +147,10 @@ class SpatialTransformer(nn.Module):
     y = layers.conv(self.features, 1, "proj_in", self.dtype)(y)
     y = y.reshape(b, h * w, self.features)
     context = context.astype(self.dtype)
+    block_cls = remat_lib.wrap(BasicTransformerBlock, self.remat)
     for i in range(self.depth):
-      y = BasicTransformerBlock(self.features, self.heads, self.dtype,
-                                name=f"transformer_blocks_{i}")(y, context,
-                                                                ldm_tokens)
+      y = block_cls(self.features, self.heads, self.dtype, self.attention,
+                    name=f"transformer_blocks_{i}")(y, context, ldm_tokens)
     y = layers.conv(c, 1, "proj_out", self.dtype)(y.reshape(b, h, w, -1))
     return (y + x).astype(self.dtype)
 

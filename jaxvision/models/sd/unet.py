@@ -21,6 +21,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxvision.models.sd import attention
+from jaxvision.models import remat as remat_lib
 from jaxvision.models.sd import layers
 
 
@@ -37,6 +38,16 @@ class UNetConfig:
   transformer_depth: int = 1
   context_dim: int = 768
   groups: int = 32
+  # Program knobs (same params, same numerics; tested): the remat policy of
+  # every ResBlock and transformer block (`models/remat.py`) and the
+  # attention implementation (`models/fused_attention.py`).
+  remat: bool | str = "none"
+  attention: str = "auto"
+
+  def architecture(self) -> "UNetConfig":
+    """This config with the program knobs at their defaults: what converted
+    weights record and what two configs must agree on to share weights."""
+    return dataclasses.replace(self, remat="none", attention="auto")
 
   @property
   def widths(self) -> tuple[int, ...]:
@@ -92,8 +103,7 @@ class DownBlock(nn.Module):
     cfg, skips, feats = self.config, [], []
     n = cfg.num_res_blocks if limit is None else limit
     for j in range(n):
-      h = layers.ResnetBlock(self.features, cfg.groups, 1e-5, self.dtype,
-                             name=f"resnets_{j}")(h, temb)
+      h = _resnet(cfg, self.features, self.dtype, f"resnets_{j}")(h, temb)
       if self.has_attention:
         h = _transformer(cfg, self.features, self.dtype, f"attentions_{j}",
                          self.ldm_fusion)(h, context, _get(inject, j))
@@ -121,8 +131,7 @@ class UpBlock(nn.Module):
     n = cfg.num_res_blocks + 1 if limit is None else limit
     for j in range(n):
       h = jnp.concatenate([h, skips.pop()], axis=-1)
-      h = layers.ResnetBlock(self.features, cfg.groups, 1e-5, self.dtype,
-                             name=f"resnets_{j}")(h, temb)
+      h = _resnet(cfg, self.features, self.dtype, f"resnets_{j}")(h, temb)
       if self.has_attention:
         h = _transformer(cfg, self.features, self.dtype, f"attentions_{j}",
                          self.ldm_fusion)(h, context, _get(inject, j))
@@ -143,8 +152,7 @@ class MidBlock(nn.Module):
   def __call__(self, h, temb, context, stop_after_attention=False,
                inject=()):
     cfg = self.config
-    res = lambda name: layers.ResnetBlock(self.features, cfg.groups, 1e-5,
-                                          self.dtype, name=name)
+    res = lambda name: _resnet(cfg, self.features, self.dtype, name)
     h = res("resnets_0")(h, temb)
     h = _transformer(cfg, self.features, self.dtype, "attentions_0",
                      self.ldm_fusion)(h, context, _get(inject, 0))
@@ -154,11 +162,18 @@ class MidBlock(nn.Module):
     return h, [feat]
 
 
+def _resnet(cfg: UNetConfig, features: int, dtype: layers.Dtype,
+            name: str) -> nn.Module:
+  return remat_lib.wrap(layers.ResnetBlock, cfg.remat)(
+      features, cfg.groups, 1e-5, dtype, name=name)
+
+
 def _transformer(cfg: UNetConfig, features: int, dtype: layers.Dtype,
                  name: str, ldm_fusion: str) -> attention.SpatialTransformer:
   return attention.SpatialTransformer(features, cfg.num_heads,
                                       cfg.transformer_depth, cfg.groups,
-                                      dtype, ldm_fusion, name=name)
+                                      dtype, ldm_fusion, remat=cfg.remat,
+                                      attention=cfg.attention, name=name)
 
 
 def _get(inject: Sequence[jax.Array | None], j: int) -> jax.Array | None:
