@@ -21,12 +21,13 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 	touch $@
 
 # NOTE: the parity extra pins torch==2.13.0, the CPU build on these machines;
-# torch is installed first so no other package pulls a CUDA build.
+# torch is installed first so no other package pulls a CUDA build. The tpu
+# extra (libtpu) lets the AOT tests compile for TPU topologies without a TPU.
 test-venv: $(VENV)/.installed-test
 
 $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[test,parity]'
+	$(PY) -m pip install --quiet -e '.[test,parity,tpu]'
 	touch $(VENV)/.installed $@
 
 demo: venv

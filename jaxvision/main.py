@@ -200,6 +200,9 @@ def run(argv: Sequence[str]) -> int:
                      "look like --config.key=value")
   config = config_lib.load_config(args.config, overrides)
   if args.command == "aot":
+    # NOTE: the TPU is only described (libtpu), never opened: JAX's own
+    # backend stays the CPU, also where libtpu would try to claim a TPU.
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")
     from jaxvision import aot
     return aot.command(config, topology=args.topology, json_path=args.json)
   if args.command == "train":

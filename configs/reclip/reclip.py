@@ -32,6 +32,10 @@ from configs.reclip import common
 MAIN_LR, MAIN_WARMUP = 1e-3, 2_500
 FT_LR, FT_WARMUP = 1e-4, 5_000
 BATCH = 16_384
+# NOTE: at 448 px (784 tokens, 64 per core) ViT-L's activations exceed a v3
+# core's 16 GiB (XLA: 16.1 GiB of temporaries alone); recomputing each block
+# in the backward pass fits it (docs/tpu.md). The other phases need no remat.
+FT448_REMAT = "full"
 # Default text length of the main phase per image size (spec section 8).
 TEXT_LEN = {64: 16, 80: 16, 112: 64, 224: 64}
 
@@ -62,7 +66,8 @@ def _stages(opts: dict) -> list[dict]:
     return [common.stage(f"mg{size}", size, 16, steps, batch,
                          common.adafactor(MAIN_LR, MAIN_WARMUP))
             for batch, size, steps in sizes]
-  size = opts.get("size", 64)
+  # Table 3.9's two-stage schedule starts at 112 unless size= says otherwise.
+  size = opts.get("size", 112 if opts.get("two_stage") else 64)
   if size not in TEXT_LEN:
     raise ValueError(f"size must be one of 64, 80, 112; got {size}")
   text_len = opts.get("text_len", TEXT_LEN[size])
@@ -71,7 +76,8 @@ def _stages(opts: dict) -> list[dict]:
   if opts.get("two_stage"):
     return [common.stage("lowres", size, text_len, 300_000, BATCH, main_optim),
             common.stage("ft224", 224, text_len, 40_000, BATCH, ft_optim),
-            common.stage("ft448", 448, text_len, 40_000, BATCH, ft_optim)]
+            common.stage("ft448", 448, text_len, 40_000, BATCH, ft_optim,
+                         remat=FT448_REMAT)]
   keep = 0
   main_size = size
   if opts.get("mask"):
@@ -83,7 +89,8 @@ def _stages(opts: dict) -> list[dict]:
     ft_size = 448 if opts.get("ft448") else 224
     stages.append(common.stage("highres", ft_size, text_len,
                                20_000 if opts.get("f20k") else 50_000, BATCH,
-                               ft_optim))
+                               ft_optim,
+                               remat=FT448_REMAT if ft_size == 448 else ""))
   return stages
 
 
@@ -99,7 +106,10 @@ def get_config(arg=None):
                 mlp_dim=4096, pool="gap_masked"),
       embed_dim=1024, temperature_init=0.07, temperature_min_inverse=100.0,
       posemb=dict(mode="upsample_params", resize_method="linear"),
-      dtype="bfloat16", remat=False)
+      # TPU program knobs (docs/tpu.md): bf16 compute with fp32 params,
+      # remat policy (a stage's own `remat` wins), nn.scan over blocks,
+      # attention implementation.
+      dtype="bfloat16", remat=False, scan=False, attention="flax")
   data = dict(
       kind="tar", name="image_text", path="~/data/image_text/*.tar",
       data_dir="~/tensorflow_datasets", train_split="train",
@@ -118,6 +128,11 @@ def get_config(arg=None):
   text = dict(tokenizer_path="", vocab_size=32_000)
   config = common.base(model, _stages(opts), data, evals, text)
   config.checkpoint.every_steps = 2_000
+  # Seed 002 ch. 3 reports TPU-v3 core-hours; batch 16,384 at 64 per core
+  # is a v3-256 slice (`aot` compiles every stage for it).
+  config.target = dict(topology="v3-256",
+                       source="seed 002 ch. 3: TPU v3, batch 16,384 = 64 per "
+                              "core on 256 cores")
   return config
 
 

@@ -79,6 +79,14 @@ class Method:
     predict: (ctx, state, argv) -> {name: value} for the `predict` command.
     extract_features: (config, out) -> {name: value} for `extract-features`:
       caches what a frozen part of the model computes (LDM features) to `out`.
+    abstract_batch: ctx -> {key: jax.ShapeDtypeStruct}: the shapes and dtypes
+      of a stage's global training batch (what `make_train_data` yields,
+      `stage.batch_size` examples), so the train step compiles without data
+      (`aot`: deviceless TPU compile).
+    eval_fns: (ctx, batch) -> {name: (fn, params, inputs)}: the stage's
+      evaluation / predict forward(s) on a global batch of `batch` examples,
+      called as `fn(*params, *inputs)`; params and inputs are abstract
+      (`jax.ShapeDtypeStruct` trees). Compiled by `aot`.
   """
   name: str
   init: Callable[[StageContext, jax.Array], dict[str, Any]]
@@ -96,6 +104,10 @@ class Method:
                     dict[str, Any]] | None = None
   extract_features: Callable[[ml_collections.ConfigDict, str],
                              dict[str, Any]] | None = None
+  abstract_batch: Callable[[StageContext],
+                           dict[str, jax.ShapeDtypeStruct]] | None = None
+  eval_fns: Callable[[StageContext, int], dict[str, tuple[
+      Callable[..., Any], tuple[Any, ...], tuple[Any, ...]]]] | None = None
 
 
 def stage_contexts(config: ml_collections.ConfigDict, mesh: jax.sharding.Mesh,

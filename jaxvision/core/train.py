@@ -123,6 +123,34 @@ def build_stage(method: method_lib.Method,
                                          trained_before)))
 
 
+def jit_train_step(build: StageBuild):
+  """THE jitted train step of a stage: state, frozen roles, batch -> state.
+
+  The trainer and the deviceless TPU compile (`jaxvision/aot.py`) both lower
+  this function, so what `aot` measures is what the trainer runs: the same
+  shardings (state by the partition rules, batch over data x fsdp, metrics
+  replicated) and the same donation (the trainable state; frozen roles are
+  never donated). The returned function takes the state without its frozen
+  roles (`state.replace(frozen={})`), the frozen roles and a global batch.
+  """
+  train_step = build.method.make_train_step(build.ctx)
+
+  def step_fn(trainable, frozen, batch):
+    rng = state_lib.step_rng(trainable)
+    new, step_metrics = train_step(trainable.replace(frozen=frozen), batch,
+                                   rng)
+    return new.replace(step=trainable.step + 1, frozen={}), step_metrics
+
+  mesh = build.ctx.mesh
+  state_shardings = build.shardings.replace(frozen={})
+  return jax.jit(
+      step_fn,
+      in_shardings=(state_shardings, build.shardings.frozen,
+                    sharding.batch_sharding(mesh)),
+      out_shardings=(state_shardings, sharding.replicated(mesh)),
+      donate_argnums=(0,))
+
+
 def _meta(ctx: method_lib.StageContext, device_hours: float) -> dict[str, Any]:
   return {"stage_index": ctx.index, "stage": ctx.stage.name,
           "device_hours": device_hours}
@@ -239,24 +267,8 @@ class Trainer:
     return place(trainable, frozen, base_rng(ctx.config, ctx.index))
 
   def _compile_step(self, build: StageBuild, train_state, batch):
-    train_step = self.method.make_train_step(build.ctx)
-
-    def step_fn(trainable, frozen, batch):
-      rng = state_lib.step_rng(trainable)
-      new, step_metrics = train_step(trainable.replace(frozen=frozen), batch,
-                                     rng)
-      return new.replace(step=trainable.step + 1, frozen={}), step_metrics
-
-    state_shardings = build.shardings.replace(frozen={})
-    jitted = jax.jit(
-        step_fn,
-        in_shardings=(state_shardings, build.shardings.frozen,
-                      sharding.batch_sharding(build.ctx.mesh)),
-        out_shardings=(state_shardings, sharding.replicated(build.ctx.mesh)),
-        donate_argnums=(0,))
-    compiled = jitted.lower(train_state.replace(frozen={}),
-                            train_state.frozen, batch).compile()
-    return compiled
+    return jit_train_step(build).lower(train_state.replace(frozen={}),
+                                       train_state.frozen, batch).compile()
 
   def _run_stage(self, build: StageBuild, train_state, data_state, watcher):
     ctx = build.ctx

@@ -209,6 +209,26 @@ def make_train_step(ctx: method_lib.StageContext):
   return train_step
 
 
+def abstract_batch(ctx: method_lib.StageContext) -> dict[str, Any]:
+  """Global training batch: images in [-1, 1] and the source's attributes."""
+  config, batch = ctx.config, ctx.stage.batch_size
+  size = config.data.image_size
+  return {"image": jax.ShapeDtypeStruct((batch, size, size, 3), jnp.float32),
+          "attributes": jax.ShapeDtypeStruct(
+              (batch, len(data.source_attrs(config))), jnp.int32)}
+
+
+def eval_fns(ctx: method_lib.StageContext, batch: int) -> dict[str, Any]:
+  """The translation forward G(x, c) on `batch` images."""
+  config = ctx.config
+  gen, _ = student(config)
+  size, c_dim = config.data.image_size, len(config.data.attrs)
+  x = jax.ShapeDtypeStruct((batch, size, size, 3), jnp.float32)
+  c = jax.ShapeDtypeStruct((batch, c_dim), jnp.float32)
+  params = jax.eval_shape(gen.init, jax.random.key(0), x, c)
+  return {"translate": (gen.apply, (params,), (x, c))}
+
+
 def flops_fns(ctx: method_lib.StageContext):
   config = ctx.config
   gen, disc = student(config)
@@ -224,4 +244,5 @@ def flops_fns(ctx: method_lib.StageContext):
 METHOD = method_lib.Method(
     name="akd", init=init, make_train_step=make_train_step,
     make_train_data=data.make_train_data, evaluate=evaluate_lib.evaluate,
-    flops_fns=flops_fns, predict=predict_lib.predict)
+    flops_fns=flops_fns, predict=predict_lib.predict,
+    abstract_batch=abstract_batch, eval_fns=eval_fns)

@@ -82,6 +82,31 @@ def make_train_data(ctx: method_lib.StageContext, seed: int):
   return data_lib.make_train_data(ctx, seed, open_cache)
 
 
+def abstract_batch(ctx: method_lib.StageContext) -> dict:
+  """The stage's global training batch (`data.py`'s layout): image, tokens,
+  and for the segment stage mask and index (pretraining stages read captions
+  with images, masks unused)."""
+  batch = ctx.stage.batch_size
+  images, tokens, _ = jax.eval_shape(
+      lambda: forward_lib.example_inputs(ctx.config, batch))
+  spec = {"image": images, "tokens": tokens}
+  if pretrain.stage_kind(ctx.stage) == pretrain.SEGMENT:
+    spec["mask"] = jax.ShapeDtypeStruct(images.shape[:3], jnp.float32)
+    spec["index"] = jax.ShapeDtypeStruct((batch,), jnp.int32)
+  return spec
+
+
+def eval_fns(ctx: method_lib.StageContext, batch: int) -> dict:
+  """The segment stage's inference forward (frozen branch + net) at `batch`."""
+  if pretrain.stage_kind(ctx.stage) != pretrain.SEGMENT:
+    return {}
+  params = jax.eval_shape(lambda: init(ctx, jax.random.key(0)))
+  forward = forward_lib.make_forward(ctx.config, training=False)
+  inputs = jax.eval_shape(
+      lambda: forward_lib.example_inputs(ctx.config, batch))
+  return {"inference": (forward, (params["net"], params["ldm"]), inputs)}
+
+
 def transition(prev_ctx: method_lib.StageContext,
                ctx: method_lib.StageContext, params: dict) -> dict:
   """Entering the segment stage from LDM pretraining: the net's UNet starts
@@ -157,4 +182,5 @@ METHOD = method_lib.Method(
     name="ldznet", init=init, make_train_step=make_train_step,
     make_train_data=make_train_data, evaluate=evaluate, transition=transition,
     flops_fns=flops_fns, predict=predictor.predict,
-    extract_features=feature_cache.extract)
+    extract_features=feature_cache.extract, abstract_batch=abstract_batch,
+    eval_fns=eval_fns)

@@ -111,6 +111,30 @@ def flops_fns(ctx):
           "text": (text_fn, (params, tokens))}
 
 
+def abstract_batch(ctx):
+  """The stage's global training batch: images [B, S, S, 3], tokens [B, L]."""
+  images, tokens = jax.eval_shape(
+      lambda: _dummy_inputs(ctx, ctx.stage.batch_size))
+  return {"image": images, "tokens": tokens}
+
+
+def eval_fns(ctx, batch):
+  """Zero-shot / retrieval forwards: image and caption embeddings."""
+  model = model_lib.build(ctx.config, ctx.stage, _vocab_size(ctx))
+  params = jax.eval_shape(lambda: init(ctx, jax.random.key(0)))["model"]
+  images, tokens = jax.eval_shape(lambda: _dummy_inputs(ctx, batch))
+
+  def image_fn(p, x):
+    return model.apply({"params": p}, x,
+                       method=model_lib.TwoTower.embed_images)
+
+  def text_fn(p, t):
+    return model.apply({"params": p}, t, method=model_lib.TwoTower.embed_texts)
+
+  return {"embed_images": (image_fn, (params,), (images,)),
+          "embed_texts": (text_fn, (params,), (tokens,))}
+
+
 def make_train_data(ctx, seed):
   """Training batches; first checks that the stage's evaluations can run."""
   evaluate_lib.check_inputs(ctx.config)
@@ -120,4 +144,5 @@ def make_train_data(ctx, seed):
 METHOD = method_lib.Method(
     name="reclip", init=init, make_train_step=make_train_step,
     make_train_data=make_train_data, evaluate=evaluate_lib.evaluate,
-    transition=transition, flops_fns=flops_fns, predict=predict_lib.predict)
+    transition=transition, flops_fns=flops_fns, predict=predict_lib.predict,
+    abstract_batch=abstract_batch, eval_fns=eval_fns)
