@@ -56,5 +56,5 @@ def base(name: str, unet: dict, vae: dict, text: dict, *, image_size: int,
                    shard_size=1000),
       stages=[stage], log_every=50,
       checkpoint=dict(every_steps=500, keep=2, async_save=True),
-      mesh=dict(data=-1), partition_rules=[]))
+      mesh=dict(data=-1, fsdp=1, tensor=1), partition_rules=[]))
   return config
