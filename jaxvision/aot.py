@@ -308,6 +308,21 @@ def compile_stage(method: method_lib.Method, ctx: method_lib.StageContext,
   return reports
 
 
+def knobs(config: ml_collections.ConfigDict) -> dict[str, Any]:
+  """The program knobs a config sets (for the docs/tpu.md table)."""
+  model = config.get("model", None) or {}
+  found = {k: model[k] for k in ("dtype", "remat", "scan", "attention")
+           if k in model}
+  for stage in config.stages:
+    if stage.get("remat", ""):
+      found[f"{stage.name}.remat"] = stage.remat
+  unet = (config.get("ldm", None) or {}).get("unet", None) or {}
+  found.update({f"unet.{k}": unet[k] for k in ("remat", "attention")
+                if k in unet})
+  found["mesh"] = dict(config.get("mesh", None) or {})
+  return found
+
+
 def run(config: ml_collections.ConfigDict,
         topology: str | None = None) -> list[Report]:
   """Compiles every stage of `config` for a slice; returns the reports."""
@@ -335,6 +350,6 @@ def command(config: ml_collections.ConfigDict, topology: str | None = None,
     from etils import epath  # pylint: disable=g-import-not-at-top
     epath.Path(json_path).write_text(json.dumps(
         {"topology": slice_.topology, "slice": slice_.name,
-         "chip": slice_.chip.generation,
+         "chip": slice_.chip.generation, "knobs": knobs(config),
          "programs": [dataclasses.asdict(r) for r in reports]}, indent=1))
   return 0 if all(r.fits for r in reports) else 1

@@ -6,24 +6,22 @@
   "auto"   `jax.nn.dot_product_attention` choosing itself (cuDNN where it
            applies, else XLA; the SD attention's default),
   "xla"    the same function forced to its XLA implementation,
-  "cudnn"  the same function's cuDNN fused kernel (GPU, bf16/fp16 only),
-  "pallas" the Pallas TPU flash-attention kernel
-           (`jax.experimental.pallas.ops.tpu.flash_attention`): never
-           materialises the [L, L] score matrix; TPU only, so on CPU it is
-           checked by compiling for a TPU topology (`aot`).
+  "cudnn"  the same function's cuDNN fused kernel (GPU, bf16/fp16 only).
 All take and return [batch, length, heads, head_dim]; masks are boolean,
-True = attend. "pallas" takes key-padding masks only (what the text tower
-builds); another mask is an error rather than a silently different result.
+True = attend.
+
+NOTE: the Pallas TPU flash-attention kernel is not offered yet: Mosaic
+kernels cannot be partitioned by jit and must run under `shard_map` over the
+mesh, which the models do not see (compiling it for v3-8 fails with "Mosaic
+kernels cannot be automatically partitioned"; docs/tpu.md).
 """
 
 import functools
-import math
 
 import flax.linen as nn
 import jax
-import jax.numpy as jnp
 
-IMPLEMENTATIONS = ("flax", "auto", "xla", "cudnn", "pallas")
+IMPLEMENTATIONS = ("flax", "auto", "xla", "cudnn")
 
 
 def check(implementation: str) -> str:
@@ -38,40 +36,11 @@ def _jax_nn(query, key, value, mask=None, *, implementation):
                                       implementation=implementation)
 
 
-def _pallas(query, key, value, mask=None):
-  """TPU flash attention; a key-padding mask becomes segment ids."""
-  from jax.experimental.pallas.ops.tpu import flash_attention as fa  # pylint: disable=g-import-not-at-top
-  segment_ids = None
-  if mask is not None:
-    if mask.shape[1] != 1:
-      raise ValueError("attention='pallas' takes key-padding masks "
-                       f"[B, 1, L, L] only; got a mask of shape {mask.shape}.")
-    # NOTE: a padding mask is the same for every query; queries of padding
-    # (segment 0) then attend padding keys only. Pooling ignores them.
-    valid = mask[:, 0, 0, :].astype(jnp.int32)
-    segment_ids = fa.SegmentIds(q=valid, kv=valid)
-  to_heads = lambda t: jnp.swapaxes(t, 1, 2)
-  length = query.shape[1]
-  block = min(128, length)
-  sizes = fa.BlockSizes(
-      block_q=block, block_k_major=block, block_k=block, block_b=1,
-      block_q_major_dkv=block, block_k_major_dkv=block, block_k_dkv=block,
-      block_q_dkv=block, block_k_major_dq=block, block_k_dq=block,
-      block_q_dq=block)
-  out = fa.flash_attention(to_heads(query), to_heads(key), to_heads(value),
-                           segment_ids=segment_ids,
-                           sm_scale=1.0 / math.sqrt(query.shape[-1]),
-                           block_sizes=sizes)
-  return to_heads(out)
-
-
 def attention_fn(implementation: str):
   """A flax `attention_fn` (q, k, v, mask=None) for the implementation."""
   check(implementation)
   if implementation == "flax":
     return nn.dot_product_attention
-  if implementation == "pallas":
-    return _pallas
   return functools.partial(
       _jax_nn, implementation=None if implementation == "auto" else
       implementation)
