@@ -6,9 +6,11 @@ A checkpoint at global step s holds three items:
   meta  - the stage index/name the state belongs to and the device-hours so far.
 Frozen roles are never saved; they are reloaded from their source.
 
-Restoring walks from the newest step down: a truncated or corrupt checkpoint
-(a run killed mid-write, a damaged file) is skipped with a warning, so a run
-always resumes from the newest checkpoint that restores.
+Restoring walks from the newest step down: a checkpoint that does not
+restore (a damaged or missing file) or restores with NaN/Inf in a floating
+array (bytes flipped in place) is moved aside into `checkpoints/corrupt/`
+(never deleted) with a warning, so a run resumes from the newest checkpoint
+that is intact and later saves the same steps again.
 """
 
 import logging
@@ -18,14 +20,26 @@ from typing import Any, Callable
 
 import jax
 from jax.experimental import multihost_utils
+import jax.numpy as jnp
 import orbax.checkpoint as ocp
 from etils import epath
 
 from jaxvision.core import sharding
 
 
+CORRUPT = "corrupt"  # the folder under checkpoints/ damaged steps move to
+
+
 class CheckpointMismatchError(ValueError):
   """Stored arrays do not fit the model being trained."""
+
+
+@jax.jit
+def all_finite(tree: Any) -> jax.Array:
+  """True when every floating leaf of `tree` is free of NaN/Inf (on device)."""
+  leaves = [jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(tree)
+            if jnp.issubdtype(x.dtype, jnp.inexact)]
+  return jnp.all(jnp.stack(leaves)) if leaves else jnp.array(True)
 
 
 def _flat_shapes(tree: Any) -> dict[str, tuple[int, ...]]:
@@ -111,7 +125,12 @@ class Manager:
   def restore_latest(
       self, abstract_for: Callable[[dict[str, Any]], Any]
   ) -> tuple[int, Any, dict, dict] | None:
-    """Restores the newest checkpoint that restores; None if there is none.
+    """Restores the newest intact checkpoint; None if there is none.
+
+    A step that cannot be read or restores non-finite floats is moved aside
+    (`move_aside`) and the next older step is tried. A step whose params do
+    not fit the model raises CheckpointMismatchError instead: that is a config
+    change, and its files are left where they are.
 
     Args:
       abstract_for: meta -> abstract state to restore onto (the state's shape
@@ -120,6 +139,7 @@ class Manager:
     for step in reversed(self.steps()):
       meta = self.read_meta(step)
       if meta is None:
+        self.move_aside(step, "its meta item cannot be read")
         continue
       abstract = abstract_for(meta)
       try:
@@ -127,8 +147,6 @@ class Manager:
       except Exception:  # pylint: disable=broad-except
         stored = None
       if stored is not None:
-        # Params decide architecture compatibility; a mismatch is a config
-        # change, not a damaged file, so it stops instead of falling back.
         check_compatible(stored["params"], abstract["params"],
                          f"Checkpoint {step} in {self.directory}")
       try:
@@ -136,13 +154,38 @@ class Manager:
       except Exception as e:  # pylint: disable=broad-except
         # NOTE: orbax raises many types for damaged files (ValueError,
         # FileNotFoundError, tensorstore errors); all mean "unusable".
-        logging.warning(
-            "Checkpoint at step %d in %s could not be restored (%s: %s); "
-            "falling back to the previous one.", step, self.directory,
-            type(e).__name__, e)
+        self.move_aside(step, f"it does not restore: {type(e).__name__}: {e}")
+        continue
+      if not bool(all_finite(state)):
+        # Nothing non-finite is ever saved (the trainer checks before each
+        # save), so NaN/Inf here means bytes changed on disk.
+        self.move_aside(step, "it restores with NaN/Inf in its arrays")
         continue
       return step, state, data_state, meta
     return None
+
+  def move_aside(self, step: int, reason: str) -> None:
+    """Moves step `step` into `checkpoints/corrupt/` and forgets it.
+
+    The step's files are kept for inspection, and the step number is free
+    again, so a resumed run saves it anew (instead of failing with orbax's
+    StepAlreadyExistsError). Process 0 moves; all processes then reload.
+    """
+    if jax.process_index() == 0:
+      source = self.directory / str(step)
+      folder = self.directory / CORRUPT
+      folder.mkdir(parents=True, exist_ok=True)
+      target, n = folder / str(step), 1
+      while target.exists():
+        target, n = folder / f"{step}.{n}", n + 1
+      source.rename(target)
+      logging.warning(
+          "Checkpoint at step %d in %s is damaged (%s); moved it to %s and "
+          "falling back to the previous one.", step, self.directory, reason,
+          target)
+    if jax.process_count() > 1:
+      multihost_utils.sync_global_devices(f"checkpoint_move_aside_{step}")
+    self._manager.reload()
 
   def wait(self) -> None:
     """Blocks until pending async saves are committed."""

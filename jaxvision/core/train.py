@@ -347,7 +347,7 @@ class Trainer:
     if pending:
       metrics_lib.check_finite(_mean_metrics(pending), step,
                                self.last_checkpoint)
-    if not bool(_all_finite(train_state.params)):
+    if not bool(checkpoint_lib.all_finite(train_state.params)):
       raise metrics_lib.NonFiniteError(
           f"Params became NaN/Inf by step {step}; not saving. The last good "
           f"checkpoint is at step {self.last_checkpoint}.")
@@ -371,13 +371,6 @@ class Trainer:
             f"({time.monotonic() - start:.1f}s): " +
             " ".join(f"{k}={v:.4f}" for k, v in sorted(results.items())),
             flush=True)
-
-
-@jax.jit
-def _all_finite(tree) -> jax.Array:
-  leaves = [jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(tree)
-            if jnp.issubdtype(x.dtype, jnp.inexact)]
-  return jnp.all(jnp.stack(leaves)) if leaves else jnp.array(True)
 
 
 def _mean_metrics(pending: list[Any]) -> dict[str, float]:

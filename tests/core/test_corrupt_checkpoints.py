@@ -1,0 +1,92 @@
+"""A damaged newest checkpoint: moved aside, the previous one used, run ends.
+
+Each test damages step 20 of a finished run in its own way and trains again:
+the run must fall back to step 16, move step 20 into checkpoints/corrupt/
+(files kept), retrain steps 17..20 and end with the uninterrupted params.
+"""
+
+import json
+import logging
+import pathlib
+import shutil
+
+import jax
+import numpy as np
+import pytest
+
+from jaxvision.core import checkpoint
+from jaxvision.core import train
+from tests.core import fake_method
+from tests.core import test_train
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+  workdir = tmp_path_factory.mktemp("finished")
+  train.train(fake_method.config(), str(workdir), fake_method.METHOD)
+  return workdir
+
+
+def _array_files(step_dir: pathlib.Path) -> list[pathlib.Path]:
+  """The OCDBT data files of a step's state item, largest first."""
+  files = [f for f in (step_dir / "state").rglob("*")
+           if f.is_file() and f.parent.name == "d"]
+  return sorted(files, key=lambda f: -f.stat().st_size)
+
+
+def _truncate_arrays(step_dir):
+  for f in _array_files(step_dir):
+    f.write_bytes(f.read_bytes()[:f.stat().st_size // 3])
+
+
+def _delete_state_metadata(step_dir):
+  (step_dir / "state" / "_METADATA").unlink()
+
+
+def _delete_meta(step_dir):
+  shutil.rmtree(step_dir / "meta")
+
+
+def _flip_array_bytes(step_dir):
+  for f in _array_files(step_dir):
+    data = bytearray(f.read_bytes())
+    middle = len(data) // 2
+    data[middle - 256:middle + 256] = b"\xff" * 512
+    f.write_bytes(bytes(data))
+
+
+def _nan_in_params(step_dir):
+  # Values changed where no checksum sees them (e.g. inside an uncompressed
+  # zstd block): the step is rewritten with a NaN in a kernel.
+  state = test_train.final_params(step_dir.parent.parent, 20)
+  kernel = np.array(state["params"]["model"]["Dense_0"]["kernel"])
+  kernel[0, 0] = np.nan
+  state["params"]["model"]["Dense_0"]["kernel"] = kernel
+  meta = json.loads((step_dir / "meta" / "metadata").read_text())
+  data = json.loads((step_dir / "data" / "metadata").read_text())
+  shutil.rmtree(step_dir)
+  manager = checkpoint.Manager(str(step_dir.parent), async_save=False)
+  manager.save(20, state, data, meta)
+  manager.close()
+
+
+@pytest.mark.parametrize("damage", [_truncate_arrays, _delete_state_metadata,
+                                    _delete_meta, _flip_array_bytes,
+                                    _nan_in_params])
+def test_damaged_latest_is_moved_aside_and_the_run_finishes(
+    finished, tmp_path, caplog, damage):
+  workdir = tmp_path / "run"
+  shutil.copytree(finished, workdir)
+  damage(workdir / "checkpoints" / "20")
+  with caplog.at_level(logging.WARNING):
+    train.train(fake_method.config(), str(workdir), fake_method.METHOD)
+  assert "moved it to" in caplog.text
+  assert (workdir / "checkpoints" / "corrupt" / "20").is_dir()
+  jax.tree.map(np.testing.assert_array_equal,
+               test_train.final_params(finished, 20),
+               test_train.final_params(workdir, 20))
+  # A second rerun finds an intact step 20 and trains nothing.
+  caplog.clear()
+  with caplog.at_level(logging.WARNING):
+    train.train(fake_method.config(), str(workdir), fake_method.METHOD)
+  assert "moved it to" not in caplog.text
