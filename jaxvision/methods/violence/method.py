@@ -101,7 +101,22 @@ def flops_fns(ctx):
   return {"clip": (evaluate_lib.predict_fn(ctx.config), (params, frames))}
 
 
+def abstract_batch(ctx):
+  """The global training batch: frames [B, T, S, S, 3] in [0, 1], labels."""
+  frames = jax.eval_shape(
+      lambda: _dummy_frames(ctx.config, ctx.stage.batch_size))
+  return {"frames": frames,
+          "label": jax.ShapeDtypeStruct((ctx.stage.batch_size,), jnp.int32)}
+
+
+def eval_fns(ctx, batch):
+  """The held-out fold's forward (eval-mode BatchNorm) on `batch` clips."""
+  params = jax.eval_shape(lambda: init(ctx, jax.random.key(0)))["model"]
+  frames = jax.eval_shape(lambda: _dummy_frames(ctx.config, batch))
+  return {"clip": (evaluate_lib.predict_fn(ctx.config), (params,), (frames,))}
+
+
 METHOD = method_lib.Method(
     name="violence", init=init, make_train_step=make_train_step,
     make_train_data=data.make_train_data, evaluate=evaluate_lib.evaluate,
-    flops_fns=flops_fns)
+    flops_fns=flops_fns, abstract_batch=abstract_batch, eval_fns=eval_fns)
