@@ -90,7 +90,29 @@ def flops_fns(ctx):
   return {"clip": (forward, (params, *inputs))}
 
 
+def abstract_batch(ctx):
+  """The global training batch (`data.py`): energy [B, S, S], mask_seq
+  [B, T, S, S] in [0, 1], frame_valid [B, T], label [B]."""
+  batch = ctx.stage.batch_size
+  energy, masks, valid = jax.eval_shape(
+      lambda: dummy_inputs(ctx.config, batch))
+  return {"energy": energy, "mask_seq": masks, "frame_valid": valid,
+          "label": jax.ShapeDtypeStruct((batch,), jnp.int32)}
+
+
+def eval_fns(ctx, batch):
+  """The held-out split's forward (`evaluate.predict_split`) on `batch`."""
+  net = build(ctx.config)
+  params = merge_roles(jax.eval_shape(lambda: init(ctx, jax.random.key(0))))
+  inputs = jax.eval_shape(lambda: dummy_inputs(ctx.config, batch))
+
+  def forward(p, energy, masks, valid):
+    return net.apply({"params": p}, energy, masks, valid)
+
+  return {"clip": (forward, (params,), inputs)}
+
+
 METHOD = method_lib.Method(
     name="emfa", init=init, make_train_step=make_train_step,
     make_train_data=data.make_train_data, evaluate=evaluate_lib.evaluate,
-    flops_fns=flops_fns)
+    flops_fns=flops_fns, abstract_batch=abstract_batch, eval_fns=eval_fns)
