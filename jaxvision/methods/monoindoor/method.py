@@ -131,7 +131,29 @@ def flops_fns(ctx):
                    (variables, frames, intrinsics))}
 
 
+def abstract_batch(ctx):
+  """The global training batch (`data.py`): frames and frames_aug
+  [B, 3, H, W, 3] in [0, 1] (offsets -1, 0, +1), intrinsics K [B, 3, 3]."""
+  frames, intrinsics = jax.eval_shape(
+      lambda: _dummy(ctx, ctx.stage.batch_size))
+  return {"frames": frames, "frames_aug": frames, "K": intrinsics}
+
+
+def eval_fns(ctx, batch):
+  """The evaluations' forwards on `batch` examples: depth of one image,
+  and the composed pose of a triplet (`evaluate.depth_fn` / `pose_fn`)."""
+  module = _module(ctx)
+  variables = jax.eval_shape(lambda: init(ctx, jax.random.key(0)))["model"]
+  frames, intrinsics = jax.eval_shape(lambda: _dummy(ctx, batch))
+  image = jax.ShapeDtypeStruct(frames.shape[:1] + frames.shape[2:],
+                               frames.dtype)
+  return {"depth": (evaluate_lib.depth_fn(module), (variables,), (image,)),
+          "pose": (evaluate_lib.pose_fn(module), (variables,),
+                   (frames, intrinsics))}
+
+
 METHOD = method_lib.Method(
     name="monoindoor", init=init, make_train_step=make_train_step,
     make_train_data=data.make_train_data, evaluate=evaluate_lib.evaluate,
-    flops_fns=flops_fns, predict=predict)
+    flops_fns=flops_fns, predict=predict, abstract_batch=abstract_batch,
+    eval_fns=eval_fns)
