@@ -95,7 +95,34 @@ def flops_fns(ctx):
   return {"regressor": (forward, (params, features) + tuple(mean))}
 
 
+def abstract_batch(ctx):
+  """The global training batch of windows (`data.TRAIN_KEYS`): features
+  [B, T, F], 2D / 3D joints of `loss.joint_set` [B, T, J, 3], SMPL pose
+  (axis-angle) [B, T, 72] and shape [B, T, 10], frame_mask [B, T], and the
+  per-window label flags w_smpl, w_3d [B]."""
+  config = ctx.config
+  batch, seq_len = ctx.stage.batch_size, config.data.seq_len
+  joints = {"lsp14": 14, "smpl24": 24}[config.loss.joint_set]
+  f32 = lambda *shape: jax.ShapeDtypeStruct((batch, seq_len) + shape,
+                                            jnp.float32)
+  flag = jax.ShapeDtypeStruct((batch,), jnp.bool_)
+  return {"features": f32(config.data.feature_dim), "kp2d": f32(joints, 3),
+          "kp3d": f32(joints, 3), "pose": f32(72), "shape": f32(10),
+          "frame_mask": jax.ShapeDtypeStruct((batch, seq_len), jnp.bool_),
+          "w_smpl": flag, "w_3d": flag}
+
+
+def eval_fns(ctx, batch):
+  """The evaluation forward (regressor + body mesh) on `batch` windows."""
+  config = ctx.config
+  params = jax.eval_shape(lambda: init(ctx, jax.random.key(0)))["model"]
+  features = jax.ShapeDtypeStruct(
+      (batch, config.data.seq_len, config.data.feature_dim), jnp.float32)
+  return {"mesh": (evaluate_lib.forward_fn(config), (params,), (features,))}
+
+
 METHOD = method_lib.Method(
     name="lmr", init=init, make_train_step=make_train_step,
     make_train_data=data.make_train_data, evaluate=evaluate_lib.evaluate,
-    flops_fns=flops_fns, predict=predict_lib.predict)
+    flops_fns=flops_fns, predict=predict_lib.predict,
+    abstract_batch=abstract_batch, eval_fns=eval_fns)
