@@ -59,6 +59,38 @@ def flops_fns(ctx):
   return fns
 
 
+def abstract_batch(ctx):
+  """The global training batch: {"image": [B, H, W, C] float32 in [0, 1]}
+  (FactorVAE splits it into its two half-batches inside the step)."""
+  shape = (ctx.stage.batch_size,) + tuple(ctx.config.model.image_shape)
+  return {"image": jax.ShapeDtypeStruct(shape, jnp.float32)}
+
+
+def eval_fns(ctx, batch):
+  """The evaluation's forwards on `batch` images: the posterior encoder
+  (normal statistics, disentanglement votes) and, for anomaly runs, the
+  attention maps of `evaluate.evaluate_anomaly` (SA + DA, one key per
+  image from its index)."""
+  config = ctx.config
+  vae = model_lib.build(config)
+  variables = jax.eval_shape(lambda: init(ctx, jax.random.key(0)))["model"]
+  x, _ = jax.eval_shape(lambda: _dummy(ctx, batch))
+  fns = {"encode": (lambda v, x: vae.apply(v, x, method=model_lib.VAE.encode),
+                    (variables,), (x,))}
+  if config.eval.kind == "anomaly":
+    base_key = jax.random.key(config.eval.get("seed", 0))
+    stat = jax.ShapeDtypeStruct((config.model.latent_dim,), jnp.float32)
+    index = jax.ShapeDtypeStruct((batch,), jnp.int32)
+
+    def attention_maps(v, normal, x, index):
+      keys = jax.vmap(lambda i: jax.random.fold_in(base_key, i))(index)
+      out = maps_lib.image_maps(vae, v, config, x, keys, normal)
+      return {k: out[k] for k in evaluate_lib.MAP_KINDS}
+
+    fns["attention"] = (attention_maps, (variables, (stat, stat)), (x, index))
+  return fns
+
+
 def predict(ctx, state, argv):
   """Attention maps of images: --image A.png [B.png ...] --out DIR.
 
@@ -113,4 +145,5 @@ def predict(ctx, state, argv):
 METHOD = method_lib.Method(
     name="vae_attention", init=init, make_train_step=make_train_step,
     make_train_data=data.make_train_data, evaluate=evaluate_lib.evaluate,
-    flops_fns=flops_fns, predict=predict)
+    flops_fns=flops_fns, predict=predict, abstract_batch=abstract_batch,
+    eval_fns=eval_fns)
