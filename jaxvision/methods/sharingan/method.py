@@ -14,6 +14,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxvision.core import method as method_lib
+from jaxvision.data import faces
 from jaxvision.methods.sharingan import data
 from jaxvision.methods.sharingan import evaluate as evaluate_lib
 from jaxvision.methods.sharingan import model as model_lib
@@ -68,7 +69,49 @@ def flops_fns(ctx):
           "critic": (critic, (params["critic"], x))}
 
 
+def abstract_batch(ctx):
+  """The global training batch (`data.py`): `syn_*` and `real_*` streams of
+  `stage.batch_size` examples each, as `data.make_train_data` zips them
+  (task pretraining reads no real stream; `use_syn` / `use_real` drop one).
+
+  Depth: images [B, H, W, 3], synthetic depth [B, H, W, 1], the real right
+  view and its focal x baseline fb [B]. Faces: images, masks [B, S, S, 1],
+  normals and albedos [B, S, S, 3], the SH lighting coefficients [B, 27].
+  """
+  config, batch = ctx.config, ctx.stage.batch_size
+  d = config.data
+  spec = lambda *shape: jax.ShapeDtypeStruct((batch,) + shape, jnp.float32)
+  image = spec(d.height, d.width, 3)
+  if config.task == "face_normals":
+    syn = {"image": image, "mask": spec(d.height, d.width, 1),
+           "normal": image, "albedo": image, "light": spec(faces.NUM_LIGHT)}
+    real = {"image": image, "mask": spec(d.height, d.width, 1)}
+  else:
+    syn = {"image": image, "depth": spec(d.height, d.width, 1)}
+    real = {"image": image, "right": image, "fb": spec()}
+  out = {}
+  if d.use_syn:
+    out.update({f"syn_{k}": v for k, v in syn.items()})
+  if d.use_real and ctx.stage.phase != "task_pretrain":
+    out.update({f"real_{k}": v for k, v in real.items()})
+  return out
+
+
+def eval_fns(ctx, batch):
+  """The evaluation / predict forward T(G(x)) on `batch` images."""
+  nets = model_lib.build(ctx.config)
+  params = jax.eval_shape(lambda: init(ctx, jax.random.key(0)))
+  x = jax.eval_shape(lambda: _example(ctx, batch))
+
+  def inference(gen, task, image):
+    _, shared = nets.gen.apply(gen, image, train=False)
+    return nets.task.apply(task, shared, train=False)
+
+  return {"inference": (inference, (params["gen"], params["task"]), (x,))}
+
+
 METHOD = method_lib.Method(
     name="sharingan", init=init, make_train_step=step.make_train_step,
     make_train_data=data.make_train_data, evaluate=evaluate_lib.evaluate,
-    transition=transition, flops_fns=flops_fns, predict=predictor.predict)
+    transition=transition, flops_fns=flops_fns, predict=predictor.predict,
+    abstract_batch=abstract_batch, eval_fns=eval_fns)
