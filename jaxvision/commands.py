@@ -29,12 +29,14 @@ def _print_results(results: dict[str, Any]) -> None:
 def train(config: ml_collections.ConfigDict, workdir: str, argv=(), *,
           command_line: str = "") -> int:
   """Trains every stage; the workdir keeps the run's config, command,
-  versions and log (`jaxvision.workdir`)."""
+  versions and log, and is locked while the run trains
+  (`jaxvision.workdir`)."""
   del argv
   method = methods.get(config.method)
   main_process = jax.process_index() == 0
-  with workdir_lib.recorded(config, workdir, command_line,
-                            is_main_process=main_process):
+  with workdir_lib.locked(workdir, is_main_process=main_process), \
+      workdir_lib.recorded(config, workdir, command_line,
+                           is_main_process=main_process):
     results = train_lib.train(config, workdir, method)
     if main_process:
       print("final held-out metrics:", flush=True)

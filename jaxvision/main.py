@@ -31,6 +31,7 @@ from typing import Sequence
 # jax, the engine and the methods are imported inside the commands that need
 # them, so `--help` and argument or config errors answer in well under 3 s.
 from jaxvision import config_lib
+from jaxvision import user_errors
 
 EXIT_PREEMPTED = 143  # 128 + SIGTERM: the run stopped early, resume it.
 EXIT_CONFIG_ERROR = 2  # errors.exit_code of a ConfigError.
@@ -226,7 +227,7 @@ def _exit_code(error: Exception) -> int | None:
   Config errors are recognised without `jaxvision.errors`, which imports the
   engine (and so jax): they are reported at once.
   """
-  if isinstance(error, config_lib.ConfigError):
+  if isinstance(error, (config_lib.ConfigError, user_errors.InputError)):
     return EXIT_CONFIG_ERROR
   from jaxvision import errors  # pylint: disable=g-import-not-at-top
   if isinstance(error, errors.USER_ERRORS):
@@ -243,7 +244,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     code = _exit_code(e)
     if code is None or os.environ.get("JAXVISION_DEBUG"):
       raise
-    print(f"error: {type(e).__name__}: {e}", file=sys.stderr)
+    if isinstance(e, user_errors.InputError):
+      print(f"error: {e}", file=sys.stderr)  # says what and how to fix it
+    else:
+      print(f"error: {type(e).__name__}: {e}", file=sys.stderr)
     return code
 
 

@@ -6,6 +6,7 @@
   versions.json  python and library versions, CUDA if any, the project's git
                  commit if the package is in a git checkout
   train.log      what the runs printed to stdout, and the log records
+  .lock          {"host", "pid"} of the run training in it now (`locked`)
 
 A run in a workdir that already has config.json is a resume: the two configs
 are compared and the differing keys printed as a warning (not an error:
@@ -21,6 +22,7 @@ import os
 import pathlib
 import platform
 import shlex
+import socket
 import subprocess
 import sys
 from typing import Any, Iterator
@@ -28,10 +30,13 @@ from typing import Any, Iterator
 from etils import epath
 import ml_collections
 
+from jaxvision import user_errors
+
 CONFIG = "config.json"
 COMMAND = "command.txt"
 VERSIONS = "versions.json"
 LOG = "train.log"
+LOCK = ".lock"
 
 _DISTRIBUTIONS = ("jax", "jaxlib", "flax", "optax", "orbax-checkpoint",
                   "grain", "libtpu")
@@ -178,3 +183,91 @@ def _write_run_files(config: ml_collections.ConfigDict, root: epath.Path,
   with (root / COMMAND).open("a") as f:
     f.write(f"cd {shlex.quote(os.getcwd())} && {command_line}\n")
   (root / VERSIONS).write_text(json.dumps(versions(), indent=1) + "\n")
+
+
+def _running_elsewhere(holder: dict[str, Any] | None) -> bool:
+  """Whether the lock's holder may still run (another host: it may)."""
+  if not holder or holder.get("host") != socket.gethostname():
+    return bool(holder)
+  pid = holder.get("pid")
+  if not isinstance(pid, int) or pid == os.getpid():
+    return False
+  try:
+    os.kill(pid, 0)
+  except ProcessLookupError:
+    return False
+  except PermissionError:
+    return True  # alive, another user's
+  return True
+
+
+def _create(lock: epath.Path, text: str) -> None:
+  """Writes a new lock file; FileExistsError when one appeared meanwhile."""
+  if "://" in os.fspath(lock):
+    lock.write_text(text)  # object stores: no exclusive create
+    return
+  fd = os.open(os.fspath(lock), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+  with os.fdopen(fd, "w") as f:
+    f.write(text)
+
+
+def _acquire(workdir: str, lock: epath.Path) -> str:
+  """Creates `lock` for this process (taking over a stale one)."""
+  mine = json.dumps({"host": socket.gethostname(), "pid": os.getpid()})
+  for _ in range(2):  # NOTE: a second try when another run raced us
+    if lock.exists():
+      try:
+        holder = json.loads(lock.read_text())
+      except (OSError, ValueError):
+        holder = None  # half written by a run killed at its start
+      if _running_elsewhere(holder):
+        raise user_errors.InputError(user_errors.message(
+            f"workdir {workdir} in use by pid {holder.get('pid')} on host "
+            f"{holder.get('host')}", os.fspath(lock),
+            "stop it or use another --workdir (delete the lock file only if "
+            "that run is gone)"))
+      logging.warning("Taking over the stale lock %s of %s: that run is not "
+                      "running.", lock, holder)
+      lock.unlink(missing_ok=True)
+    try:
+      _create(lock, mine)
+      return mine
+    except FileExistsError:
+      continue
+  raise user_errors.InputError(user_errors.message(
+      f"workdir {workdir} is being taken by another run", os.fspath(lock),
+      "use another --workdir"))
+
+
+@contextlib.contextmanager
+def locked(workdir: str, is_main_process: bool = True) -> Iterator[None]:
+  """Holds `workdir/.lock` while a run trains in `workdir`.
+
+  Two runs in one workdir would save the same checkpoint steps and mix their
+  logs, so a second run stops with a clear error. A lock whose process is
+  gone (a run killed with `kill -9`) is taken over with a warning. Creating
+  the lock is also the check that the workdir is writable, before anything
+  else is written. Only process 0 locks; the others share its workdir.
+
+  Raises:
+    user_errors.InputError: the workdir is in use or not writable.
+  """
+  if not is_main_process:
+    yield
+    return
+  lock = epath.Path(workdir) / LOCK
+  try:
+    epath.Path(workdir).mkdir(parents=True, exist_ok=True)
+    mine = _acquire(workdir, lock)
+  except OSError as e:
+    raise user_errors.InputError(user_errors.message(
+        f"workdir {workdir} is not writable ({e.strerror or e})",
+        e.filename or workdir, "use a writable --workdir")) from e
+  try:
+    yield
+  finally:
+    try:
+      if lock.read_text() == mine:
+        lock.unlink()
+    except OSError:
+      pass  # removed by hand meanwhile
