@@ -5,7 +5,8 @@ object per write, easy to grep and plot) and the log; other processes only
 log. NOTE: clu's `metric_writers` and `periodic_actions` import TensorFlow,
 which is not a runtime dependency, so the writers here are small local
 classes (tensorboardX writes the event files); clu's parameter overview is
-used as is.
+used as is. Files go through `etils.epath`, so a `gs://` workdir gets its
+`metrics.jsonl` in the bucket (tensorboardX has its own `gs://` writer).
 """
 
 import json
@@ -16,6 +17,7 @@ import time
 from typing import Any, Mapping
 
 from clu import parameter_overview
+from etils import epath
 import jax
 import tensorboardX
 
@@ -36,8 +38,8 @@ class Writer:
 class JsonlWriter(Writer):
   """Appends `{"step": s, "name": value, ...}` lines to a file."""
 
-  def __init__(self, path: str):
-    self._file = open(path, "a", encoding="utf-8")  # pylint: disable=consider-using-with
+  def __init__(self, path: epath.PathLike):
+    self._file = epath.Path(path).open("a")  # pylint: disable=consider-using-with
 
   def write_scalars(self, step, scalars):
     row = {"step": int(step)}
@@ -95,9 +97,10 @@ def make_writer(workdir: str) -> Writer:
   """TensorBoard + JSONL + log on process 0; log only elsewhere."""
   writers: list[Writer] = [LoggingWriter()]
   if jax.process_index() == 0:
-    os.makedirs(workdir, exist_ok=True)
-    writers += [TensorBoardWriter(workdir),
-                JsonlWriter(os.path.join(workdir, "metrics.jsonl"))]
+    root = epath.Path(workdir)
+    root.mkdir(parents=True, exist_ok=True)
+    writers += [TensorBoardWriter(os.fspath(root)),
+                JsonlWriter(root / "metrics.jsonl")]
   return MultiWriter(writers)
 
 
