@@ -25,6 +25,8 @@ per direction, 3x3 kernels, fusion conv to 512 without activation, separate
 weights per direction; BN after FC1000 for HF/Movies; RC = resize 256 then
 crop 224; epochs 100 (HF, Movies; peak epoch 63) and 750 (VF; peak 710).
 
+Target (`aot`): v3-8, one clip of the batch of 8 per core (no hardware named).
+
 Expected (Table A.1, protocol A / '*' protocol B):
   hockey_spatial 96.96 +- 1.08 / 98.1 +- 0.58; hockey_spatiotemporal
   96.54 +- 1.01 / 97.9 +- 0.37; movies_* 100 +- 0; violentflows_spatial_nobn
@@ -65,10 +67,15 @@ def get_config(arg=None):
                use_batchnorm=batchnorm and not nobn, remat=True)
   if convlstm:
     model.update(temporal="convlstm", convlstm=dict(hidden=512))
-  return common.base(
+  config = common.base(
       data=dict(name=name, num_clips=clips, num_frames=20, frame_size=224,
                 aug=dict(random_crop=random_crop, hflip=True,
                          resize_before_crop=256)),
       model=model,
       l2=0.1, lr=1e-6, batch_size=8, num_epochs=epochs,
       eval_cfg=dict(window_radius=10, batch_size=8))
+  config.target = dict(
+      topology="v3-8",
+      source="default: the text names no hardware (app. A); one v3-8 host "
+             "(8 cores), the batch of 8 clips (A.5) is 1 clip per core")
+  return config
