@@ -25,6 +25,7 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
+from jaxvision import user_errors
 from jaxvision.core import checkpoint as checkpoint_lib
 from jaxvision.core import ema
 from jaxvision.core import init_from as init_from_lib
@@ -275,6 +276,7 @@ class Trainer:
     step = train_state_step(train_state)
     if step >= ctx.last_step:
       return train_state
+    check_batch_size(ctx)
     seed = method_lib.data_seed(self.config, ctx.index)
     iterator = self.method.make_train_data(ctx, seed)
     if data_state is not None:
@@ -371,6 +373,20 @@ class Trainer:
             f"({time.monotonic() - start:.1f}s): " +
             " ".join(f"{k}={v:.4f}" for k, v in sorted(results.items())),
             flush=True)
+
+
+def check_batch_size(ctx: method_lib.StageContext) -> None:
+  """The stage's global batch must split evenly over the mesh's batch axes."""
+  shards = int(np.prod([ctx.mesh.shape.get(a, 1)
+                        for a in sharding.BATCH_AXES]))
+  size = ctx.stage.batch_size
+  if size % shards:
+    raise user_errors.InputError(user_errors.message(
+        f"batch size {size} does not split over the {shards} batch shards of "
+        f"the mesh ({ctx.mesh.devices.size} devices)",
+        f"stages.{ctx.index}.batch_size",
+        f"set it to a multiple of {shards}, e.g. "
+        f"{max(shards, size // shards * shards)}"))
 
 
 def _mean_metrics(pending: list[Any]) -> dict[str, float]:

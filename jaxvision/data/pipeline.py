@@ -83,16 +83,24 @@ class _Load:
 
 
 class _CorruptIterator(grain.DatasetIterator):
-  """Counts corrupt-record markers and drops them (or swaps in padding)."""
+  """Counts corrupt-record markers and drops them (or swaps in padding).
+
+  `limit` corrupt records in a row (as many as the source has) stop the
+  stream: every record failing (a truncated lone shard) would otherwise make
+  an endless stream skip forever.
+  """
 
   def __init__(self, parent: grain.DatasetIterator, skip: bool,
-               counter: _Counter, replacement: dict[str, Any] | None):
+               counter: _Counter, replacement: dict[str, Any] | None,
+               limit: int):
     super().__init__(parent)
     self._skip = skip
     self._counter = counter
     self._replacement = replacement
+    self._limit = limit
 
   def __next__(self) -> dict[str, Any]:
+    in_a_row = 0
     while True:
       example = next(self._parent)
       if _CORRUPT not in example:
@@ -102,6 +110,11 @@ class _CorruptIterator(grain.DatasetIterator):
             f"{example[_CORRUPT]}. Pass skip_corrupt=True (config "
             "data.skip_corrupt) to skip and count such records.")
       self._counter.value += 1
+      in_a_row += 1
+      if in_a_row >= self._limit:
+        raise pp.CorruptRecordError(
+            f"{in_a_row} records in a row are corrupt, the last one "
+            f"{example[_CORRUPT]}. Check or re-prepare the data.")
       if self._replacement is not None:
         return dict(self._replacement)
 
@@ -123,9 +136,9 @@ class _HandleCorrupt(grain.IterDataset):
   """Runs in the main process, after any worker processes."""
 
   def __init__(self, parent: grain.IterDataset, skip: bool, counter: _Counter,
-               replacement: dict[str, Any] | None = None):
+               replacement: dict[str, Any] | None, limit: int):
     super().__init__(parent)
-    self._args = (skip, counter, replacement)
+    self._args = (skip, counter, replacement, limit)
 
   def __iter__(self) -> _CorruptIterator:
     return _CorruptIterator(self._parent.__iter__(), *self._args)
@@ -216,7 +229,7 @@ def make_iterator(source: Any, *, pp_fn: PreprocessFn, global_batch_size: int,
   examples = host.map(lambda position: load(*position))
   ds = _workers(examples.to_iter_dataset(read_options), worker_count)
   counter = _Counter()
-  ds = _HandleCorrupt(ds, skip_corrupt, counter).batch(
+  ds = _HandleCorrupt(ds, skip_corrupt, counter, None, limit=n).batch(
       per_host, drop_remainder=drop_remainder)
   return DataIterator(ds.__iter__(), counter)
 
@@ -276,5 +289,6 @@ def make_eval_iterator(source: Any, *, pp_fn: PreprocessFn, batch_size: int,
   slots = grain.MapDataset.range(num_batches * per_host).map(load)
   ds = _workers(slots.to_iter_dataset(), worker_count)
   counter = _Counter()
-  ds = _HandleCorrupt(ds, skip_corrupt, counter, replacement=load.padding)
+  ds = _HandleCorrupt(ds, skip_corrupt, counter, replacement=load.padding,
+                      limit=n)
   return DataIterator(ds.batch(per_host).__iter__(), counter)

@@ -10,15 +10,23 @@ first use; any other name must already be prepared as array_record under
 Image and Video features of real datasets are returned *encoded* (bytes), so
 the pp op `decode` does the decoding: it can decode JPEGs at reduced size and
 turns undecodable files into `pp.CorruptRecordError`, which the pipeline
-skips and counts instead of crashing.
+skips and counts instead of crashing. A record that cannot be read from a
+garbled or truncated array_record shard becomes a `pp.CorruptRecordError`
+naming the shard file (`_NamedShards`), so it is skipped and counted too.
+
+A `data_dir` that cannot be a folder, and a dataset that is not prepared, are
+`user_errors.MissingInputError`s: one line saying what and how to fix it.
 """
 
 import difflib
 import os
+import pathlib
 from typing import Any, Protocol
 
 import tensorflow_datasets as tfds
 
+from jaxvision import user_errors
+from jaxvision.data import pp
 from jaxvision.data import synthetic
 
 _ARRAY_RECORD = tfds.core.FileFormat.ARRAY_RECORD
@@ -46,9 +54,46 @@ def _prepare_hint(name: str, data_dir: str) -> str:
           "(file format array_record).")
 
 
+def _not_prepared(name: str, data_dir: str,
+                  expected: str) -> user_errors.MissingInputError:
+  return user_errors.MissingInputError(user_errors.message(
+      f"dataset {name!r} is not prepared under {data_dir}", expected,
+      "p" + _prepare_hint(name, data_dir)[1:]))
+
+
+def _check_data_dir(data_dir: str) -> None:
+  """A data_dir at or below a regular file cannot hold datasets."""
+  if "://" in data_dir:
+    return
+  for folder in (pathlib.Path(data_dir), *pathlib.Path(data_dir).parents):
+    if folder.exists():
+      if not folder.is_dir():
+        raise user_errors.MissingInputError(user_errors.message(
+            f"data_dir {data_dir} is not a folder: {folder} is a file",
+            "data_dir", "point the config's data_dir at a folder"))
+      return
+
+
+def _prepared_dir(name: str, data_dir: str) -> str | None:
+  """`data_dir/<name>/<version>` holding dataset_info.json, if there is one."""
+  base, _, version = name.partition(":")
+  found = sorted(pathlib.Path(data_dir, base).glob(
+      f"{version or '*'}/dataset_info.json"))
+  return os.fspath(found[-1].parent) if found else None
+
+
 def _tfds_builder(name: str, data_dir: str) -> tfds.core.DatasetBuilder:
   try:
     return tfds.builder(name, data_dir=data_dir)
+  except ModuleNotFoundError as e:
+    # NOTE: TFDS's own builders (coco_captions, ...) import TensorFlow when
+    # they are constructed; a prepared copy reads without it.
+    prepared = _prepared_dir(name, data_dir)
+    if prepared is None:
+      raise _not_prepared(name, data_dir, os.path.join(
+          data_dir, name.partition(":")[0], "<version>",
+          "dataset_info.json")) from e
+    return tfds.builder_from_directory(prepared)
   except tfds.core.registered.DatasetNotFoundError as e:
     known = [*synthetic.BUILDERS, *tfds.list_builders(with_community_datasets=
                                                       False)]
@@ -101,14 +146,14 @@ def open(  # pylint: disable=redefined-builtin
     ValueError: unknown or empty split, or not stored as array_record.
   """
   data_dir = os.fspath(data_dir or tfds.core.constants.DATA_DIR)
+  _check_data_dir(data_dir)
   if name in synthetic.BUILDERS:
-    return _split_source(synthetic.build(name, data_dir), split, None)
+    return _NamedShards(_split_source(synthetic.build(name, data_dir), split,
+                                      None))
   builder = _tfds_builder(name, data_dir)
   if not builder.is_prepared():
-    raise FileNotFoundError(
-        f"Dataset {name!r} is not prepared under {data_dir} (expected "
-        f"{builder.data_dir}/dataset_info.json). "
-        f"{_prepare_hint(name, data_dir)}")
+    raise _not_prepared(name, data_dir,
+                        f"{builder.data_dir}/dataset_info.json")
   formats = [builder.info.file_format, *builder.info.alternative_file_formats]
   if _ARRAY_RECORD not in formats:
     raise ValueError(
@@ -117,7 +162,53 @@ def open(  # pylint: disable=redefined-builtin
         "Convert it in place with `tfds convert_format "
         f"--dataset_version_dir={builder.data_dir} "
         "--out_file_format=array_record` or re-prepare it.")
-  return _split_source(builder, split, image_decoders(builder.info.features))
+  return _NamedShards(_split_source(builder, split,
+                                    image_decoders(builder.info.features)))
+
+
+class _NamedShards:
+  """A TFDS array_record source whose read errors name the shard file.
+
+  array_record reports a garbled or truncated shard with a bare RuntimeError
+  ("Corrupted Riegeli/records file ...") that names no file. Here it becomes
+  a `pp.CorruptRecordError` naming the record and its shard, which the
+  pipeline skips and counts (or raises, with `skip_corrupt=False`).
+  """
+
+  def __init__(self, source: Source):
+    self._source = source
+
+  def __len__(self) -> int:
+    return len(self._source)
+
+  def __getattr__(self, name: str) -> Any:
+    if name == "_source":  # NOTE: while unpickling in a grain worker
+      raise AttributeError(name)
+    return getattr(self._source, name)
+
+  def shard(self, index: int) -> str:
+    """The shard file holding record `index` (the split's folder if unknown)."""
+    # NOTE: array_record keeps its shard list private; no public accessor.
+    inner = getattr(self._source, "data_source", None)
+    start = 0
+    for instruction in getattr(inner, "_read_instructions", None) or ():
+      start += instruction.num_records
+      if index < start:
+        return instruction.filename
+    return os.fspath(self._source.dataset_info.data_dir)
+
+  def __getitem__(self, index: int) -> dict[str, Any]:
+    try:
+      return self._source[index]
+    except RuntimeError as e:
+      raise pp.CorruptRecordError(
+          f"record {index} of {self.shard(index)} cannot be read ({e})") from e
+
+  def __getitems__(self, indices: list[int]) -> list[dict[str, Any]]:
+    try:
+      return self._source.__getitems__(indices)
+    except RuntimeError:
+      return [self[i] for i in indices]  # raises naming the bad record
 
 
 def prepare(name: str, data_dir: str | None = None) -> str:

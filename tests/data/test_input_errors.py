@@ -1,0 +1,91 @@
+"""Bad data inputs: one line naming the file and the fix; corrupt shards named.
+
+A data_dir below a regular file, an unprepared TFDS dataset whose builder
+needs TensorFlow, and garbled or truncated array_record shards.
+"""
+
+import shutil
+
+import pytest
+
+from jaxvision import user_errors
+from jaxvision.data import pipeline
+from jaxvision.data import pp
+from jaxvision.data import sources
+from jaxvision.data import synthetic
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory):
+  data_dir = tmp_path_factory.mktemp("tfds")
+  synthetic.build("shapes_classes", str(data_dir), num_train=64, num_test=16)
+  return data_dir
+
+
+def _copy_with_damaged_shard(prepared, tmp_path, damage):
+  data_dir = tmp_path / "tfds"
+  shutil.copytree(prepared, data_dir)
+  shard, = (data_dir / "shapes_classes").glob(
+      "*/shapes_classes-train.array_record-*")
+  shard.write_bytes(damage(bytearray(shard.read_bytes())))
+  return data_dir, shard
+
+
+def _garble(data):
+  data[20000:20010] = bytes(b ^ 0xFF for b in data[20000:20010])
+  return bytes(data)
+
+
+def _truncate(data):
+  return bytes(data[:len(data) // 2])
+
+
+def _iterator(data_dir, skip_corrupt):
+  source = sources.open("shapes_classes", "train", data_dir=str(data_dir))
+  return pipeline.make_iterator(source, pp_fn=lambda x, rng: x,
+                                global_batch_size=16, seed=0, num_epochs=1,
+                                shuffle=False, skip_corrupt=skip_corrupt)
+
+
+def test_data_dir_below_a_file(tmp_path):
+  (tmp_path / "file").write_text("")
+  with pytest.raises(user_errors.MissingInputError) as raised:
+    sources.open("shapes_classes", "train", data_dir=str(tmp_path / "file" /
+                                                           "tfds"))
+  assert str(raised.value) == (
+      f"data_dir {tmp_path}/file/tfds is not a folder: {tmp_path}/file is a "
+      "file (data_dir); point the config's data_dir at a folder")
+
+
+def test_unprepared_tfds_dataset_needing_tensorflow(tmp_path):
+  # coco_captions' builder imports TensorFlow, which is not installed.
+  with pytest.raises(FileNotFoundError) as raised:
+    sources.open("coco_captions", "train", data_dir=str(tmp_path))
+  message = str(raised.value)
+  assert message.startswith(
+      f"dataset 'coco_captions' is not prepared under {tmp_path} "
+      f"({tmp_path}/coco_captions/<version>/dataset_info.json); prepare it "
+      "with `python -m jaxvision.main prepare-data --dataset=coco_captions "
+      f"--data_dir={tmp_path}`")
+  assert isinstance(raised.value, user_errors.InputError)
+
+
+def test_garbled_shard_record_is_skipped_and_counted(prepared, tmp_path):
+  data_dir, shard = _copy_with_damaged_shard(prepared, tmp_path, _garble)
+  it = _iterator(data_dir, skip_corrupt=True)
+  batches = list(it)
+  assert it.num_corrupt == 1
+  assert sum(len(b["label"]) for b in batches) == 48  # 63 left: 3 batches
+  it = _iterator(data_dir, skip_corrupt=False)
+  with pytest.raises(pp.CorruptRecordError, match=f"record 13 of {shard}"):
+    list(it)
+
+
+def test_truncated_lone_shard_stops_naming_the_file(prepared, tmp_path):
+  data_dir, shard = _copy_with_damaged_shard(prepared, tmp_path, _truncate)
+  source = sources.open("shapes_classes", "train", data_dir=str(data_dir))
+  it = pipeline.make_iterator(source, pp_fn=lambda x, rng: x,
+                              global_batch_size=16, seed=0)
+  with pytest.raises(pp.CorruptRecordError,
+                     match=f"64 records in a row are corrupt.*{shard}"):
+    next(it)
