@@ -25,6 +25,8 @@ defaults): AdamW, lr 1e-4 (new modules) / 1e-5 (ViT), wd 0.05, clip 1.0,
       --config.data.root=/data/soccer_highlights \
       --config.model.backbone.init_path=/weights/ViT-B_16.npz
 
+Target (`aot`): v5e-1, one chip for the text's one 1080Ti (batch 4 per device).
+
 Seed results to compare with (5-fold means, A-F1): shooting 0.931, dribbling
 0.767, all 0.794, shooting + goalkeeper 0.683; not reproduced here (no data).
 """
@@ -104,6 +106,10 @@ def get_config(arg=None):
   config = common.base(model, preprocess, data, stages, eval_batch_size=8)
   config.log_every = steps_per_epoch
   config.checkpoint.every_steps = 10 * steps_per_epoch
+  config.target = dict(
+      topology="v5e-1",
+      source="seed 002 sec. 2.4.3: 1 NVIDIA 1080Ti GPU; the batch of 4 clips "
+             "(spec default) stays on one device: one v5e chip (16 GB)")
   return config
 
 
