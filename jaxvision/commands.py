@@ -10,6 +10,7 @@ import jax
 import ml_collections
 
 from jaxvision import methods
+from jaxvision import pretrained
 from jaxvision import workdir as workdir_lib
 from jaxvision.core import checkpoint
 from jaxvision.core import ema
@@ -30,8 +31,10 @@ def train(config: ml_collections.ConfigDict, workdir: str, argv=(), *,
           command_line: str = "") -> int:
   """Trains every stage; the workdir keeps the run's config, command,
   versions and log, and is locked while the run trains
-  (`jaxvision.workdir`)."""
+  (`jaxvision.workdir`). Refuses random weights where the config needs
+  pretrained ones (`jaxvision.pretrained`)."""
   del argv
+  pretrained.check(config, "train")
   method = methods.get(config.method)
   main_process = jax.process_index() == 0
   with workdir_lib.locked(workdir, is_main_process=main_process), \
@@ -144,6 +147,7 @@ def convert(args) -> int:
 def extract_features(config, out: str) -> int:
   """Caches what the config's frozen model computes (LDM features of the
   `ldm` method's dataset, or of LD-ZNet's training stream) in `out`."""
+  pretrained.check(config, "extract-features")
   method = methods.get(config.method)
   if method.extract_features is None:
     raise ValueError(f"Method {method.name!r} has no features to extract; "

@@ -31,6 +31,8 @@ def base(model_cfg: dict, preprocess_cfg: dict, data: dict, stages: list,
          eval_batch_size: int) -> ml_collections.ConfigDict:
   return ml_collections.ConfigDict(dict(
       method="emfa", seed=0, model=model_cfg, preprocess=preprocess_cfg,
+      # `train` refuses an empty backbone.init_path (jaxvision/pretrained.py).
+      allow_random_init=False,
       data=data, stages=stages, label_smoothing=0.0,
       eval_batch_size=eval_batch_size, log_every=50,
       checkpoint=dict(every_steps=0, keep=2, async_save=True),

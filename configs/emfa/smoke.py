@@ -40,4 +40,5 @@ def get_config(arg=None):
   config = common.base(model, preprocess, data, stages, eval_batch_size=100)
   config.log_every = 50
   config.checkpoint.every_steps = 150
+  config.allow_random_init = True  # a tiny ViT from scratch
   return config

@@ -44,6 +44,8 @@ def base(name: str, unet: dict, vae: dict, text: dict, *, image_size: int,
   ldm.pretrain = dict(kl_weight=1e-6)
   config = ml_collections.ConfigDict(dict(
       method="ldznet", seed=0, variant=name, ldm=ldm,
+      # `train` refuses an empty ldm.weights (jaxvision/pretrained.py).
+      allow_random_init=False,
       model=dict(input="rgb" if name == "rgbnet" else "z",
                  head="ref_upsampler", znet_timestep=0, init_from_ldm=True,
                  dtype=dtype),

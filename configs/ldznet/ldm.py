@@ -55,7 +55,10 @@ def base(unet, vae, text, *, image_size, text_len, data, batch_size,
 
 def get_config(arg=None):
   del arg
-  return base(SD_V1_UNET, SD_V1_VAE, CLIP_L14_TEXT, image_size=384,
-              text_len=77, data=dict(kind="manifest", manifest="", size=0,
-                                     seed=0),
-              batch_size=8, shard_size=256, dtype="bfloat16")
+  config = base(SD_V1_UNET, SD_V1_VAE, CLIP_L14_TEXT, image_size=384,
+                text_len=77, data=dict(kind="manifest", manifest="", size=0,
+                                       seed=0),
+                batch_size=8, shard_size=256, dtype="bfloat16")
+  # `extract-features` refuses an empty ldm.weights (jaxvision/pretrained.py).
+  config.allow_random_init = False
+  return config

@@ -60,6 +60,7 @@ def get_config(arg=None):
   # the reference x8 head (a 1-channel SiLU chain) barely moves in 300 steps,
   # so logits are up-sampled bilinearly.
   config.stages = pretraining + [stage]
+  config.allow_random_init = True  # the tiny LDM is pretrained in stages 0-1
   config.ldm.tokenizer = tokenizer
   # The spec's 1 / std(z) for the pretrained tiny autoencoder (std 1.789 on
   # the step-200 batch in our CLI runs, logged as `latent_std`) instead of

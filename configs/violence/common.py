@@ -23,7 +23,8 @@ def steps_per_epoch(num_clips: int, num_folds: int, batch_size: int) -> int:
 
 
 def base(*, data: dict, model: dict, l2: float, lr: float, batch_size: int,
-         num_epochs: int, eval_cfg: dict) -> ml_collections.ConfigDict:
+         num_epochs: int, eval_cfg: dict,
+         allow_random_init: bool = False) -> ml_collections.ConfigDict:
   """A full config; `data.num_clips` sizes the stage (num_epochs epochs)."""
   model_defaults = dict(
       encoder="spatiotemporal", temporal="", backbone="vgg13",
@@ -46,6 +47,8 @@ def base(*, data: dict, model: dict, l2: float, lr: float, batch_size: int,
                           batch_size)
   config = ml_collections.ConfigDict(dict(
       method="violence", seed=0,
+      # `train` refuses an empty pretrained_path (jaxvision/pretrained.py).
+      allow_random_init=allow_random_init,
       model=_merge(model_defaults, model),
       data=_merge(data_defaults, data),
       loss=dict(l2=l2),

@@ -45,4 +45,5 @@ def get_config(arg=None):
                  convlstm=dict(hidden=16, features=32, unroll=8),
                  classifier=dict(hidden=(64, 32, 10))),
       l2=1e-4, lr=1e-3, batch_size=8, num_epochs=8,
-      eval_cfg=dict(window_radius=2, batch_size=32))
+      eval_cfg=dict(window_radius=2, batch_size=32),
+      allow_random_init=True)  # a tiny VGG from scratch
