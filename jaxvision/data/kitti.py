@@ -1,7 +1,10 @@
 """Driving-scene depth data from local copies: vKITTI, KITTI raw, Make3D.
 
 Nothing is downloaded; every reader names the files it expected when one is
-missing. Records are raw (uint8 HWC images, float32 depth in metres with 0 =
+missing. A file that exists but does not decode (a truncated PNG or JPEG, a
+garbled .mat) raises `pp.CorruptRecordError` naming it, which the pipeline
+skips and counts (`data/num_corrupt`) or, with `skip_corrupt=False`, stops
+on. Records are raw (uint8 HWC images, float32 depth in metres with 0 =
 no ground truth); resizing and normalisation are the caller's preprocessing.
 
 * `VKitti(root)`: Virtual KITTI 1.3.1, `vkitti_1.3.1_rgb/<scene>/<variation>/
@@ -26,6 +29,8 @@ import numpy as np
 from PIL import Image
 import scipy.io
 
+from jaxvision.data import pp
+
 VKITTI_RGB = "vkitti_1.3.1_rgb"
 VKITTI_DEPTH = "vkitti_1.3.1_depthgt"
 GT_KINDS = ("none", "velodyne", "png")
@@ -38,14 +43,25 @@ def _require(path: str, what: str) -> str:
   return path
 
 
+def _decoded(path: str, what: str, mode: str | None = None) -> np.ndarray:
+  """The pixels of image file `path` (converted to `mode` if given)."""
+  _require(path, what)
+  try:
+    with Image.open(path) as image:
+      return np.asarray(image.convert(mode) if mode else image)
+  except (OSError, SyntaxError, ValueError) as e:
+    # NOTE: PIL reports damaged files as UnidentifiedImageError (an OSError),
+    # "image file is truncated" (OSError) or a broken chunk (SyntaxError).
+    raise pp.CorruptRecordError(
+        f"{path} ({what}) cannot be decoded: {type(e).__name__}: {e}") from e
+
+
 def read_rgb(path: str) -> np.ndarray:
-  with Image.open(_require(path, "image")) as image:
-    return np.asarray(image.convert("RGB"), np.uint8)
+  return _decoded(path, "image", "RGB").astype(np.uint8, copy=False)
 
 
 def read_png_uint16(path: str) -> np.ndarray:
-  with Image.open(_require(path, "16-bit depth PNG")) as image:
-    array = np.asarray(image)
+  array = _decoded(path, "16-bit depth PNG")
   if array.dtype not in (np.uint16, np.int32):
     raise ValueError(f"{path!r} is not a 16-bit PNG (dtype {array.dtype}).")
   return array.astype(np.float32)
@@ -221,9 +237,14 @@ class Make3D:
 
   def __getitem__(self, index: int) -> dict[str, Any]:
     name = self.names[int(index)]
-    mat = scipy.io.loadmat(_require(os.path.join(
+    mat_path = _require(os.path.join(
         self._root, "Gridlaserdata", f"depth_sph_corr-{name}.mat"),
-        "Make3D laser depth .mat"))
+        "Make3D laser depth .mat")
+    try:
+      mat = scipy.io.loadmat(mat_path)
+    except (OSError, ValueError, TypeError) as e:
+      raise pp.CorruptRecordError(
+          f"{mat_path} cannot be read: {type(e).__name__}: {e}") from e
     if "Position3DGrid" not in mat:
       raise ValueError(f"depth_sph_corr-{name}.mat has no Position3DGrid.")
     return {"image": read_rgb(os.path.join(self._root, "Test134",

@@ -217,7 +217,8 @@ def make_train_data(ctx: method_lib.StageContext, seed: int) -> ZipIterator:
           global_batch_size=ctx.stage.batch_size, seed=seed + offset,
           process_index=jax.process_index(),
           process_count=jax.process_count(),
-          worker_count=data_cfg.get("worker_count", 0))
+          worker_count=data_cfg.get("worker_count", 0),
+          skip_corrupt=data_cfg.get("skip_corrupt", True))
   if not streams:
     raise ValueError("data.use_syn and data.use_real are both False.")
   return ZipIterator(streams)
