@@ -25,6 +25,8 @@ import os
 import numpy as np
 from PIL import Image
 
+from jaxvision.data import pp
+
 MVTEC_CATEGORIES = ("carpet", "grid", "leather", "tile", "wood", "bottle",
                     "cable", "capsule", "hazelnut", "metal_nut", "pill",
                     "screw", "toothbrush", "transistor", "zipper")
@@ -86,12 +88,9 @@ def mnist_one_class(root: str, digit: int, split: str) -> dict[str, np.ndarray]:
 
 def _load_image(path: str, size: tuple[int, int], mode: str,
                 resample: int) -> np.ndarray:
-  try:
-    with Image.open(path) as im:
-      im = im.convert(mode).resize((size[1], size[0]), resample)
-      return np.asarray(im)
-  except OSError as e:
-    raise ValueError(f"Cannot read image {path}: {e}") from e
+  pixels = pp.decode_file(path, mode)  # corrupt: skipped and counted
+  return np.asarray(Image.fromarray(pixels).resize((size[1], size[0]),
+                                                   resample))
 
 
 def _images(paths, size, channels: int) -> np.ndarray:

@@ -24,7 +24,8 @@ import random
 from typing import Any, Sequence
 
 import numpy as np
-from PIL import Image
+
+from jaxvision.data import pp
 
 IMAGE_DIR = "img_align_celeba"
 ATTR_FILE = "list_attr_celeba.txt"
@@ -158,8 +159,7 @@ class CelebA:
                        "records.")
     path = _require(os.path.join(self._image_dir, self.files[index]),
                     self._root)
-    with Image.open(path) as image:
-      pixels = np.asarray(image.convert("RGB"), np.uint8)
+    pixels = pp.decode_file(path, "RGB")  # corrupt: skipped and counted
     return {"image": pixels, "attributes": self._attributes[index].copy()}
 
   @property

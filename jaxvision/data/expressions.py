@@ -18,7 +18,8 @@ import random
 from typing import Any
 
 import numpy as np
-from PIL import Image
+
+from jaxvision.data import pp
 
 EXPRESSIONS = ("angry", "contemptuous", "disgusted", "fearful", "happy",
                "neutral", "sad", "surprised")
@@ -93,8 +94,7 @@ class RaFD:
 
   def __getitem__(self, index: int) -> dict[str, Any]:
     path, label = self._items[int(index)]
-    with Image.open(path) as image:
-      pixels = np.asarray(image.convert("RGB"), np.uint8)
+    pixels = pp.decode_file(path, "RGB")  # corrupt: skipped and counted
     onehot = np.zeros(len(EXPRESSIONS), np.int32)
     onehot[label] = 1
     return {"image": pixels, "label": np.int32(label), "attributes": onehot}

@@ -21,7 +21,8 @@ import os
 from typing import Any
 
 import numpy as np
-from PIL import Image
+
+from jaxvision.data import pp
 
 NUM_LIGHT = 27
 
@@ -34,8 +35,7 @@ def _require(path: str, what: str) -> str:
 
 
 def _read(path: str, what: str, mode: str) -> np.ndarray:
-  with Image.open(_require(path, what)) as image:
-    return np.asarray(image.convert(mode))
+  return pp.decode_file(_require(path, what), mode)
 
 
 def read_normal_png(path: str) -> np.ndarray:

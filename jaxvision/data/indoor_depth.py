@@ -35,6 +35,8 @@ import numpy as np
 from PIL import Image
 import yaml
 
+from jaxvision.data import pp
+
 # NYU toolbox RGB intrinsics at 640x480 (camera_params.m).
 NYU_K = np.array([[518.857901, 0, 325.582449], [0, 519.469611, 253.736166],
                   [0, 0, 1]], np.float32)
@@ -110,11 +112,7 @@ def read_image(seq: Sequence, index: int,
                size: tuple[int, int] | None = None) -> np.ndarray:
   """uint8 [H, W, 3] frame, undistorted, optionally resized to (W, H)."""
   path = seq.images[index]
-  try:
-    image = np.asarray(Image.open(path).convert("L" if seq.grayscale
-                                                 else "RGB"))
-  except OSError as e:
-    raise ValueError(f"Cannot decode image {path}: {e}") from e
+  image = pp.decode_file(path, "L" if seq.grayscale else "RGB")
   if seq.distortion is not None and np.any(seq.distortion):
     image = undistort(image, seq.intrinsics, seq.distortion)
   if seq.grayscale:
@@ -130,8 +128,7 @@ def read_depth(seq: Sequence, index: int) -> np.ndarray:
     raise ValueError(f"Sequence {seq.name} has no ground-truth depth.")
   path = seq.depths[index]
   _need(path, f"GT depth of {seq.name} frame {index}")
-  raw = (np.load(path) if path.endswith(".npy")
-         else np.asarray(Image.open(path)))
+  raw = np.load(path) if path.endswith(".npy") else pp.decode_file(path)
   depth = raw.astype(np.float32)
   if seq.invalid_depth is not None:
     depth[raw == seq.invalid_depth] = 0.0

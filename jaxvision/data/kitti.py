@@ -26,7 +26,6 @@ import os
 from typing import Any
 
 import numpy as np
-from PIL import Image
 import scipy.io
 
 from jaxvision.data import pp
@@ -43,25 +42,13 @@ def _require(path: str, what: str) -> str:
   return path
 
 
-def _decoded(path: str, what: str, mode: str | None = None) -> np.ndarray:
-  """The pixels of image file `path` (converted to `mode` if given)."""
-  _require(path, what)
-  try:
-    with Image.open(path) as image:
-      return np.asarray(image.convert(mode) if mode else image)
-  except (OSError, SyntaxError, ValueError) as e:
-    # NOTE: PIL reports damaged files as UnidentifiedImageError (an OSError),
-    # "image file is truncated" (OSError) or a broken chunk (SyntaxError).
-    raise pp.CorruptRecordError(
-        f"{path} ({what}) cannot be decoded: {type(e).__name__}: {e}") from e
-
-
 def read_rgb(path: str) -> np.ndarray:
-  return _decoded(path, "image", "RGB").astype(np.uint8, copy=False)
+  return pp.decode_file(_require(path, "image"), "RGB").astype(np.uint8,
+                                                              copy=False)
 
 
 def read_png_uint16(path: str) -> np.ndarray:
-  array = _decoded(path, "16-bit depth PNG")
+  array = pp.decode_file(_require(path, "16-bit depth PNG"))
   if array.dtype not in (np.uint16, np.int32):
     raise ValueError(f"{path!r} is not a 16-bit PNG (dtype {array.dtype}).")
   return array.astype(np.float32)

@@ -117,6 +117,25 @@ def _decode_one(data: bytes, channels: int | None,
   return arr[..., None] if channels == 1 else arr
 
 
+def decode_file(path: str, mode: str | None = None) -> np.ndarray:
+  """The pixels of image file `path`, converted to PIL `mode` if given.
+
+  For the local-file loaders (KITTI, CelebA, ...): a file that exists but
+  does not decode (truncated, garbled, not an image) raises
+  CorruptRecordError naming it, so the pipeline skips and counts the record;
+  a missing file stays a FileNotFoundError.
+  """
+  try:
+    with Image.open(path) as img:
+      return np.asarray(img.convert(mode) if mode and img.mode != mode
+                        else img)
+  except FileNotFoundError:
+    raise
+  except _DECODE_ERRORS as e:
+    raise CorruptRecordError(f"cannot decode image {path}: "
+                             f"{type(e).__name__}: {e}") from e
+
+
 def decode(keys: str | Sequence[str] = ("image",), channels: int | None = 3,
            reduce_to: int | None = None) -> Op:
   """Decodes encoded image bytes (JPEG/PNG/...) to uint8 (H, W, C) with PIL.

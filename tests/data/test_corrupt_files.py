@@ -57,7 +57,7 @@ def test_not_an_image_is_corrupt_not_a_crash(tmp_path):
   source = _kitti(tmp_path, n=1)
   (tmp_path / "l0.png").write_bytes(b"not a png at all")
   with pytest.raises(pp.CorruptRecordError,
-                     match="l0.png .image. cannot be decoded: Unidentified"):
+                     match="cannot decode image .*l0.png: Unidentified"):
     source[0]  # pylint: disable=pointless-statement
 
 
@@ -82,3 +82,15 @@ def test_garbled_make3d_mat_names_the_file(tmp_path):
   _truncate(mat)
   with pytest.raises(pp.CorruptRecordError, match=str(mat)):
     kitti.Make3D(str(tmp_path))[0]  # pylint: disable=expression-not-assigned
+
+
+def test_decode_file_shared_by_the_local_loaders(tmp_path):
+  # CelebA, RaFD, faces, anomaly sets, indoor depth and video frames read
+  # their files with pp.decode_file too.
+  _png(tmp_path / "a.png")
+  assert pp.decode_file(str(tmp_path / "a.png"), "L").shape == (24, 32)
+  _truncate(tmp_path / "a.png")
+  with pytest.raises(pp.CorruptRecordError, match=f"{tmp_path}/a.png"):
+    pp.decode_file(str(tmp_path / "a.png"), "RGB")
+  with pytest.raises(FileNotFoundError):
+    pp.decode_file(str(tmp_path / "missing.png"))
