@@ -17,6 +17,8 @@ Argument: comma-separated options.
       --config.assets.mean_params=~/data/smpl/smpl_mean_params.npz \
       --config.assets.eval_regressor=~/data/smpl/J_regressor_h36m.npy
 
+Target (`aot`): v3-8, 4 clips per core (no hardware named).
+
 Expected (Table 6.5): 3DPW MPJPE 81.7, PA-MPJPE 51.2, PVE 93.6, accel 15.6;
 H36M 61.9 / 42.5; MPI-INF-3DHP 94.6 / 62.4 (mm). Model selection uses the
 3DPW validation split (`data.eval_split`), never test (spec pitfall 11).
@@ -75,4 +77,8 @@ def get_config(arg=None):
                   pve_gt_model="neutral", batch_size=32)
   config = common.base(model, data, assets, loss, stages, eval_cfg)
   config.checkpoint.every_steps = 500
+  config.target = dict(
+      topology="v3-8",
+      source="default: the text names no hardware; one v3-8 host (8 cores), "
+             "the batch of 32 clips (spec 6) is 4 clips per core")
   return config
