@@ -85,15 +85,6 @@ def _prepared_dir(name: str, data_dir: str) -> str | None:
 def _tfds_builder(name: str, data_dir: str) -> tfds.core.DatasetBuilder:
   try:
     return tfds.builder(name, data_dir=data_dir)
-  except ModuleNotFoundError as e:
-    # NOTE: TFDS's own builders (coco_captions, ...) import TensorFlow when
-    # they are constructed; a prepared copy reads without it.
-    prepared = _prepared_dir(name, data_dir)
-    if prepared is None:
-      raise _not_prepared(name, data_dir, os.path.join(
-          data_dir, name.partition(":")[0], "<version>",
-          "dataset_info.json")) from e
-    return tfds.builder_from_directory(prepared)
   except tfds.core.registered.DatasetNotFoundError as e:
     known = [*synthetic.BUILDERS, *tfds.list_builders(with_community_datasets=
                                                       False)]
@@ -150,7 +141,17 @@ def open(  # pylint: disable=redefined-builtin
   if name in synthetic.BUILDERS:
     return _NamedShards(_split_source(synthetic.build(name, data_dir), split,
                                       None))
-  builder = _tfds_builder(name, data_dir)
+  try:
+    builder = _tfds_builder(name, data_dir)
+  except ModuleNotFoundError as e:
+    # NOTE: TFDS's own builders (coco_captions, ...) import TensorFlow when
+    # they are constructed; a prepared copy reads without it.
+    prepared = _prepared_dir(name, data_dir)
+    if prepared is None:
+      raise _not_prepared(name, data_dir, os.path.join(
+          data_dir, name.partition(":")[0], "<version>",
+          "dataset_info.json")) from e
+    builder = tfds.builder_from_directory(prepared)
   if not builder.is_prepared():
     raise _not_prepared(name, data_dir,
                         f"{builder.data_dir}/dataset_info.json")
@@ -221,8 +222,8 @@ def prepare(name: str, data_dir: str | None = None) -> str:
   data_dir = os.fspath(data_dir or tfds.core.constants.DATA_DIR)
   if name in synthetic.BUILDERS:
     return os.fspath(synthetic.build(name, data_dir).data_dir)
-  builder = _tfds_builder(name, data_dir)
   try:
+    builder = _tfds_builder(name, data_dir)
     builder.download_and_prepare(file_format="array_record")
   except ModuleNotFoundError as e:
     # NOTE: TFDS needs `importlib_resources` (even on Python >= 3.9) and
@@ -231,7 +232,8 @@ def prepare(name: str, data_dir: str | None = None) -> str:
         f"Preparing TFDS dataset {name!r} needs the module {e.name!r}: "
         f"`pip install {e.name}` (preparing real datasets needs tensorflow and "
         "importlib_resources), or prepare it on another machine and copy "
-        f"{builder.data_dir} here.", name=e.name) from e
+        f"its folder to {data_dir}/{name.partition(':')[0]}/.",
+        name=e.name) from e
   return os.fspath(builder.data_dir)
 
 
