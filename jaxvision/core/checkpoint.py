@@ -174,15 +174,22 @@ class Manager:
     if jax.process_index() == 0:
       source = self.directory / str(step)
       folder = self.directory / CORRUPT
-      folder.mkdir(parents=True, exist_ok=True)
       target, n = folder / str(step), 1
-      while target.exists():
-        target, n = folder / f"{step}.{n}", n + 1
-      source.rename(target)
-      logging.warning(
-          "Checkpoint at step %d in %s is damaged (%s); moved it to %s and "
-          "falling back to the previous one.", step, self.directory, reason,
-          target)
+      try:
+        folder.mkdir(parents=True, exist_ok=True)
+        while target.exists():
+          target, n = folder / f"{step}.{n}", n + 1
+        source.rename(target)
+        logging.warning(
+            "Checkpoint at step %d in %s is damaged (%s); moved it to %s and "
+            "falling back to the previous one.", step, self.directory, reason,
+            target)
+      except OSError as e:
+        # NOTE: e.g. `eval` on a read-only copy: the step is skipped in place.
+        logging.warning(
+            "Checkpoint at step %d in %s is damaged (%s) and could not be "
+            "moved to %s (%s); falling back to the previous one.", step,
+            self.directory, reason, folder, e)
     if jax.process_count() > 1:
       multihost_utils.sync_global_devices(f"checkpoint_move_aside_{step}")
     self._manager.reload()

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from jaxvision.core import checkpoint
+from jaxvision.core import method as method_lib
 from jaxvision.core import train
 from tests.core import fake_method
 from tests.core import test_train
@@ -90,3 +91,27 @@ def test_damaged_latest_is_moved_aside_and_the_run_finishes(
   with caplog.at_level(logging.WARNING):
     train.train(fake_method.config(), str(workdir), fake_method.METHOD)
   assert "moved it to" not in caplog.text
+
+
+def test_a_step_that_cannot_be_moved_is_skipped_in_place(
+    finished, tmp_path, caplog, monkeypatch):
+  workdir = tmp_path / "run"
+  shutil.copytree(finished, workdir)
+  _delete_meta(workdir / "checkpoints" / "20")
+  manager = checkpoint.Manager(str(workdir / "checkpoints"), async_save=False)
+
+  def read_only(self, target):
+    raise OSError(30, "Read-only file system", str(self))
+
+  monkeypatch.setattr(type(manager.directory), "rename", read_only)
+  contexts = method_lib.stage_contexts(fake_method.config(),
+                                      jax.make_mesh((8,), ("data",)))
+  with caplog.at_level(logging.WARNING):
+    step, *_ = manager.restore_latest(
+        lambda meta: train.build_stage(
+            fake_method.METHOD,
+            contexts[meta["stage_index"]]).abstract_checkpoint())
+  manager.close()
+  assert step == 16
+  assert "could not be moved" in caplog.text
+  assert (workdir / "checkpoints" / "20").is_dir()
