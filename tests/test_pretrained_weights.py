@@ -63,3 +63,11 @@ def test_every_config_with_weight_keys_decides():
 def test_params_still_works_without_weights(capsys):
   assert main.main(["params", "--config", "configs/ldznet/ldznet.py"]) == 0
   assert "trainable_params=925882936" in capsys.readouterr().out
+
+
+def test_violence_crossval_refuses_random_vgg13(tmp_path):
+  from jaxvision.methods.violence import crossval  # pylint: disable=g-import-not-at-top
+  config = config_lib.load_config("configs/violence/biconvlstm.py")
+  with pytest.raises(user_errors.InputError, match="crossval needs"):
+    crossval.run(config, str(tmp_path / "cv"))
+  assert not (tmp_path / "cv").exists()

@@ -33,6 +33,9 @@ import numpy as np
 
 from jaxvision import config_lib
 from jaxvision import methods
+from jaxvision import pretrained
+from jaxvision import user_errors
+from jaxvision import workdir as workdir_lib
 from jaxvision.core import train
 from jaxvision.methods.violence import data
 from jaxvision.methods.violence import protocol
@@ -95,13 +98,18 @@ def run_fold(config: ml_collections.ConfigDict, fold: int, workdir: str,
 
 def run(config: ml_collections.ConfigDict, workdir: str,
         log: Callable[[str], None] = print) -> dict[str, float]:
-  """Runs every fold in workdir/fold_k and returns the report."""
+  """Runs every fold in workdir/fold_k and returns the report.
+
+  Like `train`, refuses random VGG13 weights in a paper config
+  (`jaxvision.pretrained`) and holds the workdir's lock while it runs.
+  """
   _check(config)
-  os.makedirs(workdir, exist_ok=True)
-  if jax.process_index() == 0:
-    _write_json(os.path.join(workdir, "folds.json"), data.folds(config))
-  curves = [run_fold(config, fold, workdir, log)
-            for fold in range(config.eval.num_folds)]
+  pretrained.check(config, "crossval")
+  with workdir_lib.locked(workdir, is_main_process=jax.process_index() == 0):
+    if jax.process_index() == 0:
+      _write_json(os.path.join(workdir, "folds.json"), data.folds(config))
+    curves = [run_fold(config, fold, workdir, log)
+              for fold in range(config.eval.num_folds)]
   acc = np.asarray(curves)
   report = {}
   for fold, curve in enumerate(acc):
@@ -151,7 +159,11 @@ def main(argv: Sequence[str] | None = None) -> None:
   cache = args.compilation_cache or os.path.join(args.workdir, "jax_cache")
   jax.config.update("jax_compilation_cache_dir", cache)
   jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
-  report = run(config, args.workdir)
+  try:
+    report = run(config, args.workdir)
+  except user_errors.InputError as e:
+    print(f"error: {e}", file=sys.stderr)
+    sys.exit(2)
   for name, value in report.items():
     print(f"{name}={value:.6g}")
   sys.stdout.flush()
