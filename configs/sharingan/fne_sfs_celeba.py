@@ -17,6 +17,8 @@ Evaluation: Photoface test list, MAE and Acc < 20/25/30 deg (mask >= 0.9).
       --config.data.celeba_root=/data/celeba
   python -m jaxvision.main params --config configs/sharingan/fne_sfs_celeba.py
 
+Target (`aot`): v3-8, 2 / 2 / 10 faces per core per stage (no hardware named).
+
 Paper result (Table 2.3): MAE 24.0 deg, 47.88 / 61.53 / 72.1 % below 20/25/30.
 """
 
@@ -57,4 +59,8 @@ def get_config(arg=None):
   config = common.base("face_normals", model, loss,
                        common.adversarial(5, K_GEN), data, stages, evals)
   config.seed = 1729
+  config.target = dict(
+      topology="v3-8",
+      source="default: the text names no hardware; one v3-8 host (8 cores): "
+             "batches 16, 16 and 80 are 2, 2 and 10 faces per core")
   return config

@@ -19,6 +19,8 @@ Evaluation: KITTI Eigen test (697) with the Garg crop, 1 m min, caps 80 m and
       --config.data.kitti_root=/data/kitti_raw
   python -m jaxvision.main params --config configs/sharingan/mde_vkitti_kitti.py
 
+Target (`aot`): v5e-1, every stage's whole batch on one chip (no hardware named).
+
 Paper result (Table 2.1): AbsRel 0.116 (80 m), 0.109 (50 m); Make3D 0.377.
 Arguments: `no_gen` (Table 2.5 row 1), `no_rec` (row 2), `all_syn`,
 `all_real` (Table 2.1 baselines), comma-separated.
@@ -70,4 +72,9 @@ def get_config(arg=None):
   config = common.base("depth", model, loss, common.adversarial(5, 1), data,
                        stages, evals)
   config.seed = 1729
+  config.target = dict(
+      topology="v5e-1",
+      source="default: the text names no hardware and Stage C's batch of 2 "
+             "(sec. 2.4) divides no 4- or 8-device slice; one v5e chip "
+             "(16 GB) holds each stage's whole batch (6, 16, 2), as one GPU")
   return config
