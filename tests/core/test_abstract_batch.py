@@ -47,7 +47,7 @@ def _spec(tree) -> dict[str, tuple[tuple[int, ...], str]]:
 
 
 @pytest.mark.parametrize("name", sorted(SMOKE))
-def test_abstract_batch_matches_first_training_batch(name, tmp_path):
+def test_abstract_batch_matches_a_real_batch_of_every_stage(name, tmp_path):
   path, overrides = SMOKE[name]
   config = config_lib.load_config(
       path, [overrides(tmp_path)] if overrides else [])
