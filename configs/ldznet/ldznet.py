@@ -53,7 +53,19 @@ def get_config(arg=None):
                decay="constant", b1=0.9, b2=0.999, eps=1e-8, ema_decay=0.9999)
   stage = dict(name="phrasecut", steps=100_000, batch_size=BATCH,
                optim=dict(net=optim, ldm=dict(name="frozen")))
-  return common.base(name, ldm_configs.SD_V1_UNET, ldm_configs.SD_V1_VAE,
-                     ldm_configs.CLIP_L14_TEXT, image_size=384, text_len=77,
-                     dtype="bfloat16", data=data, eval_datasets=evals,
-                     stage=stage, eval_batch_size=32)
+  config = common.base(name, ldm_configs.SD_V1_UNET, ldm_configs.SD_V1_VAE,
+                       ldm_configs.CLIP_L14_TEXT, image_size=384, text_len=77,
+                       dtype="bfloat16", data=data, eval_datasets=evals,
+                       stage=stage, eval_batch_size=32)
+  # TPU program knobs of both UNets (docs/tpu.md): remat policy of every
+  # ResBlock / transformer block, attention implementation.
+  config.ldm.unet.remat = "none"
+  config.ldm.unet.attention = "auto"
+  # The chapter trains on 8 A100s, 4 images each: a v4-16 slice is 8 devices
+  # (megacore) of 32 GiB; FSDP over all 8 shards the 925M trainable params,
+  # their Adam moments and EMA, and the frozen SD roles.
+  config.mesh = dict(data=1, fsdp=-1, tensor=1)
+  config.target = dict(topology="v4-16",
+                       source="seed 000 ch. 3: 8 NVIDIA A100 GPUs, batch 4 "
+                              "per GPU; v4-16 = 8 devices of 32 GiB")
+  return config

@@ -55,6 +55,7 @@ MODELS = {"reclip": RECLIP, "akd": AKD, "ldznet": LDZNET}
 # LD-ZNet's compiles are the slowest: they run in test_aot_ldznet.py, so
 # pytest-xdist runs them beside these.
 HERE = ("akd", "reclip")
+DP = dict(data=-1, fsdp=1, tensor=1)
 FSDP = dict(data=4, fsdp=8, tensor=1)
 
 
@@ -62,8 +63,7 @@ def _config(model: str, mesh=None):
   path, overrides = MODELS[model]
   config = config_lib.load_config(path, overrides)
   config.stages = config.stages[:1]  # AKD's two stages compile alike
-  if mesh:
-    config.mesh = mesh
+  config.mesh = mesh or DP
   return config
 
 
@@ -71,7 +71,7 @@ _REPORTS = {}
 
 
 def _reports(model: str, topology: str, mesh=None) -> list[aot.Report]:
-  key = (model, topology, bool(mesh))
+  key = (model, topology, str(mesh))
   if key not in _REPORTS:
     _REPORTS[key] = aot.run(_config(model, mesh), topology)
   return _REPORTS[key]

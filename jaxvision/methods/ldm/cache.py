@@ -48,7 +48,7 @@ def _metadata(config: ml_collections.ConfigDict, n: int, shapes) -> dict:
           "timesteps": cfg.timesteps.to_dict(), "posterior": cfg.posterior,
           "scale_factor": cfg.scale_factor,
           "weights": cfg.weights, "image_size": cfg.image_size,
-          "architecture": features.architecture(cfg).to_dict()}
+          "architecture": features.architecture(cfg).architecture().to_dict()}
 
 
 def _check_metadata(out: pathlib.Path, meta: dict) -> None:

@@ -76,7 +76,8 @@ def metadata(config: ml_collections.ConfigDict, stage_index: int,
           "scale_factor": cfg.scale_factor,
           "weights": cfg.weights, "image_size": cfg.image_size,
           "text_len": cfg.text_len, "tokenizer": cfg.tokenizer,
-          "architecture": features.architecture(cfg).to_dict(), "data": data,
+          "architecture": features.architecture(cfg).architecture().to_dict(),
+          "data": data,
           "examples": records * epochs, "epochs": epochs,
           "shard_size": shard_size}
   return json.loads(json.dumps(meta))

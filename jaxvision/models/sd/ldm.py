@@ -29,6 +29,11 @@ class LDMConfig:
   def to_dict(self) -> dict[str, dict[str, Any]]:
     return {role: dataclasses.asdict(getattr(self, role)) for role in ROLES}
 
+  def architecture(self) -> "LDMConfig":
+    """The weights' architecture: the UNet's program knobs (remat,
+    attention) at their defaults, as converted weights and caches record it."""
+    return dataclasses.replace(self, unet=self.unet.architecture())
+
   @classmethod
   def from_dict(cls, d: dict[str, dict[str, Any]]) -> "LDMConfig":
     """From `to_dict` output or a config's ldm.{unet,vae,text} sub-dicts."""
