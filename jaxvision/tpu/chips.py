@@ -132,6 +132,11 @@ def resolve(name: str) -> Slice:
     # NOTE: libtpu describes v4 with one device per core unless asked for
     # megacore, which is how v4 runs (and what jax.make_mesh requires).
     kwargs = (("chip_config_name", "megacore"),)
+  if math.prod(shape) < 4:
+    # NOTE: libtpu's default host is 2x2 chips; a smaller slice (v5e-1) is
+    # one host of its own shape.
+    bounds = tuple(shape) + (1,) * (3 - len(shape))
+    kwargs += (("chips_per_host_bounds", bounds),)
   return Slice(name=name, topology=f"{chip.generation}:" +
                "x".join(map(str, shape)), chip=chip, shape=shape,
                topology_kwargs=kwargs)

@@ -25,6 +25,13 @@ def test_v4_asks_for_megacore_devices():
   assert chips.resolve("v3-8").topology_kwargs == ()
 
 
+def test_slices_smaller_than_a_host_name_their_host_bounds():
+  assert dict(chips.resolve("v5e-1").topology_kwargs) == {
+      "chips_per_host_bounds": (1, 1, 1)}
+  assert dict(chips.resolve("v5e-2").topology_kwargs) == {
+      "chips_per_host_bounds": (1, 2, 1)}
+
+
 def test_per_device_figures_split_a_v3_chip_in_two():
   v3 = chips.CHIPS["v3"]
   assert v3.per_device(v3.hbm_bytes) == 16 * chips.GiB
