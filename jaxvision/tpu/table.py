@@ -48,7 +48,7 @@ def main(argv: list[str]) -> int:
   print(HEADER)
   print("|" + "---|" * HEADER.count(" | ") + "---|")
   for arg in argv:
-    label, _, path = arg.partition("=")
+    label, _, path = arg.rpartition("=")
     with open(path, encoding="utf-8") as f:
       for row in rows(label, json.load(f)):
         print(row)
