@@ -231,7 +231,8 @@ class Encoder(nn.Module):
       x, _ = nn.scan(
           body, variable_axes={'params': 0}, split_rngs={'params': True},
           in_axes=nn.broadcast, length=self.depth)(
-              name='encoderblock', **block_args)(x, mask)
+              EncoderBlock(**block_args, parent=None),
+              name='encoderblock')(x, mask)
     else:
       block_cls = remat_lib.wrap(EncoderBlock, self.remat)
       for i in range(self.depth):
@@ -242,19 +243,11 @@ class Encoder(nn.Module):
 
 
 class _ScanBody(nn.Module):
-  """One `EncoderBlock` as an `nn.scan` body: (x, mask) -> (x, None)."""
-  num_heads: int
-  head_dim: int
-  mlp_dim: int
-  dtype: Any = None
-  param_dtype: Any = jnp.float32
-  attention: str = 'flax'
+  """An `EncoderBlock` as an `nn.scan` body: (x, mask) -> (x, None)."""
+  block: EncoderBlock
 
-  @nn.compact
   def __call__(self, x: jax.Array, mask: jax.Array | None):
-    x = EncoderBlock(self.num_heads, self.head_dim, self.mlp_dim, self.dtype,
-                     self.param_dtype, self.attention, name='block')(x, mask)
-    return x, None
+    return self.block(x, mask), None
 
 
 def stack_blocks(encoder_params: dict[str, Any]) -> dict[str, Any]:
