@@ -40,7 +40,7 @@ demo: venv
 PYTEST_WORKERS ?= 2
 
 test: test-venv
-	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile tests
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile tests --durations=25
 
 # Per-method 1-vs-8-device and resume checks and ablation runs (about as long
 # again as the default suite); the engine's own versions run in `make test`.
