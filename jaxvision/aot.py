@@ -36,6 +36,7 @@ import jax
 import ml_collections
 
 from jaxvision import methods
+from jaxvision import user_errors
 from jaxvision.core import method as method_lib
 from jaxvision.core import sharding
 from jaxvision.core import train as train_lib
@@ -45,7 +46,7 @@ from jaxvision.tpu import hlo
 GiB = 2**30
 
 
-class AotError(ValueError):
+class AotError(user_errors.InputError, ValueError):
   """The compile cannot be set up (no libtpu, no target, bad batch)."""
 
 

@@ -29,6 +29,8 @@ import dataclasses
 import math
 import re
 
+from jaxvision import user_errors
+
 GiB = 2**30
 
 
@@ -60,7 +62,7 @@ ALIASES = {"v5litepod": "v5e", "v5lite": "v5e", "v6": "v6e",
            "trillium": "v6e"}
 
 
-class TopologyError(ValueError):
+class TopologyError(user_errors.InputError, ValueError):
   """A slice or topology name that names no TPU slice."""
 
 

@@ -24,6 +24,8 @@ from typing import Any, Mapping
 import ml_dtypes
 import numpy as np
 
+from jaxvision import user_errors
+
 _STORAGE_DTYPES = {
     "DoubleStorage": np.float64, "FloatStorage": np.float32,
     "HalfStorage": np.float16, "BFloat16Storage": ml_dtypes.bfloat16,
@@ -38,7 +40,7 @@ _TORCH_DTYPES = {
 }
 
 
-class InvalidTensorError(ValueError):
+class InvalidTensorError(user_errors.InputError, ValueError):
   """A tensor in the file does not fit in its storage (truncated or crafted)."""
 
 

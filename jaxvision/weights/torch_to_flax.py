@@ -24,12 +24,14 @@ import numpy as np
 import safetensors
 from safetensors import numpy as safetensors_numpy
 
+from jaxvision import user_errors
 
-class WeightsMismatchError(ValueError):
+
+class WeightsMismatchError(user_errors.InputError, ValueError):
   """A weights file does not match the model it is loaded into."""
 
 
-class NotSafetensorsError(ValueError):
+class NotSafetensorsError(user_errors.InputError, ValueError):
   """A `.safetensors` path holds something else, or a truncated file."""
 
 

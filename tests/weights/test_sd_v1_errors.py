@@ -60,6 +60,6 @@ def test_cli_reports_one_line(tmp_path, capsys):
   path = tmp_path / "notes.safetensors"
   path.write_text("not weights")
   assert main.main(["convert", "sd-v1", "--src", str(path),
-                    "--dst", str(tmp_path / "out")]) == 1
+                    "--dst", str(tmp_path / "out")]) == 2
   err = capsys.readouterr().err.strip()
-  assert len(err.splitlines()) == 1 and "NotSafetensorsError" in err, err
+  assert len(err.splitlines()) == 1 and "not a safetensors file" in err, err
