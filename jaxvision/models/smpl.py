@@ -29,8 +29,14 @@ import jax.numpy as jnp
 import numpy as np
 import scipy.sparse
 
+from jaxvision import user_errors
 from jaxvision.models import rotations
 from jaxvision.weights import torch_pickle
+
+
+class BodyModelError(user_errors.InputError, ValueError):
+  """A body-model .pkl that is refused (code it would run) or unreadable."""
+
 
 # pylint: disable=g-import-not-at-top
 try:  # numpy >= 2; numpy 1.x pickles name numpy.core, mapped to it below.
@@ -131,18 +137,18 @@ def _read_pkl(path: str) -> Any:
           f, _PKL_GLOBALS, encoding="latin1").load()
   except torch_pickle.RefusedGlobalError as e:
     if e.qualname.startswith("chumpy."):
-      raise ValueError(
+      raise BodyModelError(
           f"SMPL file holds chumpy objects other than plain arrays "
           f"({e.qualname} in {path}); convert it to a chumpy-free .pkl "
           "with smplx's tools/clean_ch.py (needs chumpy) and load that"
       ) from None
-    raise ValueError(
+    raise BodyModelError(
         f"refusing to unpickle {e.qualname}, which an SMPL model file never "
         f"holds: loading it could run code ({path}); use the official SMPL "
         "file or a .npz with keys " + ", ".join(KEYS)) from None
   except Exception as e:  # pylint: disable=broad-except
     # A malformed pickle fails in whatever the allowed classes raise.
-    raise ValueError(f"not a readable SMPL pickle ({path}: {e!r}); use the "
+    raise BodyModelError(f"not a readable SMPL pickle ({path}: {e!r}); use the "
                      "official SMPL .pkl or a .npz with keys "
                      + ", ".join(KEYS)) from None
 
@@ -154,7 +160,7 @@ def _dense(value: Any, what: str) -> np.ndarray:
     try:
       value.check_format(full_check=True)
     except (ValueError, TypeError, AttributeError) as e:
-      raise ValueError(f"invalid sparse matrix: {e} ({what}); use the "
+      raise BodyModelError(f"invalid sparse matrix: {e} ({what}); use the "
                        "official SMPL file or a .npz") from None
     value = value.toarray()
   value = getattr(value, "r", value)  # chumpy arrays
