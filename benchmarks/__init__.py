@@ -1,1 +1,1 @@
-"""Benchmarks: ratios measured in one process (see shared BENCHMARKS.md)."""
+"""Benchmarks: ratios measured in one process (protocol: benchmarks/timing.py)."""

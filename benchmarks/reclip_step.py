@@ -2,7 +2,7 @@ r"""RECLIP low-res train-step time vs the CLIP-224 step, as ratios in one run.
 
 Same model, batch and text length for every arm; only the image size changes.
 Each arm is the engine's real jitted train step (donated state, the stage's
-optimizer) on a fixed synthetic batch. Protocol (shared/BENCHMARKS.md): warm
+optimizer) on a fixed synthetic batch. Protocol (benchmarks/timing.py): warm
 up twice, then alternate the arms for `--rounds` rounds; report min and
 median per arm, the median-time ratio vs 224 next to XLA's FLOP ratio, and
 the efficiency = time ratio / FLOP ratio (goal <= 1.15).
@@ -30,8 +30,8 @@ from jaxvision.core import train
 from jaxvision.methods.reclip import method
 from jaxvision.models import vit
 
-# NOTE: S is a CPU-sized proxy (the goals in shared/BENCHMARKS.md are for B
-# and L); the text tower is scaled with the image tower.
+# NOTE: S is a CPU-sized proxy (the efficiency goal is stated for B and L);
+# the text tower is scaled with the image tower.
 TEXT_S = dict(width=384, depth=12, num_heads=6, mlp_dim=1536)
 TEXT_B = dict(width=768, depth=12, num_heads=12, mlp_dim=3072)
 TEXT_L = dict(width=1024, depth=12, num_heads=16, head_dim=64, mlp_dim=4096)
