@@ -248,33 +248,20 @@ def _compile(report: Report, lower, slice_: chips.Slice, args, shardings):
     report.largest_buffers = _largest_arguments(args, shardings)
 
 
-def _batch_shards(mesh) -> int:
-  return math.prod(mesh.shape[a] for a in sharding.BATCH_AXES)
-
-
-def _global_batch(tree: Any) -> int:
-  return int(jax.tree.leaves(tree)[0].shape[0])
-
-
 def compile_stage(method: method_lib.Method, ctx: method_lib.StageContext,
                   slice_: chips.Slice) -> list[Report]:
   """Reports for a stage's train step and its evaluation forward(s)."""
   mesh = ctx.mesh
-  shards = _batch_shards(mesh)
+  shards = sharding.batch_shards(mesh)
   common = dict(devices=mesh.devices.size,
                 mesh="x".join(str(mesh.shape[a]) for a in sharding.AXES),
                 hbm_gib=slice_.chip.per_device(slice_.chip.hbm_bytes) / GiB)
   if method.abstract_batch is None:
     raise AotError(f"method {method.name!r} defines no abstract_batch, so its "
                    "train step cannot be compiled without data")
+  train_lib.check_batch_size(ctx)  # the trainer's own check
   batch = method.abstract_batch(ctx)
-  global_batch = _global_batch(batch)
-  if global_batch % shards:
-    raise AotError(
-        f"stages.{ctx.index}.batch_size={global_batch} does not divide over "
-        f"the {shards} batch shards of mesh {common['mesh']} "
-        f"(data x fsdp x tensor) on {slice_.name}; set it to a multiple of "
-        f"{shards}")
+  global_batch = ctx.stage.batch_size
   build = train_lib.build_stage(method, ctx)
   state = build.abstract.replace(frozen={})
   frozen = build.abstract.frozen

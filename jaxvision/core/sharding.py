@@ -60,6 +60,11 @@ def batch_sharding(mesh: Mesh) -> NamedSharding:
   return NamedSharding(mesh, P(BATCH_AXES))
 
 
+def batch_shards(mesh: Mesh) -> int:
+  """How many pieces a batch is split into (data x fsdp)."""
+  return math.prod(mesh.shape[a] for a in BATCH_AXES)
+
+
 def replicated(mesh: Mesh) -> NamedSharding:
   return NamedSharding(mesh, P())
 

@@ -21,7 +21,6 @@ import time
 from typing import Any, Sequence
 
 import jax
-import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
@@ -377,8 +376,7 @@ class Trainer:
 
 def check_batch_size(ctx: method_lib.StageContext) -> None:
   """The stage's global batch must split evenly over the mesh's batch axes."""
-  shards = int(np.prod([ctx.mesh.shape.get(a, 1)
-                        for a in sharding.BATCH_AXES]))
+  shards = sharding.batch_shards(ctx.mesh)
   size = ctx.stage.batch_size
   if size % shards:
     raise user_errors.InputError(user_errors.message(
