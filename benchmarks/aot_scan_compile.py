@@ -13,6 +13,7 @@ compile seconds and their ratios measured in one run.
 
 import argparse
 import os
+import statistics
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
@@ -59,7 +60,7 @@ def main():
   # NOTE: no warm-up: each call compiles anew (jit caches per function
   # object, and every call builds a new step function).
   times = timing.alternate(arms, args.rounds, warmup=0)
-  median = {k: sorted(v)[len(v) // 2] for k, v in times.items()}
+  median = {k: statistics.median(v) for k, v in times.items()}
   result = {"topology": slice_.topology, "batch": args.batch,
             "rounds": {f"depth{d}_scan{s}": v for (d, s), v in times.items()},
             "environment": timing.environment(), "load": os.getloadavg()}

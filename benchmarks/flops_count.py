@@ -18,7 +18,6 @@ Prints `name=value` lines and writes a JSON (with versions) to --out.
 """
 
 import argparse
-import statistics
 import sys
 
 import jax
@@ -57,15 +56,10 @@ def main(argv=None) -> int:
   args = parser.parse_args(argv)
   arms, xla = _arms(args.model, args.size)
   times = timing.alternate(arms, args.rounds)
+  arms = timing.summarize(times)
   result = {"model": args.model, "size": args.size, "xla_flops": xla,
-            **timing.environment(), "arms": {}}
-  for arm, seconds in times.items():
-    result["arms"][arm] = {"median_s": statistics.median(seconds),
-                           "min_s": min(seconds)}
-    print(f"arm={arm} median_s={statistics.median(seconds):.4f} "
-          f"min_s={min(seconds):.4f}")
-  ratio = statistics.median(times["count"]) / statistics.median(
-      times["forward"])
+            **timing.environment(), "arms": arms}
+  ratio = arms["count"]["median_s"] / arms["forward"]["median_s"]
   result["count_over_forward"] = ratio
   print(f"xla_flops={xla:.6g}")
   print(f"count_over_forward={ratio:.3f}")

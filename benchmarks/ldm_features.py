@@ -19,7 +19,6 @@ Prints `name=value` lines and writes a JSON (with versions) to --out.
 """
 
 import argparse
-import statistics
 import sys
 
 import jax
@@ -84,16 +83,12 @@ def main(argv=None) -> int:
   blocks = [int(b) for b in args.blocks.split(",")]
   arms = _arms(size, args.batch, dtype, blocks)
   times = timing.alternate(arms, args.rounds)
-  medians = {name: statistics.median(v) for name, v in times.items()}
-  ratio = medians["features"] / medians["unet"]
-  pipeline_ratio = medians["pipeline"] / medians["unet"]
+  arms = timing.summarize(times)
+  ratio = arms["features"]["median_s"] / arms["unet"]["median_s"]
+  pipeline_ratio = arms["pipeline"]["median_s"] / arms["unet"]["median_s"]
   result = {"size": size, "batch": args.batch, "blocks": blocks,
             "dtype": dtype, **timing.environment(), "ratio": ratio,
-            "pipeline_ratio": pipeline_ratio,
-            "arms": {name: {"median_s": medians[name], "min_s": min(v)}
-                     for name, v in times.items()}}
-  for name, v in times.items():
-    print(f"arm={name} median_s={medians[name]:.4f} min_s={min(v):.4f}")
+            "pipeline_ratio": pipeline_ratio, "arms": arms}
   print(f"features_over_unet={ratio:.3f} goal=1.1 "
         f"{'ok' if ratio <= 1.1 else 'over'}")
   print(f"pipeline_over_unet={pipeline_ratio:.3f}")

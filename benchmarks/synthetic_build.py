@@ -20,7 +20,6 @@ Prints `name=value` lines and writes a JSON (with versions) to --out.
 
 import argparse
 import itertools
-import statistics
 import sys
 import tempfile
 
@@ -62,15 +61,10 @@ def main(argv=None) -> int:
     times = timing.alternate(
         _arms(args.dataset, args.num_train, args.num_test, root),
         args.rounds, warmup=args.warmup)
+  arms = timing.summarize(times)
   result = {"dataset": args.dataset, "num_train": args.num_train,
-            "num_test": args.num_test, **timing.environment(), "arms": {}}
-  for arm, seconds in times.items():
-    result["arms"][arm] = {"median_s": statistics.median(seconds),
-                           "min_s": min(seconds)}
-    print(f"arm={arm} median_s={statistics.median(seconds):.4f} "
-          f"min_s={min(seconds):.4f}")
-  ratio = statistics.median(times["build"]) / statistics.median(
-      times["render"])
+            "num_test": args.num_test, **timing.environment(), "arms": arms}
+  ratio = arms["build"]["median_s"] / arms["render"]["median_s"]
   result["build_over_render"] = ratio
   print(f"build_over_render={ratio:.3f}")
   timing.write(result, args.out)

@@ -7,6 +7,7 @@ medians measured in one process are what the benchmarks report.
 
 import json
 import platform
+import statistics
 import time
 from typing import Any, Callable, Mapping
 
@@ -27,6 +28,18 @@ def alternate(arms: Mapping[Any, Callable[[], Any]], rounds: int,
       run()
       times[name].append(time.perf_counter() - start)
   return times
+
+
+def summarize(times: Mapping[Any, list[float]]) -> dict[Any, dict[str, float]]:
+  """{arm: {"median_s", "min_s"}} of `alternate`'s times; prints one
+  `arm=<name> median_s=.. min_s=..` line per arm."""
+  arms = {}
+  for name, seconds in times.items():
+    arms[name] = {"median_s": statistics.median(seconds),
+                  "min_s": min(seconds)}
+    print(f"arm={name} median_s={arms[name]['median_s']:.4f} "
+          f"min_s={arms[name]['min_s']:.4f}")
+  return arms
 
 
 def environment() -> dict[str, Any]:
