@@ -206,9 +206,9 @@ def _analyse(report: Report, compiled, slice_: chips.Slice,
   accessed = float(cost.get("bytes accessed", math.nan))
   report.gflops_per_device = flops / 1e9
   report.gbytes_accessed_per_device = accessed / 1e9
-  text = compiled.as_text()
-  report.collectives = hlo.collectives(text)
-  for kind, shapes, _ in hlo.collective_ops(text):
+  ops = hlo.collective_ops(compiled.as_text())
+  report.collectives = hlo.tally(ops)
+  for kind, shapes, _ in ops:
     shaped = any(shape in param_shapes for shape in shapes)
     report.param_all_gathers += shaped and kind == "all-gather"
     report.param_all_reduces += shaped and kind == "all-reduce"

@@ -45,10 +45,16 @@ def collective_ops(hlo_text: str) -> list[tuple[str, list[tuple[int, ...]], floa
   return ops
 
 
-def collectives(hlo_text: str) -> dict[str, dict[str, float]]:
-  """{kind: {"count": n, "bytes": b}} for every kind in `KINDS`."""
+def tally(ops) -> dict[str, dict[str, float]]:
+  """{kind: {"count": n, "bytes": b}} for every kind in `KINDS`, from
+  `collective_ops`' list."""
   stats = {kind: {"count": 0, "bytes": 0.0} for kind in KINDS}
-  for kind, _, size in collective_ops(hlo_text):
+  for kind, _, size in ops:
     stats[kind]["count"] += 1
     stats[kind]["bytes"] += size
   return stats
+
+
+def collectives(hlo_text: str) -> dict[str, dict[str, float]]:
+  """`tally` of an HLO module's collectives."""
+  return tally(collective_ops(hlo_text))
