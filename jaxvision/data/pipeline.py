@@ -15,12 +15,19 @@ records survive never depends on how work was split.
 
 Evaluation (`make_eval_iterator`) reads every record of the split exactly once,
 in order, pads the last batch and marks real examples in `mask`.
+
+The methods' data modules call `host_iterator` / `host_eval_iterator`: the same
+pipelines over this host's share, with the host arguments (process index and
+count from the JAX runtime, worker count from the data config) filled in once
+here instead of at every call site.
 """
 
 from typing import Any, Callable, Mapping
 
 from absl import flags
 import grain
+import jax
+import ml_collections
 import numpy as np
 
 from jaxvision.data import pp
@@ -292,3 +299,33 @@ def make_eval_iterator(source: Any, *, pp_fn: PreprocessFn, batch_size: int,
   ds = _HandleCorrupt(ds, skip_corrupt, counter, replacement=load.padding,
                       limit=n)
   return DataIterator(ds.batch(per_host).__iter__(), counter)
+
+
+def _host_args(data_cfg: ml_collections.ConfigDict | None) -> dict[str, int]:
+  """This host's slice of the stream and the configured grain workers."""
+  workers = 0 if data_cfg is None else data_cfg.get("worker_count", 0)
+  return dict(process_index=jax.process_index(),
+              process_count=jax.process_count(), worker_count=workers)
+
+
+def host_iterator(source: Any,
+                  data_cfg: ml_collections.ConfigDict | None = None,
+                  **kwargs: Any) -> DataIterator:
+  """`make_iterator` over this host's share of the global stream.
+
+  Args:
+    source: random-access source, as for `make_iterator`.
+    data_cfg: the config's `data` section; its optional `worker_count` sets
+      the grain worker processes (0 when absent or when no config is given).
+    **kwargs: every other `make_iterator` argument (pp_fn, global_batch_size,
+      seed, ...), but not the host arguments, which come from the JAX runtime.
+  """
+  return make_iterator(source, **_host_args(data_cfg), **kwargs)
+
+
+def host_eval_iterator(source: Any,
+                       data_cfg: ml_collections.ConfigDict | None = None,
+                       **kwargs: Any) -> DataIterator:
+  """`make_eval_iterator` over this host's records; arguments as in
+  `host_iterator`."""
+  return make_eval_iterator(source, **_host_args(data_cfg), **kwargs)

@@ -17,7 +17,6 @@ import functools
 import os
 from typing import Any, Sequence
 
-import jax
 import ml_collections
 import numpy as np
 
@@ -113,11 +112,10 @@ def source_attrs(config: ml_collections.ConfigDict) -> list[str]:
 
 def make_train_data(ctx: method_lib.StageContext, seed: int):
   data_cfg = ctx.config.data
-  return pipeline.make_iterator(
+  return pipeline.host_iterator(
       open_source(data_cfg, "train", source_attrs(ctx.config)),
       pp_fn=pp_fn(data_cfg, train=True),
-      global_batch_size=ctx.stage.batch_size, seed=seed,
-      process_index=jax.process_index(), process_count=jax.process_count())
+      global_batch_size=ctx.stage.batch_size, seed=seed)
 
 
 def eval_batches(data_cfg: ml_collections.ConfigDict, split: str,

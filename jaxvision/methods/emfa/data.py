@@ -16,7 +16,6 @@ import hashlib
 import json
 import os
 
-import jax
 import ml_collections
 import numpy as np
 
@@ -131,8 +130,7 @@ def augment(flip: bool):
 
 def make_train_data(ctx: method_lib.StageContext, seed: int):
   config = ctx.config
-  return pipeline.make_iterator(
+  return pipeline.host_iterator(
       open_split(config, config.data.train_split),
       pp_fn=augment(config.data.augment_flip),
-      global_batch_size=ctx.stage.batch_size, seed=seed,
-      process_index=jax.process_index(), process_count=jax.process_count())
+      global_batch_size=ctx.stage.batch_size, seed=seed)

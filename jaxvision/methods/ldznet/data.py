@@ -20,7 +20,6 @@ position, to seed the per-example LDM timestep and noise. Eval batches add
 
 from typing import Any, Callable
 
-import jax
 import ml_collections
 import numpy as np
 
@@ -170,11 +169,10 @@ def make_train_data(ctx: method_lib.StageContext, seed: int,
   config = ctx.config
   source = train_source(config.data)
   cache = open_cache(len(source)) if open_cache is not None else None
-  return pipeline.make_iterator(
-      source, pp_fn=preprocess(config, source, train=True, cache=cache),
-      global_batch_size=ctx.stage.batch_size, seed=seed,
-      process_index=jax.process_index(), process_count=jax.process_count(),
-      worker_count=config.data.get("worker_count", 0))
+  return pipeline.host_iterator(
+      source, config.data,
+      pp_fn=preprocess(config, source, train=True, cache=cache),
+      global_batch_size=ctx.stage.batch_size, seed=seed)
 
 
 def make_caption_data(ctx: method_lib.StageContext,
@@ -206,10 +204,9 @@ def make_caption_data(ctx: method_lib.StageContext,
             "tokens": tok.encode([str(example["caption"])],
                                  config.ldm.text_len)[0]}
 
-  return pipeline.make_iterator(
-      source, pp_fn=fn, global_batch_size=ctx.stage.batch_size, seed=seed,
-      process_index=jax.process_index(), process_count=jax.process_count(),
-      worker_count=data_cfg.get("worker_count", 0))
+  return pipeline.host_iterator(
+      source, data_cfg, pp_fn=fn, global_batch_size=ctx.stage.batch_size,
+      seed=seed)
 
 
 def make_eval_data(config: ml_collections.ConfigDict, name: str,
@@ -217,8 +214,6 @@ def make_eval_data(config: ml_collections.ConfigDict, name: str,
   """One padded in-order pass over eval dataset `name`; "valid" marks real
   examples (not "mask", which is the GT)."""
   source = eval_source(config, name)
-  return pipeline.make_eval_iterator(
-      source, pp_fn=preprocess(config, source, train=False),
-      batch_size=batch_size, process_index=jax.process_index(),
-      process_count=jax.process_count(),
-      worker_count=config.data.get("worker_count", 0), mask_key="valid")
+  return pipeline.host_eval_iterator(
+      source, config.data, pp_fn=preprocess(config, source, train=False),
+      batch_size=batch_size, mask_key="valid")

@@ -16,7 +16,6 @@
 import functools
 import os
 
-import jax
 import ml_collections
 import numpy as np
 
@@ -145,7 +144,6 @@ def make_train_data(ctx: method_lib.StageContext,
       example["w_smpl"] = np.bool_(example["w_smpl"] and keep)
     return example
 
-  return pipeline.make_iterator(
+  return pipeline.host_iterator(
       sources.ArraySource(arrays), pp_fn=pp_fn,
-      global_batch_size=ctx.stage.batch_size, seed=seed,
-      process_index=jax.process_index(), process_count=jax.process_count())
+      global_batch_size=ctx.stage.batch_size, seed=seed)

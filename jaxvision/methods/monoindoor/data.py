@@ -14,7 +14,6 @@ rendered in memory) or a real dataset read from local files by
 
 import functools
 
-import jax
 import numpy as np
 
 from jaxvision.data import indoor_depth
@@ -143,9 +142,7 @@ def make_train_data(ctx, seed: int):
   data_cfg = ctx.config.data
   pp_fn = functools.partial(augment, flip=data_cfg.flip,
                             jitter=data_cfg.jitter)
-  return pipeline.make_iterator(
-      _train_source(ctx.config), pp_fn=pp_fn,
-      global_batch_size=ctx.stage.batch_size, seed=seed,
-      process_index=jax.process_index(), process_count=jax.process_count(),
-      worker_count=data_cfg.get("worker_count", 0))
+  return pipeline.host_iterator(
+      _train_source(ctx.config), data_cfg, pp_fn=pp_fn,
+      global_batch_size=ctx.stage.batch_size, seed=seed)
 

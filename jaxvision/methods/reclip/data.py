@@ -9,7 +9,6 @@ import functools
 import os
 from typing import Any
 
-import jax
 import ml_collections
 import numpy as np
 
@@ -131,7 +130,6 @@ def make_train_data(ctx: method_lib.StageContext, seed: int):
   source = open_source(config.data, config.data.train_split)
   pp_fn = preprocess(config, ctx.stage, config.data.pp_train,
                      config.data.caption_key)
-  return pipeline.make_iterator(
-      source, pp_fn=pp_fn, global_batch_size=ctx.stage.batch_size, seed=seed,
-      process_index=jax.process_index(), process_count=jax.process_count(),
-      worker_count=config.data.get("worker_count", 0))
+  return pipeline.host_iterator(
+      source, config.data, pp_fn=pp_fn,
+      global_batch_size=ctx.stage.batch_size, seed=seed)

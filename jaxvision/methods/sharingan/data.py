@@ -15,7 +15,6 @@ and the face nets in [0, 1].
 import os
 from typing import Any, Callable
 
-import jax
 import ml_collections
 import numpy as np
 from PIL import Image
@@ -212,12 +211,9 @@ def make_train_data(ctx: method_lib.StageContext, seed: int) -> ZipIterator:
       ("syn", syn, syn_pp, data_cfg.use_syn, 0),
       ("real", real, real_pp, use_real, REAL_SEED_OFFSET)):
     if use:
-      streams[name] = pipeline.make_iterator(
-          source, pp_fn=_prefixed(name, fn),
+      streams[name] = pipeline.host_iterator(
+          source, data_cfg, pp_fn=_prefixed(name, fn),
           global_batch_size=ctx.stage.batch_size, seed=seed + offset,
-          process_index=jax.process_index(),
-          process_count=jax.process_count(),
-          worker_count=data_cfg.get("worker_count", 0),
           skip_corrupt=data_cfg.get("skip_corrupt", True))
   if not streams:
     raise ValueError("data.use_syn and data.use_real are both False.")

@@ -14,7 +14,6 @@ anomaly test splits "mask" and "label").
 
 import functools
 
-import jax
 import ml_collections
 import numpy as np
 from PIL import Image
@@ -198,8 +197,7 @@ def train_source(data_cfg: ml_collections.ConfigDict):
 def make_train_data(ctx: method_lib.StageContext, seed: int):
   """Host-local training batches {"image": [B, H, W, C]}."""
   data_cfg = ctx.config.data
-  return pipeline.make_iterator(
+  return pipeline.host_iterator(
       train_source(data_cfg), pp_fn=_augment(data_cfg.get(
           "augment", ml_collections.ConfigDict())),
-      global_batch_size=ctx.stage.batch_size, seed=seed,
-      process_index=jax.process_index(), process_count=jax.process_count())
+      global_batch_size=ctx.stage.batch_size, seed=seed)

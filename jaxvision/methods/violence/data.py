@@ -18,7 +18,6 @@ model takes frame differences:
 import functools
 from typing import Any
 
-import jax
 import ml_collections
 import numpy as np
 
@@ -107,11 +106,9 @@ def make_train_data(ctx: method_lib.StageContext,
   if len(source) < ctx.stage.batch_size:
     raise ValueError(f"The training folds hold {len(source)} clips, fewer "
                      f"than one batch of {ctx.stage.batch_size}.")
-  return pipeline.make_iterator(
-      source, pp_fn=pp.build(pp_string(config, train=True)),
-      global_batch_size=ctx.stage.batch_size, seed=seed,
-      process_index=jax.process_index(), process_count=jax.process_count(),
-      worker_count=config.data.get("worker_count", 0))
+  return pipeline.host_iterator(
+      source, config.data, pp_fn=pp.build(pp_string(config, train=True)),
+      global_batch_size=ctx.stage.batch_size, seed=seed)
 
 
 def steps_per_epoch(config: ml_collections.ConfigDict, batch_size: int) -> int:
