@@ -8,7 +8,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 WORKDIR ?= workdirs/reclip_smoke
 
-.PHONY: venv test-venv demo test test-extended clean
+.PHONY: venv test-venv browser demo test test-extended clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,14 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 # NOTE: the parity extra pins torch==2.13.0, the CPU build on these machines;
 # torch is installed first so no other package pulls a CUDA build. The tpu
 # extra (libtpu) lets the AOT tests compile for TPU topologies without a TPU.
-test-venv: $(VENV)/.installed-test
+test-venv: $(VENV)/.installed-test browser
+
+# Headless Chromium (Debian package) renders report.html in its test.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  apt-get install -y -q chromium >/dev/null 2>&1 || \
+	  (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1) || \
+	  echo "warning: could not install chromium (apt-get install chromium); tests/test_report.py needs it"
 
 $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install --quiet torch==2.13.0
@@ -33,6 +40,7 @@ $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 demo: venv
 	rm -rf $(WORKDIR)
 	$(PY) -m jaxvision.main train --config configs/reclip/smoke.py --workdir $(WORKDIR)
+	$(PY) -m jaxvision.main report --workdir $(WORKDIR)
 
 # Two pytest workers (one per core of a 2-core CI machine): most tests are
 # dominated by single-threaded XLA compilation, so two run side by side.

@@ -58,6 +58,8 @@ _HELP = {
            "fits=true|false",
     "configs": "list every config under configs/: its options, purpose and "
                "run command",
+    "report": "write <workdir>/report.html: curves, final metrics and the "
+              "run's figures in one self-contained page",
     "reproduce": "the reproduction map: which command runs each table/figure "
                  "of the two dissertations",
 }
@@ -102,6 +104,12 @@ def _parser() -> argparse.ArgumentParser:
                              description=_HELP["reproduce"])
   reproduce.add_argument("--list", action="store_true",
                          help="list the tables/figures and their commands")
+  run_report = sub.add_parser("report", help=_HELP["report"],
+                              description=_HELP["report"])
+  run_report.add_argument("--workdir", required=True,
+                          help="the workdir of a train run")
+  run_report.add_argument("--out", default=None,
+                          help="where to write (default: WORKDIR/report.html)")
   prep = sub.add_parser("prepare-data",
                         help="generate a synthetic dataset or run a TFDS "
                         "builder into array_record")
@@ -185,6 +193,10 @@ def run(argv: Sequence[str]) -> int:
     from jaxvision import reproduce
     _no_extra_args(rest)
     return reproduce.command(list_only=args.list)
+  if args.command == "report":
+    from jaxvision import report
+    _no_extra_args(rest)
+    return report.command(args.workdir, args.out)
   if args.command == "prepare-data":
     from jaxvision.data import sources
     _no_extra_args(rest)
