@@ -18,3 +18,8 @@ class MissingInputError(InputError, FileNotFoundError):
 def message(what: str, where: str, fix: str) -> str:
   """`<what is wrong> (<where>); <how to fix it>`."""
   return f"{what} ({where}); {fix}"
+
+
+class UnknownNameError(InputError, ValueError):
+  """A name that no registry knows (a dataset, a source kind); a ValueError
+  too, as such names were reported before registries had their own error."""

@@ -3,6 +3,7 @@
 import io
 import json
 
+import ml_collections
 import numpy as np
 from PIL import Image
 import pytest
@@ -103,6 +104,31 @@ def test_state_round_trips_through_json():
 def _corrupt_source(n: int, bad: set[int]) -> list[dict]:
   return [{"image": b"garbage" if i in bad else _png(i), "id": np.int64(i)}
           for i in range(n)]
+
+
+def test_host_iterators_fill_in_this_hosts_arguments(monkeypatch):
+  calls = []
+  monkeypatch.setattr(pipeline.jax, "process_index", lambda: 1)
+  monkeypatch.setattr(pipeline.jax, "process_count", lambda: 2)
+  monkeypatch.setattr(pipeline, "make_iterator",
+                      lambda source, **kw: calls.append(("train", kw)))
+  monkeypatch.setattr(pipeline, "make_eval_iterator",
+                      lambda source, **kw: calls.append(("eval", kw)))
+  data_cfg = ml_collections.ConfigDict({"worker_count": 3})
+  pipeline.host_iterator(_source(8), data_cfg, pp_fn=_PP, seed=0,
+                         global_batch_size=4)
+  pipeline.host_eval_iterator(_source(8), pp_fn=_PP, batch_size=4)
+  host = dict(process_index=1, process_count=2)
+  assert calls == [
+      ("train", dict(host, worker_count=3, pp_fn=_PP, seed=0,
+                     global_batch_size=4)),
+      ("eval", dict(host, worker_count=0, pp_fn=_PP, batch_size=4))]
+
+
+def test_host_iterator_on_one_host_is_make_iterator():
+  kwargs = dict(pp_fn=_PP, global_batch_size=4, seed=3)
+  _assert_same(_take(pipeline.host_iterator(_source(10), **kwargs), 4),
+               _take(pipeline.make_iterator(_source(10), **kwargs), 4))
 
 
 def test_corrupt_records_are_skipped_and_counted():

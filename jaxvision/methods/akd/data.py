@@ -25,10 +25,10 @@ from jaxvision.data import celeba
 from jaxvision.data import expressions
 from jaxvision.data import pipeline
 from jaxvision.data import pp
+from jaxvision.data import registry
 from jaxvision.data import sources
 from jaxvision.methods.akd import faces
 
-NAMES = ("synthetic_faces", "celeba_folder", "celeb_a", "rafd")
 HAIR_COLOURS = ("Black_Hair", "Blond_Hair", "Brown_Hair", "Gray_Hair")
 
 
@@ -66,32 +66,49 @@ def _synthetic(n: int, seed: int, attrs: tuple[str, ...], size: int
                               "attributes": data["attributes"][:, columns]})
 
 
+def _synthetic_source(data_cfg, split, attrs):
+  # Drawn at data.image_size (16 or 32 px), not resized by the pp string.
+  return _synthetic(data_cfg.sizes[split], data_cfg.seeds[split], attrs,
+                    data_cfg.image_size)
+
+
+def _celeba_folder(data_cfg, split, attrs):
+  return celeba.CelebA(os.path.expanduser(data_cfg.root),
+                       data_cfg.splits[split], list(attrs),
+                       partition=data_cfg.partition)
+
+
+def _tfds_celeb_a(data_cfg, split, attrs):
+  source = sources.open("celeb_a", data_cfg.splits[split],
+                        os.path.expanduser(data_cfg.data_dir))
+  return _TfdsCelebA(source, attrs)
+
+
+def _rafd(data_cfg, split, attrs):
+  if attrs != expressions.EXPRESSIONS:
+    raise ValueError(f"rafd conditions on {expressions.EXPRESSIONS}; got "
+                     f"data.attrs={list(data_cfg.attrs)}.")
+  return expressions.RaFD(os.path.expanduser(data_cfg.root),
+                          data_cfg.splits[split])
+
+
+# data.name -> fn(data_cfg, split, attrs) -> random-access source.
+DATASETS = {
+    "synthetic_faces": _synthetic_source,
+    "celeba_folder": _celeba_folder,
+    "celeb_a": _tfds_celeb_a,
+    "rafd": _rafd,
+}
+
+
 def open_source(data_cfg: ml_collections.ConfigDict, split: str,
                 attrs: Sequence[str] | None = None) -> Any:
   """The random-access source of `split` ("train", "test" or, for synthetic
   faces, "classifier"), with attribute columns `attrs` (default data.attrs).
   """
-  name = data_cfg.name
-  attrs = tuple(data_cfg.attrs if attrs is None else attrs)
-  if name == "synthetic_faces":
-    # Drawn at data.image_size (16 or 32 px), not resized by the pp string.
-    return _synthetic(data_cfg.sizes[split], data_cfg.seeds[split], attrs,
-                      data_cfg.image_size)
-  if name == "celeba_folder":
-    return celeba.CelebA(os.path.expanduser(data_cfg.root),
-                         data_cfg.splits[split], list(attrs),
-                         partition=data_cfg.partition)
-  if name == "celeb_a":
-    source = sources.open("celeb_a", data_cfg.splits[split],
-                          os.path.expanduser(data_cfg.data_dir))
-    return _TfdsCelebA(source, attrs)
-  if name == "rafd":
-    if attrs != expressions.EXPRESSIONS:
-      raise ValueError(f"rafd conditions on {expressions.EXPRESSIONS}; got "
-                       f"data.attrs={list(data_cfg.attrs)}.")
-    return expressions.RaFD(os.path.expanduser(data_cfg.root),
-                            data_cfg.splits[split])
-  raise ValueError(f"Unknown data.name {name!r}; use one of {NAMES}.")
+  build = registry.lookup(DATASETS, data_cfg.name, "config.data.name")
+  return build(data_cfg, split,
+               tuple(data_cfg.attrs if attrs is None else attrs))
 
 
 def pp_fn(data_cfg: ml_collections.ConfigDict, train: bool):

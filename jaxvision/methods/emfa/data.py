@@ -21,13 +21,12 @@ import numpy as np
 
 from jaxvision.core import method as method_lib
 from jaxvision.data import pipeline
+from jaxvision.data import registry
 from jaxvision.data import soccer
 from jaxvision.data import sources
 from jaxvision.methods.emfa import clip_features
 from jaxvision.methods.emfa import synthetic
 from jaxvision.methods.emfa import tracking
-
-KINDS = ("synthetic", "soccer")
 
 
 def class_names(config: ml_collections.ConfigDict) -> tuple[str, ...]:
@@ -97,17 +96,18 @@ def _soccer_split(config, split: str):
   return _stack(examples, labels)
 
 
+# data.kind -> fn(config, split) -> the split's prepared arrays.
+KINDS = {
+    "synthetic": lambda config, split: _synthetic_split(
+        split, _freeze(config.data), _freeze(config.preprocess)),
+    "soccer": _soccer_split,
+}
+
+
 def open_split(config: ml_collections.ConfigDict, split: str):
   """An ArraySource of prepared clips of `split` ('train', 'val', 'test')."""
-  kind = config.data.kind
-  if kind == "synthetic":
-    arrays = _synthetic_split(split, _freeze(config.data),
-                              _freeze(config.preprocess))
-  elif kind == "soccer":
-    arrays = _soccer_split(config, split)
-  else:
-    raise ValueError(f"config.data.kind={kind!r}; valid: {KINDS}.")
-  return sources.ArraySource(arrays)
+  build = registry.lookup(KINDS, config.data.kind, "config.data.kind")
+  return sources.ArraySource(build(config, split))
 
 
 def augment(flip: bool):

@@ -17,6 +17,7 @@ import ml_collections
 import numpy as np
 from PIL import Image
 
+from jaxvision.data import registry
 from jaxvision.data import synthetic_phrases
 from jaxvision.models.sd import clip_tokenizer
 from jaxvision.weights import sd_v1
@@ -99,14 +100,17 @@ class Synthetic:
     return Example(image / 127.5 - 1.0, f"a {names[0]}")
 
 
+# data.kind -> fn(data_cfg, image_size) -> the dataset.
+KINDS = {
+    "manifest": lambda d, size: Manifest(os.path.expanduser(d.manifest), size),
+    "synthetic": lambda d, size: Synthetic(d.size, size, d.seed),
+}
+
+
 def load(data_cfg: ml_collections.ConfigDict, image_size: int):
   """The dataset a config's `data` section names."""
-  if data_cfg.kind == "manifest":
-    return Manifest(os.path.expanduser(data_cfg.manifest), image_size)
-  if data_cfg.kind == "synthetic":
-    return Synthetic(data_cfg.size, image_size, data_cfg.seed)
-  raise ValueError(f"data.kind={data_cfg.kind!r}: use 'manifest' or "
-                   "'synthetic'.")
+  build = registry.lookup(KINDS, data_cfg.kind, "config.data.kind")
+  return build(data_cfg, image_size)
 
 
 # `ldm.tokenizer: "builtin:<name>"` -> the words a word-level tokenizer is

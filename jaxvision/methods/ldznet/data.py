@@ -27,12 +27,11 @@ from jaxvision.core import method as method_lib
 from jaxvision.data import pipeline
 from jaxvision.data import pp
 from jaxvision.data import refseg
+from jaxvision.data import registry
 from jaxvision.data import sources
 from jaxvision.data import synthetic_phrases
 from jaxvision.methods.ldm import data as ldm_data
 
-DATASETS = ("shapes_phrase", "phrasecut")
-EVAL_KINDS = ("shapes_phrase", "phrasecut", "refcoco", "aigi")
 TEST_SEED_OFFSET = 1
 # REF-CODE crop search: the first of CROP_TRIES random crops whose mask covers
 # more than CROP_MIN_COVER of it, else the one covering most.
@@ -65,13 +64,29 @@ def _shapes(data_cfg: ml_collections.ConfigDict, num: int,
   return sources.ArraySource({k: data[k] for k in ("image", "mask", "phrase")})
 
 
+# data.name -> fn(data_cfg) -> the training records.
+DATASETS: dict[str, Callable[[ml_collections.ConfigDict], Any]] = {
+    "shapes_phrase": lambda d: _shapes(d, d.train_size, d.seed),
+    "phrasecut": lambda d: refseg.PhraseCut(d.root, "train"),
+}
+# eval.datasets.<name>.kind -> fn(data_cfg, entry) -> the eval records.
+EVAL_KINDS: dict[str, Callable[[ml_collections.ConfigDict, Any], Any]] = {
+    "shapes_phrase": lambda d, e: _shapes(d, e.get("size", d.test_size),
+                                          d.seed + TEST_SEED_OFFSET),
+    "phrasecut": lambda d, e: refseg.PhraseCut(e["root"],
+                                               e.get("split", "test")),
+    "refcoco": lambda d, e: refseg.RefCoco(e["root"],
+                                           e.get("dataset", "refcoco"),
+                                           e.get("split", "val"),
+                                           e.get("image_dir", "")),
+    "aigi": lambda d, e: refseg.AigiFolder(e["root"]),
+}
+
+
 def train_source(data_cfg: ml_collections.ConfigDict) -> Any:
   """The training records of `data.name` (refseg record layout)."""
-  if data_cfg.name == "shapes_phrase":
-    return _shapes(data_cfg, data_cfg.train_size, data_cfg.seed)
-  if data_cfg.name == "phrasecut":
-    return refseg.PhraseCut(data_cfg.root, "train")
-  raise ValueError(f"config.data.name={data_cfg.name!r}; valid: {DATASETS}.")
+  build = registry.lookup(DATASETS, data_cfg.name, "config.data.name")
+  return build(data_cfg)
 
 
 def eval_source(config: ml_collections.ConfigDict, name: str) -> Any:
@@ -80,20 +95,9 @@ def eval_source(config: ml_collections.ConfigDict, name: str) -> Any:
     raise ValueError(f"No eval dataset {name!r}; config.eval.datasets has "
                      f"{eval_names(config)}.")
   entry = config.eval.datasets[name]
-  kind = entry["kind"]
-  if kind == "shapes_phrase":
-    return _shapes(config.data, entry.get("size", config.data.test_size),
-                   config.data.seed + TEST_SEED_OFFSET)
-  if kind == "phrasecut":
-    return refseg.PhraseCut(entry["root"], entry.get("split", "test"))
-  if kind == "refcoco":
-    return refseg.RefCoco(entry["root"], entry.get("dataset", "refcoco"),
-                          entry.get("split", "val"),
-                          entry.get("image_dir", ""))
-  if kind == "aigi":
-    return refseg.AigiFolder(entry["root"])
-  raise ValueError(f"config.eval.datasets.{name}.kind={kind!r}; valid: "
-                   f"{EVAL_KINDS}.")
+  build = registry.lookup(EVAL_KINDS, entry["kind"],
+                          f"config.eval.datasets.{name}.kind")
+  return build(config.data, entry)
 
 
 def eval_names(config: ml_collections.ConfigDict) -> list[str]:

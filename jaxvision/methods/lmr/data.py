@@ -22,6 +22,7 @@ import numpy as np
 from jaxvision.core import method as method_lib
 from jaxvision.data import human_mesh
 from jaxvision.data import pipeline
+from jaxvision.data import registry
 from jaxvision.data import sources
 from jaxvision.methods.lmr import geometry
 from jaxvision.methods.lmr import synthetic
@@ -83,24 +84,34 @@ def _local(root: str, datasets: tuple[str, ...], split: str):
   return out
 
 
+def _synthetic_sequences(config: ml_collections.ConfigDict,
+                         split: str) -> dict:
+  d = config.data
+  if config.assets.kind != "toy":
+    raise ValueError("data.kind='synthetic' renders the toy body: set "
+                     "assets.kind='toy'.")
+  train = split == "train"
+  return _synthetic(config.assets.dir, split,
+                    d.num_train if train else d.num_test, d.length,
+                    d.feature_dim, d.seed + (0 if train else 1),
+                    d.seed, config.model.cam_model)
+
+
+def _local_sequences(config: ml_collections.ConfigDict, split: str) -> dict:
+  d = config.data
+  datasets = tuple(d.train if split == "train" else d.eval)
+  return _local(os.path.expanduser(d.root), datasets,
+                split if split == "train" else d.eval_split)
+
+
+# data.kind -> fn(config, split) -> {name: sequence dict}.
+KINDS = {"synthetic": _synthetic_sequences, "local": _local_sequences}
+
+
 def sequences(config: ml_collections.ConfigDict, split: str) -> dict:
   """name -> sequence dict of the train or eval split."""
-  d = config.data
-  if d.kind == "synthetic":
-    if config.assets.kind != "toy":
-      raise ValueError("data.kind='synthetic' renders the toy body: set "
-                       "assets.kind='toy'.")
-    train = split == "train"
-    return _synthetic(config.assets.dir, split,
-                      d.num_train if train else d.num_test, d.length,
-                      d.feature_dim, d.seed + (0 if train else 1),
-                      d.seed, config.model.cam_model)
-  if d.kind == "local":
-    datasets = tuple(d.train if split == "train" else d.eval)
-    return _local(os.path.expanduser(d.root), datasets,
-                  split if split == "train" else d.eval_split)
-  raise ValueError(f"data.kind must be 'synthetic' or 'local', got "
-                   f"{d.kind!r}.")
+  build = registry.lookup(KINDS, config.data.kind, "config.data.kind")
+  return build(config, split)
 
 
 def _stride(config, name: str) -> int:

@@ -18,11 +18,9 @@ import numpy as np
 
 from jaxvision.data import indoor_depth
 from jaxvision.data import pipeline
+from jaxvision.data import registry
 from jaxvision.data import sources
 from jaxvision.methods.monoindoor import room
-
-KINDS = ("synthetic_room", "euroc", "nyu_raw", "seven_scenes", "scannet")
-
 
 @functools.lru_cache(maxsize=4)
 def synthetic_split(seed: int, count: int, frames: int, height: int,
@@ -72,32 +70,43 @@ def synthetic_triplets(data_cfg, split: str) -> dict[str, np.ndarray]:
               np.float32)}
 
 
-def _real_source(config):
-  data_cfg = config.data
-  kind = data_cfg.kind
-  size = tuple(data_cfg.image_size)[::-1]
-  if kind == "euroc":
-    seqs = [indoor_depth.euroc_sequence(indoor_depth.join(data_cfg.root, n))
-            for n in data_cfg.train_sequences]
-  elif kind == "nyu_raw":
-    seqs = indoor_depth.nyu_raw_sequences(data_cfg.root, data_cfg.split_file)
-  elif kind == "seven_scenes":
-    seqs = indoor_depth.seven_scenes_sequences(data_cfg.root, data_cfg.scene,
-                                               "train")
-  else:
-    seqs = indoor_depth.scannet_sequences(data_cfg.root, data_cfg.split_file)
-  return indoor_depth.TripletSource(seqs, size, data_cfg.stride)
+def _synthetic_source(data_cfg):
+  arrays = synthetic_triplets(data_cfg, "train")
+  return sources.ArraySource({"frames": arrays["frames"], "K": arrays["K"]})
+
+
+def _euroc(d):
+  return [indoor_depth.euroc_sequence(indoor_depth.join(d.root, n))
+          for n in d.train_sequences]
+
+
+def _real(sequences_fn):
+  """A builder of the triplets of `sequences_fn(data_cfg)`'s sequences."""
+
+  def build(data_cfg):
+    return indoor_depth.TripletSource(sequences_fn(data_cfg),
+                                      tuple(data_cfg.image_size)[::-1],
+                                      data_cfg.stride)
+
+  return build
+
+
+# data.kind -> fn(data_cfg) -> the training triplets.
+KINDS = {
+    "synthetic_room": _synthetic_source,
+    "euroc": _real(_euroc),
+    "nyu_raw": _real(lambda d: indoor_depth.nyu_raw_sequences(
+        d.root, d.split_file)),
+    "seven_scenes": _real(lambda d: indoor_depth.seven_scenes_sequences(
+        d.root, d.scene, "train")),
+    "scannet": _real(lambda d: indoor_depth.scannet_sequences(
+        d.root, d.split_file)),
+}
 
 
 def _train_source(config):
-  kind = config.data.kind
-  if kind not in KINDS:
-    raise ValueError(f"Unknown data.kind {kind!r}; valid: {list(KINDS)}.")
-  if kind == "synthetic_room":
-    arrays = synthetic_triplets(config.data, "train")
-    return sources.ArraySource({"frames": arrays["frames"],
-                                "K": arrays["K"]})
-  return _real_source(config)
+  build = registry.lookup(KINDS, config.data.kind, "config.data.kind")
+  return build(config.data)
 
 
 def colour_jitter(frames: np.ndarray, rng: np.random.Generator

@@ -16,6 +16,7 @@ from jaxvision.core import method as method_lib
 from jaxvision.data import image_text
 from jaxvision.data import pipeline
 from jaxvision.data import pp
+from jaxvision.data import registry
 from jaxvision.data import sources
 from jaxvision.data import synthetic
 from jaxvision.data import tokenizers
@@ -109,19 +110,27 @@ def preprocess(config, stage, pp_string: str, text_key: str):
                   f"|keep('image', 'tokens')", extra_ops=ops)
 
 
+def _tfds_source(data_cfg: ml_collections.ConfigDict, split: str):
+  if data_cfg.name in synthetic.BUILDERS and data_cfg.get("sizes", None):
+    synthetic.build(data_cfg.name, os.path.expanduser(data_cfg.data_dir),
+                    **dict(data_cfg.sizes))
+  source = sources.open(data_cfg.name, split,
+                        os.path.expanduser(data_cfg.data_dir))
+  return sources.InMemory(source) if data_cfg.get("cache", False) else source
+
+
+# data.kind -> fn(data_cfg, split) -> a random-access image-text source.
+KINDS = {
+    "tfds": _tfds_source,
+    "tar": lambda d, split: image_text.TarShards(os.path.expanduser(d.path)),
+}
+
+
 def open_source(data_cfg: ml_collections.ConfigDict, split: str):
   """A random-access image-text source from config.data."""
-  kind = data_cfg.get("kind", "tfds")
-  if kind == "tfds":
-    if data_cfg.name in synthetic.BUILDERS and data_cfg.get("sizes", None):
-      synthetic.build(data_cfg.name, os.path.expanduser(data_cfg.data_dir),
-                      **dict(data_cfg.sizes))
-    source = sources.open(data_cfg.name, split,
-                          os.path.expanduser(data_cfg.data_dir))
-    return sources.InMemory(source) if data_cfg.get("cache", False) else source
-  if kind == "tar":
-    return image_text.TarShards(os.path.expanduser(data_cfg.path))
-  raise ValueError(f"config.data.kind must be 'tfds' or 'tar', got {kind!r}.")
+  build = registry.lookup(KINDS, data_cfg.get("kind", "tfds"),
+                          "config.data.kind")
+  return build(data_cfg, split)
 
 
 def make_train_data(ctx: method_lib.StageContext, seed: int):

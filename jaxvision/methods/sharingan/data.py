@@ -12,6 +12,7 @@ Images enter the depth nets in [-1, 1] (depth encoded in [-1, 1], spec 3.2)
 and the face nets in [0, 1].
 """
 
+import functools
 import os
 from typing import Any, Callable
 
@@ -25,10 +26,10 @@ from jaxvision.data import faces
 from jaxvision.data import kitti
 from jaxvision.data import pipeline
 from jaxvision.data import pp
+from jaxvision.data import registry
 from jaxvision.data import sources
 from jaxvision.methods.sharingan import procedural
 
-DATASETS = ("procedural_street", "vkitti_kitti", "sfs_celeba")
 # NOTE: the real stream's shuffle seed is offset so the two domains are not
 # drawn in lock-step.
 REAL_SEED_OFFSET = 7919
@@ -180,22 +181,36 @@ def celeba_pp(data_cfg):
   return op
 
 
+def _path(data_cfg: ml_collections.ConfigDict, key: str) -> str:
+  return os.path.expanduser(data_cfg[key])
+
+
+def _vkitti_kitti(data_cfg: ml_collections.ConfigDict):
+  path = functools.partial(_path, data_cfg)
+  return ((kitti.VKitti(path("vkitti_root")), vkitti_pp(data_cfg)),
+          (kitti.KittiStereo(path("kitti_root"), path("kitti_train_list")),
+           kitti_stereo_pp(data_cfg)))
+
+
+def _sfs_celeba(data_cfg: ml_collections.ConfigDict):
+  path = functools.partial(_path, data_cfg)
+  return ((faces.SfSFaces(path("sfs_root"), path("sfs_csv")),
+           sfs_pp(data_cfg)),
+          (celeba.CelebA(path("celeba_root"), "train"), celeba_pp(data_cfg)))
+
+
+# data.name -> fn(data_cfg) -> ((syn source, syn pp), (real source, real pp)).
+DATASETS = {
+    "procedural_street": procedural_sources,
+    "vkitti_kitti": _vkitti_kitti,
+    "sfs_celeba": _sfs_celeba,
+}
+
+
 def domain_sources(data_cfg: ml_collections.ConfigDict):
   """((syn_source, syn_pp), (real_source, real_pp)) of the domain pair."""
-  name = data_cfg.name
-  if name == "procedural_street":
-    return procedural_sources(data_cfg)
-  path = lambda key: os.path.expanduser(data_cfg[key])
-  if name == "vkitti_kitti":
-    return ((kitti.VKitti(path("vkitti_root")), vkitti_pp(data_cfg)),
-            (kitti.KittiStereo(path("kitti_root"), path("kitti_train_list")),
-             kitti_stereo_pp(data_cfg)))
-  if name == "sfs_celeba":
-    return ((faces.SfSFaces(path("sfs_root"), path("sfs_csv")),
-             sfs_pp(data_cfg)),
-            (celeba.CelebA(path("celeba_root"), "train"),
-             celeba_pp(data_cfg)))
-  raise ValueError(f"config.data.name={name!r}; valid: {DATASETS}.")
+  build = registry.lookup(DATASETS, data_cfg.name, "config.data.name")
+  return build(data_cfg)
 
 
 def make_train_data(ctx: method_lib.StageContext, seed: int) -> ZipIterator:

@@ -22,10 +22,9 @@ from jaxvision.core import method as method_lib
 from jaxvision.data import anomaly_datasets
 from jaxvision.data import dsprites
 from jaxvision.data import pipeline
+from jaxvision.data import registry
 from jaxvision.data import sources
 
-ANOMALY_SETS = ("blobs_defects", "mnist", "ucsd_ped1", "mvtec")
-FACTOR_SETS = ("minisprites", "dsprites")
 MINISPRITES_SIZES = (2, 4, 8, 8)
 MINISPRITES_FACTORS = ("shape", "scale", "x", "y")
 
@@ -115,17 +114,25 @@ def minisprites(size: int = 32) -> dsprites.FactorSampler:
                                 MINISPRITES_FACTORS)
 
 
+def _dsprites(data_cfg: ml_collections.ConfigDict) -> dsprites.FactorSampler:
+  grid = dsprites.sampler(data_cfg.root)
+  return dsprites.FactorSampler(_Float(grid.images), grid.factor_sizes,
+                                grid.factor_names)
+
+
+# data.name -> fn(data_cfg) -> the factor grid (disentanglement datasets).
+FACTOR_SETS = {
+    "minisprites": lambda d: minisprites(d.image_size),
+    "dsprites": _dsprites,
+}
+
+
 def factor_sampler(data_cfg: ml_collections.ConfigDict
                    ) -> dsprites.FactorSampler:
   """The factor grid of a disentanglement dataset (images float32)."""
-  if data_cfg.name == "minisprites":
-    return minisprites(data_cfg.image_size)
-  if data_cfg.name == "dsprites":
-    grid = dsprites.sampler(data_cfg.root)
-    return dsprites.FactorSampler(_Float(grid.images), grid.factor_sizes,
-                                  grid.factor_names)
-  raise ValueError(f"data.name {data_cfg.name!r} has no factor grid; one of "
-                   f"{FACTOR_SETS}.")
+  build = registry.lookup(FACTOR_SETS, data_cfg.name, "config.data.name",
+                          what="disentanglement dataset")
+  return build(data_cfg)
 
 
 class _Float:
@@ -142,24 +149,25 @@ class _Float:
     return self._images[index].astype(np.float32)
 
 
+# data.name -> fn(data_cfg, split) -> the split's arrays (anomaly datasets).
+ANOMALY_SETS = {
+    "blobs_defects": lambda d, split: blobs_defects(
+        split, d.seed, d.image_size, **dict(d.sizes)),
+    "mnist": lambda d, split: anomaly_datasets.mnist_one_class(
+        d.root, d.digit, split),
+    "ucsd_ped1": lambda d, split: anomaly_datasets.ucsd_ped1(
+        d.root, split, d.image_size),
+    "mvtec": lambda d, split: anomaly_datasets.mvtec(
+        d.root, d.category, split, d.image_size),
+}
+
+
 def split_arrays(data_cfg: ml_collections.ConfigDict, split: str
                  ) -> dict[str, np.ndarray]:
   """One split of an anomaly dataset, as arrays."""
-  name = data_cfg.name
-  if name == "blobs_defects":
-    return blobs_defects(split, data_cfg.seed, data_cfg.image_size,
-                         **dict(data_cfg.sizes))
-  if name == "mnist":
-    return anomaly_datasets.mnist_one_class(data_cfg.root, data_cfg.digit,
-                                            split)
-  if name == "ucsd_ped1":
-    return anomaly_datasets.ucsd_ped1(data_cfg.root, split,
-                                      data_cfg.image_size)
-  if name == "mvtec":
-    return anomaly_datasets.mvtec(data_cfg.root, data_cfg.category, split,
-                                  data_cfg.image_size)
-  raise ValueError(f"Unknown data.name {name!r}; one of "
-                   f"{ANOMALY_SETS + FACTOR_SETS}.")
+  build = registry.lookup(ANOMALY_SETS, data_cfg.name, "config.data.name",
+                          what="anomaly dataset")
+  return build(data_cfg, split)
 
 
 def _augment(cfg: ml_collections.ConfigDict):
@@ -188,6 +196,9 @@ def _rotate(channel: np.ndarray, angle: float) -> np.ndarray:
 
 
 def train_source(data_cfg: ml_collections.ConfigDict):
+  """The training images of an anomaly or disentanglement dataset."""
+  registry.lookup({**ANOMALY_SETS, **FACTOR_SETS}, data_cfg.name,
+                  "config.data.name")
   if data_cfg.name in FACTOR_SETS:
     return sources.ArraySource({"image": factor_sampler(data_cfg).images})
   return sources.ArraySource({"image": split_arrays(data_cfg, "train")[

@@ -24,6 +24,7 @@ import numpy as np
 from jaxvision.core import method as method_lib
 from jaxvision.data import pipeline
 from jaxvision.data import pp
+from jaxvision.data import registry
 from jaxvision.data import sources
 from jaxvision.data import video_datasets
 from jaxvision.methods.violence import protocol
@@ -38,28 +39,36 @@ def _real_clips(name: str, root: str) -> tuple[video_datasets.Clip, ...]:
   return tuple(video_datasets.list_clips(name, root))
 
 
+def _synthetic_dataset(d: ml_collections.ConfigDict):
+  arrays = synthetic.generate(d.name, d.num_clips, d.num_frames,
+                              d.synthetic_size, d.synthetic_seed)
+  ids = [f"{d.name}_{i:05d}" for i in range(d.num_clips)]
+  subset = lambda idx: sources.ArraySource(
+      {k: v[idx] for k, v in arrays.items()})
+  return arrays["label"], ids, subset
+
+
+def _real_dataset(d: ml_collections.ConfigDict):
+  if not d.root:
+    raise FileNotFoundError(
+        f"config.data.root is empty: set --config.data.root to the "
+        f"unpacked {d.name} archive (see jaxvision/data/video_datasets.py "
+        "for the expected layout).")
+  clips = _real_clips(d.name, d.root)
+  subset = lambda idx: video_datasets.ClipSource([clips[i] for i in idx],
+                                                 d.num_frames)
+  return (np.asarray([c.label for c in clips]), [c.video_id for c in clips],
+          subset)
+
+
+# data.name -> fn(data_cfg) -> (labels, ids, subset(indices) -> source).
+DATASETS = {**{name: _synthetic_dataset for name in synthetic.NAMES},
+            **{name: _real_dataset for name in video_datasets.DATASETS}}
+
+
 def _dataset(d: ml_collections.ConfigDict):
   """(labels, ids, subset(indices) -> source) of the whole dataset."""
-  if d.name in synthetic.NAMES:
-    arrays = synthetic.generate(d.name, d.num_clips, d.num_frames,
-                                d.synthetic_size, d.synthetic_seed)
-    ids = [f"{d.name}_{i:05d}" for i in range(d.num_clips)]
-    subset = lambda idx: sources.ArraySource(
-        {k: v[idx] for k, v in arrays.items()})
-    return arrays["label"], ids, subset
-  if d.name in video_datasets.DATASETS:
-    if not d.root:
-      raise FileNotFoundError(
-          f"config.data.root is empty: set --config.data.root to the "
-          f"unpacked {d.name} archive (see jaxvision/data/video_datasets.py "
-          "for the expected layout).")
-    clips = _real_clips(d.name, d.root)
-    subset = lambda idx: video_datasets.ClipSource([clips[i] for i in idx],
-                                                   d.num_frames)
-    return (np.asarray([c.label for c in clips]), [c.video_id for c in clips],
-            subset)
-  raise ValueError(f"Unknown config.data.name {d.name!r}; choose one of "
-                   f"{[*synthetic.NAMES, *video_datasets.DATASETS]}.")
+  return registry.lookup(DATASETS, d.name, "config.data.name")(d)
 
 
 def folds(config: ml_collections.ConfigDict) -> dict[str, int]:
