@@ -6,12 +6,16 @@ define `sweep() -> list[dict[str, Any]]` (each dict maps dotted keys to values).
 Overrides are `key.path=value` strings (the CLI's `--config.key.path=value`);
 list items are addressed by index, e.g. `stages.1.steps=500`.
 
+The `arg` of a config file is parsed by `parse_arg` (big_vision's style:
+"size=64,ft448,noakd" against the file's declared options).
+
 Every bad input raises `ConfigError` naming the problem and listing what is
 valid, so users never see a traceback from deep inside ml_collections.
 """
 
 import ast
 import contextlib
+import dataclasses
 import difflib
 import importlib.util
 import pathlib
@@ -23,6 +27,137 @@ import ml_collections
 
 class ConfigError(ValueError):
   """A config file, config argument or override is invalid."""
+
+
+@dataclasses.dataclass(frozen=True)
+class OneOf:
+  """A config-argument option whose value is one of `choices`.
+
+  A bare choice (`teacher` for `kind=teacher`) sets it when no other option
+  offers the same word. `default` None means "not given".
+  """
+  choices: tuple[Any, ...]
+  default: Any = None
+
+
+def one_of(*choices: Any, default: Any = None) -> OneOf:
+  """An enumerated `parse_arg` option (see `OneOf`)."""
+  return OneOf(tuple(choices), default)
+
+
+def _option(spec: Any) -> tuple[Any, type | None, tuple[Any, ...]]:
+  """(default, value type, choices) of one `parse_arg` spec entry."""
+  if isinstance(spec, OneOf):
+    return spec.default, type(spec.choices[0]), spec.choices
+  if isinstance(spec, tuple):
+    default, kind = spec
+    return default, kind, ()
+  return spec, None if spec is None else type(spec), ()
+
+
+def _typed(name: str, raw: str, kind: type | None) -> Any:
+  if kind is bool:
+    if raw.lower() in ("true", "1"):
+      return True
+    if raw.lower() in ("false", "0"):
+      return False
+  elif kind is None or kind is str:
+    return raw
+  else:
+    try:
+      return kind(raw)
+    except ValueError:
+      pass
+  raise ConfigError(f"Config argument {name}={raw!r} must be of type "
+                    f"{kind.__name__}.")
+
+
+def _usage(name: str, kind: type | None, choices: tuple[Any, ...]) -> str:
+  """How an option is written: `flag`, `size=<int>`, `kind=a|b`."""
+  if choices:
+    return f"{name}={'|'.join(map(str, choices))}"
+  if kind is bool:
+    return name
+  return f"{name}=<{(kind or str).__name__}>"
+
+
+def _resolve(item: str, options: dict[str, tuple[Any, type | None, tuple]]
+            ) -> tuple[str, str, str | None]:
+  """(item, option name, raw value or None for a bare flag) of one item.
+
+  A bare word that is no option's name but one option's choice stands for
+  `option=word`; a word that several options offer is ambiguous.
+  """
+  name, has_value, raw = item.partition("=")
+  if has_value or name in options:
+    return item, name, raw if has_value else None
+  owners = [n for n, (_, _, choices) in options.items()
+            if name in map(str, choices)]
+  if len(owners) > 1:
+    raise ConfigError(f"Config argument {name!r} is ambiguous: a value of "
+                      f"{', '.join(owners)}; write {owners[0]}={name}.")
+  return (item, owners[0], name) if owners else (item, name, None)
+
+
+def parse_arg(arg: str | None, *, sep: str = ",",
+              **spec: Any) -> ml_collections.ConfigDict:
+  """Parses a config file's argument against its declared options.
+
+  `parse_arg("size=64,ft448", size=(None, int), ft448=False, batch=16384)`
+  gives `ConfigDict(size=64, ft448=True, batch=16384)`. An option's default
+  says how it is written and typed:
+
+    bool             a flag: `name` alone sets True (`name=false` clears it)
+    int, float, str  `name=value`, converted to the default's type
+    (default, type)  a default such as None with the type of the value
+    one_of(...)      `name=choice` or the bare choice (see `OneOf`)
+
+  Args:
+    arg: the text after `:` in `configs/x.py:arg`; None or "" gives the
+      defaults.
+    sep: what separates the items (violence names its presets
+      `hockey_spatial_nobn`).
+    **spec: option name -> default, as above.
+
+  Returns:
+    Every option of `spec`, given or default.
+
+  Raises:
+    ConfigError: an unknown option (listing the known ones), a value of the
+      wrong type or not among the choices, an option given twice.
+  """
+  options = {name: _option(entry) for name, entry in spec.items()}
+  values = {name: default for name, (default, _, _) in options.items()}
+  known = ", ".join(_usage(name, *option[1:])
+                    for name, option in options.items())
+  items = [_resolve(item, options)
+           for item in filter(None, map(str.strip, (arg or "").split(sep)))]
+  unknown = [item for item, name, _ in items if name not in options]
+  if unknown:
+    close = {c for item in unknown
+             for c in difflib.get_close_matches(item.partition("=")[0],
+                                                list(options), n=1)}
+    hint = f" Did you mean {', '.join(sorted(close))}?" if close else ""
+    raise ConfigError(f"Config argument {arg!r} has unknown options "
+                      f"{unknown}.{hint} Known: {known}.")
+  given = set()
+  for _, name, raw in items:
+    _, kind, choices = options[name]
+    if raw is None:
+      if kind is not bool:
+        raise ConfigError(f"Config argument {name!r} needs a value "
+                          f"({name}=...). Known: {known}.")
+      raw = "true"
+    value = _typed(name, raw, kind)
+    if choices and value not in choices:
+      raise ConfigError(f"Config argument {name}={raw!r} is not one of "
+                        f"{'|'.join(map(str, choices))}.")
+    if name in given:
+      raise ConfigError(f"Config argument {name!r} is given twice in "
+                        f"{arg!r}.")
+    given.add(name)
+    values[name] = value
+  return ml_collections.ConfigDict(values)
 
 
 def _load_module(path: str) -> types.ModuleType:

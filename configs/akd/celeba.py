@@ -37,6 +37,7 @@ here (no CelebA on this machine).
 """
 
 from configs.akd import common
+from jaxvision import config_lib
 from jaxvision.data import expressions
 
 ATTRIBUTE_SETS = {
@@ -76,44 +77,32 @@ NUM_ITERS = 200_000
 N_CRITIC = 5
 
 
-def _parse(arg):
-  """(kind, attribute set, pseudo study, noakd, rafd) of an argument."""
-  kind, *items = (arg or "teacher").split(",")
-  if kind not in ("teacher", "student", "lite", "pseudo"):
-    raise ValueError(f"configs/akd/celeba.py: unknown kind {kind!r}; use "
-                     "teacher, student, lite or pseudo.")
-  options = dict(item.partition("=")[::2] for item in items)
-  unknown = set(options) - {"set", "study", "noakd", "data"}
-  if unknown:
-    raise ValueError(f"configs/akd/celeba.py: unknown options "
-                     f"{sorted(unknown)}; use set=, study=, noakd, data=.")
-  rafd = options.get("data", "celeba") == "rafd"
-  if options.get("data", "celeba") not in ("celeba", "rafd"):
-    raise ValueError("configs/akd/celeba.py: data= is celeba or rafd.")
-  if rafd and (kind == "pseudo" or "set" in options):
-    raise ValueError("configs/akd/celeba.py: data=rafd conditions on the 8 "
-                     "expressions; it takes no set= and no pseudo study.")
-  attr_set = options.get("set", "lite" if kind == "lite" else "A")
-  study = options.get("study", "t49")
-  if attr_set not in ATTRIBUTE_SETS:
-    raise ValueError(f"configs/akd/celeba.py: set={attr_set!r}; valid: "
-                     f"{sorted(ATTRIBUTE_SETS)}.")
-  if study not in PSEUDO_STUDIES:
-    raise ValueError(f"configs/akd/celeba.py: study={study!r}; valid: "
-                     f"{sorted(PSEUDO_STUDIES)}.")
-  noakd = "noakd" in options
-  if noakd and kind != "lite":
-    raise ValueError("configs/akd/celeba.py: noakd applies to lite (a "
-                     "full-size student without L_akd is the teacher).")
-  if "study" in options and kind != "pseudo":
-    raise ValueError("configs/akd/celeba.py: study= applies to pseudo.")
-  if kind == "pseudo" and "set" in options:
-    raise ValueError("configs/akd/celeba.py: pseudo takes study=, not set=.")
-  return kind, attr_set, study, noakd, rafd
-
-
 def get_config(arg=None):
-  kind, attr_set, study, noakd, rafd = _parse(arg)
+  opts = config_lib.parse_arg(
+      arg, kind=config_lib.one_of("teacher", "student", "lite", "pseudo",
+                                  default="teacher"),
+      set=(None, str), study=(None, str), noakd=False,
+      data=config_lib.one_of("celeba", "rafd", default="celeba"))
+  kind, noakd, rafd = opts.kind, opts.noakd, opts.data == "rafd"
+  # NOTE: set= and study= are checked here, not as one_of: set=lite would
+  # make the bare word `lite` ambiguous with the kind.
+  for key, valid in (("set", ATTRIBUTE_SETS), ("study", PSEUDO_STUDIES)):
+    if opts[key] is not None and opts[key] not in valid:
+      raise config_lib.ConfigError(f"{key}={opts[key]!r}; valid: "
+                                   f"{sorted(valid)}.")
+  if rafd and (kind == "pseudo" or opts["set"]):
+    raise config_lib.ConfigError(
+        "data=rafd conditions on the 8 expressions; it takes no set= and no "
+        "pseudo study.")
+  if noakd and kind != "lite":
+    raise config_lib.ConfigError("noakd applies to lite (a full-size student "
+                                 "without L_akd is the teacher).")
+  if opts.study and kind != "pseudo":
+    raise config_lib.ConfigError("study= applies to pseudo.")
+  if kind == "pseudo" and opts["set"]:
+    raise config_lib.ConfigError("pseudo takes study=, not set=.")
+  attr_set = opts["set"] or ("lite" if kind == "lite" else "A")
+  study = opts.study or "t49"
   full = dict(G=dict(conv_dim=64, repeat_num=6),
               D=dict(conv_dim=64, repeat_num=6), init="torch_default")
   lite = dict(G=dict(conv_dim=32, repeat_num=3),

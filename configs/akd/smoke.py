@@ -31,6 +31,7 @@ classifier).
 """
 
 from configs.akd import common
+from jaxvision import config_lib
 from jaxvision.methods.akd import faces
 
 IMAGE_SIZE = 16
@@ -40,10 +41,8 @@ STUDENT_STEPS = 300
 
 
 def get_config(arg=None):
-  if arg not in (None, "teacher", "student"):
-    raise ValueError(f"configs/akd/smoke.py takes 'teacher' (default) or "
-                     f"'student', got {arg!r}.")
-  is_student = arg == "student"
+  is_student = config_lib.parse_arg(arg, kind=config_lib.one_of(
+      "teacher", "student", default="teacher")).kind == "student"
   attrs = list(faces.ATTRIBUTES)
   model = dict(G=dict(conv_dim=8, repeat_num=2),
                D=dict(conv_dim=16, repeat_num=3), init="flax_default")

@@ -34,6 +34,7 @@ Seed results to compare with (5-fold means, A-F1): shooting 0.931, dribbling
 import os
 
 from configs.emfa import common
+from jaxvision import config_lib
 
 # Train-split clip counts of the seed (player clips; + goalkeeper tracklets).
 TRAIN_CLIPS = {"shooting": 242, "dribbling": 157, "all": 397,
@@ -49,26 +50,12 @@ VARIANTS = {
 }
 
 
-def _parse(arg: str | None) -> dict:
-  opts = dict(task="shooting", fold="0", variant="full")
-  for item in filter(None, (arg or "").split(",")):
-    key, sep, value = item.strip().partition("=")
-    opts[key] = value if sep else True
-  unknown = set(opts) - {"task", "fold", "variant", "no_registration"}
-  if unknown:
-    raise ValueError(f"unknown options {sorted(unknown)}; valid: task, fold, "
-                     "variant, no_registration")
-  if opts["task"] not in TRAIN_CLIPS:
-    raise ValueError(f"task={opts['task']!r}; valid: {sorted(TRAIN_CLIPS)}")
-  if opts["variant"] not in VARIANTS:
-    raise ValueError(f"variant={opts['variant']!r}; valid: "
-                     f"{sorted(VARIANTS)}")
-  return opts
-
-
 def get_config(arg=None):
-  opts = _parse(arg)
-  task, variant = opts["task"], VARIANTS[opts["variant"]]
+  opts = config_lib.parse_arg(
+      arg, task=config_lib.one_of(*TRAIN_CLIPS, default="shooting"),
+      fold=0, variant=config_lib.one_of(*VARIANTS, default="full"),
+      no_registration=False)
+  task, variant = opts.task, VARIANTS[opts.variant]
   model = common.model(
       backbone=dict(patch_size=16, width=768, depth=12, num_heads=12,
                     mlp_dim=3072, feature_dim=768),
@@ -82,12 +69,12 @@ def get_config(arg=None):
       "JAXVISION_VIT_B16_NPZ", "~/jaxvision_weights/ViT-B_16.npz")
   preprocess = common.preprocess(image_size=224, num_frames=16,
                                  mask_crop="player_box")
-  if opts.get("no_registration"):
+  if opts.no_registration:
     preprocess["registration"]["mode"] = "none"
   data = dict(
       kind="soccer", root=os.environ.get("JAXVISION_SOCCER_DIR",
                                          "~/data/soccer_highlights"),
-      cache_dir="", task=task, fold=int(opts["fold"]), split_seed=0,
+      cache_dir="", task=task, fold=opts.fold, split_seed=0,
       include_goalkeeper_tracklets=task == "shooting_gk",
       train_split="train", eval_split="test", augment_flip=True,
       tracking=dict(person_thresh=0.5, ball_thresh=0.4, ball_radius=1.5,

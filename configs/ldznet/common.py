@@ -10,6 +10,7 @@ CLIP text encoder and, for LD-ZNet, the LDM UNet) is frozen.
 import ml_collections
 
 from configs.ldznet import ldm as ldm_configs
+from jaxvision import config_lib
 
 VARIANTS = ("ldznet", "concat", "znet", "rgbnet")
 # The reference code's prompt templates (spec 5).
@@ -20,10 +21,9 @@ PHRASECUT_TEMPLATES = (
 
 
 def variant(arg) -> str:
-  arg = arg or "ldznet"
-  if arg not in VARIANTS:
-    raise ValueError(f"LD-ZNet configs take one of {VARIANTS}, got {arg!r}.")
-  return arg
+  """The variant a config argument names (default ldznet)."""
+  return config_lib.parse_arg(arg, variant=config_lib.one_of(
+      *VARIANTS, default="ldznet")).variant
 
 
 def base(name: str, unet: dict, vae: dict, text: dict, *, image_size: int,

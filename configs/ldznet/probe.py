@@ -21,13 +21,12 @@ val split, not on 5k / 1k subsets.
 
 from configs.ldznet import ldznet
 from configs.ldznet import smoke
+from jaxvision import config_lib
 
 
 def get_config(arg=None):
-  if arg not in (None, "", "smoke"):
-    raise ValueError(f"probe.py takes no argument or 'smoke', got {arg!r}.")
   # NOTE: stages hold plain dicts until the config is loaded.
-  if arg == "smoke":
+  if config_lib.parse_arg(arg, smoke=False).smoke:
     config = smoke.get_config("znet")
     config.probe = dict(blocks=tuple(range(1, 17)),
                         timesteps=(100, 300, 500, 900), width=32, groups=8)

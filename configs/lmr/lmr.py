@@ -25,36 +25,22 @@ H36M 61.9 / 42.5; MPI-INF-3DHP 94.6 / 62.4 (mm). Model selection uses the
 """
 
 from configs.lmr import common
+from jaxvision import config_lib
 
 SEQ_LENS = (4, 8, 16)
 
 
-def _parse(arg):
-  opts = {}
-  for item in (arg or "").split(","):
-    if not item.strip():
-      continue
-    key, sep, value = item.strip().partition("=")
-    opts[key] = int(value) if sep else True
-  unknown = set(opts) - {"T", "no_root", "single_rnn"}
-  if unknown:
-    raise ValueError(f"unknown options {sorted(unknown)}; valid: T=4|8|16, "
-                     "no_root, single_rnn.")
-  if opts.get("T", 16) not in SEQ_LENS:
-    raise ValueError(f"T must be one of {SEQ_LENS}, got {opts['T']}.")
-  return opts
-
-
 def get_config(arg=None):
-  opts = _parse(arg)
-  seq_len = opts.get("T", 16)
+  opts = config_lib.parse_arg(arg, T=config_lib.one_of(*SEQ_LENS, default=16),
+                              no_root=False, single_rnn=False)
+  seq_len = opts.T
   model = dict(
-      temporal="single_rnn" if opts.get("single_rnn") else "local",
+      temporal="single_rnn" if opts.single_rnn else "local",
       cam_model="text",
       lmr=common.lmr_model(hidden=1024, shape_hidden=(1024, 1024),
                            cam_hidden=1024, num_iters=3),
       single_rnn=common.single_rnn(hidden=1024, fc_width=1024))
-  model["lmr"]["root_conditioning"] = not opts.get("no_root")
+  model["lmr"]["root_conditioning"] = not opts.no_root
   data = dict(kind="local", root="~/data/human_mesh", seq_len=seq_len,
               feature_dim=2048,
               train=("h36m", "mpi_inf_3dhp", "3dpw"), eval=("3dpw",),

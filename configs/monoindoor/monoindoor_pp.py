@@ -25,6 +25,7 @@ delta1 0.834 (not reproduced here: no data or accelerator in this project).
 """
 
 from configs.monoindoor import common
+from jaxvision import config_lib
 
 # name -> (H, W, D_max / eval cap, gamma, training images per epoch, stride)
 # Images per epoch: NYUv2 ~20K, ScanNet ~100K (TEXT); EuRoC and 7-Scenes
@@ -41,10 +42,8 @@ BATCH = 12
 
 
 def get_config(arg=None):
-  name = arg or "nyu"
-  if name not in DATASETS:
-    raise ValueError(f"Unknown MonoIndoor++ dataset {name!r}; valid: "
-                     f"{sorted(DATASETS)}.")
+  name = config_lib.parse_arg(
+      arg, dataset=config_lib.one_of(*DATASETS, default="nyu")).dataset
   height, width, d_max, gamma, per_epoch, stride, kind, eval_kind = (
       DATASETS[name])
   epochs = 20 if name == "seven_scenes" else 40

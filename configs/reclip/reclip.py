@@ -27,7 +27,10 @@ length. Expected per-example GFLOPs (multiply-adds, forward): 7.3 (64),
 10.1 (80), 24.8 (112), 71.4 (clip224).
 """
 
+import ml_collections
+
 from configs.reclip import common
+from jaxvision import config_lib
 
 MAIN_LR, MAIN_WARMUP = 1e-3, 2_500
 FT_LR, FT_WARMUP = 1e-4, 5_000
@@ -40,62 +43,51 @@ FT448_REMAT = "full"
 TEXT_LEN = {64: 16, 80: 16, 112: 64, 224: 64}
 
 
-def _parse(arg: str | None) -> dict:
-  opts = {}
-  for item in (arg or "size=64").split(","):
-    key, sep, value = item.strip().partition("=")
-    opts[key] = int(value) if sep else True
-  known = {"size", "clip224", "long", "f20k", "ft448", "two_stage",
-           "multigrid", "batch", "text_len", "mask", "no_finetune"}
-  unknown = set(opts) - known
-  if unknown:
-    raise ValueError(f"unknown options {sorted(unknown)}; valid: "
-                     f"{sorted(known)}")
-  return opts
-
-
-def _stages(opts: dict) -> list[dict]:
-  main_steps = 550_000 if opts.get("long") else 250_000
-  if opts.get("clip224"):
+def _stages(opts: ml_collections.ConfigDict) -> list[dict]:
+  main_steps = 550_000 if opts.long else 250_000
+  if opts.clip224:
     return [common.stage("main", 224, TEXT_LEN[224], main_steps + 50_000,
-                         opts.get("batch", BATCH),
+                         opts.batch,
                          common.adafactor(MAIN_LR, MAIN_WARMUP))]
-  if opts.get("multigrid"):
+  if opts.multigrid:
     sizes = [(65_536, 112, 25_000), (32_768, 160, 50_000),
              (16_384, 224, 100_000)]
     return [common.stage(f"mg{size}", size, 16, steps, batch,
                          common.adafactor(MAIN_LR, MAIN_WARMUP))
             for batch, size, steps in sizes]
   # Table 3.9's two-stage schedule starts at 112 unless size= says otherwise.
-  size = opts.get("size", 112 if opts.get("two_stage") else 64)
+  size = opts.size or (112 if opts.two_stage else 64)
   if size not in TEXT_LEN:
     raise ValueError(f"size must be one of 64, 80, 112; got {size}")
-  text_len = opts.get("text_len", TEXT_LEN[size])
+  text_len = TEXT_LEN[size] if opts.text_len is None else opts.text_len
   main_optim = common.adafactor(MAIN_LR, MAIN_WARMUP)
   ft_optim = common.adafactor(FT_LR, FT_WARMUP)
-  if opts.get("two_stage"):
+  if opts.two_stage:
     return [common.stage("lowres", size, text_len, 300_000, BATCH, main_optim),
             common.stage("ft224", 224, text_len, 40_000, BATCH, ft_optim),
             common.stage("ft448", 448, text_len, 40_000, BATCH, ft_optim,
                          remat=FT448_REMAT)]
   keep = 0
   main_size = size
-  if opts.get("mask"):
+  if opts.mask:
     keep, main_size = (size // 16) ** 2, 224
   stages = [common.stage("lowres", main_size, text_len, main_steps,
-                         opts.get("batch", BATCH), main_optim,
+                         opts.batch, main_optim,
                          mask_keep_tokens=keep)]
-  if not opts.get("no_finetune"):
-    ft_size = 448 if opts.get("ft448") else 224
+  if not opts.no_finetune:
+    ft_size = 448 if opts.ft448 else 224
     stages.append(common.stage("highres", ft_size, text_len,
-                               20_000 if opts.get("f20k") else 50_000, BATCH,
+                               20_000 if opts.f20k else 50_000, BATCH,
                                ft_optim,
                                remat=FT448_REMAT if ft_size == 448 else ""))
   return stages
 
 
 def get_config(arg=None):
-  opts = _parse(arg)
+  opts = config_lib.parse_arg(
+      arg, size=(None, int), clip224=False, long=False, f20k=False,
+      ft448=False, two_stage=False, multigrid=False, batch=BATCH,
+      text_len=(None, int), mask=False, no_finetune=False)
   model = dict(
       # ViT-L/16 (Table 3.3: 303M): 24 layers, 16 heads, width 1024.
       image=dict(patch_size=16, width=1024, depth=24, num_heads=16,

@@ -27,14 +27,13 @@ Arguments: `no_gen` (Table 2.5 row 1), `no_rec` (row 2), `all_syn`,
 """
 
 from configs.sharingan import common
+from jaxvision import config_lib
 
 
 def get_config(arg=None):
-  flags = set(filter(None, (arg or "").split(",")))
-  unknown = flags - {"no_gen", "no_rec", "all_syn", "all_real"}
-  if unknown:
-    raise ValueError(f"Unknown mde_vkitti_kitti.py arguments {sorted(unknown)};"
-                     " valid: no_gen, no_rec, all_syn, all_real.")
+  options = config_lib.parse_arg(arg, no_gen=False, no_rec=False,
+                                 all_syn=False, all_real=False)
+  flags = {name for name, given in options.items() if given}
   model = common.depth_model()
   loss = common.depth_loss()
   data = dict(

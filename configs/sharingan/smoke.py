@@ -20,11 +20,11 @@ docs/methods/sharingan.md for the numbers we got).
 """
 
 from configs.sharingan import common
+from jaxvision import config_lib
 
 
 def get_config(arg=None):
-  if arg not in (None, "", "baseline"):
-    raise ValueError(f"smoke.py takes no argument or 'baseline', got {arg!r}.")
+  baseline = config_lib.parse_arg(arg, baseline=False).baseline
   model = common.depth_model(gen_ngf=8, gen_blocks=3, task_ngf=8,
                              task_inception=1, critic_channels=(16, 32, 32, 64),
                              critic_strides=(2, 2, 2, 2), critic_hidden=(64,),
@@ -43,7 +43,7 @@ def get_config(arg=None):
                    evaluate=False),
       common.stage("joint", "joint", 150, 8, common.optim(3e-4)),
   ]
-  if arg == "baseline":
+  if baseline:
     model["use_generator"] = False
     loss.update(beta_ds=0.0, beta_gc=0.0)
     data["use_real"] = False

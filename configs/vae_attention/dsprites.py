@@ -16,28 +16,20 @@ family=ad_factor_vae|factor_vae. Table 7.6: 1 pair 0.90 (gamma 10) / 0.91
 """
 
 from configs.vae_attention import common
-
-_ARGS = dict(gamma=("10", "40"), pairs=("1", "3"), attention=("sa", "da"),
-             family=("ad_factor_vae", "factor_vae"))
-
-
-def parse(arg: str | None) -> dict[str, str]:
-  values = dict(gamma="10", pairs="1", attention="sa", family="ad_factor_vae")
-  for item in filter(None, (arg or "").split(",")):
-    key, _, value = item.partition("=")
-    if key not in _ARGS or value not in _ARGS[key]:
-      raise ValueError(f"Bad arg {item!r}; valid: {_ARGS}.")
-    values[key] = value
-  return values
-
+from jaxvision import config_lib
 
 def get_config(arg=None):
-  args = parse(arg)
+  args = config_lib.parse_arg(
+      arg, gamma=config_lib.one_of(10, 40, default=10),
+      pairs=config_lib.one_of(1, 3, default=1),
+      attention=config_lib.one_of("sa", "da", default="sa"),
+      family=config_lib.one_of("ad_factor_vae", "factor_vae",
+                               default="ad_factor_vae"))
   model = common.conv_vae(
       image_shape=(64, 64, 1), features=(32, 32, 64, 64), fc=(128,),
       latent_dim=10, decoder_fc=(128,), start_shape=(4, 4, 64),
       decoder_features=(64, 32, 32, 1))
-  model["family"] = args["family"]
+  model["family"] = args.family
   data = dict(name="dsprites", root="~/data/dsprites", image_size=64)
   stage = dict(name="train", steps=300_000, batch_size=128,
                optim=dict(model=common.adam(1e-4),
@@ -45,8 +37,8 @@ def get_config(arg=None):
   config = common.base(model, data, stage, target_layer="conv4",
                        recon="bernoulli_logits",
                        eval_cfg=common.disentanglement_eval())
-  config.factor.gamma = float(args["gamma"])
-  config.ad.dims = [0, 1] if args["pairs"] == "1" else [0, 1, 2]
-  config.ad.attention = args["attention"]
+  config.factor.gamma = float(args.gamma)
+  config.ad.dims = [0, 1] if args.pairs == 1 else [0, 1, 2]
+  config.ad.attention = args.attention
   config.attention.latent_source = "posterior"
   return config

@@ -17,15 +17,11 @@ Arg: digit=N (0-9, default 1), the digit that is normal.
 """
 
 from configs.vae_attention import common
+from jaxvision import config_lib
 
 
 def get_config(arg=None):
-  digit = 1
-  if arg:
-    key, _, value = arg.partition("=")
-    if key != "digit" or not value.isdigit():
-      raise ValueError(f"mnist.py takes 'digit=N', got {arg!r}.")
-    digit = int(value)
+  digit = config_lib.parse_arg(arg, digit=1).digit
   model = common.conv_vae(
       image_shape=(28, 28, 1), features=(64, 128), fc=(1024,), latent_dim=32,
       decoder_fc=(1024,), start_shape=(7, 7, 128), decoder_features=(64, 1))

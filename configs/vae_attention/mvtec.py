@@ -16,6 +16,7 @@ TRAIN_IMAGES).
 """
 
 from configs.vae_attention import common
+from jaxvision import config_lib
 
 # Training images per category (official split), for 200 epochs of steps.
 TRAIN_IMAGES = dict(carpet=280, grid=264, leather=245, tile=230, wood=247,
@@ -25,13 +26,8 @@ TRAIN_IMAGES = dict(carpet=280, grid=264, leather=245, tile=230, wood=247,
 
 
 def get_config(arg=None):
-  category = "bottle"
-  if arg:
-    key, _, value = arg.partition("=")
-    if key != "category" or value not in TRAIN_IMAGES:
-      raise ValueError(f"mvtec.py takes 'category=' one of "
-                       f"{sorted(TRAIN_IMAGES)}, got {arg!r}.")
-    category = value
+  category = config_lib.parse_arg(arg, category=config_lib.one_of(
+      *TRAIN_IMAGES, default="bottle")).category
   batch = 32
   model = dict(
       family="vae", latent_dim=32, image_shape=[256, 256, 3],

@@ -13,16 +13,12 @@ Bernoulli reconstruction NLL.
 """
 
 from configs.vae_attention import common
+from jaxvision import config_lib
 
 
 def get_config(arg=None):
-  family = "ad_factor_vae"
-  if arg:
-    key, _, value = arg.partition("=")
-    if key != "family" or value not in ("ad_factor_vae", "factor_vae"):
-      raise ValueError(f"smoke_disentangle.py takes family=ad_factor_vae|"
-                       f"factor_vae, got {arg!r}.")
-    family = value
+  family = config_lib.parse_arg(arg, family=config_lib.one_of(
+      "ad_factor_vae", "factor_vae", default="ad_factor_vae")).family
   model = common.conv_vae(
       image_shape=(32, 32, 1), features=(32, 32, 64), fc=(64,), latent_dim=6,
       decoder_fc=(64,), start_shape=(4, 4, 64), decoder_features=(32, 32, 1))

@@ -14,17 +14,14 @@ Arg: layer=conv1|conv2|conv3 (default conv2).
 """
 
 from configs.vae_attention import common
+from jaxvision import config_lib
 
 LAYERS = ("conv1", "conv2", "conv3")
 
 
 def get_config(arg=None):
-  layer = "conv2"
-  if arg:
-    key, _, value = arg.partition("=")
-    if key != "layer" or value not in LAYERS:
-      raise ValueError(f"ucsd.py takes 'layer=' one of {LAYERS}, got {arg!r}.")
-    layer = value
+  layer = config_lib.parse_arg(
+      arg, layer=config_lib.one_of(*LAYERS, default="conv2")).layer
   model = common.conv_vae(
       image_shape=(100, 100, 1), features=(64, 128, 256), fc=(1024,),
       latent_dim=32, decoder_fc=(1024,), start_shape=(12, 12, 256),

@@ -35,6 +35,7 @@ Expected (Table A.1, protocol A / '*' protocol B):
 """
 
 from configs.violence import common
+from jaxvision import config_lib
 
 # name -> (data.name, clips, random crop, BatchNorm, epochs)
 DATASETS = {
@@ -44,24 +45,20 @@ DATASETS = {
 }
 
 
-def _parse(arg: str | None) -> tuple[str, str, bool, bool]:
-  parts = (arg or "hockey_spatiotemporal").split("_")
-  convlstm = parts[-1] == "convlstm"
-  parts = parts[:-1] if convlstm else parts
-  nobn = parts[-1] == "nobn"
-  parts = parts[:-1] if nobn else parts
-  if (len(parts) != 2 or parts[0] not in DATASETS or
-      parts[1] not in ("spatial", "spatiotemporal") or
-      (convlstm and parts[1] != "spatiotemporal")):
-    raise ValueError(f"biconvlstm.py arg {arg!r} is not <dataset>_<encoder>"
-                     f"[_nobn][_convlstm] with dataset in {sorted(DATASETS)}, "
-                     "encoder spatial | spatiotemporal (_convlstm needs "
-                     "spatiotemporal).")
-  return parts[0], parts[1], nobn, convlstm
-
-
 def get_config(arg=None):
-  dataset, encoder, nobn, convlstm = _parse(arg)
+  opts = config_lib.parse_arg(
+      arg or "hockey_spatiotemporal", sep="_",
+      dataset=config_lib.one_of(*DATASETS),
+      encoder=config_lib.one_of("spatial", "spatiotemporal"), nobn=False,
+      convlstm=False)
+  dataset, encoder, nobn, convlstm = (opts.dataset, opts.encoder, opts.nobn,
+                                      opts.convlstm)
+  if (dataset is None or encoder is None or
+      (convlstm and encoder != "spatiotemporal")):
+    raise config_lib.ConfigError(
+        f"biconvlstm.py arg {arg!r} is not <dataset>_<encoder>[_nobn]"
+        f"[_convlstm] with dataset in {sorted(DATASETS)}, encoder spatial | "
+        "spatiotemporal (_convlstm needs spatiotemporal).")
   name, clips, random_crop, batchnorm, epochs = DATASETS[dataset]
   model = dict(encoder=encoder, backbone="vgg13",
                use_batchnorm=batchnorm and not nobn, remat=True)

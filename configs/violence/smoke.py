@@ -23,21 +23,18 @@ Expected: held-out fold-0 accuracy about 1.0 vs chance 0.5 in ~30-60 s on
 """
 
 from configs.violence import common
+from jaxvision import config_lib
 
 
 def get_config(arg=None):
-  words = set(filter(None, (arg or "").split(",")))
-  unknown = words - {"spatial", "reversal"}
-  if unknown:
-    raise ValueError(f"Unknown smoke.py args {sorted(unknown)}; use "
-                     "'spatial' and/or 'reversal'.")
+  opts = config_lib.parse_arg(arg, spatial=False, reversal=False)
   return common.base(
-      data=dict(name="synthetic_fights_reversal" if "reversal" in words
+      data=dict(name="synthetic_fights_reversal" if opts.reversal
                 else "synthetic_fights",
                 num_clips=160, num_frames=8, frame_size=32,
                 aug=dict(random_crop=True, hflip=True, resize_before_crop=36),
                 synthetic_size=32, synthetic_seed=0),
-      model=dict(encoder="spatial" if "spatial" in words else
+      model=dict(encoder="spatial" if opts.spatial else
                  "spatiotemporal",
                  backbone="vgg_tiny",
                  # NOTE: unrolling the 7 time steps makes the CPU step ~6x
