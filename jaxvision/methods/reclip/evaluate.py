@@ -28,7 +28,11 @@ from jaxvision.data import synthetic
 from jaxvision.evaluators import retrieval
 from jaxvision.evaluators import zeroshot
 from jaxvision.methods.reclip import data
+from jaxvision.methods.reclip import figures
 from jaxvision.methods.reclip import model as model_lib
+
+
+RETRIEVAL_EXAMPLES = 8  # query images in the retrieval figure
 
 
 class Embedder:
@@ -51,22 +55,29 @@ class Embedder:
 
 
 def _embed_split(ctx, embedder: Embedder, source, pp_string: str,
-                 text_key: str, label_keys=()) -> dict[str, np.ndarray]:
-  """Image and text embeddings (+ labels) of every example of a split."""
+                 text_key: str, label_keys=(),
+                 keep_images: int = 0) -> dict[str, np.ndarray]:
+  """Image and text embeddings (+ labels) of every example of a split, and
+  the first `keep_images` preprocessed images (for figures)."""
   config = ctx.config
   keep = ("image", "tokens", *label_keys)
   chain = data.preprocess(config, ctx.stage, pp_string, text_key)
   chain = _keeping(chain, keep)
   iterator = pipeline.make_eval_iterator(
       source, pp_fn=chain, batch_size=config.eval_batch_size)
-  out = {"image_emb": [], "text_emb": [], **{k: [] for k in label_keys}}
+  out = {"image_emb": [], "text_emb": [], "images": [],
+         **{k: [] for k in label_keys}}
+  kept = 0
   for batch in iterator:
     mask = np.asarray(batch["mask"], bool)
+    if kept < keep_images:
+      out["images"].append(np.asarray(batch["image"])[mask][:keep_images - kept])
+      kept += len(out["images"][-1])
     out["image_emb"].append(embedder.images(batch["image"])[mask])
     out["text_emb"].append(embedder.texts(batch["tokens"])[mask])
     for k in label_keys:
       out[k].append(np.asarray(batch[k])[mask])
-  return {k: np.concatenate(v) for k, v in out.items()}
+  return {k: np.concatenate(v) for k, v in out.items() if v}
 
 
 def _keeping(chain, keep):
@@ -87,6 +98,7 @@ def shapes_zeroshot(ctx, embedder, cfg, vocab_size) -> dict[str, float]:
   split = _embed_split(ctx, embedder, source, ctx.config.data.pp_eval,
                        "caption_full", tuple(attributes))
   tok = data.tokenizer(ctx.config)
+  out_dir = figures.directory(ctx.workdir, ctx.stage.name)
   results, tops, chances = {}, [], []
   for attr in attributes:
     names = list(synthetic.SHAPES_CAPTIONS_ATTRIBUTES[attr])
@@ -96,6 +108,13 @@ def shapes_zeroshot(ctx, embedder, cfg, vocab_size) -> dict[str, float]:
         batch_size=ctx.config.eval_batch_size)
     acc = zeroshot.accuracy(split["image_emb"], class_emb, split[attr],
                             ks=(1,))
+    if out_dir:
+      predictions = np.argmax(retrieval.l2_normalize(
+          split["image_emb"], "image_emb") @ class_emb.T, axis=1)
+      figures.save_confusion(
+          os.path.join(out_dir, f"zeroshot_{attr}_confusion.png"),
+          split[attr], predictions, names,
+          f"zero-shot {attr}: top-1 {acc['top1']:.3f} (held-out)")
     results[f"zeroshot_{attr}_top1"] = acc["top1"]
     tops.append(acc["top1"])
     chances.append(1.0 / len(names))
@@ -108,7 +127,8 @@ def shapes_retrieval(ctx, embedder, cfg, vocab_size) -> dict[str, float]:
   del vocab_size
   source = data.open_source(ctx.config.data, cfg.split)
   split = _embed_split(ctx, embedder, source, ctx.config.data.pp_eval,
-                       "caption_full", ("caption_full",))
+                       "caption_full", ("caption_full",),
+                       keep_images=RETRIEVAL_EXAMPLES)
   captions = [c.decode() if isinstance(c, bytes) else str(c)
               for c in split["caption_full"]]
   _, first = np.unique(captions, return_index=True)
@@ -116,6 +136,16 @@ def shapes_retrieval(ctx, embedder, cfg, vocab_size) -> dict[str, float]:
   metrics = retrieval.recall_at_k(split["image_emb"][first],
                                   split["text_emb"][first],
                                   np.arange(len(first)), ks=(1, 5))
+  out_dir = figures.directory(ctx.workdir, ctx.stage.name)
+  if out_dir:
+    shown = first[first < len(split["images"])]
+    texts = retrieval.l2_normalize(split["text_emb"][first], "text_emb")
+    best = np.argmax(retrieval.l2_normalize(
+        split["image_emb"][shown], "image_emb") @ texts.T, axis=1)
+    figures.save_retrieval_examples(
+        os.path.join(out_dir, "retrieval_examples.png"),
+        split["images"][shown], [captions[i] for i in shown],
+        [captions[first[j]] for j in best])
   metrics["chance_r1"] = 1.0 / len(first)
   metrics["retrieval_pairs"] = float(len(first))
   return metrics
