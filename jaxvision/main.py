@@ -31,10 +31,10 @@ from typing import Sequence
 # jax, the engine and the methods are imported inside the commands that need
 # them, so `--help` and argument or config errors answer in well under 3 s.
 from jaxvision import config_lib
+from jaxvision import errors
 from jaxvision import user_errors
 
-EXIT_PREEMPTED = 143  # 128 + SIGTERM: the run stopped early, resume it.
-EXIT_CONFIG_ERROR = 2  # errors.exit_code of a ConfigError.
+EXIT_PREEMPTED = errors.EXIT_PREEMPTED  # launch/sweep.py resumes on it.
 
 OVERRIDES_HELP = """\
 config overrides (any number, after the other arguments):
@@ -163,8 +163,9 @@ def _maybe_initialize_distributed(mode: str) -> None:
     missing = [v for v in ("JAX_NUM_PROCESSES", "JAX_PROCESS_ID")
                if v not in os.environ]
     if missing:
-      raise ValueError(f"JAX_COORDINATOR_ADDRESS is set but {missing} are "
-                       "not: set all three, or --distributed=off.")
+      raise user_errors.InputError(user_errors.message(
+          f"JAX_COORDINATOR_ADDRESS is set but {missing} are not",
+          "the environment", "set all three, or pass --distributed=off"))
     jax.distributed.initialize(
         coordinator_address=address,
         num_processes=int(os.environ["JAX_NUM_PROCESSES"]),
@@ -233,27 +234,13 @@ def run(argv: Sequence[str]) -> int:
   return commands.COMMANDS[args.command](config, args.workdir, others)
 
 
-def _exit_code(error: Exception) -> int | None:
-  """The exit code of a user error; None for anything else (a bug).
-
-  Config errors are recognised without `jaxvision.errors`, which imports the
-  engine (and so jax): they are reported at once.
-  """
-  if isinstance(error, (config_lib.ConfigError, user_errors.InputError)):
-    return EXIT_CONFIG_ERROR
-  from jaxvision import errors  # pylint: disable=g-import-not-at-top
-  if isinstance(error, errors.USER_ERRORS):
-    return errors.exit_code(error)
-  return None
-
-
 def main(argv: Sequence[str] | None = None) -> int:
   logging.basicConfig(level=os.environ.get("JAXVISION_LOG_LEVEL", "WARNING"),
                       format="%(levelname)s %(name)s: %(message)s")
   try:
     return run(sys.argv[1:] if argv is None else argv)
   except Exception as e:  # pylint: disable=broad-except
-    code = _exit_code(e)
+    code = errors.exit_code(e)  # None for a bug: re-raised below
     if code is None or os.environ.get("JAXVISION_DEBUG"):
       raise
     if isinstance(e, user_errors.InputError):
