@@ -20,6 +20,11 @@ def message(what: str, where: str, fix: str) -> str:
   return f"{what} ({where}); {fix}"
 
 
-class UnknownNameError(InputError, ValueError):
-  """A name that no registry knows (a dataset, a source kind); a ValueError
-  too, as such names were reported before registries had their own error."""
+class InvalidValueError(InputError, ValueError):
+  """A config value or data content the run cannot use (a batch size that
+  does not split over the hosts, an empty split); a ValueError too, which is
+  what such checks raised before they were input errors."""
+
+
+class UnknownNameError(InvalidValueError):
+  """A name that no registry knows (a dataset, a source kind)."""

@@ -30,6 +30,7 @@ import jax
 import ml_collections
 import numpy as np
 
+from jaxvision import user_errors
 from jaxvision.data import pp
 
 Batch = dict[str, np.ndarray]
@@ -157,23 +158,27 @@ def _per_host(global_batch_size: int, process_index: int,
     raise ValueError(f"process_index={process_index} must be in "
                      f"[0, process_count={process_count}).")
   if global_batch_size < 1 or global_batch_size % process_count:
-    raise ValueError(f"global batch size {global_batch_size} must be a "
-                     f"positive multiple of process_count={process_count}; "
-                     "change the batch size.")
+    raise user_errors.InvalidValueError(user_errors.message(
+        f"global batch size {global_batch_size} is not a positive multiple "
+        f"of the {process_count} processes", "the stage's batch_size",
+        f"use a multiple of {process_count}"))
   return global_batch_size // process_count
 
 
 def _check_source(source: Any) -> int:
   n = len(source)
   if n == 0:
-    raise ValueError(f"Data source {source!r} is empty; check the split "
-                     "name/slice and that the dataset was prepared.")
+    raise user_errors.InvalidValueError(user_errors.message(
+        "the data source is empty", repr(source),
+        "check the split name/slice and that the dataset was prepared"))
   return n
 
 
 def _workers(ds: grain.IterDataset, worker_count: int) -> grain.IterDataset:
   if worker_count < 0:
-    raise ValueError(f"worker_count must be >= 0, got {worker_count}.")
+    raise user_errors.InvalidValueError(user_errors.message(
+        f"worker_count={worker_count} is negative", "config.data.worker_count",
+        "use 0 (read in this process) or a number of worker processes"))
   if worker_count == 0:
     return ds
   # NOTE: grain's worker processes read absl flags; outside an absl app (tests,
@@ -217,7 +222,9 @@ def make_iterator(source: Any, *, pp_fn: PreprocessFn, global_batch_size: int,
   per_host = _per_host(global_batch_size, process_index, process_count)
   n = _check_source(source)
   if not 0 <= seed < 2**32:
-    raise ValueError(f"seed must be in [0, 2**32), got {seed}.")
+    raise user_errors.InvalidValueError(user_errors.message(
+        f"seed {seed} is outside [0, 2**32)", "config.seed",
+        "use a seed in [0, 2**32)"))
   records = grain.MapDataset.range(n)
   if shuffle:
     # NOTE: grain's shuffle reseeds with seed + epoch for indices >= n, which
@@ -227,8 +234,10 @@ def make_iterator(source: Any, *, pp_fn: PreprocessFn, global_batch_size: int,
   if num_epochs is not None and drop_remainder:
     whole = len(records) // global_batch_size * global_batch_size
     if whole == 0:
-      raise ValueError(f"{num_epochs} epoch(s) of {n} records is less than "
-                       f"one global batch of {global_batch_size}.")
+      raise user_errors.InvalidValueError(user_errors.message(
+          f"{num_epochs} epoch(s) of {n} records is less than one global "
+          f"batch of {global_batch_size}", "the stage's batch_size",
+          "use a smaller batch or more epochs"))
     records = records[:whole]
   positions = records.map_with_index(lambda i, record: (i // n, record))
   host = positions[process_index::process_count]
@@ -263,7 +272,9 @@ class _EvalLoad:
                            "rename that feature or pass another mask_key.")
         padding = {k: np.zeros_like(v) for k, v in example.items()}
         return {**padding, self._mask_key: np.bool_(False)}
-    raise ValueError("Every record of the eval source failed to decode.")
+    raise user_errors.InvalidValueError(user_errors.message(
+        "every record of the eval source failed to decode",
+        f"{self._n} records", "check the eval split's files"))
 
   def __call__(self, slot: int) -> dict[str, Any]:
     record = self._first + slot * self._stride

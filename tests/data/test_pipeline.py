@@ -9,6 +9,7 @@ from PIL import Image
 import pytest
 import tensorflow_datasets as tfds
 
+from jaxvision import user_errors
 from jaxvision.data import pipeline
 from jaxvision.data import pp
 from jaxvision.data import sources
@@ -183,7 +184,7 @@ def test_worker_processes_give_the_same_batches(tmp_path):
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    (dict(global_batch_size=5, process_count=2), "multiple of process_count"),
+    (dict(global_batch_size=5, process_count=2), "multiple of the 2 processes"),
     (dict(global_batch_size=4, process_index=2, process_count=2),
      "process_index"),
     (dict(global_batch_size=4, seed=-1), "seed"),
@@ -192,6 +193,16 @@ def test_worker_processes_give_the_same_batches(tmp_path):
 def test_bad_arguments_raise(kwargs, match):
   kwargs = {"seed": 0, **kwargs}
   with pytest.raises(ValueError, match=match):
+    pipeline.make_iterator(_source(10), pp_fn=_PP, **kwargs)
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(global_batch_size=5, process_count=2), dict(seed=-1),
+    dict(global_batch_size=64, num_epochs=1), dict(worker_count=-1)])
+def test_bad_config_values_are_input_errors(kwargs):
+  # The user's to fix (one line, exit 2); process_index out of range is not.
+  kwargs = {"seed": 0, "global_batch_size": 4, **kwargs}
+  with pytest.raises(user_errors.InvalidValueError):
     pipeline.make_iterator(_source(10), pp_fn=_PP, **kwargs)
 
 
