@@ -6,6 +6,7 @@ import numpy as np
 from PIL import Image
 import pytest
 
+from jaxvision import user_errors
 from jaxvision.data import pp
 
 
@@ -32,6 +33,28 @@ def test_parse_literal_args_and_kwargs():
 def test_unknown_op_suggests_close_name():
   with pytest.raises(ValueError, match="Did you mean resize"):
     pp.build("decode|resise(16)")
+
+
+def test_registry_keeps_every_op_name():
+  assert sorted(pp.OPS) == ["central_crop", "decode", "flip_lr", "keep",
+                            "random_crop", "rename", "resize", "resize_small",
+                            "value_range"]
+
+
+@pytest.mark.parametrize("bad", ["decode|resise(16)", "resize(0)",
+                                 "resize(8, method='cubic')", "keep()"])
+def test_pp_errors_are_input_errors(bad):
+  # One line at the CLI (exit 2), and still a ValueError for old callers.
+  with pytest.raises(pp.PPError) as info:
+    pp.build(bad)
+  assert isinstance(info.value, user_errors.InputError)
+  assert isinstance(info.value, ValueError)
+
+
+def test_op_applied_to_a_missing_key_is_a_pp_error():
+  with pytest.raises(pp.PPError, match="example has no key 'depth'"):
+    pp.build("flip_lr(keys=('image', 'depth'), p=1.0)")(
+        {"image": np.zeros((4, 4, 3), np.uint8)}, np.random.default_rng(0))
 
 
 def test_bad_arguments_name_the_signature():
