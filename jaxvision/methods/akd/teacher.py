@@ -6,11 +6,14 @@ Its `gen` and `disc` params are exported to one `.npz` whose keys are
 run names that file in `akd.teacher_ckpt`; its `init` returns the file's
 arrays as the frozen roles `teacher_gen` / `teacher_disc`.
 
-NOTE: frozen roles are not checkpointed; the engine rebuilds them by running
-the jitted `init` again on resume, so `init` must read the teacher itself
-(not `init_from`, which only applies to a fresh run). The arrays enter the
-graph through `jax.pure_callback`, not as constants, so a paper-size teacher
-(about 53 M parameters) is not baked into the compiled program.
+NOTE: frozen roles are not checkpointed; on resume the engine rebuilds them
+by running `init` again and then applying `config.init_from` (core/train.py),
+so this file is read on every start. `init_from` with a `role_map`
+(`teacher_gen: gen`, `teacher_disc: disc`) could load the teacher run's
+checkpoint instead; this `.npz` path is the one the configs use today. The
+arrays enter the graph through `jax.pure_callback`, not as constants, so a
+paper-size teacher (about 53 M parameters) is not baked into the compiled
+program.
 """
 
 import functools
