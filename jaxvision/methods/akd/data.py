@@ -66,18 +66,6 @@ def _synthetic(n: int, seed: int, attrs: tuple[str, ...], size: int
                               "attributes": data["attributes"][:, columns]})
 
 
-def _synthetic_source(data_cfg, split, attrs):
-  # Drawn at data.image_size (16 or 32 px), not resized by the pp string.
-  return _synthetic(data_cfg.sizes[split], data_cfg.seeds[split], attrs,
-                    data_cfg.image_size)
-
-
-def _celeba_folder(data_cfg, split, attrs):
-  return celeba.CelebA(os.path.expanduser(data_cfg.root),
-                       data_cfg.splits[split], list(attrs),
-                       partition=data_cfg.partition)
-
-
 def _tfds_celeb_a(data_cfg, split, attrs):
   source = sources.open("celeb_a", data_cfg.splits[split],
                         os.path.expanduser(data_cfg.data_dir))
@@ -94,8 +82,12 @@ def _rafd(data_cfg, split, attrs):
 
 # data.name -> fn(data_cfg, split, attrs) -> random-access source.
 DATASETS = {
-    "synthetic_faces": _synthetic_source,
-    "celeba_folder": _celeba_folder,
+    # Drawn at data.image_size (16 or 32 px), not resized by the pp string.
+    "synthetic_faces": lambda d, split, attrs: _synthetic(
+        d.sizes[split], d.seeds[split], attrs, d.image_size),
+    "celeba_folder": lambda d, split, attrs: celeba.CelebA(
+        os.path.expanduser(d.root), d.splits[split], list(attrs),
+        partition=d.partition),
     "celeb_a": _tfds_celeb_a,
     "rafd": _rafd,
 }

@@ -75,11 +75,6 @@ def _synthetic_source(data_cfg):
   return sources.ArraySource({"frames": arrays["frames"], "K": arrays["K"]})
 
 
-def _euroc(d):
-  return [indoor_depth.euroc_sequence(indoor_depth.join(d.root, n))
-          for n in d.train_sequences]
-
-
 def _real(sequences_fn):
   """A builder of the triplets of `sequences_fn(data_cfg)`'s sequences."""
 
@@ -94,7 +89,9 @@ def _real(sequences_fn):
 # data.kind -> fn(data_cfg) -> the training triplets.
 KINDS = {
     "synthetic_room": _synthetic_source,
-    "euroc": _real(_euroc),
+    "euroc": _real(lambda d: [
+        indoor_depth.euroc_sequence(indoor_depth.join(d.root, n))
+        for n in d.train_sequences]),
     "nyu_raw": _real(lambda d: indoor_depth.nyu_raw_sequences(
         d.root, d.split_file)),
     "seven_scenes": _real(lambda d: indoor_depth.seven_scenes_sequences(

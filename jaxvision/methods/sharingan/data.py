@@ -12,7 +12,6 @@ Images enter the depth nets in [-1, 1] (depth encoded in [-1, 1], spec 3.2)
 and the face nets in [0, 1].
 """
 
-import functools
 import os
 from typing import Any, Callable
 
@@ -181,19 +180,15 @@ def celeba_pp(data_cfg):
   return op
 
 
-def _path(data_cfg: ml_collections.ConfigDict, key: str) -> str:
-  return os.path.expanduser(data_cfg[key])
-
-
 def _vkitti_kitti(data_cfg: ml_collections.ConfigDict):
-  path = functools.partial(_path, data_cfg)
+  path = lambda key: os.path.expanduser(data_cfg[key])
   return ((kitti.VKitti(path("vkitti_root")), vkitti_pp(data_cfg)),
           (kitti.KittiStereo(path("kitti_root"), path("kitti_train_list")),
            kitti_stereo_pp(data_cfg)))
 
 
 def _sfs_celeba(data_cfg: ml_collections.ConfigDict):
-  path = functools.partial(_path, data_cfg)
+  path = lambda key: os.path.expanduser(data_cfg[key])
   return ((faces.SfSFaces(path("sfs_root"), path("sfs_csv")),
            sfs_pp(data_cfg)),
           (celeba.CelebA(path("celeba_root"), "train"), celeba_pp(data_cfg)))
