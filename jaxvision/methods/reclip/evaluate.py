@@ -114,7 +114,7 @@ def shapes_zeroshot(ctx, embedder, cfg, vocab_size) -> dict[str, float]:
       figures.save_confusion(
           os.path.join(out_dir, f"zeroshot_{attr}_confusion.png"),
           split[attr], predictions, names,
-          f"zero-shot {attr}: top-1 {acc['top1']:.3f} (held-out)")
+          f"zero-shot {attr}\ntop-1 {acc['top1']:.3f} (held-out)")
     results[f"zeroshot_{attr}_top1"] = acc["top1"]
     tops.append(acc["top1"])
     chances.append(1.0 / len(names))
