@@ -25,6 +25,7 @@ import os
 import numpy as np
 from PIL import Image
 
+from jaxvision import user_errors
 from jaxvision.data import pp
 
 MVTEC_CATEGORIES = ("carpet", "grid", "leather", "tile", "wood", "bottle",
@@ -42,15 +43,17 @@ def read_idx(path: str) -> np.ndarray:
     data = f.read()
   if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in \
       _IDX_TYPES:
-    raise ValueError(f"{path} is not an idx file (bad magic number).")
+    raise user_errors.InvalidValueError(
+        f"{path} is not an idx file (bad magic number).")
   ndim = data[3]
   shape = tuple(int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big")
                 for i in range(ndim))
   dtype = np.dtype(_IDX_TYPES[data[2]])
   body = np.frombuffer(data, dtype, offset=4 + 4 * ndim)
   if body.size != int(np.prod(shape)):
-    raise ValueError(f"{path}: header says shape {shape} but the file holds "
-                     f"{body.size} values (truncated?).")
+    raise user_errors.InvalidValueError(
+        f"{path}: header says shape {shape} but the file holds "
+        f"{body.size} values (truncated?).")
   return body.reshape(shape)
 
 
@@ -71,15 +74,18 @@ def mnist_one_class(root: str, digit: int, split: str) -> dict[str, np.ndarray]:
   """One-class MNIST: train = images of `digit`; test = all test images,
   anomalous when their digit differs (no pixel masks exist)."""
   if not 0 <= digit <= 9:
-    raise ValueError(f"data.digit must be in 0..9, got {digit}.")
+    raise user_errors.InvalidValueError(
+        f"data.digit must be in 0..9, got {digit}.")
   prefix = {"train": "train", "test": "t10k"}.get(split)
   if prefix is None:
-    raise ValueError(f"MNIST split must be 'train' or 'test', got {split!r}.")
+    raise user_errors.InvalidValueError(
+        f"MNIST split must be 'train' or 'test', got {split!r}.")
   root = os.path.expanduser(root)
   images = read_idx(_find(root, f"{prefix}-images-idx3-ubyte"))
   labels = read_idx(_find(root, f"{prefix}-labels-idx1-ubyte"))
   if len(images) != len(labels):
-    raise ValueError(f"{len(images)} MNIST images but {len(labels)} labels.")
+    raise user_errors.InvalidValueError(
+        f"{len(images)} MNIST images but {len(labels)} labels.")
   if split == "train":
     images, labels = images[labels == digit], labels[labels == digit]
   return {"image": images[..., None].astype(np.float32) / 255.0,
@@ -121,7 +127,8 @@ def ucsd_ped1(root: str, split: str, size: int = 100
   base = os.path.join(os.path.expanduser(root),
                       {"train": "Train", "test": "Test"}.get(split, "?"))
   if split not in ("train", "test"):
-    raise ValueError(f"UCSD split must be 'train' or 'test', got {split!r}.")
+    raise user_errors.InvalidValueError(
+        f"UCSD split must be 'train' or 'test', got {split!r}.")
   if not os.path.isdir(base):
     raise FileNotFoundError(
         f"{base} not found: set config.data.root to the UCSDped1 folder of "
@@ -138,8 +145,9 @@ def ucsd_ped1(root: str, split: str, size: int = 100
       if not gt:
         continue
       if len(gt) != len(frames):
-        raise ValueError(f"{clip}: {len(frames)} frames but {len(gt)} masks "
-                         f"in {clip}_gt.")
+        raise user_errors.InvalidValueError(
+            f"{clip}: {len(frames)} frames but {len(gt)} masks "
+            f"in {clip}_gt.")
       masks += gt
     paths += frames
   if not paths:
@@ -162,8 +170,9 @@ def mvtec(root: str, category: str, split: str, size: int = 256
   pitfall 11).
   """
   if category not in MVTEC_CATEGORIES:
-    raise ValueError(f"Unknown MVTec category {category!r}; one of "
-                     f"{MVTEC_CATEGORIES}.")
+    raise user_errors.InvalidValueError(
+        f"Unknown MVTec category {category!r}; one of "
+        f"{MVTEC_CATEGORIES}.")
   base = os.path.join(os.path.expanduser(root), category)
   if not os.path.isdir(base):
     raise FileNotFoundError(
@@ -178,7 +187,8 @@ def mvtec(root: str, category: str, split: str, size: int = 256
       raise FileNotFoundError(f"No PNGs in {base}/train/good.")
     return {"image": _images(paths, hw, 3)}
   if split != "test":
-    raise ValueError(f"MVTec split must be 'train' or 'test', got {split!r}.")
+    raise user_errors.InvalidValueError(
+        f"MVTec split must be 'train' or 'test', got {split!r}.")
   images, masks, labels = [], [], []
   for defect in sorted(os.listdir(os.path.join(base, "test"))):
     paths = sorted(glob.glob(os.path.join(base, "test", defect, "*.png")))

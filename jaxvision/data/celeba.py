@@ -25,6 +25,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from jaxvision import user_errors
 from jaxvision.data import pp
 
 IMAGE_DIR = "img_align_celeba"
@@ -58,8 +59,9 @@ def read_attributes(path: str) -> tuple[list[str], list[str], np.ndarray]:
   with open(path) as f:
     lines = f.read().splitlines()
   if len(lines) < 2:
-    raise ValueError(f"{path!r} is too short to be {ATTR_FILE} (needs a count "
-                     "line and an attribute-name line).")
+    raise user_errors.InvalidValueError(
+        f"{path!r} is too short to be {ATTR_FILE} (needs a count "
+        "line and an attribute-name line).")
   names = lines[1].split()
   files, values = [], []
   for number, line in enumerate(lines[2:], start=3):
@@ -67,8 +69,9 @@ def read_attributes(path: str) -> tuple[list[str], list[str], np.ndarray]:
     if not fields:
       continue
     if len(fields) != len(names) + 1:
-      raise ValueError(f"{path}:{number}: expected a file name and "
-                       f"{len(names)} values, got {len(fields)} fields.")
+      raise user_errors.InvalidValueError(
+          f"{path}:{number}: expected a file name and "
+          f"{len(names)} values, got {len(fields)} fields.")
     files.append(fields[0])
     values.append([int(v) for v in fields[1:]])
   return names, files, np.asarray(values, np.int8).reshape(-1, len(names))
@@ -115,8 +118,9 @@ class CelebA:
       attributes = names
     unknown = [a for a in attributes if a not in names]
     if unknown:
-      raise ValueError(f"Unknown CelebA attributes {unknown}; {ATTR_FILE} "
-                       f"has {names}.")
+      raise user_errors.InvalidValueError(
+          f"Unknown CelebA attributes {unknown}; {ATTR_FILE} "
+          f"has {names}.")
     columns = [names.index(a) for a in attributes]
     rows = self._split_rows(root, files, split, partition)
     self.attribute_names = list(attributes)
@@ -131,21 +135,25 @@ class CelebA:
     if partition == "stargan":
       splits = stargan_split(files)
       if split not in splits:
-        raise ValueError(f"StarGAN partition has splits {sorted(splits)}, "
-                         f"got {split!r}.")
+        raise user_errors.InvalidValueError(
+            f"StarGAN partition has splits {sorted(splits)}, "
+            f"got {split!r}.")
       return splits[split]
     if partition != "official":
-      raise ValueError(f"Unknown CelebA partition {partition!r}; use "
-                       "'official' or 'stargan'.")
+      raise user_errors.InvalidValueError(
+          f"Unknown CelebA partition {partition!r}; use "
+          "'official' or 'stargan'.")
     if split not in _OFFICIAL_SPLITS:
-      raise ValueError(f"Unknown CelebA split {split!r}; use one of "
-                       f"{list(_OFFICIAL_SPLITS)}.")
+      raise user_errors.InvalidValueError(
+          f"Unknown CelebA split {split!r}; use one of "
+          f"{list(_OFFICIAL_SPLITS)}.")
     parts = _read_partition(_require(os.path.join(root, PARTITION_FILE), root))
     missing = [f for f in files if f not in parts]
     if missing:
-      raise ValueError(f"{PARTITION_FILE} lists no partition for "
-                       f"{len(missing)} files of {ATTR_FILE}, e.g. "
-                       f"{missing[:3]}.")
+      raise user_errors.InvalidValueError(
+          f"{PARTITION_FILE} lists no partition for "
+          f"{len(missing)} files of {ATTR_FILE}, e.g. "
+          f"{missing[:3]}.")
     wanted = _OFFICIAL_SPLITS[split]
     return [i for i, f in enumerate(files) if parts[f] == wanted]
 

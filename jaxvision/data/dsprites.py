@@ -13,6 +13,8 @@ import os
 
 import numpy as np
 
+from jaxvision import user_errors
+
 DSPRITES_FILE = "dsprites_ndarray_co1sh3sc6or40x32y32_64x64.npz"
 DSPRITES_FACTORS = ("colour", "shape", "scale", "orientation", "x", "y")
 DSPRITES_SIZES = (1, 3, 6, 40, 32, 32)
@@ -27,9 +29,10 @@ class FactorSampler:
     self.factor_names = tuple(factor_names or
                               (f"f{i}" for i in range(len(factor_sizes))))
     if len(images) != int(np.prod(self.factor_sizes)):
-      raise ValueError(f"{len(images)} images do not form the full grid of "
-                       f"factor sizes {self.factor_sizes} "
-                       f"({int(np.prod(self.factor_sizes))} images).")
+      raise user_errors.InvalidValueError(
+          f"{len(images)} images do not form the full grid of "
+          f"factor sizes {self.factor_sizes} "
+          f"({int(np.prod(self.factor_sizes))} images).")
     self.strides = np.cumprod((1,) + self.factor_sizes[::-1])[:-1][::-1]
 
   def index(self, classes: np.ndarray) -> np.ndarray:
@@ -70,8 +73,9 @@ def load(path: str) -> tuple[np.ndarray, np.ndarray]:
   with np.load(path, allow_pickle=False, encoding="latin1") as data:
     missing = {"imgs", "latents_classes"} - set(data.files)
     if missing:
-      raise ValueError(f"{path} lacks arrays {sorted(missing)}; expected the "
-                       "official dSprites .npz (imgs, latents_classes).")
+      raise user_errors.InvalidValueError(
+          f"{path} lacks arrays {sorted(missing)}; expected the "
+          "official dSprites .npz (imgs, latents_classes).")
     images = np.asarray(data["imgs"], np.uint8)[..., None]
     classes = np.asarray(data["latents_classes"], np.int64)
   return images, classes
@@ -84,6 +88,7 @@ def sampler(path: str) -> FactorSampler:
   grid = FactorSampler(images, sizes, DSPRITES_FACTORS)
   probe = np.linspace(0, len(images) - 1, 17).astype(np.int64)
   if not np.array_equal(grid.index(classes[probe]), probe):
-    raise ValueError(f"{path}: latents_classes are not in lexicographic "
-                     "factor order; cannot index images by factors.")
+    raise user_errors.InvalidValueError(
+        f"{path}: latents_classes are not in lexicographic "
+        "factor order; cannot index images by factors.")
   return grid

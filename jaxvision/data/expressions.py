@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from jaxvision import user_errors
 from jaxvision.data import pp
 
 EXPRESSIONS = ("angry", "contemptuous", "disgusted", "fearful", "happy",
@@ -37,8 +38,9 @@ def parse_name(name: str) -> tuple[str, str]:
   """(model id, expression) of a raw RaFD file name."""
   parts = os.path.splitext(name)[0].split("_")
   if len(parts) != 6 or parts[4] not in EXPRESSIONS:
-    raise ValueError(f"{name!r} is not a RaFD file name like "
-                     "'Rafd090_01_Caucasian_female_angry_frontal.jpg'.")
+    raise user_errors.InvalidValueError(
+        f"{name!r} is not a RaFD file name like "
+        "'Rafd090_01_Caucasian_female_angry_frontal.jpg'.")
   return parts[1], parts[4]
 
 
@@ -69,7 +71,8 @@ class RaFD:
 
   def __init__(self, root: str, split: str):
     if split not in ("train", "test"):
-      raise ValueError(f"RaFD splits are 'train' and 'test', got {split!r}.")
+      raise user_errors.InvalidValueError(
+          f"RaFD splits are 'train' and 'test', got {split!r}.")
     if os.path.isdir(os.path.join(root, split)):
       self._items = _prepared(root, split)
     elif os.path.isdir(root):

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from jaxvision import user_errors
 from jaxvision.data import pp
 
 NUM_LIGHT = 27
@@ -57,11 +58,13 @@ class SfSFaces:
       rows = rows[1:]
     bad = [i for i, r in enumerate(rows) if len(r) != 4 + NUM_LIGHT]
     if bad:
-      raise ValueError(f"{csv_file!r} data row {bad[0] + 1} has "
-                       f"{len(rows[bad[0]])} columns; expected image, mask, "
-                       f"normal, albedo and {NUM_LIGHT} light values.")
+      raise user_errors.InvalidValueError(
+          f"{csv_file!r} data row {bad[0] + 1} has "
+          f"{len(rows[bad[0]])} columns; expected image, mask, "
+          f"normal, albedo and {NUM_LIGHT} light values.")
     if not rows:
-      raise ValueError(f"{csv_file!r} has no data rows.")
+      raise user_errors.InvalidValueError(
+          f"{csv_file!r} has no data rows.")
     self._root = root
     self.rows = rows
 
@@ -102,8 +105,9 @@ class Photoface:
                         for p in glob.glob(os.path.join(root,
                                                         "*_align.png")))
     if not self.ids:
-      raise ValueError(f"No Photoface faces found under {root!r} (expected "
-                       "<id>_align.png, <id>_normal.png, <id>_mask.png).")
+      raise user_errors.InvalidValueError(
+          f"No Photoface faces found under {root!r} (expected "
+          "<id>_align.png, <id>_normal.png, <id>_mask.png).")
     self._root = root
 
   def __len__(self) -> int:

@@ -23,6 +23,8 @@ import os
 
 import numpy as np
 
+from jaxvision import user_errors
+
 DATASETS = {
     "h36m": ("train", "test"),
     "3dpw": ("train", "validation", "test"),
@@ -42,11 +44,13 @@ def _layout_hint(root: str, dataset: str, split: str) -> str:
 def sequence_paths(root: str, dataset: str, split: str) -> list[str]:
   """The split's sequence files, sorted; clear errors for a bad layout."""
   if dataset not in DATASETS:
-    raise ValueError(f"Unknown dataset {dataset!r}; known: "
-                     f"{sorted(DATASETS)}.")
+    raise user_errors.InvalidValueError(
+        f"Unknown dataset {dataset!r}; known: "
+        f"{sorted(DATASETS)}.")
   if split not in DATASETS[dataset]:
-    raise ValueError(f"{dataset} has splits {DATASETS[dataset]}, not "
-                     f"{split!r}.")
+    raise user_errors.InvalidValueError(
+        f"{dataset} has splits {DATASETS[dataset]}, not "
+        f"{split!r}.")
   root = os.path.expanduser(root)
   paths = sorted(glob.glob(os.path.join(root, dataset, split, "*.npz")))
   if not paths:
@@ -61,13 +65,15 @@ def load_sequence(path: str) -> dict[str, np.ndarray]:
     seq = {k: data[k] for k in data.files}
   missing = {"features", "kp2d", "kp3d"} - set(seq)
   if missing:
-    raise ValueError(f"{path}: missing keys {sorted(missing)}.")
+    raise user_errors.InvalidValueError(
+        f"{path}: missing keys {sorted(missing)}.")
   length = len(seq["features"])
   expect = {"kp2d": (length, NUM_JOINTS, 3), "kp3d": (length, NUM_JOINTS, 3)}
   for key, shape in expect.items():
     if seq[key].shape != shape:
-      raise ValueError(f"{path}: {key} has shape {seq[key].shape}, expected "
-                       f"{shape} (LSP-order joints).")
+      raise user_errors.InvalidValueError(
+          f"{path}: {key} has shape {seq[key].shape}, expected "
+          f"{shape} (LSP-order joints).")
   has_smpl = "pose" in seq and "shape" in seq
   shape = seq.get("shape", np.zeros(10, np.float32))
   if shape.ndim == 1:
@@ -85,8 +91,9 @@ def load_sequence(path: str) -> dict[str, np.ndarray]:
   }
   for key in ("pose", "shape", "valid"):
     if len(out[key]) != length:
-      raise ValueError(f"{path}: {key} has {len(out[key])} frames, features "
-                       f"have {length}.")
+      raise user_errors.InvalidValueError(
+          f"{path}: {key} has {len(out[key])} frames, features "
+          f"have {length}.")
   return out
 
 
@@ -100,7 +107,8 @@ def window_starts(length: int, seq_len: int, stride: int,
                   tail: str = "drop") -> list[int]:
   """Window start frames: full windows, plus a padded tail with "pad"."""
   if tail not in TAILS:
-    raise ValueError(f"tail must be one of {TAILS}, got {tail!r}.")
+    raise user_errors.InvalidValueError(
+        f"tail must be one of {TAILS}, got {tail!r}.")
   starts = list(range(0, length - seq_len + 1, stride))
   covered = starts[-1] + seq_len if starts else 0
   if tail == "pad" and covered < length:
@@ -135,7 +143,8 @@ def make_windows(sequences: dict[str, dict], seq_len: int, stride: int,
       out["frame"].append(index.astype(np.int32))
       out["action"].append(seq["action"])
   if not out["seq"]:
-    raise ValueError(f"No window of {seq_len} frames fits in any of the "
-                     f"{len(sequences)} sequences (use tail='pad').")
+    raise user_errors.InvalidValueError(
+        f"No window of {seq_len} frames fits in any of the "
+        f"{len(sequences)} sequences (use tail='pad').")
   return {k: np.stack(v) if k not in ("seq", "action") else np.array(v)
           for k, v in out.items()}

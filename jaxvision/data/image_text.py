@@ -24,6 +24,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from jaxvision import user_errors
+
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.webp', '.bmp')
 KARPATHY_SPLITS = ('train', 'restval', 'val', 'test')
 
@@ -59,8 +61,9 @@ def _check_split(split: str | Sequence[str], available: Sequence[str]) -> tuple[
     if s not in KARPATHY_SPLITS:
       close = difflib.get_close_matches(s, KARPATHY_SPLITS, n=1)
       hint = f' Did you mean {close[0]!r}?' if close else ''
-      raise ValueError(f'Unknown Karpathy split {s!r}.{hint} Splits: {KARPATHY_SPLITS} (the full COCO training '
-                       f"set is ('train', 'restval')); this file has {sorted(available)}.")
+      raise user_errors.InvalidValueError(
+          f'Unknown Karpathy split {s!r}.{hint} Splits: {KARPATHY_SPLITS} (the full COCO training '
+          f"set is ('train', 'restval')); this file has {sorted(available)}.")
   return splits
 
 
@@ -90,8 +93,9 @@ class KarpathyCaptions:
       data = json.load(f)
     entries = data.get('images') if isinstance(data, dict) else None
     if not isinstance(entries, list):
-      raise ValueError(f"{annotations_path!r} has no 'images' list; it is not a Karpathy split file. "
-                       f'{self._layout}')
+      raise user_errors.InvalidValueError(
+          f"{annotations_path!r} has no 'images' list; it is not a Karpathy split file. "
+          f'{self._layout}')
     available = {e.get('split') for e in entries}
     self.splits = _check_split(split, [s for s in available if s])
     self._paths: list[str] = []
@@ -101,14 +105,16 @@ class KarpathyCaptions:
         continue
       sentences = entry.get('sentences') or []
       if not sentences or any('raw' not in s for s in sentences):
-        raise ValueError(f"Entry {entry.get('filename')!r} of {annotations_path!r} needs a non-empty 'sentences' "
-                         "list whose items all have a 'raw' caption.")
+        raise user_errors.InvalidValueError(
+            f"Entry {entry.get('filename')!r} of {annotations_path!r} needs a non-empty 'sentences' "
+            "list whose items all have a 'raw' caption.")
       captions = [s['raw'].strip() for s in sentences]
       self._paths.append(os.path.join(image_dir, entry.get('filepath', ''), entry['filename']))
       self._captions.append(captions)
     if not self._paths:
-      raise ValueError(f'Split {self.splits} of {annotations_path!r} is empty; the file has splits '
-                       f'{sorted(s for s in available if s)}.')
+      raise user_errors.InvalidValueError(
+          f'Split {self.splits} of {annotations_path!r} is empty; the file has splits '
+          f'{sorted(s for s in available if s)}.')
 
   def __len__(self) -> int:
     return len(self._paths)
@@ -148,7 +154,8 @@ def _read_class_index(path: str) -> dict[str, int]:
     keys = [line.split()[0] for line in f if line.strip()]
   duplicates = sorted(k for k, n in collections.Counter(keys).items() if n > 1)
   if duplicates:
-    raise ValueError(f'class_index_file {path!r} lists classes more than once: {duplicates[:10]}.')
+    raise user_errors.InvalidValueError(
+        f'class_index_file {path!r} lists classes more than once: {duplicates[:10]}.')
   return {k: i for i, k in enumerate(keys)}
 
 
@@ -170,7 +177,8 @@ class ImageFolder:
       raise FileNotFoundError(f'Image folder root {root!r} not found; {IMAGE_FOLDER_LAYOUT}')
     self.classes = sorted(d.name for d in os.scandir(root) if d.is_dir())
     if not self.classes:
-      raise ValueError(f'{root!r} has no class sub-folders; {IMAGE_FOLDER_LAYOUT}')
+      raise user_errors.InvalidValueError(
+          f'{root!r} has no class sub-folders; {IMAGE_FOLDER_LAYOUT}')
     if class_index_file is None:
       index = {c: i for i, c in enumerate(self.classes)}
     else:
@@ -179,8 +187,9 @@ class ImageFolder:
       if unknown:
         close = difflib.get_close_matches(unknown[0], list(index), n=1)
         hint = f' (closest entry to {unknown[0]!r}: {close[0]!r})' if close else ''
-        raise ValueError(f'Class folders {unknown[:10]} of {root!r} are not listed in class_index_file '
-                         f'{os.fspath(class_index_file)!r}{hint}.')
+        raise user_errors.InvalidValueError(
+            f'Class folders {unknown[:10]} of {root!r} are not listed in class_index_file '
+            f'{os.fspath(class_index_file)!r}{hint}.')
     suffixes = tuple(e.lower() for e in extensions)
     self._root = root
     self._paths: list[str] = []
@@ -190,7 +199,8 @@ class ImageFolder:
       self._paths.extend(os.path.join(name, f) for f in files)
       labels.extend([index[name]] * len(files))
     if not self._paths:
-      raise ValueError(f'No images with extensions {suffixes} under {root!r}; {IMAGE_FOLDER_LAYOUT}')
+      raise user_errors.InvalidValueError(
+          f'No images with extensions {suffixes} under {root!r}; {IMAGE_FOLDER_LAYOUT}')
     self._labels = np.asarray(labels, np.int32)
 
   def __len__(self) -> int:
@@ -245,12 +255,14 @@ class TarShards:
     for shard_id, path in enumerate(self._shards):
       samples, incomplete = self._index_shard(path)
       if incomplete and not skip_incomplete:
-        raise ValueError(f'{len(incomplete)} samples of {path!r} lack an image or a .txt caption (keys '
-                         f'{incomplete[:5]}); pass skip_incomplete=True to drop them. {TAR_LAYOUT}')
+        raise user_errors.InvalidValueError(
+            f'{len(incomplete)} samples of {path!r} lack an image or a .txt caption (keys '
+            f'{incomplete[:5]}); pass skip_incomplete=True to drop them. {TAR_LAYOUT}')
       self.num_skipped += len(incomplete)
       rows.extend([shard_id, *offsets] for offsets in samples)
     if not rows:
-      raise ValueError(f'The shards {self._shards[:3]}... contain no image-caption pairs; {TAR_LAYOUT}')
+      raise user_errors.InvalidValueError(
+          f'The shards {self._shards[:3]}... contain no image-caption pairs; {TAR_LAYOUT}')
     # Columns: shard id, image offset, image size, caption offset, caption size.
     self._index = np.asarray(rows, np.int64)
 
@@ -271,10 +283,12 @@ class TarShards:
           kind = 'image' if f'.{extension.lower()}' in IMAGE_EXTENSIONS else extension.lower()
           parts = members.setdefault(os.path.join(directory, stem), {})
           if kind in parts:
-            raise ValueError(f'Shard {path!r} has two {kind!r} members for key {os.path.join(directory, stem)!r}.')
+            raise user_errors.InvalidValueError(
+                f'Shard {path!r} has two {kind!r} members for key {os.path.join(directory, stem)!r}.')
           parts[kind] = info
     except tarfile.ReadError as e:
-      raise ValueError(f'{path!r} is not a readable uncompressed tar ({e}); {TAR_LAYOUT}') from None
+      raise user_errors.InvalidValueError(
+          f'{path!r} is not a readable uncompressed tar ({e}); {TAR_LAYOUT}') from None
     complete, incomplete = [], []
     for key, parts in members.items():
       if 'image' in parts and 'txt' in parts:

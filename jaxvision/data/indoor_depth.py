@@ -35,6 +35,7 @@ import numpy as np
 from PIL import Image
 import yaml
 
+from jaxvision import user_errors
 from jaxvision.data import pp
 
 # NYU toolbox RGB intrinsics at 640x480 (camera_params.m).
@@ -125,7 +126,8 @@ def read_image(seq: Sequence, index: int,
 def read_depth(seq: Sequence, index: int) -> np.ndarray:
   """float32 GT depth in metres (invalid pixels 0)."""
   if seq.depths is None:
-    raise ValueError(f"Sequence {seq.name} has no ground-truth depth.")
+    raise user_errors.InvalidValueError(
+        f"Sequence {seq.name} has no ground-truth depth.")
   path = seq.depths[index]
   _need(path, f"GT depth of {seq.name} frame {index}")
   raw = np.load(path) if path.endswith(".npy") else pp.decode_file(path)
@@ -337,5 +339,6 @@ def eval_source(kind: str, path: str, size: tuple[int, int], scene: str = ""):
     return FrameSource([scannet_scene(path)], size)
   if kind == "euroc":
     return FrameSource([euroc_sequence(path)], size)
-  raise ValueError(f"Unknown eval kind {kind!r}; valid: nyu_labeled, "
-                   "seven_scenes, scannet, euroc.")
+  raise user_errors.InvalidValueError(
+      f"Unknown eval kind {kind!r}; valid: nyu_labeled, "
+      "seven_scenes, scannet, euroc.")

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import scipy.io
 
+from jaxvision import user_errors
 from jaxvision.data import pp
 
 VKITTI_RGB = "vkitti_1.3.1_rgb"
@@ -50,7 +51,8 @@ def read_rgb(path: str) -> np.ndarray:
 def read_png_uint16(path: str) -> np.ndarray:
   array = pp.decode_file(_require(path, "16-bit depth PNG"))
   if array.dtype not in (np.uint16, np.int32):
-    raise ValueError(f"{path!r} is not a 16-bit PNG (dtype {array.dtype}).")
+    raise user_errors.InvalidValueError(
+        f"{path!r} is not a 16-bit PNG (dtype {array.dtype}).")
   return array.astype(np.float32)
 
 
@@ -76,8 +78,9 @@ class VKitti:
     self.files = sorted(os.path.relpath(p, rgb_root) for p in glob.glob(
         os.path.join(rgb_root, "*", "*", "*.png")))
     if not self.files:
-      raise ValueError(f"No vKITTI frames under {rgb_root!r} (expected "
-                       "<scene>/<variation>/<frame>.png).")
+      raise user_errors.InvalidValueError(
+          f"No vKITTI frames under {rgb_root!r} (expected "
+          "<scene>/<variation>/<frame>.png).")
 
   def __len__(self) -> int:
     return len(self.files)
@@ -157,15 +160,17 @@ class KittiStereo:
   def __init__(self, root: str, list_file: str, gt: str = "none",
                cache_dir: str | None = None):
     if gt not in GT_KINDS:
-      raise ValueError(f"KittiStereo gt={gt!r}; valid: {GT_KINDS}.")
+      raise user_errors.InvalidValueError(
+          f"KittiStereo gt={gt!r}; valid: {GT_KINDS}.")
     with open(_require(list_file, "KITTI file list")) as f:
       self.lines = [line.split() for line in f if line.strip()]
     need = 4 if gt != "none" else 3
     short = [i for i, parts in enumerate(self.lines) if len(parts) < need]
     if short:
-      raise ValueError(f"{list_file!r} line {short[0] + 1} has fewer than "
-                       f"{need} columns (left right calib_dir"
-                       f"{' gt' if need == 4 else ''}).")
+      raise user_errors.InvalidValueError(
+          f"{list_file!r} line {short[0] + 1} has fewer than "
+          f"{need} columns (left right calib_dir"
+          f"{' gt' if need == 4 else ''}).")
     self._root, self._gt, self._cache = root, gt, cache_dir
     self._fb: dict[str, float] = {}
 
@@ -217,7 +222,8 @@ class Make3D:
                         for p in glob.glob(os.path.join(image_dir,
                                                         "img-*.jpg")))
     if not self.names:
-      raise ValueError(f"No img-*.jpg files in {image_dir!r}.")
+      raise user_errors.InvalidValueError(
+          f"No img-*.jpg files in {image_dir!r}.")
 
   def __len__(self) -> int:
     return len(self.names)
@@ -233,7 +239,8 @@ class Make3D:
       raise pp.CorruptRecordError(
           f"{mat_path} cannot be read: {type(e).__name__}: {e}") from e
     if "Position3DGrid" not in mat:
-      raise ValueError(f"depth_sph_corr-{name}.mat has no Position3DGrid.")
+      raise user_errors.InvalidValueError(
+          f"depth_sph_corr-{name}.mat has no Position3DGrid.")
     return {"image": read_rgb(os.path.join(self._root, "Test134",
                                            f"img-{name}.jpg")),
             "depth": np.asarray(mat["Position3DGrid"][..., 3], np.float32)}

@@ -24,6 +24,8 @@ import numpy as np
 from PIL import Image
 from PIL import ImageDraw
 
+from jaxvision import user_errors
+
 PHRASECUT_LAYOUT = """expected VGPhraseCut layout:
   <root>/refer_<split>.json   (list of tasks with image_id, phrase, Polygons)
   <root>/image_data_split.json (image_id -> width/height; optional)
@@ -77,10 +79,12 @@ class PhraseCut:
     with open(path, encoding="utf-8") as f:
       tasks = json.load(f)
     if not isinstance(tasks, list) or not tasks:
-      raise ValueError(f"{path!r} holds no list of tasks; {PHRASECUT_LAYOUT}")
+      raise user_errors.InvalidValueError(
+          f"{path!r} holds no list of tasks; {PHRASECUT_LAYOUT}")
     for key in ("image_id", "phrase", "Polygons"):
       if key not in tasks[0]:
-        raise ValueError(f"Tasks in {path!r} lack {key!r}; {PHRASECUT_LAYOUT}")
+        raise user_errors.InvalidValueError(
+            f"Tasks in {path!r} lack {key!r}; {PHRASECUT_LAYOUT}")
     self._tasks = tasks
 
   def __len__(self) -> int:
@@ -108,9 +112,10 @@ def _coco_mask(segmentation: Any, height: int, width: int) -> np.ndarray:
   if isinstance(counts, list):
     flat = np.repeat(np.arange(len(counts)) % 2, counts).astype(np.uint8)
     return flat.reshape(width, height).T  # column-major
-  raise ValueError("Compressed-RLE segmentations are not supported; RefCOCO "
-                   "referring annotations are polygons, so this file is not a "
-                   "REFER instances.json.")
+  raise user_errors.InvalidValueError(
+      "Compressed-RLE segmentations are not supported; RefCOCO "
+      "referring annotations are polygons, so this file is not a "
+      "REFER instances.json.")
 
 
 class RefCoco:
@@ -120,8 +125,9 @@ class RefCoco:
                split: str = "val", image_dir: str | os.PathLike[str] = "",
                split_by: str | None = None):
     if dataset not in REFCOCO_SPLIT_BY:
-      raise ValueError(f"dataset must be one of {sorted(REFCOCO_SPLIT_BY)}, "
-                       f"got {dataset!r}.")
+      raise user_errors.InvalidValueError(
+          f"dataset must be one of {sorted(REFCOCO_SPLIT_BY)}, "
+          f"got {dataset!r}.")
     root = os.path.expanduser(os.fspath(root))
     split_by = split_by or REFCOCO_SPLIT_BY[dataset]
     refs_path = _require(os.path.join(root, dataset, f"refs({split_by}).p"),
@@ -137,8 +143,9 @@ class RefCoco:
         root, "images", "train2014")
     available = sorted({r["split"] for r in refs})
     if split not in available:
-      raise ValueError(f"{refs_path!r} has no split {split!r}; it has "
-                       f"{available}.")
+      raise user_errors.InvalidValueError(
+          f"{refs_path!r} has no split {split!r}; it has "
+          f"{available}.")
     self._items = [(ref, sentence["sent"]) for ref in refs
                    if ref["split"] == split for sentence in ref["sentences"]]
 
@@ -166,8 +173,9 @@ class AigiFolder:
       entries = json.load(f)
     if not isinstance(entries, list) or not entries or any(
         not {"image", "prompt", "mask"} <= set(e) for e in entries):
-      raise ValueError(f"{path!r} must be a non-empty list of "
-                       f"{{image, prompt, mask}} entries; {AIGI_LAYOUT}")
+      raise user_errors.InvalidValueError(
+          f"{path!r} must be a non-empty list of "
+          f"{{image, prompt, mask}} entries; {AIGI_LAYOUT}")
     self._entries = entries
 
   def __len__(self) -> int:
@@ -179,7 +187,8 @@ class AigiFolder:
     mask_bytes = _read(os.path.join(self._root, entry["mask"]), AIGI_LAYOUT)
     mask = np.asarray(Image.open(io.BytesIO(mask_bytes)).convert("L")) > 0
     if mask.shape != _image_size(data):
-      raise ValueError(f"Mask {entry['mask']!r} is {mask.shape}, image "
-                       f"{entry['image']!r} is {_image_size(data)}.")
+      raise user_errors.InvalidValueError(
+          f"Mask {entry['mask']!r} is {mask.shape}, image "
+          f"{entry['image']!r} is {_image_size(data)}.")
     return {"image": data, "phrase": entry["prompt"],
             "mask": mask.astype(np.uint8), "id": str(index)}

@@ -37,6 +37,8 @@ import os
 
 import numpy as np
 
+from jaxvision import user_errors
+
 FINE_CLASSES = ("Penalty-Kick", "Goal", "Free-Kick", "Stepover", "Elastico",
                 "Chop", "Goal-Saving")
 TASKS = {
@@ -67,7 +69,8 @@ def _missing(path: str, what: str) -> FileNotFoundError:
 
 def task_classes(task: str) -> tuple[str, ...]:
   if task not in TASKS:
-    raise ValueError(f"Unknown soccer task {task!r}; valid: {sorted(TASKS)}.")
+    raise user_errors.InvalidValueError(
+        f"Unknown soccer task {task!r}; valid: {sorted(TASKS)}.")
   return TASKS[task]
 
 
@@ -80,16 +83,19 @@ def read_meta(root: str) -> dict[str, dict[str, str]]:
     reader = csv.DictReader(f)
     missing = set(META_COLUMNS) - set(reader.fieldnames or ())
     if missing:
-      raise ValueError(f"{path} lacks columns {sorted(missing)}; header must "
-                       f"be {','.join(META_COLUMNS)}.")
+      raise user_errors.InvalidValueError(
+          f"{path} lacks columns {sorted(missing)}; header must "
+          f"be {','.join(META_COLUMNS)}.")
     rows = {r["clip_id"]: r for r in reader}
   for clip_id, row in rows.items():
     if row["fine"] not in FINE_CLASSES:
-      raise ValueError(f"{path}: clip {clip_id!r} has fine label "
-                       f"{row['fine']!r}; valid: {FINE_CLASSES}.")
+      raise user_errors.InvalidValueError(
+          f"{path}: clip {clip_id!r} has fine label "
+          f"{row['fine']!r}; valid: {FINE_CLASSES}.")
     if row["role"] not in ACTING_CATEGORIES:
-      raise ValueError(f"{path}: clip {clip_id!r} has role {row['role']!r}; "
-                       f"valid: {sorted(ACTING_CATEGORIES)}.")
+      raise user_errors.InvalidValueError(
+          f"{path}: clip {clip_id!r} has role {row['role']!r}; "
+          f"valid: {sorted(ACTING_CATEGORIES)}.")
   return rows
 
 
@@ -118,11 +124,13 @@ def load_clip(root: str, clip_id: str, meta=None) -> dict:
              "Mask R-CNN detections")
   for key in ("frame", "boxes", "scores", "labels", "masks"):
     if key not in det:
-      raise ValueError(f"detections/{clip_id}.npz lacks {key!r}; it needs "
-                       "frame, boxes, scores, labels, masks.")
+      raise user_errors.InvalidValueError(
+          f"detections/{clip_id}.npz lacks {key!r}; it needs "
+          "frame, boxes, scores, labels, masks.")
   kps = _npz(os.path.join(root, "keypoints", f"{clip_id}.npz"), "keypoints")
   if "coco17" not in kps and "body25" not in kps:
-    raise ValueError(f"keypoints/{clip_id}.npz has neither coco17 nor body25.")
+    raise user_errors.InvalidValueError(
+        f"keypoints/{clip_id}.npz has neither coco17 nor body25.")
   num_frames = int(det["frame"].max()) + 1 if len(det["frame"]) else 0
   for name in ("coco17", "body25"):
     if f"{name}_frame" in kps and len(kps[f"{name}_frame"]):
@@ -183,8 +191,9 @@ def _drawn_splits(meta, task: str, fold: int, include_goalkeeper: bool,
   summed confusion matrices (`evaluate.aggregate_folds`) count each once.
   """
   if not 0 <= fold < NUM_FOLDS:
-    raise ValueError(f"fold {fold} is not one of the {NUM_FOLDS} drawn folds "
-                     f"(data.fold); set data.fold to 0..{NUM_FOLDS - 1}.")
+    raise user_errors.InvalidValueError(
+        f"fold {fold} is not one of the {NUM_FOLDS} drawn folds "
+        f"(data.fold); set data.fold to 0..{NUM_FOLDS - 1}.")
   classes = task_classes(task)
   players = sorted(c for c, r in meta.items() if r["role"] == "player"
                    and r["fine"] in classes)
@@ -231,10 +240,13 @@ def split_ids(root: str, meta, task: str, fold: int, split: str,
   else:
     splits = _drawn_splits(meta, task, fold, include_goalkeeper, seed)
   if split not in splits:
-    raise ValueError(f"Split {split!r} not in {sorted(splits)} ({path}).")
+    raise user_errors.InvalidValueError(
+        f"Split {split!r} not in {sorted(splits)} ({path}).")
   unknown = [c for c in splits[split] if c not in meta]
   if unknown:
-    raise ValueError(f"{path}: clips {unknown[:5]} are not in meta.csv.")
+    raise user_errors.InvalidValueError(
+        f"{path}: clips {unknown[:5]} are not in meta.csv.")
   if not splits[split]:
-    raise ValueError(f"Split {split!r} of task {task!r} fold {fold} is empty.")
+    raise user_errors.InvalidValueError(
+        f"Split {split!r} of task {task!r} fold {fold} is empty.")
   return list(splits[split])

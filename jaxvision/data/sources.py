@@ -113,11 +113,13 @@ def _split_source(builder: tfds.core.DatasetBuilder, split: str,
     known = list(builder.info.splits.keys())
     close = difflib.get_close_matches(split.partition("[")[0], known, n=2)
     hint = f" Did you mean {', '.join(close)}?" if close else ""
-    raise ValueError(f"Dataset {name!r} has no split {split!r} ({e}).{hint} "
-                     f"Splits: {known}; slices look like 'train[:90%]'.") from e
+    raise user_errors.InvalidValueError(
+        f"Dataset {name!r} has no split {split!r} ({e}).{hint} "
+        f"Splits: {known}; slices look like 'train[:90%]'.") from e
   if num_examples == 0:
-    raise ValueError(f"Split {split!r} of dataset {name!r} is empty; widen the "
-                     "slice or choose another split.")
+    raise user_errors.InvalidValueError(
+        f"Split {split!r} of dataset {name!r} is empty; widen the "
+        "slice or choose another split.")
   return builder.as_data_source(split=split, decoders=decoders or None,
                                 file_format=_ARRAY_RECORD)
 
@@ -157,7 +159,7 @@ def open(  # pylint: disable=redefined-builtin
                         f"{builder.data_dir}/dataset_info.json")
   formats = [builder.info.file_format, *builder.info.alternative_file_formats]
   if _ARRAY_RECORD not in formats:
-    raise ValueError(
+    raise user_errors.InvalidValueError(
         f"Dataset {name!r} in {builder.data_dir} is stored as "
         f"{[str(f) for f in formats]}, but random access needs array_record. "
         "Convert it in place with `tfds convert_format "

@@ -30,6 +30,7 @@ from typing import Any, Iterator, Mapping
 import numpy as np
 import tensorflow_datasets as tfds
 
+from jaxvision import user_errors
 from jaxvision.data import synthetic_shapes
 
 SHAPES_CAPTIONS_ATTRIBUTES = synthetic_shapes.ATTRIBUTES
@@ -147,8 +148,9 @@ def builder_class(name: str) -> type[_ShapesBuilder]:
   if name not in BUILDERS:
     close = difflib.get_close_matches(name, BUILDERS, n=3)
     hint = f" Did you mean {', '.join(close)}?" if close else ""
-    raise ValueError(f"Unknown synthetic dataset {name!r}.{hint} Known: "
-                     f"{sorted(BUILDERS)}.")
+    raise user_errors.InvalidValueError(
+        f"Unknown synthetic dataset {name!r}.{hint} Known: "
+        f"{sorted(BUILDERS)}.")
   return BUILDERS[name]
 
 
@@ -190,7 +192,8 @@ def build(name: str, data_dir: str | None = None, *,
                (("train", num_train), ("test", num_test)) if num is not None}
   for split, num in requested.items():
     if not isinstance(num, int) or num < 1:
-      raise ValueError(f"num_{split} must be a positive int, got {num!r}.")
+      raise user_errors.InvalidValueError(
+          f"num_{split} must be a positive int, got {num!r}.")
   data_dir = os.fspath(data_dir or tfds.core.constants.DATA_DIR)
   with _build_lock(data_dir, name):
     builder = cls(data_dir=data_dir, split_sizes=requested)
@@ -201,7 +204,8 @@ def build(name: str, data_dir: str | None = None, *,
             for split in builder.info.splits}
   wrong = {s: n for s, n in requested.items() if stored.get(s) != n}
   if wrong:
-    raise ValueError(f"Synthetic dataset {name!r} in {builder.data_dir} has "
-                     f"split sizes {stored}, not the requested {wrong}. Use "
-                     "another data_dir or delete that directory.")
+    raise user_errors.InvalidValueError(
+        f"Synthetic dataset {name!r} in {builder.data_dir} has "
+        f"split sizes {stored}, not the requested {wrong}. Use "
+        "another data_dir or delete that directory.")
   return builder

@@ -29,6 +29,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from jaxvision import user_errors
 from jaxvision.data import pp
 
 VIDEO_EXTENSIONS = (".avi", ".mp4", ".mpg", ".mpeg", ".mov", ".mkv")
@@ -112,8 +113,9 @@ def list_clips(name: str, root: str) -> list[Clip]:
       message says which layout is expected.
   """
   if name not in _LAYOUTS:
-    raise ValueError(f"Unknown violence dataset {name!r}; choose one of "
-                     f"{list(DATASETS)}.")
+    raise user_errors.InvalidValueError(
+        f"Unknown violence dataset {name!r}; choose one of "
+        f"{list(DATASETS)}.")
   label_fn, layout = _LAYOUTS[name]
   root = os.path.expanduser(root)
   hint = (f"Unpack the {name} archive so that it looks like {layout} "
@@ -207,9 +209,11 @@ class ClipSource:
 
   def __init__(self, clips: list[Clip], num_frames: int):
     if not clips:
-      raise ValueError("ClipSource needs at least one clip.")
+      raise user_errors.InvalidValueError(
+          "ClipSource needs at least one clip.")
     if num_frames < 1:
-      raise ValueError(f"num_frames must be >= 1, got {num_frames}.")
+      raise user_errors.InvalidValueError(
+          f"num_frames must be >= 1, got {num_frames}.")
     self.clips = list(clips)
     self.num_frames = num_frames
 

@@ -20,6 +20,7 @@ from typing import Any, Sequence
 import ml_collections
 import numpy as np
 
+from jaxvision import user_errors
 from jaxvision.core import method as method_lib
 from jaxvision.data import celeba
 from jaxvision.data import expressions
@@ -47,7 +48,8 @@ class _TfdsCelebA:
     found = record["attributes"]
     missing = [a for a in self._attrs if a not in found]
     if missing:
-      raise ValueError(f"tfds celeb_a records have no attributes {missing}.")
+      raise user_errors.InvalidValueError(
+          f"tfds celeb_a records have no attributes {missing}.")
     return {"image": record["image"],
             "attributes": np.asarray([bool(found[a]) for a in self._attrs],
                                      np.int32)}
@@ -58,8 +60,9 @@ def _synthetic(n: int, seed: int, attrs: tuple[str, ...], size: int
               ) -> sources.ArraySource:
   unknown = [a for a in attrs if a not in faces.ATTRIBUTES]
   if unknown:
-    raise ValueError(f"synthetic_faces has no attributes {unknown}; it has "
-                     f"{faces.ATTRIBUTES}.")
+    raise user_errors.InvalidValueError(
+        f"synthetic_faces has no attributes {unknown}; it has "
+        f"{faces.ATTRIBUTES}.")
   data = faces.dataset(n, seed, size)
   columns = [faces.ATTRIBUTES.index(a) for a in attrs]
   return sources.ArraySource({"image": data["image"],
@@ -74,8 +77,9 @@ def _tfds_celeb_a(data_cfg, split, attrs):
 
 def _rafd(data_cfg, split, attrs):
   if attrs != expressions.EXPRESSIONS:
-    raise ValueError(f"rafd conditions on {expressions.EXPRESSIONS}; got "
-                     f"data.attrs={list(data_cfg.attrs)}.")
+    raise user_errors.InvalidValueError(
+        f"rafd conditions on {expressions.EXPRESSIONS}; got "
+        f"data.attrs={list(data_cfg.attrs)}.")
   return expressions.RaFD(os.path.expanduser(data_cfg.root),
                           data_cfg.splits[split])
 
@@ -160,8 +164,9 @@ def flip_targets(c_org: np.ndarray, attrs: Sequence[str], k: int,
   A single hair colour has nothing to be exclusive with and is flipped.
   """
   if protocol not in ("flip", "add_only"):
-    raise ValueError(f"Unknown eval.protocol {protocol!r}; use 'flip' or "
-                     "'add_only'.")
+    raise user_errors.InvalidValueError(
+        f"Unknown eval.protocol {protocol!r}; use 'flip' or "
+        "'add_only'.")
   c = np.array(c_org, np.float32, copy=True)
   hair = [a for a in attrs if a in HAIR_COLOURS]
   if attrs[k] in HAIR_COLOURS and len(hair) > 1:

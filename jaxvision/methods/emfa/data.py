@@ -19,6 +19,7 @@ import os
 import ml_collections
 import numpy as np
 
+from jaxvision import user_errors
 from jaxvision.core import method as method_lib
 from jaxvision.data import pipeline
 from jaxvision.data import registry
@@ -52,8 +53,9 @@ def _stack(examples: list[dict], labels) -> dict[str, np.ndarray]:
 def _synthetic_split(split: str, data_key: str, pre_key: str):
   data_cfg, pre_cfg = json.loads(data_key), json.loads(pre_key)
   if split not in data_cfg["sizes"]:
-    raise ValueError(f"Synthetic split {split!r} not in data.sizes "
-                     f"{sorted(data_cfg['sizes'])}.")
+    raise user_errors.InvalidValueError(
+        f"Synthetic split {split!r} not in data.sizes "
+        f"{sorted(data_cfg['sizes'])}.")
   seed = data_cfg["seed"] + 1000 * sorted(data_cfg["sizes"]).index(split)
   clips, labels = synthetic.dataset(data_cfg["sizes"][split], seed,
                                     data_cfg["canvas"], data_cfg["raw_frames"])

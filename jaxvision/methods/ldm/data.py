@@ -17,6 +17,7 @@ import ml_collections
 import numpy as np
 from PIL import Image
 
+from jaxvision import user_errors
 from jaxvision.data import registry
 from jaxvision.data import synthetic_phrases
 from jaxvision.models.sd import clip_tokenizer
@@ -48,8 +49,9 @@ class Manifest:
     bad = [i for i, e in enumerate(self.entries)
            if not isinstance(e, dict) or {"image", "prompt"} - set(e)]
     if bad or not self.entries:
-      raise ValueError(f"{str(path)!r}: entries {bad[:5] or 'none'} lack "
-                       "'image'/'prompt' (or the list is empty).")
+      raise user_errors.InvalidValueError(
+          f"{str(path)!r}: entries {bad[:5] or 'none'} lack "
+          "'image'/'prompt' (or the list is empty).")
     self.root, self.size = path.parent, image_size
 
   def __len__(self) -> int:
@@ -63,8 +65,9 @@ class Manifest:
         image = image.convert("RGB").resize((self.size, self.size),
                                             Image.BICUBIC)
     except (OSError, ValueError) as e:
-      raise ValueError(f"Cannot read image {str(file)!r} (manifest entry {i}):"
-                       f" {e}") from e
+      raise user_errors.InvalidValueError(
+          f"Cannot read image {str(file)!r} (manifest entry {i}):"
+          f" {e}") from e
     return Example(np.asarray(image, np.float32) / 127.5 - 1.0,
                    entry["prompt"])
 
@@ -126,8 +129,9 @@ def tokenizer(path: str, weights: str):
   if path.startswith("builtin:"):
     name = path.removeprefix("builtin:")
     if name not in BUILTIN_VOCABULARIES:
-      raise ValueError(f"ldm.tokenizer={path!r}: built-in tokenizers are "
-                       f"{['builtin:' + n for n in BUILTIN_VOCABULARIES]}.")
+      raise user_errors.InvalidValueError(
+          f"ldm.tokenizer={path!r}: built-in tokenizers are "
+          f"{['builtin:' + n for n in BUILTIN_VOCABULARIES]}.")
     return clip_tokenizer.from_words(BUILTIN_VOCABULARIES[name]())
   if path:
     return clip_tokenizer.load(path)
@@ -147,7 +151,7 @@ def config_tokenizer(ldm_cfg: ml_collections.ConfigDict):
   past the embedding table would be clamped silently by the lookup."""
   tok = tokenizer(ldm_cfg.tokenizer, ldm_cfg.weights)
   if tok.vocab_size > ldm_cfg.text.vocab_size:
-    raise ValueError(
+    raise user_errors.InvalidValueError(
         f"The tokenizer ({ldm_cfg.tokenizer or 'byte-level'}) has "
         f"{tok.vocab_size} ids but ldm.text.vocab_size="
         f"{ldm_cfg.text.vocab_size}; set ldm.text.vocab_size to at least "

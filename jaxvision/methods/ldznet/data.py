@@ -23,6 +23,7 @@ from typing import Any, Callable
 import ml_collections
 import numpy as np
 
+from jaxvision import user_errors
 from jaxvision.core import method as method_lib
 from jaxvision.data import pipeline
 from jaxvision.data import pp
@@ -92,8 +93,9 @@ def train_source(data_cfg: ml_collections.ConfigDict) -> Any:
 def eval_source(config: ml_collections.ConfigDict, name: str) -> Any:
   """The records of `config.eval.datasets[name]`."""
   if name not in config.eval.datasets:
-    raise ValueError(f"No eval dataset {name!r}; config.eval.datasets has "
-                     f"{eval_names(config)}.")
+    raise user_errors.InvalidValueError(
+        f"No eval dataset {name!r}; config.eval.datasets has "
+        f"{eval_names(config)}.")
   entry = config.eval.datasets[name]
   build = registry.lookup(EVAL_KINDS, entry["kind"],
                           f"config.eval.datasets.{name}.kind")
@@ -190,7 +192,7 @@ def make_caption_data(ctx: method_lib.StageContext,
   config = ctx.config
   data_cfg = config.data
   if data_cfg.name != "shapes_phrase":
-    raise ValueError(
+    raise user_errors.InvalidValueError(
         f"Stage {ctx.stage.name!r} pretrains the tiny LDM on ShapesPhrase "
         f"captions, but data.name={data_cfg.name!r}. Drop the ldm_* stages "
         "and point ldm.weights at converted SD weights (python -m "

@@ -19,6 +19,7 @@ import os
 import ml_collections
 import numpy as np
 
+from jaxvision import user_errors
 from jaxvision.core import method as method_lib
 from jaxvision.data import human_mesh
 from jaxvision.data import pipeline
@@ -41,7 +42,8 @@ def _assets(kind: str, directory: str, smpl_path: str, mean_path: str,
     smpl_path, mean_path = paths["smpl"], paths["mean_params"]
     regressor_path = paths["eval_regressor"]
   elif kind != "files":
-    raise ValueError(f"assets.kind must be 'toy' or 'files', got {kind!r}.")
+    raise user_errors.InvalidValueError(
+        f"assets.kind must be 'toy' or 'files', got {kind!r}.")
   arrays = smpl.load(smpl_path)
   for name, path in (("mean_params", mean_path),
                      ("eval_regressor", regressor_path)):
@@ -54,8 +56,9 @@ def _assets(kind: str, directory: str, smpl_path: str, mean_path: str,
   with np.load(os.path.expanduser(mean_path)) as f:
     mean = {k: np.asarray(f[k], np.float32) for k in ("pose", "shape", "cam")}
   if mean["pose"].shape != (arrays.num_joints * 6,):
-    raise ValueError(f"{mean_path}: pose has shape {mean['pose'].shape}, "
-                     f"expected ({arrays.num_joints * 6},) 6D (SPIN layout).")
+    raise user_errors.InvalidValueError(
+        f"{mean_path}: pose has shape {mean['pose'].shape}, "
+        f"expected ({arrays.num_joints * 6},) 6D (SPIN layout).")
   regressor = np.load(os.path.expanduser(regressor_path))
   return arrays, geometry.Body(arrays, regressor), mean
 
@@ -88,8 +91,9 @@ def _synthetic_sequences(config: ml_collections.ConfigDict,
                          split: str) -> dict:
   d = config.data
   if config.assets.kind != "toy":
-    raise ValueError("data.kind='synthetic' renders the toy body: set "
-                     "assets.kind='toy'.")
+    raise user_errors.InvalidValueError(
+        "data.kind='synthetic' renders the toy body: set "
+        "assets.kind='toy'.")
   train = split == "train"
   return _synthetic(config.assets.dir, split,
                     d.num_train if train else d.num_test, d.length,

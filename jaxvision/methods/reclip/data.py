@@ -12,6 +12,7 @@ from typing import Any
 import ml_collections
 import numpy as np
 
+from jaxvision import user_errors
 from jaxvision.core import method as method_lib
 from jaxvision.data import image_text
 from jaxvision.data import pipeline
@@ -71,7 +72,7 @@ def vocab_size(config: ml_collections.ConfigDict) -> int:
     if config.text.tokenizer_path or config.data.name in synthetic.BUILDERS:
       actual = tokenizer(config).vocab_size
       if actual != config.text.vocab_size:
-        raise ValueError(
+        raise user_errors.InvalidValueError(
             f"config.text.vocab_size={config.text.vocab_size} but the "
             f"tokenizer has {actual} ids; fix one of them.")
     return config.text.vocab_size

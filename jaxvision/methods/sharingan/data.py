@@ -19,6 +19,7 @@ import ml_collections
 import numpy as np
 from PIL import Image
 
+from jaxvision import user_errors
 from jaxvision.core import method as method_lib
 from jaxvision.data import celeba
 from jaxvision.data import faces
@@ -226,5 +227,6 @@ def make_train_data(ctx: method_lib.StageContext, seed: int) -> ZipIterator:
           global_batch_size=ctx.stage.batch_size, seed=seed + offset,
           skip_corrupt=data_cfg.get("skip_corrupt", True))
   if not streams:
-    raise ValueError("data.use_syn and data.use_real are both False.")
+    raise user_errors.InvalidValueError(
+        "data.use_syn and data.use_real are both False.")
   return ZipIterator(streams)

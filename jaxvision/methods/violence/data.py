@@ -21,6 +21,7 @@ from typing import Any
 import ml_collections
 import numpy as np
 
+from jaxvision import user_errors
 from jaxvision.core import method as method_lib
 from jaxvision.data import pipeline
 from jaxvision.data import pp
@@ -83,8 +84,9 @@ def split(config: ml_collections.ConfigDict, held_out: bool) -> Any:
   """The held-out fold `eval.fold`, or all other folds, as a source."""
   e = config.eval
   if not 0 <= e.fold < e.num_folds:
-    raise ValueError(f"config.eval.fold={e.fold} is outside [0, "
-                     f"{e.num_folds}); pick the held-out fold.")
+    raise user_errors.InvalidValueError(
+        f"config.eval.fold={e.fold} is outside [0, "
+        f"{e.num_folds}); pick the held-out fold.")
   labels, _, subset = _dataset(config.data)
   assigned = protocol.assign_folds(labels, e.num_folds, e.fold_seed)
   chosen = assigned == e.fold if held_out else assigned != e.fold
@@ -113,8 +115,9 @@ def make_train_data(ctx: method_lib.StageContext,
   config = ctx.config
   source = split(config, held_out=False)
   if len(source) < ctx.stage.batch_size:
-    raise ValueError(f"The training folds hold {len(source)} clips, fewer "
-                     f"than one batch of {ctx.stage.batch_size}.")
+    raise user_errors.InvalidValueError(
+        f"The training folds hold {len(source)} clips, fewer "
+        f"than one batch of {ctx.stage.batch_size}.")
   return pipeline.host_iterator(
       source, config.data, pp_fn=pp.build(pp_string(config, train=True)),
       global_batch_size=ctx.stage.batch_size, seed=seed)
