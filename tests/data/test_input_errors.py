@@ -6,13 +6,17 @@ needs TensorFlow, and garbled or truncated array_record shards.
 
 import shutil
 
+import ml_collections
 import pytest
 
+from jaxvision import errors
+from jaxvision import main
 from jaxvision import user_errors
 from jaxvision.data import pipeline
 from jaxvision.data import pp
 from jaxvision.data import sources
 from jaxvision.data import synthetic
+from jaxvision.methods.akd import data as akd_data
 
 
 @pytest.fixture(scope="module")
@@ -89,3 +93,32 @@ def test_truncated_lone_shard_stops_naming_the_file(prepared, tmp_path):
   with pytest.raises(pp.CorruptRecordError,
                      match=f"64 records in a row are corrupt.*{shard}"):
     next(it)
+
+
+@pytest.mark.parametrize("error, code", [
+    (user_errors.UnknownNameError("unknown dataset"), 2),
+    (user_errors.InvalidValueError("empty split"), 2),
+    (pp.PPError("bad pp op"), 2),
+    (user_errors.MissingInputError("no file"), 2),
+    (FileNotFoundError("no file"), 1),
+    (ValueError("a bug"), None),
+    (KeyError("a bug"), None),
+])
+def test_exit_codes_come_from_errors_exit_code(error, code):
+  # Data input errors exit 2 (one line); a bare ValueError is a bug (None:
+  # the CLI re-raises it with its traceback).
+  assert errors.exit_code(error) == code
+
+
+def test_cli_reports_an_unknown_dataset_in_one_line(capsys, monkeypatch):
+  def run(argv):
+    del argv
+    akd_data.open_source(ml_collections.ConfigDict(
+        {"name": "celeba_foldr", "attrs": ["Blond_Hair"]}), "train")
+
+  monkeypatch.setattr(main, "run", run)
+  assert main.main([]) == 2
+  err = capsys.readouterr().err.strip()
+  assert err == ("error: unknown dataset 'celeba_foldr' (config.data.name); "
+                 "did you mean 'celeba_folder'? Known: celeb_a, "
+                 "celeba_folder, rafd, synthetic_faces")
