@@ -58,7 +58,7 @@ def _stages(opts: ml_collections.ConfigDict) -> list[dict]:
   # Table 3.9's two-stage schedule starts at 112 unless size= says otherwise.
   size = opts.size or (112 if opts.two_stage else 64)
   if size not in TEXT_LEN:
-    raise ValueError(f"size must be one of 64, 80, 112; got {size}")
+    raise config_lib.ConfigError(f"size must be one of 64, 80, 112; got {size}")
   text_len = TEXT_LEN[size] if opts.text_len is None else opts.text_len
   main_optim = common.adafactor(MAIN_LR, MAIN_WARMUP)
   ft_optim = common.adafactor(FT_LR, FT_WARMUP)
