@@ -83,11 +83,11 @@ def equal_compute(config_a: ml_collections.ConfigDict,
 
 
 def _metrics(results: dict[str, float]) -> dict[str, float]:
-  return dict(zeroshot_top1=results["zeroshot_top1"],
-              retrieval_r1=(results["i2t_r1"] + results["t2i_r1"]) / 2,
-              i2t_r1=results["i2t_r1"], t2i_r1=results["t2i_r1"],
-              **{k: v for k, v in results.items()
-                 if k.startswith("zeroshot_") and k.endswith("_top1")})
+  """The claim metrics, plus the per-attribute and per-direction parts."""
+  out = {k: v for k, v in results.items()
+         if k.startswith("zeroshot_") or k in ("i2t_r1", "t2i_r1")}
+  out["retrieval_r1"] = (results["i2t_r1"] + results["t2i_r1"]) / 2
+  return out
 
 
 def run_seed(seed: int, quick: bool, root: str) -> dict[str, Any]:
