@@ -7,13 +7,20 @@ Argument: comma-separated options.
   f20k             20k finetune steps instead of 50k.
   ft448            finetune at 448 instead of 224 (Table 3.3).
   two_stage        112 (300k) -> 224 (40k) -> 448 (40k) (Table 3.9).
+  main_steps=N     main-phase steps instead of 250k / 550k (Table 3.9's
+                   112 -> 448 arm: `size=112,ft448,main_steps=300000`).
   multigrid        (65,536 @ 112) 25k -> (32,768 @ 160) 50k ->
-                   (16,384 @ 224) 100k, equal samples per stage (Table 3.8).
+                   (16,384 @ 224) 100k, equal samples per stage (Table 3.8),
+                   text length 64: that of RECLIP-112, the arm it is
+                   compared with (`text_len=` overrides).
   batch=N          main-phase batch (Table 3.7: 4096 vs 16384).
   text_len=N       main-phase text length (Table 3.6: 16 vs 64).
   mask             FLIP-style masking at 224 keeping the RECLIP-X token count
                    instead of resizing (Table 3.10).
   no_finetune      main phase only (Table 3.5 "before").
+  inet_variants=false  drop the ImageNet-A/R/V2/Sketch evaluations (Table
+                   3.1's robustness columns), e.g. when those folders are
+                   not at hand.
 
   python -m jaxvision.main flops --config configs/reclip/reclip.py:size=64
   python -m jaxvision.main params --config configs/reclip/reclip.py:size=64
@@ -30,6 +37,7 @@ length. Expected per-example GFLOPs (multiply-adds, forward): 7.3 (64),
 import ml_collections
 
 from configs.reclip import common
+from jaxvision import assets
 from jaxvision import config_lib
 
 MAIN_LR, MAIN_WARMUP = 1e-3, 2_500
@@ -44,7 +52,7 @@ TEXT_LEN = {64: 16, 80: 16, 112: 64, 224: 64}
 
 
 def _stages(opts: ml_collections.ConfigDict) -> list[dict]:
-  main_steps = 550_000 if opts.long else 250_000
+  main_steps = opts.main_steps or (550_000 if opts.long else 250_000)
   if opts.clip224:
     return [common.stage("main", 224, TEXT_LEN[224], main_steps + 50_000,
                          opts.batch,
@@ -52,7 +60,10 @@ def _stages(opts: ml_collections.ConfigDict) -> list[dict]:
   if opts.multigrid:
     sizes = [(65_536, 112, 25_000), (32_768, 160, 50_000),
              (16_384, 224, 100_000)]
-    return [common.stage(f"mg{size}", size, 16, steps, batch,
+    # Table 3.8 compares with RECLIP-112 (text 64); the text gives no
+    # multigrid text length, so it keeps the compared arm's.
+    text_len = TEXT_LEN[112] if opts.text_len is None else opts.text_len
+    return [common.stage(f"mg{size}", size, text_len, steps, batch,
                          common.adafactor(MAIN_LR, MAIN_WARMUP))
             for batch, size, steps in sizes]
   # Table 3.9's two-stage schedule starts at 112 unless size= says otherwise.
@@ -83,11 +94,29 @@ def _stages(opts: ml_collections.ConfigDict) -> list[dict]:
   return stages
 
 
+def _inet_variants(pp: str) -> dict:
+  """Table 3.1's ImageNet-A / -R / -V2 / -Sketch zero-shot evaluations.
+
+  Local class folders in their release layouts; the vendored class-index
+  files (jaxvision/assets/) put every label in the 1000-class space, and
+  ImageNet-A / -R's argmax is restricted to their 200 classes.
+  """
+  wnids = str(assets.path("imagenet_wnids.txt"))
+  return {
+      name: dict(type="imagenet_folder", name=name,
+                 path=f"~/data/{name}", class_index_file=index, pp=pp)
+      for name, index in (
+          ("imagenet_a", wnids), ("imagenet_r", wnids),
+          ("imagenet_v2", str(assets.path("imagenet_v2_class_index.txt"))),
+          ("imagenet_sketch", wnids))}
+
+
 def get_config(arg=None):
   opts = config_lib.parse_arg(
       arg, size=(None, int), clip224=False, long=False, f20k=False,
       ft448=False, two_stage=False, multigrid=False, batch=BATCH,
-      text_len=(None, int), mask=False, no_finetune=False)
+      text_len=(None, int), mask=False, no_finetune=False,
+      main_steps=(None, int), inet_variants=True)
   model = dict(
       # ViT-L/16 (Table 3.3: 303M): 24 layers, 16 heads, width 1024.
       image=dict(patch_size=16, width=1024, depth=24, num_heads=16,
@@ -113,6 +142,7 @@ def get_config(arg=None):
   evals = dict(
       imagenet=dict(type="imagenet_folder", name="imagenet",
                     path="~/data/imagenet/val", pp=data["pp_eval"]),
+      **(_inet_variants(data["pp_eval"]) if opts.inet_variants else {}),
       coco=dict(type="karpathy", dataset="coco", root="~/data/coco",
                 pp=data["pp_eval"]),
       flickr30k=dict(type="karpathy", dataset="flickr30k",

@@ -8,6 +8,14 @@ The framework cannot download anything at run time, so small public text assets 
   ImageNet class-index order.
 
 Both are transcribed verbatim from OpenAI CLIP's `notebooks/Prompt_Engineering_for_ImageNet.ipynb`.
+
+Class-index files (`image_text.ImageFolder(class_index_file=...)`) for the ImageNet test sets of RECLIP's Table 3.1:
+
+- `imagenet_wnids.txt`: the 1000 ImageNet-1k wnids in class-index order (the sorted wnids; copied from
+  TensorFlow Datasets' `imagenet2012/labels.txt`, Apache-2.0). It maps the 200 wnid folders of ImageNet-A / -R
+  into the 1000-class space; ImageNet-Sketch's 1000 wnid folders map to themselves.
+- `imagenet_v2_class_index.txt`: `0` .. `999`, one per line: ImageNet-V2's folders are named by class index, and
+  sorting them as strings (`0, 1, 10, 100, ...`) would scramble the labels.
 """
 
 import difflib
