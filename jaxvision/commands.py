@@ -99,8 +99,9 @@ def params(config, workdir, argv) -> int:
   del workdir, argv
   method, contexts = _contexts(config)
   for ctx in contexts:
-    roles = jax.eval_shape(lambda r, c=ctx: method.init(c, r),
-                           train_lib.base_rng(config, ctx.index))
+    roles, _ = method_lib.split_init(jax.eval_shape(
+        lambda r, c=ctx: method.init(c, r),
+        train_lib.base_rng(config, ctx.index)))
     txs, _ = optim.per_role(ctx.stage.optim, list(roles), ctx.steps)
     trainable = sum(optim.count_params(v) for k, v in roles.items()
                     if k in txs)

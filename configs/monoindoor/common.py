@@ -4,9 +4,8 @@ import ml_collections
 
 
 def adam(lr: float) -> dict:
-  """Adam(0.9, 0.999), constant LR; BN statistics are not optimised."""
-  return dict(name="adam", lr=lr, decay="constant", b1=0.9, b2=0.999,
-              freeze=r"^batch_stats/")
+  """Adam(0.9, 0.999), constant LR (BN statistics are model state)."""
+  return dict(name="adam", lr=lr, decay="constant", b1=0.9, b2=0.999)
 
 
 def step_schedule(steps: int, lr: float, batch_size: int,

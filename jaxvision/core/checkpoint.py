@@ -1,7 +1,8 @@
 """Checkpoints with orbax: async save, keep-N, SIGTERM save, robust resume.
 
 A checkpoint at global step s holds three items:
-  state - step, rng, params and optimizer state of the trainable roles,
+  state - step, rng, params and optimizer state of the trainable roles and
+          the model state (BatchNorm statistics) of every role that has any,
   data  - the input iterator's state (JSON) after the batches of steps < s,
   meta  - the stage index/name the state belongs to and the device-hours so far.
 Frozen roles are never saved; they are reloaded from their source.
@@ -64,7 +65,7 @@ def check_compatible(loaded: Any, expected: Any, what: str) -> None:
                               if len(items) > 20 else [])
         lines.append(f"  {title} ({len(items)}): " + ", ".join(shown))
     lines.append("  Check that the checkpoint was trained with the same "
-                 "architecture config (or use a new workdir / a load hook).")
+                 "architecture config (or use a new workdir).")
     raise CheckpointMismatchError("\n".join(lines))
 
 
@@ -149,6 +150,10 @@ class Manager:
       if stored is not None:
         check_compatible(stored["params"], abstract["params"],
                          f"Checkpoint {step} in {self.directory}")
+        check_compatible(stored.get("model_state", {}),
+                         abstract.get("model_state", {}),
+                         f"The model state of checkpoint {step} in "
+                         f"{self.directory}")
       try:
         state, data_state, meta = self.restore(step, abstract)
       except Exception as e:  # pylint: disable=broad-except

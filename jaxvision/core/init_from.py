@@ -3,9 +3,9 @@
 `config.init_from = {"workdir": DIR, "step": None (newest), "roles": None
 (all roles found), "role_map": {}}`. `role_map` maps a role of this run to
 the role of the checkpoint it loads from (a distillation teacher, frozen here,
-from another run's "model"). Each loaded role goes through the method's load hook for
-that role (e.g. resizing a position-embedding table), else must match the new
-model exactly; a mismatch lists the missing, unexpected and reshaped keys.
+from another run's "model"). A loaded role brings its params and its model
+state (BatchNorm statistics), which must match the new model exactly; a
+mismatch lists the missing, unexpected and reshaped keys.
 """
 
 import logging
@@ -26,9 +26,10 @@ check_compatible = checkpoint.check_compatible
 
 
 def load(cfg: ml_collections.ConfigDict, ctx: method_lib.StageContext,
-         method: method_lib.Method, init_params: Mapping[str, Any]
-         ) -> dict[str, Any]:
-  """Params for `ctx`'s model: loaded roles replace their initial values."""
+         init_params: Mapping[str, Any], init_model_state: Mapping[str, Any]
+         ) -> tuple[dict[str, Any], dict[str, Any]]:
+  """(params, model state) for `ctx`'s model: loaded roles replace their
+  initial values."""
   directory = epath.Path(cfg.workdir) / "checkpoints"
   if not directory.exists():
     raise FileNotFoundError(
@@ -45,11 +46,13 @@ def load(cfg: ml_collections.ConfigDict, ctx: method_lib.StageContext,
         lambda m: jax.ShapeDtypeStruct(m.shape, m.dtype, sharding=replicated),
         manager.item_metadata(step)["state"])
     restored = manager.restore(step, args=ocp.args.Composite(
-        state=ocp.args.StandardRestore(target)))["state"]["params"]
+        state=ocp.args.StandardRestore(target)))["state"]
   role_map = dict(cfg.get("role_map", None) or {})
+  restored_state = restored.get("model_state", {})
+  restored = restored["params"]
   roles = cfg.get("roles", None) or sorted(
       r for r in init_params if role_map.get(r, r) in restored)
-  params = dict(init_params)
+  params, model_state = dict(init_params), dict(init_model_state)
   for role in roles:
     source = role_map.get(role, role)
     if role not in init_params:
@@ -60,11 +63,14 @@ def load(cfg: ml_collections.ConfigDict, ctx: method_lib.StageContext,
       raise CheckpointMismatchError(
           f"init_from: role {source!r} is not in the checkpoint (it has "
           f"{sorted(restored)}).")
-    hook = method.load_hooks.get(role)
-    loaded = (hook(ctx, restored[source], init_params[role]) if hook else
-              restored[source])
-    check_compatible(loaded, init_params[role], f"init_from role {role!r}")
-    params[role] = loaded
+    check_compatible(restored[source], init_params[role],
+                     f"init_from role {role!r}")
+    check_compatible(restored_state.get(source, {}),
+                     init_model_state.get(role, {}),
+                     f"init_from role {role!r}'s model state")
+    params[role] = restored[source]
+    if role in init_model_state:
+      model_state[role] = restored_state[source]
     logging.info("init_from: role %r loaded from role %r of %s step %d.",
                  role, source, directory, step)
-  return params
+  return params, model_state

@@ -60,20 +60,26 @@ class Method:
 
   Attributes:
     name: registry name.
-    init: (ctx, rng) -> {role: params}. Traced under `jax.eval_shape` first and
-      then jitted with the shardings of the partition rules, so it must be
-      pure. Roles whose optimizer config is name='frozen' are frozen.
+    init: (ctx, rng) -> {role: params}, or ({role: params}, {role: model
+      state}) for models with non-param flax collections: model state maps a
+      role to its collections other than "params" ({"batch_stats": ...}),
+      which optimizers never see (`state.split_variables` makes the pair from
+      {role: flax variables}). Traced under `jax.eval_shape` first and then
+      jitted with the shardings of the partition rules, so it must be pure.
+      Roles whose optimizer config is name='frozen' are frozen.
     make_train_step: ctx -> train_step(state, batch, rng) -> (state, metrics).
       Pure; the engine jits it with donated state. It must not advance
       `state.step` (the engine does, once per step). Metrics are scalars.
+      A step that mutates collections stores them with
+      `state.update_model_state(role, collections)`.
     make_train_data: (ctx, seed) -> DataIterator of host-local numpy batches
       with a leading batch axis of `ctx.local_batch_size`.
     evaluate: (ctx, state) -> {name: float} on held-out data, or None.
     transition: (prev_ctx, ctx, params) -> params, run when a stage starts from
       the previous stage's params (e.g. up-sampling position embeddings to a
-      new resolution). Default: params unchanged.
-    load_hooks: role -> (ctx, loaded_params, init_params) -> params, used by
-      `init_from` to adapt another run's (or a converted) checkpoint.
+      new resolution). Default: params unchanged. Where the method keeps model
+      state, the engine applies it to the model state (also role -> tree)
+      too, so a role copied into another carries its statistics.
     flops_fns: ctx -> {name: (fn, abstract_args)}: forward functions of one
       example each, whose XLA cost is reported by the `flops` command.
     predict: (ctx, state, argv) -> {name: value} for the `predict` command.
@@ -96,8 +102,6 @@ class Method:
                      dict[str, float]] | None = None
   transition: Callable[[StageContext, StageContext, dict[str, Any]],
                        dict[str, Any]] | None = None
-  load_hooks: Mapping[str, Callable[..., Any]] = dataclasses.field(
-      default_factory=dict)
   flops_fns: Callable[[StageContext], dict[str, tuple[Callable[..., Any],
                                                       tuple[Any, ...]]]] | None = None
   predict: Callable[[StageContext, state_lib.TrainState, list[str]],
@@ -108,6 +112,14 @@ class Method:
                            dict[str, jax.ShapeDtypeStruct]] | None = None
   eval_fns: Callable[[StageContext, int], dict[str, tuple[
       Callable[..., Any], tuple[Any, ...], tuple[Any, ...]]]] | None = None
+
+
+def split_init(roles: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+  """(params, model_state) of what `Method.init` returned (either form)."""
+  if isinstance(roles, tuple):
+    params, model_state = roles
+    return dict(params), dict(model_state)
+  return dict(roles), {}
 
 
 def stage_contexts(config: ml_collections.ConfigDict, mesh: jax.sharding.Mesh,

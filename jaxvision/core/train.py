@@ -74,16 +74,17 @@ class StageBuild:
       initial = self.init(base_rng(self.ctx.config, self.ctx.index))
       rebuilt = {k: initial.frozen[k] for k in rebuild}
       if self.ctx.config.get("init_from", None):
-        loaded = init_from_lib.load(self.ctx.config.init_from, self.ctx,
-                                    self.method,
-                                    initial.params | initial.frozen)
+        loaded, _ = init_from_lib.load(self.ctx.config.init_from, self.ctx,
+                                       initial.params | initial.frozen,
+                                       initial.model_state)
         rebuilt = jax.device_put({k: loaded[k] for k in rebuild},
                                  {k: self.shardings.frozen[k]
                                   for k in rebuild})
       frozen.update(rebuilt)
     return state_lib.TrainState(
         step=restored["step"], rng=restored["rng"], params=restored["params"],
-        opt_state=restored["opt_state"], frozen=frozen, txs=self.txs)
+        opt_state=restored["opt_state"], frozen=frozen,
+        model_state=restored.get("model_state", {}), txs=self.txs)
 
   def abstract_checkpoint(self) -> dict[str, Any]:
     """ShapeDtypeStructs with shardings for restoring the checkpointed part."""
@@ -103,12 +104,14 @@ def build_stage(method: method_lib.Method,
                 ctx: method_lib.StageContext) -> StageBuild:
   """Abstract state, shardings and a sharded init function for a stage."""
   rng = base_rng(ctx.config, ctx.index)
-  roles = jax.eval_shape(functools.partial(method.init, ctx), rng)
+  roles, _ = method_lib.split_init(
+      jax.eval_shape(functools.partial(method.init, ctx), rng))
   txs, _ = optim.per_role(ctx.stage.optim, list(roles), ctx.steps)
 
   def init(rng):
-    return state_lib.create(method.init(ctx, rng), txs, rng,
-                            step=ctx.first_step)
+    params, model_state = method_lib.split_init(method.init(ctx, rng))
+    return state_lib.create(params, txs, rng, step=ctx.first_step,
+                            model_state=model_state)
 
   abstract = jax.eval_shape(init, rng)
   rules = sharding.default_rules(ctx.config)
@@ -226,16 +229,21 @@ class Trainer:
       # its optimizer starts a fresh EMA from them.
       prev_build, prev_state = previous
       params = prev_state.params | prev_state.frozen
+      model_state = prev_state.model_state
       if self.method.transition is not None:
         params = self.method.transition(prev_build.ctx, ctx, params)
-      train_state = self._from_params(build, params)
+        if model_state:
+          model_state = self.method.transition(prev_build.ctx, ctx,
+                                               model_state)
+      train_state = self._from_params(build, params, model_state)
       logging.info("Stage %r starts from stage %r's params.", ctx.stage.name,
                    prev_build.ctx.stage.name)
     elif self.config.get("init_from", None):
       initial = build.init(base_rng(ctx.config, ctx.index))
-      params = init_from_lib.load(self.config.init_from, ctx, self.method,
-                                  initial.params | initial.frozen)
-      train_state = self._from_params(build, params)
+      params, model_state = init_from_lib.load(
+          self.config.init_from, ctx, initial.params | initial.frozen,
+          initial.model_state)
+      train_state = self._from_params(build, params, model_state)
     else:
       train_state = build.init(base_rng(ctx.config, ctx.index))
     if jax.process_index() == 0:
@@ -245,26 +253,34 @@ class Trainer:
               f"{optim.count_params(params)}", flush=True)
     return train_state, None
 
-  def _from_params(self, build: StageBuild, params):
-    """A stage's state from given params: fresh optimizer state, the stage's
-    first step and base RNG; shapes are checked against the stage's model."""
+  def _from_params(self, build: StageBuild, params, model_state):
+    """A stage's state from given params and model state: fresh optimizer
+    state, the stage's first step and base RNG; shapes are checked against
+    the stage's model."""
     abstract = build.abstract
+    stage = build.ctx.stage.name
     init_from_lib.check_compatible(
         params, abstract.params | abstract.frozen,
-        what=f"params entering stage {build.ctx.stage.name!r}")
+        what=f"params entering stage {stage!r}")
+    init_from_lib.check_compatible(
+        model_state, abstract.model_state,
+        what=f"model state entering stage {stage!r}")
     # Loaded or transformed params may live anywhere (host, one device).
     trainable = jax.device_put({k: params[k] for k in abstract.params},
                                build.shardings.params)
     frozen = jax.device_put({k: params[k] for k in abstract.frozen},
                             build.shardings.frozen)
+    model_state = jax.device_put(dict(model_state),
+                                 build.shardings.model_state)
     ctx = build.ctx
 
     @functools.partial(jax.jit, out_shardings=build.shardings)
-    def place(trainable, frozen, rng):
+    def place(trainable, frozen, model_state, rng):
       return state_lib.create(trainable | frozen, build.txs, rng,
-                              step=ctx.first_step)
+                              step=ctx.first_step, model_state=model_state)
 
-    return place(trainable, frozen, base_rng(ctx.config, ctx.index))
+    return place(trainable, frozen, model_state,
+                 base_rng(ctx.config, ctx.index))
 
   def _compile_step(self, build: StageBuild, train_state, batch):
     return jit_train_step(build).lower(train_state.replace(frozen={}),
@@ -348,7 +364,8 @@ class Trainer:
     if pending:
       metrics_lib.check_finite(_mean_metrics(pending), step,
                                self.last_checkpoint)
-    if not bool(checkpoint_lib.all_finite(train_state.params)):
+    if not bool(checkpoint_lib.all_finite(
+        (train_state.params, train_state.model_state))):
       raise metrics_lib.NonFiniteError(
           f"Params became NaN/Inf by step {step}; not saving. The last good "
           f"checkpoint is at step {self.last_checkpoint}.")

@@ -3,7 +3,8 @@
 Uses dropout (so the per-step RNG matters), two stages with different
 hidden sizes' inputs (stage 2 doubles the input dimension by repeating
 features, exercising `transition`), and an in-memory iterator whose position
-is saved as JSON.
+is saved as JSON. `batch_norm=True` adds a BatchNorm after the hidden layer,
+whose statistics are the "model" role's model state.
 """
 
 import time
@@ -17,6 +18,7 @@ import optax
 
 from jaxvision import config_lib
 from jaxvision.core import method as method_lib
+from jaxvision.core import state as state_lib
 
 NUM_CLASSES = 4
 
@@ -24,16 +26,24 @@ NUM_CLASSES = 4
 class Mlp(nn.Module):
   hidden: int
   dropout: float
+  batch_norm: bool = False
 
   @nn.compact
   def __call__(self, x, *, train: bool):
-    x = nn.relu(nn.Dense(self.hidden)(x))
+    # NOTE: no bias before BatchNorm: its gradient is float noise around 0,
+    # which Adam scales up to lr-sized steps of either sign, so 1 and 8
+    # devices (other reduction orders) would part.
+    x = nn.Dense(self.hidden, use_bias=not self.batch_norm)(x)
+    if self.batch_norm:
+      x = nn.BatchNorm(use_running_average=not train, momentum=0.8)(x)
+    x = nn.relu(x)
     x = nn.Dropout(self.dropout, deterministic=not train)(x)
     return nn.Dense(NUM_CLASSES)(x)
 
 
 def _model(ctx):
-  return Mlp(hidden=ctx.config.hidden, dropout=ctx.config.dropout)
+  return Mlp(hidden=ctx.config.hidden, dropout=ctx.config.dropout,
+             batch_norm=ctx.config.get("batch_norm", False))
 
 
 def _dim(ctx) -> int:
@@ -42,6 +52,9 @@ def _dim(ctx) -> int:
 
 def init(ctx, rng):
   x = jnp.zeros((1, _dim(ctx)), jnp.float32)
+  if ctx.config.get("batch_norm", False):
+    return state_lib.split_variables(
+        {"model": _model(ctx).init(rng, x, train=False)})
   roles = {"model": _model(ctx).init(rng, x, train=False)["params"]}
   if ctx.config.get("with_teacher", False):
     # A frozen role of the same architecture (e.g. a distillation teacher).
@@ -75,6 +88,24 @@ def make_train_step(ctx):
 
   model_step = method_lib.simple_train_step(loss_fn)
   teacher_step = method_lib.simple_train_step(teacher_loss_fn, "teacher")
+
+  def batch_norm_step(state, batch, rng):
+    collections = state.model_state["model"]
+
+    def objective(params):
+      logits, updates = model.apply(
+          state_lib.merge_variables(params, collections), batch["x"],
+          train=True, rngs={"dropout": rng}, mutable=list(collections))
+      return optax.softmax_cross_entropy_with_integer_labels(
+          logits, batch["y"]).mean(), updates
+
+    (loss, updates), grads = jax.value_and_grad(objective, has_aux=True)(
+        state.params["model"])
+    state = state.apply_gradients({"model": grads})
+    return state.update_model_state("model", updates), {"loss": loss}
+
+  if ctx.config.get("batch_norm", False):
+    return batch_norm_step
 
   def train_step(state, batch, rng):
     state, metrics = model_step(state, batch, rng)
@@ -128,20 +159,22 @@ def make_train_data(ctx, seed):
 
 def evaluate(ctx, state):
   x, y = _dataset(_dim(ctx), 512, seed=1)
-  logits = _model(ctx).apply({"params": state.params["model"]}, x,
-                             train=False)
+  logits = _model(ctx).apply(state.variables("model"), x, train=False)
   return {"accuracy": float(jnp.mean(jnp.argmax(logits, -1) == y)),
           "chance": 1.0 / NUM_CLASSES}
 
 
-def transition(prev_ctx, ctx, params):
-  """Input dim doubles: split the first layer's kernel over repeated inputs."""
+def transition(prev_ctx, ctx, roles):
+  """Input dim doubles: split the first layer's kernel over repeated inputs
+  (the BatchNorm statistics, also passed here, stay as they are)."""
   factor = _dim(ctx) // _dim(prev_ctx)
-  model = dict(params["model"])
+  model = dict(roles["model"])
+  if "Dense_0" not in model:
+    return roles
   dense = dict(model["Dense_0"])
   dense["kernel"] = jnp.tile(dense["kernel"], (factor, 1)) / factor
   model["Dense_0"] = dense
-  return {**params, "model": model}
+  return {**roles, "model": model}
 
 
 def flops_fns(ctx):

@@ -115,4 +115,4 @@ def run(config, variables) -> dict[str, float]:
 
 def evaluate(ctx, state) -> dict[str, float]:
   """Held-out metrics of the trained variables (params + BN statistics)."""
-  return run(ctx.config, jax.device_get(state.params["model"]))
+  return run(ctx.config, jax.device_get(state.variables("model")))

@@ -1,11 +1,10 @@
 """MonoIndoor++ on the engine (spec: shared/specs/monoindoor_pp.md).
 
-One role, "model", holds `{"params", "batch_stats"}` of every sub-network
-(depth, scale, pose): one Adam updates all parameters jointly (spec 4). The
-BatchNorm statistics get zero gradients (configs also freeze them with
-`optim.freeze="^batch_stats/"`) and are replaced by the step's new running
-statistics after the update. The paper's step schedule (1e-4, x0.1 at half
-the epochs) is expressed as two stages with constant learning rates.
+One role, "model", holds the params of every sub-network (depth, scale,
+pose): one Adam updates all parameters jointly (spec 4). The BatchNorm
+statistics are the role's model state, replaced by each step's new running
+statistics. The paper's step schedule (1e-4, x0.1 at half the epochs) is
+expressed as two stages with constant learning rates.
 """
 
 import argparse
@@ -20,6 +19,7 @@ from PIL import Image
 from jaxvision import visualize
 from jaxvision.core import inference
 from jaxvision.core import method as method_lib
+from jaxvision.core import state as state_lib
 from jaxvision.methods.monoindoor import data
 from jaxvision.methods.monoindoor import evaluate as evaluate_lib
 from jaxvision.methods.monoindoor import losses
@@ -40,13 +40,16 @@ def _dummy(ctx, batch: int = 1):
           jnp.broadcast_to(jnp.eye(3, dtype=jnp.float32), (batch, 3, 3)))
 
 
-def init(ctx, rng):
+def _variables(ctx, rng):
+  """The model's flax variables, with the ImageNet encoders where set."""
   params_rng, dropout_rng = jax.random.split(rng)
   variables = _module(ctx).init({"params": params_rng,
                                  "dropout": dropout_rng}, *_dummy(ctx))
-  variables = resnet_weights.maybe_load_pretrained(ctx.config, variables)
-  return {"model": {"params": variables["params"],
-                    "batch_stats": variables["batch_stats"]}}
+  return resnet_weights.maybe_load_pretrained(ctx.config, variables)
+
+
+def init(ctx, rng):
+  return state_lib.split_variables({"model": _variables(ctx, rng)})
 
 
 def make_train_step(ctx):
@@ -56,26 +59,22 @@ def make_train_step(ctx):
   losses.check_config(loss_cfg, final_warp)
 
   def train_step(state, batch, rng):
-    variables = state.params["model"]
+    collections = state.model_state["model"]
     dropout_rng, noise_rng = jax.random.split(rng)
 
     def objective(params):
       outputs, updates = module.apply(
-          {"params": params, "batch_stats": variables["batch_stats"]},
+          state_lib.merge_variables(params, collections),
           batch["frames_aug"], batch["K"], train=True,
-          rngs={"dropout": dropout_rng}, mutable=["batch_stats"])
+          rngs={"dropout": dropout_rng}, mutable=list(collections))
       loss, metrics = losses.total_loss(outputs, batch["frames"], batch["K"],
                                         noise_rng, loss_cfg, final_warp)
-      return loss, (metrics, updates["batch_stats"])
+      return loss, (metrics, updates)
 
-    (loss, (metrics, stats)), grads = jax.value_and_grad(
-        objective, has_aux=True)(variables["params"])
-    state = state.apply_gradients({"model": {
-        "params": grads,
-        "batch_stats": jax.tree.map(jnp.zeros_like,
-                                    variables["batch_stats"])}})
-    new = {"params": state.params["model"]["params"], "batch_stats": stats}
-    return (state.replace(params={**state.params, "model": new}),
+    (loss, (metrics, updates)), grads = jax.value_and_grad(
+        objective, has_aux=True)(state.params["model"])
+    state = state.apply_gradients({"model": grads})
+    return (state.update_model_state("model", updates),
             {"loss": loss, **metrics})
 
   return train_step
@@ -106,7 +105,7 @@ def predict(ctx, state, argv):
     image = Image.open(path).convert("RGB").resize((width, height),
                                                    Image.BILINEAR)
     images.append(np.asarray(image, np.float32) / 255.0)
-  run = inference.Replicated(jax.device_get(state.params["model"])).jit(
+  run = inference.Replicated(jax.device_get(state.variables("model"))).jit(
       evaluate_lib.depth_fn(_module(ctx)))
   depths = run(np.stack(images))
   outputs = []
@@ -122,7 +121,7 @@ def predict(ctx, state, argv):
 def flops_fns(ctx):
   """Depth (+ scale) forward and the full pose forward for one example."""
   module = _module(ctx)
-  variables = jax.eval_shape(lambda: init(ctx, jax.random.key(0)))["model"]
+  variables = jax.eval_shape(lambda: _variables(ctx, jax.random.key(0)))
   frames, intrinsics = jax.eval_shape(lambda: _dummy(ctx))
   image = jax.ShapeDtypeStruct(frames.shape[:1] + frames.shape[2:],
                                frames.dtype)
@@ -143,7 +142,7 @@ def eval_fns(ctx, batch):
   """The evaluations' forwards on `batch` examples: depth of one image,
   and the composed pose of a triplet (`evaluate.depth_fn` / `pose_fn`)."""
   module = _module(ctx)
-  variables = jax.eval_shape(lambda: init(ctx, jax.random.key(0)))["model"]
+  variables = jax.eval_shape(lambda: _variables(ctx, jax.random.key(0)))
   frames, intrinsics = jax.eval_shape(lambda: _dummy(ctx, batch))
   image = jax.ShapeDtypeStruct(frames.shape[:1] + frames.shape[2:],
                                frames.dtype)

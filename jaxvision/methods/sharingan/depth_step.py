@@ -33,7 +33,7 @@ class DepthStep(step_common.StepBase):
     return total, terms, task_vars
 
   def task_pretrain(self, state, batch):
-    task_vars = state.params["task"]
+    task_vars = state.variables("task")
 
     def objective(params):
       v = step_common.with_params(task_vars, params)
@@ -58,7 +58,7 @@ class DepthStep(step_common.StepBase):
     metrics = {}
     adapt = self.use_gen and "syn_image" in batch and "real_image" in batch
     if adapt:
-      syn_sh, real_sh, _ = self._translate(state.params["gen"], batch)
+      syn_sh, real_sh, _ = self._translate(state.variables("gen"), batch)
       state, critic_metrics = self.critic_updates(
           state, jax.lax.stop_gradient(syn_sh),
           jax.lax.stop_gradient(real_sh), rng)
@@ -66,9 +66,9 @@ class DepthStep(step_common.StepBase):
       for _ in range(self.config.adv.k_gen):
         state, gen_metrics = self._generator_update(state, batch)
       metrics.update(gen_metrics)
-    syn_sh, real_sh, _ = self._translate(state.params["gen"], batch)
+    syn_sh, real_sh, _ = self._translate(state.variables("gen"), batch)
     syn_sh, real_sh = jax.tree.map(jax.lax.stop_gradient, (syn_sh, real_sh))
-    task_vars = state.params["task"]
+    task_vars = state.variables("task")
 
     def task_objective(params):
       v = step_common.with_params(task_vars, params)
@@ -82,16 +82,16 @@ class DepthStep(step_common.StepBase):
 
   def _generator_update(self, state, batch):
     cfg = self.loss_cfg
-    gen_vars = state.params["gen"]
+    gen_vars = state.variables("gen")
 
     def objective(params):
       syn_sh, real_sh, v = self._translate(
           step_common.with_params(gen_vars, params), batch)
       adv = adversarial.generator_adversarial(
-          self.nets.critic, state.params["critic"], syn_sh, real_sh)
+          self.nets.critic, state.variables("critic"), syn_sh, real_sh)
       rec = (losses.reconstruction(syn_sh, batch["syn_image"]) +
              losses.reconstruction(real_sh, batch["real_image"]))
-      task, _, _ = self.task_terms(state.params["task"], batch, syn_sh,
+      task, _, _ = self.task_terms(state.variables("task"), batch, syn_sh,
                                    real_sh)
       total = (cfg.alpha_adv * adv + cfg.alpha_rec * rec +
                cfg.alpha_task * task)

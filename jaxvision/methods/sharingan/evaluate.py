@@ -158,7 +158,7 @@ def evaluate(ctx: method_lib.StageContext, state) -> dict[str, float]:
   """
   if not ctx.stage.get("evaluate", True):
     return {}
-  predictor = predictor_lib.Predictor(ctx.config, state.params)
+  predictor = predictor_lib.Predictor(ctx.config, state)
   results, protocols = {}, {}
   for name, cfg in ctx.config.evals.items():
     if cfg.type not in EVALUATORS:

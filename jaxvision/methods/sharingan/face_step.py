@@ -29,12 +29,12 @@ class FaceStep(step_common.StepBase):
   def pseudo_labels(self, state, batch):
     """The fixed teacher's (eval-mode) labels of the raw real images."""
     normal, albedo, light = self.nets.task.apply(
-        state.params["teacher"], batch["real_image"], train=False)
+        state.variables("teacher"), batch["real_image"], train=False)
     return jax.lax.stop_gradient({"normal": normal, "albedo": albedo,
                                   "light": light, "mask": batch["real_mask"]})
 
   def task_pretrain(self, state, batch):
-    task_vars = state.params["task"]
+    task_vars = state.variables("task")
 
     def objective(params):
       v = step_common.with_params(task_vars, params)
@@ -57,7 +57,7 @@ class FaceStep(step_common.StepBase):
 
   def _generator_update(self, state, batch):
     cfg = self.loss_cfg
-    gen_vars = state.params["gen"]
+    gen_vars = state.variables("gen")
     pseudo = self.pseudo_labels(state, batch)
 
     def objective(params):
@@ -65,10 +65,10 @@ class FaceStep(step_common.StepBase):
       syn_sh, v = self.shared(v, batch["syn_image"])
       real_sh, v = self.shared(v, batch["real_image"])
       adv = adversarial.generator_adversarial(
-          self.nets.critic, state.params["critic"], syn_sh, real_sh)
+          self.nets.critic, state.variables("critic"), syn_sh, real_sh)
       rec = (losses.reconstruction(syn_sh, batch["syn_image"]) +
              losses.reconstruction(real_sh, batch["real_image"]))
-      task, _, _ = self._task_loss(state.params["task"], batch, syn_sh,
+      task, _, _ = self._task_loss(state.variables("task"), batch, syn_sh,
                                    real_sh, pseudo)
       total = (cfg.alpha_adv * adv + cfg.alpha_rec * rec +
                cfg.alpha_task * task)
@@ -91,8 +91,8 @@ class FaceStep(step_common.StepBase):
             for i in range(parts)]
     metrics = {}
     if self.use_gen:
-      syn_sh, _ = self.shared(state.params["gen"], subs[0]["syn_image"])
-      real_sh, _ = self.shared(state.params["gen"], subs[0]["real_image"])
+      syn_sh, _ = self.shared(state.variables("gen"), subs[0]["syn_image"])
+      real_sh, _ = self.shared(state.variables("gen"), subs[0]["real_image"])
       state, critic_metrics = self.critic_updates(
           state, jax.lax.stop_gradient(syn_sh),
           jax.lax.stop_gradient(real_sh), rng)
@@ -102,10 +102,10 @@ class FaceStep(step_common.StepBase):
       metrics.update(gen_metrics)
     sub = subs[-1]
     pseudo = self.pseudo_labels(state, sub)
-    syn_sh, _ = self.shared(state.params["gen"], sub["syn_image"])
-    real_sh, _ = self.shared(state.params["gen"], sub["real_image"])
+    syn_sh, _ = self.shared(state.variables("gen"), sub["syn_image"])
+    real_sh, _ = self.shared(state.variables("gen"), sub["real_image"])
     syn_sh, real_sh = jax.tree.map(jax.lax.stop_gradient, (syn_sh, real_sh))
-    task_vars = state.params["task"]
+    task_vars = state.variables("task")
 
     def objective(params):
       total, terms, v = self._task_loss(

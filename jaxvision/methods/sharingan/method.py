@@ -3,8 +3,8 @@
 Roles: `gen` (G, the SharinGAN module's generator), `critic` (D, image-level
 WGAN-GP critic) and `task` (T: depth UNet or SfSNet); the face task adds
 `teacher`, a fixed copy of the Stage-B task net that produces the real
-images' pseudo-labels. Each role's params are the module's variables
-(weights + BatchNorm statistics, see `model.py`). The config's stages are
+images' pseudo-labels. BatchNorm statistics are each role's model state
+(see `model.py`). The config's stages are
 the paper's phases, each with its own optimizers: `autoencoder` (G as an
 identity auto-encoder), `task_pretrain` (T on synthetic data) and `joint`
 (D x k_critic -> G x k_gen -> T in one jitted step, `step.py`).
@@ -14,6 +14,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxvision.core import method as method_lib
+from jaxvision.core import state as state_lib
 from jaxvision.data import faces
 from jaxvision.methods.sharingan import data
 from jaxvision.methods.sharingan import evaluate as evaluate_lib
@@ -32,30 +33,36 @@ def has_teacher(config) -> bool:
           config.data.get("real_labels", "pseudo") == "pseudo")
 
 
-def init(ctx: method_lib.StageContext, rng: jax.Array) -> dict:
+def _variables(ctx: method_lib.StageContext, rng: jax.Array) -> dict:
+  """{role: flax variables} of G, T, D (and the face task's teacher)."""
   nets = model_lib.build(ctx.config)
   gen_rng, task_rng, critic_rng = jax.random.split(rng, 3)
   x = _example(ctx)
-  params = {"gen": model_lib.init_variables(nets.gen, gen_rng, x),
-            "task": model_lib.init_variables(nets.task, task_rng, x),
-            "critic": model_lib.init_variables(nets.critic, critic_rng, x)}
+  roles = {"gen": model_lib.init_variables(nets.gen, gen_rng, x),
+           "task": model_lib.init_variables(nets.task, task_rng, x),
+           "critic": model_lib.init_variables(nets.critic, critic_rng, x)}
   if has_teacher(ctx.config):
-    params["teacher"] = params["task"]
-  return params
+    roles["teacher"] = roles["task"]
+  return roles
 
 
-def transition(prev_ctx, ctx, params):
-  """Entering the face joint stage: freeze a copy of T as the teacher."""
+def init(ctx: method_lib.StageContext, rng: jax.Array):
+  return state_lib.split_variables(_variables(ctx, rng))
+
+
+def transition(prev_ctx, ctx, roles):
+  """Entering the face joint stage: freeze a copy of T as the teacher (the
+  engine applies this to the params and to the BatchNorm statistics)."""
   del prev_ctx
   if has_teacher(ctx.config) and ctx.stage.phase == "joint":
-    return {**params, "teacher": params["task"]}
-  return params
+    return {**roles, "teacher": roles["task"]}
+  return roles
 
 
 def flops_fns(ctx):
   """One-example forward passes: inference T(G(x)) and the critic."""
   nets = model_lib.build(ctx.config)
-  params = jax.eval_shape(lambda: init(ctx, jax.random.key(0)))
+  variables = jax.eval_shape(lambda: _variables(ctx, jax.random.key(0)))
   x = jax.eval_shape(lambda: _example(ctx))
 
   def inference(p, image):
@@ -65,8 +72,8 @@ def flops_fns(ctx):
   def critic(p, image):
     return nets.critic.apply(p, image, train=False)
 
-  return {"inference": (inference, (params, x)),
-          "critic": (critic, (params["critic"], x))}
+  return {"inference": (inference, (variables, x)),
+          "critic": (critic, (variables["critic"], x))}
 
 
 def abstract_batch(ctx):
@@ -100,14 +107,14 @@ def abstract_batch(ctx):
 def eval_fns(ctx, batch):
   """The evaluation / predict forward T(G(x)) on `batch` images."""
   nets = model_lib.build(ctx.config)
-  params = jax.eval_shape(lambda: init(ctx, jax.random.key(0)))
+  variables = jax.eval_shape(lambda: _variables(ctx, jax.random.key(0)))
   x = jax.eval_shape(lambda: _example(ctx, batch))
 
   def inference(gen, task, image):
     _, shared = nets.gen.apply(gen, image, train=False)
     return nets.task.apply(task, shared, train=False)
 
-  return {"inference": (inference, (params["gen"], params["task"]), (x,))}
+  return {"inference": (inference, (variables["gen"], variables["task"]), (x,))}
 
 
 METHOD = method_lib.Method(

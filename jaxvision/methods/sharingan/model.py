@@ -1,9 +1,9 @@
 """Network registries and variable handling for the three roles.
 
-Each role's params in the train state are the module's full variables,
-`{"params": ..., "batch_stats": ...}` (no `batch_stats` for norm-free nets),
-so BatchNorm running statistics are checkpointed with the weights. Only the
-`params` subtree receives gradients (see `step.apply_role_update`).
+The steps work on each role's flax variables, `state.variables(role)` =
+`{"params": ..., "batch_stats": ...}` (no `batch_stats` for norm-free nets):
+the optimizer sees the params, and the BatchNorm running statistics are the
+role's model state (`step_common.apply_role_update` stores both).
 
 Registry keys (spec 3.7): gen `resnet9_t2net | rbdn`, task
 `unet_gasda | sfsnet`, critic `conv14_bn | conv12_plain` (any channel list).

@@ -22,12 +22,12 @@ from jaxvision.methods.sharingan import model as model_lib
 class Predictor:
   """Jitted T(G(x)) on this host's devices; numpy in, numpy out."""
 
-  def __init__(self, config, params):
+  def __init__(self, config, state):
     self._config = config
     nets = model_lib.build(config)
     use_gen = config.model.use_generator
-    replicated = inference.Replicated({"gen": params["gen"],
-                                       "task": params["task"]})
+    replicated = inference.Replicated(jax.device_get(
+        {role: state.variables(role) for role in ("gen", "task")}))
 
     def forward(p, x):
       if use_gen:
@@ -62,7 +62,7 @@ def predict(ctx, state, argv: list[str]) -> dict[str, str]:
     rgb = image.convert("RGB").resize((data_cfg.width, data_cfg.height),
                                       Image.Resampling.BICUBIC)
   pixels = np.asarray(rgb, np.float32)
-  predictor = Predictor(ctx.config, jax.device_get(state.params))
+  predictor = Predictor(ctx.config, state)
   stem = os.path.splitext(os.path.basename(args.image))[0]
   os.makedirs(args.out, exist_ok=True)
   if ctx.config.task == "face_normals":

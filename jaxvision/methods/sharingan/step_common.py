@@ -28,19 +28,12 @@ from jaxvision.methods.sharingan import model as model_lib
 
 def apply_role_update(state: state_lib.TrainState, role: str, grads: Any,
                       variables: model_lib.Variables) -> state_lib.TrainState:
-  """Steps `role`'s optimizer on its `params` and stores its new stats.
-
-  NOTE: the non-`params` collections get zero gradients, which Adam/SGD turn
-  into exactly zero updates (and 1-D leaves are never weight-decayed); they
-  are then replaced by the forward pass's running averages.
-  """
-  current = state.params[role]
-  full = {k: grads if k == "params" else jax.tree.map(jnp.zeros_like, v)
-          for k, v in current.items()}
-  state = state.apply_gradients({role: full})
-  updated = {k: state.params[role][k] if k == "params" else variables[k]
-             for k in current}
-  return state.replace(params={**state.params, role: updated})
+  """Steps `role`'s optimizer on `grads` (its params' gradients) and stores
+  the other collections of `variables` (the forward passes' new running
+  averages) as its model state."""
+  state = state.apply_gradients({role: grads})
+  collections = {k: v for k, v in variables.items() if k != "params"}
+  return state.update_model_state(role, collections) if collections else state
 
 
 def with_params(variables, params):
@@ -65,7 +58,7 @@ class StepBase:
     return out, gen_vars
 
   def autoencoder(self, state, batch):
-    gen_vars = state.params["gen"]
+    gen_vars = state.variables("gen")
 
     def objective(params):
       v = with_params(gen_vars, params)
@@ -92,7 +85,7 @@ class StepBase:
 
     def body(i, carry):
       state, _ = carry
-      variables = state.params["critic"]
+      variables = state.variables("critic")
 
       def objective(params):
         return adversarial.critic_loss(

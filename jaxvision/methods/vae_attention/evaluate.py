@@ -183,8 +183,8 @@ def evaluate_disentanglement(ctx, params) -> dict[str, float]:
 def evaluate(ctx: method_lib.StageContext, state) -> dict[str, float]:
   kind = ctx.config.eval.kind
   if kind == "anomaly":
-    return evaluate_anomaly(ctx, state.params["model"])
+    return evaluate_anomaly(ctx, state.variables("model"))
   if kind == "disentanglement":
-    return evaluate_disentanglement(ctx, state.params["model"])
+    return evaluate_disentanglement(ctx, state.variables("model"))
   raise ValueError(f"eval.kind must be 'anomaly' or 'disentanglement', got "
                    f"{kind!r}.")

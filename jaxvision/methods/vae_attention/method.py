@@ -1,8 +1,8 @@
 """VAE attention as plain functions on the engine (spec: vae_attention.md).
 
-Roles: "model" holds the VAE's flax variables ({"params"} and, for the
-MVTec ResNet net, {"batch_stats"}); FactorVAE families add a "disc" role
-(the total-correlation discriminator) with its own optimizer.
+Roles: "model" is the VAE (for the MVTec ResNet net with its BatchNorm
+statistics as model state); FactorVAE families add a "disc" role (the
+total-correlation discriminator) with its own optimizer.
 """
 
 import argparse
@@ -16,6 +16,7 @@ from PIL import Image
 from jaxvision import visualize
 from jaxvision.core import inference
 from jaxvision.core import method as method_lib
+from jaxvision.core import state as state_lib
 from jaxvision.methods.vae_attention import data
 from jaxvision.methods.vae_attention import evaluate as evaluate_lib
 from jaxvision.methods.vae_attention import maps as maps_lib
@@ -29,14 +30,19 @@ def _dummy(ctx, batch: int = 1):
           jnp.zeros((batch, ctx.config.model.latent_dim), jnp.float32))
 
 
-def init(ctx, rng):
+def _variables(ctx, rng):
+  """{role: flax variables}: the VAE and, for FactorVAE, the discriminator."""
   vae_key, disc_key = jax.random.split(rng)
   x, eps = _dummy(ctx)
-  roles = {"model": dict(model_lib.build(ctx.config).init(vae_key, x, eps))}
+  roles = {"model": model_lib.build(ctx.config).init(vae_key, x, eps)}
   if steps.is_factor(ctx.config):
     disc = model_lib.build_discriminator(ctx.config)
-    roles["disc"] = disc.init(disc_key, eps)["params"]
+    roles["disc"] = disc.init(disc_key, eps)
   return roles
+
+
+def init(ctx, rng):
+  return state_lib.split_variables(_variables(ctx, rng))
 
 
 def make_train_step(ctx):
@@ -47,7 +53,8 @@ def flops_fns(ctx):
   """One image through the VAE, and its attention maps (SA + DA)."""
   config = ctx.config
   vae = model_lib.build(config)
-  variables = jax.eval_shape(lambda: init(ctx, jax.random.key(0)))["model"]
+  variables = jax.eval_shape(
+      lambda: _variables(ctx, jax.random.key(0)))["model"]
   x, eps = jax.eval_shape(lambda: _dummy(ctx))
   fns = {"vae": (lambda v, x, e: vae.apply(v, x, e), (variables, x, eps))}
   if config.eval.kind == "anomaly":
@@ -73,7 +80,8 @@ def eval_fns(ctx, batch):
   image from its index)."""
   config = ctx.config
   vae = model_lib.build(config)
-  variables = jax.eval_shape(lambda: init(ctx, jax.random.key(0)))["model"]
+  variables = jax.eval_shape(
+      lambda: _variables(ctx, jax.random.key(0)))["model"]
   x, _ = jax.eval_shape(lambda: _dummy(ctx, batch))
   fns = {"encode": (lambda v, x: vae.apply(v, x, method=model_lib.VAE.encode),
                     (variables,), (x,))}
@@ -114,8 +122,7 @@ def predict(ctx, state, argv):
       images.append(np.asarray(im, np.float32).reshape(h, w, c) / 255.0)
   images = np.stack(images)
   vae = model_lib.build(config)
-  params = state.params["model"]
-  replicated = inference.Replicated(params)
+  replicated = inference.Replicated(state.variables("model"))
   normal = None
   if config.attention.get("latent_source", "posterior") == "ndd":
     encode = replicated.jit(lambda v, x: vae.apply(

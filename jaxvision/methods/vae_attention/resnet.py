@@ -5,8 +5,8 @@ Spec 3.1: ResNet-18 backbone [TEXT] (conv1 ... layer4, torchvision layout:
 global average pooling and two FC heads; decoder [DEFAULT] FC -> 512x8x8 ->
 5 x (nearest x2 + Conv3x3 + BN + ReLU) -> Conv3x3 -> 3 logits.
 
-BatchNorm statistics live in the `batch_stats` collection; the method keeps
-them next to the params and updates them outside the optimizer.
+BatchNorm statistics live in the `batch_stats` collection, the "model"
+role's model state in the train state (never seen by the optimizer).
 """
 
 import functools

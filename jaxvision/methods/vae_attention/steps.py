@@ -14,6 +14,7 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 
+from jaxvision.core import state as state_lib
 from jaxvision.methods.vae_attention import attention
 from jaxvision.methods.vae_attention import losses
 from jaxvision.methods.vae_attention import maps as maps_lib
@@ -101,7 +102,7 @@ def make_train_step(config: ml_collections.ConfigDict):
     if batch_norm:
       (mu, logvar, z, logits), updates = vae.apply(
           variables, x, eps, train=True, mutable=["batch_stats"])
-      return mu, logvar, z, logits, None, updates["batch_stats"]
+      return mu, logvar, z, logits, None, updates
     if not with_ad:
       return (*vae.apply(variables, x, eps), None, None)
     layer = config.attention.target_layer
@@ -111,7 +112,8 @@ def make_train_step(config: ml_collections.ConfigDict):
     return mu, logvar, z, vae.apply(variables, z,
                                     method=model_lib.VAE.decode), a, None
 
-  def vae_objective(variables, x, rng, disc_params):
+  def vae_objective(params, collections, x, rng, disc_params):
+    variables = state_lib.merge_variables(params, collections)
     eps_key, ad_key = jax.random.split(rng)
     eps = jax.random.normal(eps_key, (x.shape[0], latent_dim))
     mu, logvar, z, logits, a, stats = forward(variables, x, eps)
@@ -139,15 +141,16 @@ def make_train_step(config: ml_collections.ConfigDict):
         raise ValueError(f"FactorVAE splits each batch in two halves; the "
                          f"batch size {x.shape[0]} must be even.")
       x, x2 = x[:x.shape[0] // 2], x[x.shape[0] // 2:]
-    variables = state.params["model"]
+    collections = state.model_state.get("model", {})
     disc_params = state.params.get("disc")
     (loss, (metrics, z, stats)), grads = jax.value_and_grad(
-        vae_objective, has_aux=True)(variables, x, vae_key, disc_params)
+        vae_objective, has_aux=True)(state.params["model"], collections, x,
+                                     vae_key, disc_params)
     updates = {"model": grads}
     metrics = {"loss": loss, **metrics}
     if factor:
       eps2 = jax.random.normal(eps2_key, (x2.shape[0], latent_dim))
-      z2 = vae.apply(variables, x2, eps2)[2]
+      z2 = vae.apply(state.variables("model"), x2, eps2)[2]
       z_perm = losses.permute_dims(jax.lax.stop_gradient(z2), perm_key)
       z_q = jax.lax.stop_gradient(z)
 
@@ -160,11 +163,7 @@ def make_train_step(config: ml_collections.ConfigDict):
       metrics.update(disc_loss=d_loss, disc_accuracy=d_acc)
     state = state.apply_gradients(updates)
     if stats is not None:
-      # NOTE: batch_stats ride in the "model" role next to the params; their
-      # gradients are zero (train-mode BN ignores them), and here they are
-      # replaced by the running averages of this step.
-      state = state.replace(params={**state.params, "model": {
-          **state.params["model"], "batch_stats": stats}})
+      state = state.update_model_state("model", stats)
     return state, metrics
 
   return train_step

@@ -26,7 +26,8 @@ def evaluate(ctx: method_lib.StageContext, state) -> dict[str, float]:
   iterator = pipeline.make_eval_iterator(
       source, pp_fn=pp.build(data.pp_string(config, train=False)),
       batch_size=config.eval.batch_size)
-  run = inference.Replicated(state.params["model"]).jit(predict_fn(config))
+  run = inference.Replicated(state.variables("model")).jit(
+      predict_fn(config))
   labels, preds = [], []
   for batch in iterator:
     keep = np.asarray(batch["mask"], bool)

@@ -1,7 +1,8 @@
 """BiConvLSTM violence detection as plain functions on the engine.
 
 Spec: shared/specs/biconvlstm_violence.md (dissertation 000, app. A). One
-role, "model", holding the Flax variables {"params", ["batch_stats"]}. A run
+role, "model"; its BatchNorm statistics (when the classifier has BatchNorm)
+are the role's model state. A run
 trains on every fold but `eval.fold` and evaluates on it; `crossval.py` runs
 all folds and reports the dissertation's protocols.
 
@@ -18,6 +19,7 @@ import jax.numpy as jnp
 import optax
 
 from jaxvision.core import method as method_lib
+from jaxvision.core import state as state_lib
 from jaxvision.methods.violence import data
 from jaxvision.methods.violence import evaluate as evaluate_lib
 from jaxvision.methods.violence import model as model_lib
@@ -42,10 +44,15 @@ def _with_pretrained(config, variables: dict) -> dict:
   return out
 
 
-def init(ctx, rng):
+def _variables(ctx, rng):
+  """The model's flax variables, with the pretrained trunk where set."""
   net = model_lib.build(ctx.config)
   variables = net.init(rng, _dummy_frames(ctx.config), train=False)
-  return {"model": _with_pretrained(ctx.config, dict(variables))}
+  return _with_pretrained(ctx.config, dict(variables))
+
+
+def init(ctx, rng):
+  return state_lib.split_variables({"model": _variables(ctx, rng)})
 
 
 def _l2(params) -> jax.Array:
@@ -58,17 +65,12 @@ def make_train_step(ctx):
 
   def train_step(state, batch, rng):
     del rng  # no dropout, no sampling
-    variables = state.params["model"]
-    stats = variables.get("batch_stats")
+    collections = state.model_state.get("model", {})
 
     def objective(params):
-      inputs = {"params": params}
-      if stats is not None:
-        inputs["batch_stats"] = stats
-        logits, updates = net.apply(inputs, batch["frames"], train=True,
-                                    mutable=["batch_stats"])
-      else:
-        logits, updates = net.apply(inputs, batch["frames"], train=True), {}
+      logits, updates = net.apply(
+          state_lib.merge_variables(params, collections), batch["frames"],
+          train=True, mutable=list(collections))
       ce = optax.softmax_cross_entropy_with_integer_labels(
           logits, batch["label"]).mean()
       accuracy = jnp.mean(jnp.argmax(logits, -1) == batch["label"])
@@ -76,19 +78,10 @@ def make_train_step(ctx):
       return loss, ({"cross_entropy": ce, "accuracy": accuracy}, updates)
 
     (loss, (metrics, updates)), grads = jax.value_and_grad(
-        objective, has_aux=True)(variables["params"])
-    # NOTE: BatchNorm statistics share the role with the params but are not
-    # trained: their zero gradients give exactly zero Adam updates (biases
-    # and other 1-D leaves are excluded from decoupled decay), and the new
-    # running averages replace them after the update.
-    role_grads = {"params": grads}
-    if stats is not None:
-      role_grads["batch_stats"] = jax.tree.map(jnp.zeros_like, stats)
-    state = state.apply_gradients({"model": role_grads})
-    if stats is not None:
-      model = {**state.params["model"],
-               "batch_stats": updates["batch_stats"]}
-      state = state.replace(params={**state.params, "model": model})
+        objective, has_aux=True)(state.params["model"])
+    state = state.apply_gradients({"model": grads})
+    if collections:
+      state = state.update_model_state("model", updates)
     return state, {"loss": loss, **metrics}
 
   return train_step
@@ -96,9 +89,9 @@ def make_train_step(ctx):
 
 def flops_fns(ctx):
   """One clip's forward pass, for the flops command."""
-  params = jax.eval_shape(lambda: init(ctx, jax.random.key(0)))["model"]
+  variables = jax.eval_shape(lambda: _variables(ctx, jax.random.key(0)))
   frames = jax.eval_shape(lambda: _dummy_frames(ctx.config))
-  return {"clip": (evaluate_lib.predict_fn(ctx.config), (params, frames))}
+  return {"clip": (evaluate_lib.predict_fn(ctx.config), (variables, frames))}
 
 
 def abstract_batch(ctx):
@@ -111,9 +104,9 @@ def abstract_batch(ctx):
 
 def eval_fns(ctx, batch):
   """The held-out fold's forward (eval-mode BatchNorm) on `batch` clips."""
-  params = jax.eval_shape(lambda: init(ctx, jax.random.key(0)))["model"]
+  variables = jax.eval_shape(lambda: _variables(ctx, jax.random.key(0)))
   frames = jax.eval_shape(lambda: _dummy_frames(ctx.config, batch))
-  return {"clip": (evaluate_lib.predict_fn(ctx.config), (params,), (frames,))}
+  return {"clip": (evaluate_lib.predict_fn(ctx.config), (variables,), (frames,))}
 
 
 METHOD = method_lib.Method(

@@ -24,7 +24,8 @@ def _ctx(spec, overrides=()):
 
 def _abstract_step(ctx):
   """Traces init + one train step under eval_shape (no compilation)."""
-  params = jax.eval_shape(lambda: method_mod.init(ctx, jax.random.key(0)))
+  params, model_state = jax.eval_shape(
+      lambda: method_mod.init(ctx, jax.random.key(0)))
   txs, _ = optim.per_role(ctx.stage.optim, list(params), 10)
   height, width = ctx.config.data.image_size
   batch = {"frames": jax.ShapeDtypeStruct((2, 3, height, width, 3),
@@ -32,28 +33,30 @@ def _abstract_step(ctx):
            "K": jax.ShapeDtypeStruct((2, 3, 3), jnp.float32)}
   batch["frames_aug"] = batch["frames"]
 
-  def run(p, b):
-    state = state_lib.create(p, txs, jax.random.key(0))
+  def run(p, s, b):
+    state = state_lib.create(p, txs, jax.random.key(0), model_state=s)
     return method_mod.make_train_step(ctx)(state, b, jax.random.key(1))
 
-  return jax.eval_shape(run, params, batch)
+  return jax.eval_shape(run, params, model_state, batch)
 
 
 def test_forward_shapes():
   ctx = _ctx("configs/monoindoor/smoke.py")
   module = method_mod._module(ctx)
-  variables = jax.eval_shape(lambda: method_mod.init(ctx, jax.random.key(0)))
+  params, model_state = jax.eval_shape(
+      lambda: method_mod.init(ctx, jax.random.key(0)))
   frames = jax.ShapeDtypeStruct((2, 3, 32, 64, 3), jnp.float32)
   k = jax.ShapeDtypeStruct((2, 3, 3), jnp.float32)
-  out = jax.eval_shape(lambda v, f, kk: module.apply(
-      v["model"], f, kk), variables, frames, k)
+  out = jax.eval_shape(lambda p, s, f, kk: module.apply(
+      state_lib.merge_variables(p["model"], s["model"]), f, kk), params,
+                       model_state, frames, k)
   assert out["pose_steps"].shape == (2, 2, 2, 4, 4)
   assert out["scale"].shape == (2,)
   assert out["source_depth"].shape == (2, 2, 32, 64, 1)
   for s in range(4):
     assert out["sigma"][s].shape == (2, 32 // 2 ** s, 64 // 2 ** s, 1)
     assert out["depth"][s].shape == (2, 32, 64, 1)
-  conv1 = variables["model"]["params"]["pose_encoder"]["conv1"]["kernel"]
+  conv1 = params["model"]["pose_encoder"]["conv1"]["kernel"]
   assert conv1.shape[2] == 8  # CoordConv: 2 RGB frames + (i, j)
 
 
@@ -117,7 +120,8 @@ def test_every_ablation_knob_traces_a_train_step(overrides):
   ctx = _ctx("configs/monoindoor/smoke.py", overrides)
   state, metrics = _abstract_step(ctx)
   assert metrics["loss"].shape == ()
-  assert "depth_encoder" in state.params["model"]["params"]
+  assert "depth_encoder" in state.params["model"]
+  assert "depth_encoder" in state.model_state["model"]["batch_stats"]
 
 
 def test_unknown_knob_value_is_a_clear_error():
@@ -128,10 +132,9 @@ def test_unknown_knob_value_is_a_clear_error():
 
 def test_predict_writes_colour_mapped_depth(tmp_path):
   ctx = _ctx("configs/monoindoor/smoke.py")
-  variables = method_mod.init(ctx, jax.random.key(0))
-  state = state_lib.TrainState(step=jnp.zeros((), jnp.int32),
-                               rng=jnp.zeros((2,), jnp.uint32),
-                               params=variables, opt_state={})
+  params, model_state = method_mod.init(ctx, jax.random.key(0))
+  state = state_lib.create(params, {}, jax.random.key(0),
+                           model_state=model_state)
   image = np.random.default_rng(0).integers(0, 255, (40, 50, 3), np.uint8)
   Image.fromarray(image).save(tmp_path / "frame.png")
   out = method_mod.predict(ctx, state, ["--image", str(tmp_path / "frame.png"),

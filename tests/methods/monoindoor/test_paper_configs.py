@@ -18,7 +18,7 @@ def _params(arg, overrides=()):
       ["model.encoder.pretrained=none", *overrides])
   ctx = method_lib.stage_contexts(config, MESH)[0]
   return config, jax.eval_shape(
-      lambda: method_mod.init(ctx, jax.random.key(0)))["model"]["params"]
+      lambda: method_mod.init(ctx, jax.random.key(0)))[0]["model"]
 
 
 def test_nyu_parameter_counts():

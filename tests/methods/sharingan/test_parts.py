@@ -30,18 +30,21 @@ def _count(tree) -> int:
 def test_paper_mde_shapes_and_critic_size():
   """Spec 3.1-3.3 tables at 192x640 (eval_shape: no compute)."""
   ctx = _ctx("configs/sharingan/mde_vkitti_kitti.py")
-  params = jax.eval_shape(lambda: method_mod.init(ctx, jax.random.key(0)))
+  params, model_state = jax.eval_shape(
+      lambda: method_mod.init(ctx, jax.random.key(0)))
+  variables = {role: state_lib.merge_variables(p, model_state.get(role, {}))
+               for role, p in params.items()}
   nets = method_mod.model_lib.build(ctx.config)
   x = jax.ShapeDtypeStruct((2, 192, 640, 3), jnp.float32)
   features, shared = jax.eval_shape(
-      lambda p, x: nets.gen.apply(p, x, train=False), params["gen"], x)
+      lambda p, x: nets.gen.apply(p, x, train=False), variables["gen"], x)
   assert features.shape == (2, 48, 160, 128) and shared.shape == x.shape
   outs = jax.eval_shape(lambda p, x: nets.task.apply(p, x, train=False),
-                        params["task"], x)
+                        variables["task"], x)
   assert [o.shape[1:] for o in outs] == [(24, 80, 1), (48, 160, 1),
                                          (96, 320, 1), (192, 640, 1)]
   score = jax.eval_shape(lambda p, x: nets.critic.apply(p, x, train=False),
-                         params["critic"], x)
+                         variables["critic"], x)
   assert score.shape == (2, 1)
   # Critic by hand: 14 3x3 convs (+bias, + BN scale/bias), 2x5x512 = 5120
   # flattened -> 1024 -> 512 -> 1 with BN1d on the hidden layers.
@@ -49,9 +52,11 @@ def test_paper_mde_shapes_and_critic_size():
            512]
   convs = sum(9 * a * b + b + 2 * b for a, b in zip(chans, chans[1:]))
   mlp = 5120 * 1024 + 1024 + 2 * 1024 + 1024 * 512 + 512 + 2 * 512 + 513
-  assert _count(params["critic"]["params"]) == convs + mlp
+  assert _count(params["critic"]) == convs + mlp
+  # BatchNorm statistics are model state, not params.
+  assert "batch_stats" in model_state["critic"]
   # One shared PReLU slope per network (official code).
-  assert params["gen"]["params"]["prelu"].shape == ()
+  assert params["gen"]["prelu"].shape == ()
   assert "slope" not in str(jax.tree_util.tree_structure(params["gen"]))
 
 
@@ -145,15 +150,19 @@ def test_gradient_penalty_of_linear_critic():
 
 
 def test_role_update_touches_one_role_and_keeps_new_stats():
-  params = {"gen": {"params": {"w": jnp.ones(3)},
-                    "batch_stats": {"mean": jnp.zeros(3)}},
-            "task": {"params": {"w": jnp.ones(3)}}}
+  params = {"gen": {"w": jnp.ones(3)}, "task": {"w": jnp.ones(3)}}
   txs = {k: optax.adam(0.1) for k in params}
-  state = state_lib.create(params, txs, jax.random.key(0))
+  state = state_lib.create(params, txs, jax.random.key(0),
+                           model_state={"gen": {"batch_stats": {
+                               "mean": jnp.zeros(3)}}})
   new = step_common.apply_role_update(
       state, "gen", {"w": jnp.ones(3)},
       {"params": None, "batch_stats": {"mean": jnp.full(3, 7.0)}})
   # One Adam step of lr 0.1 from w = 1 (float32; Adam's eps shifts ~1e-6).
-  np.testing.assert_allclose(new.params["gen"]["params"]["w"], 0.9, rtol=1e-5)
-  np.testing.assert_allclose(new.params["gen"]["batch_stats"]["mean"], 7.0)
-  np.testing.assert_allclose(new.params["task"]["params"]["w"], 1.0)
+  np.testing.assert_allclose(new.params["gen"]["w"], 0.9, rtol=1e-5)
+  np.testing.assert_allclose(
+      new.model_state["gen"]["batch_stats"]["mean"], 7.0)
+  np.testing.assert_allclose(new.params["task"]["w"], 1.0)
+  # The optimizer never sees the statistics.
+  assert jax.tree.structure(new.opt_state["gen"]) == jax.tree.structure(
+      txs["gen"].init(params["gen"]))

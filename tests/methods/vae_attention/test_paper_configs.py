@@ -7,6 +7,7 @@ import pytest
 
 from jaxvision import config_lib
 from jaxvision.core import method as method_lib
+from jaxvision.core import state as state_lib
 from jaxvision.methods.vae_attention import method
 from jaxvision.methods.vae_attention import model as model_lib
 
@@ -22,7 +23,8 @@ def _count(tree):
 
 
 def _shapes(ctx):
-  return jax.eval_shape(lambda: method.init(ctx, jax.random.key(0)))
+  """{role: params} (abstract) of a config's model."""
+  return jax.eval_shape(lambda: method.init(ctx, jax.random.key(0)))[0]
 
 
 def test_mnist_reference_net_parameter_count():
@@ -31,22 +33,22 @@ def test_mnist_reference_net_parameter_count():
   # (6,423,552) + two heads 1024->32 (32,800 each) = 6,621,440.
   # Decoder: FC 32->1024 (33,792) + 1024->6272 (6,428,800) + ConvT 128->64
   # (131,136) + 64->1 (1,025) = 6,594,753.
-  assert _count(params["model"]["params"]["encoder"]) == 6_621_440
-  assert _count(params["model"]["params"]["decoder"]) == 6_594_753
+  assert _count(params["model"]["encoder"]) == 6_621_440
+  assert _count(params["model"]["decoder"]) == 6_594_753
 
 
 def test_factorvae_nets_match_kim_and_mnih():
   params = _shapes(_ctx("configs/vae_attention/dsprites.py:gamma=40,pairs=3"))
   # Conv 1->32, 32->32, 32->64, 64->64 (k4) + FC 1024->128 + 128->2x10.
-  assert _count(params["model"]["params"]["encoder"]) == 249_172
-  assert _count(params["model"]["params"]["decoder"]) == 248_833
+  assert _count(params["model"]["encoder"]) == 249_172
+  assert _count(params["model"]["decoder"]) == 248_833
   # 10->1000, 5 x 1000->1000, 1000->2.
   assert _count(params["disc"]) == 5_018_002
 
 
 def test_mvtec_resnet18_trunk_matches_torchvision():
   params = _shapes(_ctx("configs/vae_attention/mvtec.py:category=carpet"))
-  encoder = params["model"]["params"]["encoder"]
+  encoder = params["model"]["encoder"]
   trunk = {k: v for k, v in encoder.items() if k not in ("mu", "logvar")}
   # torchvision resnet18: 11,689,512 parameters minus its fc (513,000).
   assert _count(trunk) == 11_176_512
@@ -64,7 +66,10 @@ def test_tap_resolutions_and_reconstruction_shape(path, taps):
   ctx = _ctx(path)
   config = ctx.config
   vae = model_lib.build(config)
-  variables = _shapes(ctx)["model"]
+  params, model_state = jax.eval_shape(
+      lambda: method.init(ctx, jax.random.key(0)))
+  variables = state_lib.merge_variables(params["model"],
+                                        model_state.get("model", {}))
   x = jax.ShapeDtypeStruct((1,) + tuple(config.model.image_shape),
                            jnp.float32)
   for layer, size in taps.items():

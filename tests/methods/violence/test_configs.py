@@ -28,7 +28,7 @@ def test_convlstm_arm_has_512_channels_and_keeps_the_recipe():
   assert (net.temporal, net.hidden) == ("convlstm", 512)
   ctx = type("Ctx", (), {"config": config})
   params = jax.eval_shape(
-      lambda: method.init(ctx, jax.random.key(0)))["model"]["params"]
+      lambda: method.init(ctx, jax.random.key(0)))[0]["model"]
   # One direction, no fusion conv: conv over [512 input, 512 hidden] -> 4 x
   # 512 gates, 3x3; the classifier still sees 14x14x512 = 100,352 values.
   assert optim.count_params(params["temporal_0"]) == (

@@ -82,17 +82,19 @@ def test_frame_differences_sign():
       model_lib.frame_differences(frames, "next_minus_prev").ravel(), [1, 1])
 
 
-def _abstract_params(config):
+def _abstract_init(config):
+  """(params, model state) of the "model" role, abstract."""
   ctx = type("Ctx", (), {"config": config})
-  return jax.eval_shape(lambda: method.init(ctx, jax.random.key(0)))["model"]
+  params, model_state = jax.eval_shape(
+      lambda: method.init(ctx, jax.random.key(0)))
+  return params["model"], model_state.get("model", {})
 
 
 @pytest.mark.parametrize("arg", ["hockey_spatiotemporal",
                                  "violentflows_spatial_nobn"])
 def test_paper_sizes(arg):
   config = config_lib.load_config(f"configs/violence/biconvlstm.py:{arg}", [])
-  variables = _abstract_params(config)
-  params = variables["params"]
+  params, model_state = _abstract_init(config)
   # VGG13 features: 9,404,992 conv parameters (torchvision vgg13.features).
   assert optim.count_params(params["backbone"]) == 9_404_992
   # Flattened 14x14x512 = 100,352 -> FC1000: 100.4M parameters (spec 3.1).
@@ -107,9 +109,9 @@ def test_paper_sizes(arg):
     gates = (512 + 256) * 9 * 1024 + 1024
     assert optim.count_params(params["temporal_0"]) == (
         2 * gates + 512 * 9 * 512 + 512)
-    assert "bn" in variables["batch_stats"]["classifier"]
+    assert "bn" in model_state["batch_stats"]["classifier"]
   else:
-    assert "temporal_0" not in params and "batch_stats" not in variables
+    assert "temporal_0" not in params and not model_state
   assert config.data.aug.random_crop == arg.startswith("hockey")
   assert config.stages[0].optim.b1 == 0.5 and config.loss.l2 == 0.1
 
