@@ -63,7 +63,7 @@ def _synthetic_split(split: str, data_key: str, pre_key: str):
                 labels)
 
 
-def _prepared_soccer_clip(root: str, clip_id: str, meta, config):
+def prepared_soccer_clip(root: str, clip_id: str, meta, config):
   """Tracks and prepares one clip; cached as npz keyed by root and configs."""
   pre, data_cfg = config.preprocess, config.data
   key = hashlib.sha1((os.path.abspath(root) + _freeze(pre) +
@@ -94,7 +94,7 @@ def _soccer_split(config, split: str):
       include_goalkeeper=data_cfg.include_goalkeeper_tracklets,
       seed=data_cfg.split_seed)
   labels = [soccer.label_of(meta[c], data_cfg.task) for c in ids]
-  examples = [_prepared_soccer_clip(root, c, meta, config) for c in ids]
+  examples = [prepared_soccer_clip(root, c, meta, config) for c in ids]
   return _stack(examples, labels)
 
 
