@@ -39,7 +39,9 @@ BALL_CATEGORIES = ("ball",)
 VIDEO_TYPES = ("Dribbling", "Penalty-Kick", "Goal", "Free-Kick")
 # Table 2.5 of the seed: (player IoU %, ball IoU %, FPS).
 PAPER = {"Dribbling": (84.48, 65.82, 8.43),
-         "Penalty-Kick": (57.22, 26.49, 9.36), "Goal": (57.97, 23.87, 8.19), "Free-Kick": (56.01, 25.14, 8.00),
+         "Penalty-Kick": (57.22, 26.49, 9.36),
+         "Goal": (57.97, 23.87, 8.19),
+         "Free-Kick": (56.01, 25.14, 8.00),
          "Average": (63.92, 35.33, 8.50)}
 
 
