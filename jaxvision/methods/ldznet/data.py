@@ -11,6 +11,10 @@ S x S, a random prompt template (spec §5). Evaluation follows the CLIPSeg
 protocol (pitfall 14): the whole image squashed to S x S, the GT mask nearest
 to S x S, and the first template, fixed (pitfall 13).
 
+`data.subset` / `eval.datasets.<name>.subset` (> 0) keep that many records
+of a split, drawn once without replacement with `data.subset_seed`: the
+"small subset" of PhraseCut train / val the probing study of Fig. 3.4 uses.
+
 Every batch holds "image" float32 [B, S, S, 3] in [-1, 1], "mask" float32
 [B, S, S] in {0, 1}, "tokens" int32 [B, L] and "index" int32 [B]: epoch * N +
 record, unique along the training stream and a pure function of its
@@ -84,10 +88,39 @@ EVAL_KINDS: dict[str, Callable[[ml_collections.ConfigDict, Any], Any]] = {
 }
 
 
+class Subset:
+  """`num` records of `source`, drawn once without replacement by `seed`
+  and kept in record order; the whole source when `num` is 0 or covers it."""
+
+  def __init__(self, source: Any, num: int, seed: int):
+    self._source = source
+    n = len(source)
+    if 0 < num < n:
+      picked = np.random.default_rng(seed).choice(n, num, replace=False)
+      self._indices = np.sort(picked)
+    else:
+      self._indices = np.arange(n)
+
+  def __len__(self) -> int:
+    return len(self._indices)
+
+  def __getitem__(self, index: int) -> dict[str, Any]:
+    return self._source[int(self._indices[index])]
+
+
+def _subset(source: Any, num: int, data_cfg: ml_collections.ConfigDict
+            ) -> Any:
+  if num < 0:
+    raise user_errors.InvalidValueError(
+        f"A dataset subset must be >= 0 records (0 = all), got {num}.")
+  return Subset(source, num, data_cfg.get("subset_seed", 0)) if num else source
+
+
 def train_source(data_cfg: ml_collections.ConfigDict) -> Any:
-  """The training records of `data.name` (refseg record layout)."""
+  """The training records of `data.name` (refseg record layout), cut to
+  `data.subset` records when that is set."""
   build = registry.lookup(DATASETS, data_cfg.name, "config.data.name")
-  return build(data_cfg)
+  return _subset(build(data_cfg), data_cfg.get("subset", 0), data_cfg)
 
 
 def eval_source(config: ml_collections.ConfigDict, name: str) -> Any:
@@ -99,7 +132,8 @@ def eval_source(config: ml_collections.ConfigDict, name: str) -> Any:
   entry = config.eval.datasets[name]
   build = registry.lookup(EVAL_KINDS, entry["kind"],
                           f"config.eval.datasets.{name}.kind")
-  return build(config.data, entry)
+  return _subset(build(config.data, entry), entry.get("subset", 0),
+                 config.data)
 
 
 def eval_names(config: ml_collections.ConfigDict) -> list[str]:

@@ -12,6 +12,7 @@ from jaxvision import visualize
 from jaxvision.core import inference
 from jaxvision.methods.ldm import data as ldm_data
 from jaxvision.methods.ldm import features
+from jaxvision.methods.ldznet import coarse_mask
 from jaxvision.methods.ldznet import forward as forward_lib
 
 
@@ -40,11 +41,18 @@ def predict(ctx, state, argv: list[str]) -> dict[str, object]:
   `<stem>_mask.png` (probability, 0-255) and `<stem>_overlay.png` (the mask
   at the best-IoU threshold of the config, `eval.threshold`, over the image)
   at the input's resolution, plus the raw probabilities as `.npy`.
+  `--coarse_mask` adds `<stem>_coarse_mask.png`: Fig. 3.1's training-free
+  map of the frozen LDM (`coarse_mask`), at `--coarse_mask_t`.
   """
   parser = argparse.ArgumentParser(prog="predict (ldznet)")
   parser.add_argument("--image", required=True, help="input image file")
   parser.add_argument("--prompt", required=True, help="phrase to segment")
   parser.add_argument("--out", required=True, help="output directory")
+  parser.add_argument("--coarse_mask", action="store_true",
+                      help="also write Fig. 3.1's LDM noise-difference map")
+  parser.add_argument("--coarse_mask_t", type=int,
+                      default=coarse_mask.DEFAULT_T,
+                      help="timestep of the coarse mask (0-indexed)")
   args = parser.parse_args(argv)
   if not os.path.exists(args.image):
     raise FileNotFoundError(f"--image {args.image!r} does not exist.")
@@ -73,5 +81,21 @@ def predict(ctx, state, argv: list[str]) -> dict[str, object]:
       os.path.join(args.out, f"{stem}_overlay.png"),
       visualize.overlay(original, probs > config.eval.threshold))
   np.save(os.path.join(args.out, f"{stem}_probs.npy"), probs)
-  return {"mask_png": mask_path, "overlay_png": overlay_path,
-          "foreground_fraction": float((probs > config.eval.threshold).mean())}
+  out = {"mask_png": mask_path, "overlay_png": overlay_path,
+         "foreground_fraction": float((probs > config.eval.threshold).mean())}
+  if args.coarse_mask:
+    features.Timesteps(mode="fixed", value=args.coarse_mask_t)  # range check
+    extractor = features.from_config(config.ldm)
+    maps = jax.jit(coarse_mask.noise_difference_norm, static_argnums=(0, 6))(
+        extractor, jax.device_get(state.frozen["ldm"]), squashed[None],
+        np.asarray(tokens, np.int32),
+        np.asarray(tokenizer.encode([""], config.ldm.text_len), np.int32),
+        np.asarray(features.example_keys(config.eval.seed, np.zeros(1))),
+        args.coarse_mask_t)
+    coarse = np.asarray(coarse_mask.normalise(maps)[0], np.float32)
+    coarse = np.asarray(Image.fromarray(coarse).resize(
+        (width, height), Image.Resampling.BILINEAR)).clip(0, 1)
+    out["coarse_mask_png"] = visualize.save_png(
+        os.path.join(args.out, f"{stem}_coarse_mask.png"),
+        visualize.to_uint8(coarse))
+  return out
