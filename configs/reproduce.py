@@ -329,6 +329,27 @@ ROWS = [
         note=SHARINGAN_DEVIATION),
     # ---------------------------------------------------------------- 000 ch 3
     dict(
+        seed="000", table="Fig3.1",
+        title="Coarse masks from an LDM's text-vs-unconditional noise",
+        status="deviation",
+        commands=[
+            f"{MAIN} predict --config configs/ldznet/ldznet.py "
+            f"--workdir runs/ldznet {SD} --image photo.jpg --prompt 'a dog' "
+            "--out runs/fig3_1 --coarse_mask",
+        ],
+        needs=LDZNET_NEEDS[:1] + [
+            "any images (the figure's two are not named): --image"],
+        protocol=("Training-free: the pixel-wise L2 norm over latent channels "
+                  "of eps(z_t, t, prompt) - eps(z_t, t, '') of the frozen SD "
+                  "v1.4 UNet, up-sampled to the image and min-max scaled "
+                  "(<stem>_coarse_mask.png)."),
+        paper_numbers=("No numbers: the map is a coarse segmentation of the "
+                       "prompt's subject."),
+        note=("t is not given in the text (default 500, --coarse_mask_t); "
+              "`predict` restores a run's checkpoint for the frozen LDM and "
+              "also writes that run's LD-ZNet mask (the map itself uses only "
+              "the frozen SD weights).")),
+    dict(
         seed="000", table="Fig3.4",
         title="LDM block x timestep probing (AP of light decoders)",
         status="deviation",
@@ -340,14 +361,16 @@ ROWS = [
         ],
         needs=LDZNET_NEEDS,
         protocol=("One decoder per (block 1..16, t in 100..900, 999), trained "
-                  "on PhraseCut train, AP on PhraseCut val; writes "
+                  "on a PhraseCut train subset, AP on a val subset; writes "
                   "probe_ap.csv / .md / .png in the workdir."),
         paper_numbers=("No numbers in the text: blocks {6,7,8,9,10} carry "
                        "the most semantic information, and timesteps 300-500 "
                        "the most for these blocks."),
-        note=("Decoders see the whole PhraseCut train split (2k steps x 32) "
-              "and are scored on the whole val split, not on small subsets; "
-              "Adam 1e-4, 2k steps are the spec's choice (the text trains "
+        note=("The text probes on 'a small subset' of PhraseCut train and "
+              "val without sizes: 5,000 train / 1,000 val phrases (seeded "
+              "random records; the spec's defaults; data.subset, "
+              "eval.datasets.phrasecut.subset, 0 = whole split). Adam 1e-4, "
+              "2k steps at batch 32 are the spec's choice (the text trains "
               "'until convergence'). `:smoke` probes a random tiny LDM on "
               "ShapesPhrase (CPU).")),
     dict(

@@ -51,6 +51,8 @@ def get_config(arg=None):
   # warm-up (reference code; spec 5).
   optim = dict(name="adam", lr=BASE_LR_PER_SAMPLE * BATCH, warmup_steps=0,
                decay="constant", b1=0.9, b2=0.999, eps=1e-8, ema_decay=0.9999)
+  # NOTE: the chapter gives no schedule; 100k steps at batch 32 is the
+  # spec's budget suggestion, not the text's (docs/methods/ldznet.md).
   stage = dict(name="phrasecut", steps=100_000, batch_size=BATCH,
                optim=dict(net=optim, ldm=dict(name="frozen")))
   config = common.base(name, ldm_configs.SD_V1_UNET, ldm_configs.SD_V1_VAE,
