@@ -1185,10 +1185,9 @@ ROWS = [
         title="AKD from the second-last vs last residual block",
         status="deviation",
         commands=[
-            f"{MAIN} train --config configs/akd/celeba.py:student "
-            f"--workdir runs/akd_S_block5 {CELEBA} "
-            "--config.akd.teacher_ckpt=runs/akd_T/teacher.npz "
-            "--config.akd.teacher_block=-2 --config.akd.student_block=-2",
+            f"{MAIN} train --config configs/akd/celeba.py:student,"
+            f"block=second_last --workdir runs/akd_S_block5 {CELEBA} "
+            "--config.akd.teacher_ckpt=runs/akd_T/teacher.npz",
             f"{MAIN} train --config configs/akd/celeba.py:student "
             f"--workdir runs/akd_S {CELEBA} "
             "--config.akd.teacher_ckpt=runs/akd_T/teacher.npz",

@@ -6,7 +6,10 @@ r"""AKD-GAN on CelebA 128x128 (dissertation ch. 4; StarGAN recipe defaults).
        for "lite"), study=t49|t47|t48_blond|t48_black (pseudo; default t49),
        "noakd" (lite trained without L_akd: the Lite-S baselines of Tables
        4.6 and 4.9), data=rafd (teacher / student / lite on the 8 RaFD
-       expressions, Tables 4.10 and 4.11).
+       expressions, Tables 4.10 and 4.11), block=second_last (student /
+       lite / pseudo: distil the attention maps of the second-last
+       residual block of teacher and student instead of the last, the
+       ablation of Table 4.12).
 
 Pseudo-attention studies (PSEUDO_STUDIES): t49 = Table 4.9 (Lite-S), t47 =
 Table 4.7 (full-size S, the table's column pairs), t48_blond / t48_black =
@@ -82,7 +85,8 @@ def get_config(arg=None):
       arg, kind=config_lib.one_of("teacher", "student", "lite", "pseudo",
                                   default="teacher"),
       set=(None, str), study=(None, str), noakd=False,
-      data=config_lib.one_of("celeba", "rafd", default="celeba"))
+      data=config_lib.one_of("celeba", "rafd", default="celeba"),
+      block=config_lib.one_of("last", "second_last", default="last"))
   kind, noakd, rafd = opts.kind, opts.noakd, opts.data == "rafd"
   # NOTE: set= and study= are checked here, not as one_of: set=lite would
   # make the bare word `lite` ambiguous with the kind.
@@ -97,6 +101,9 @@ def get_config(arg=None):
   if noakd and kind != "lite":
     raise config_lib.ConfigError("noakd applies to lite (a full-size student "
                                  "without L_akd is the teacher).")
+  if opts.block == "second_last" and (kind == "teacher" or noakd):
+    raise config_lib.ConfigError("block= applies to a run with L_akd "
+                                 "(student, lite or pseudo without noakd).")
   if opts.study and kind != "pseudo":
     raise config_lib.ConfigError("study= applies to pseudo.")
   if kind == "pseudo" and opts["set"]:
@@ -120,8 +127,12 @@ def get_config(arg=None):
              else teacher_attrs)
     overrides = dict(mode="pseudo", teacher_attrs=teacher_attrs,
                      pair_map=dict(zip(attrs, pairs)))
+  # Table 4.12: the text moves "the attention maps" to the second-last
+  # block without saying whose; both teacher's and student's move.
+  block = -2 if opts.block == "second_last" else -1
   akd = common.akd(enabled, attrs, "runs/akd_T/teacher.npz" if enabled else "",
-                   teacher_model=full, **overrides)
+                   teacher_model=full, teacher_block=block,
+                   student_block=block, **overrides)
   data = dict(name="celeba_folder", root="~/data/celeba", data_dir="",
               partition="stargan", splits=dict(train="train", test="test"),
               attrs=attrs, label_type="multi", image_size=128,
