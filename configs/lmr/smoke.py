@@ -32,7 +32,7 @@ def get_config(arg=None):
   model["lmr"]["shape_dropout"] = 0.1
   data = dict(kind="synthetic", seq_len=8, feature_dim=128, num_train=256,
               num_test=32, length=48, seed=0, train_stride=2,
-              label_fraction=1.0)
+              label_fraction=1.0, train_2d=(), ratio_2d=0.0)
   assets = dict(kind="toy", dir=os.path.join(data_dir, "lmr_toy_body"),
                 smpl="", mean_params="", eval_regressor="")
   loss = dict(w_2d=1.0, w_3d=1.0, w_smpl=1.0, w_pose=1.0, w_shape=0.1,

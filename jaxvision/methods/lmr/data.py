@@ -11,6 +11,9 @@
              different seeds, the same feature extractor).
   local      preprocessed H36M / 3DPW / MPI-INF-3DHP sequences
              (jaxvision/data/human_mesh.py) under `data.root`.
+`config.data.train_2d` names 2D-only datasets under `data.root` (TWO_D) that
+VIBE mixes into every batch: `data.ratio_2d` of each batch are 2D windows
+(int(B * ratio), VIBE's DATA_2D_RATIO), the rest 3D windows.
 """
 
 import functools
@@ -22,6 +25,7 @@ import numpy as np
 from jaxvision import user_errors
 from jaxvision.core import method as method_lib
 from jaxvision.data import human_mesh
+from jaxvision.data import penn_action
 from jaxvision.data import pipeline
 from jaxvision.data import registry
 from jaxvision.data import sources
@@ -32,6 +36,12 @@ from jaxvision.models import smpl
 
 TRAIN_KEYS = ("features", "kp2d", "kp3d", "pose", "shape", "frame_mask",
               "w_smpl", "w_3d")
+# data.train_2d name -> fn(root, split) -> {video: sequence}. VIBE's other
+# two, PoseTrack and InstaVariety, have no reader yet.
+TWO_D = {"pennaction": penn_action.load_split}
+# NOTE: the 2D stream's shuffle seed is offset so the two streams are not
+# drawn in lock-step.
+SEED_OFFSET_2D = 104729
 
 
 @functools.lru_cache(maxsize=4)
@@ -137,6 +147,64 @@ def train_windows(config: ml_collections.ConfigDict) -> dict[str, np.ndarray]:
   return {k: np.concatenate([p[k] for p in parts]) for k in TRAIN_KEYS}
 
 
+@functools.lru_cache(maxsize=4)
+def _local_2d(root: str, datasets: tuple[str, ...]) -> dict:
+  out = {}
+  for name in datasets:
+    load = registry.lookup(TWO_D, name, "config.data.train_2d")
+    for seq, value in load(root, "train").items():
+      out[f"{name}/{seq}"] = value
+  return out
+
+
+def train_windows_2d(config: ml_collections.ConfigDict
+                     ) -> dict[str, np.ndarray]:
+  """Windows of the 2D-only training datasets (`data.train_2d`)."""
+  d = config.data
+  seqs = _local_2d(os.path.expanduser(d.root), tuple(d.train_2d))
+  dims = {seq["features"].shape[1] for seq in seqs.values()}
+  if dims != {d.feature_dim}:
+    raise user_errors.InvalidValueError(user_errors.message(
+        f"2D datasets have feature widths {sorted(dims)}, not "
+        f"data.feature_dim={d.feature_dim}", d.root,
+        "extract the 2D clips' features with the same backbone"))
+  by_stride = {}
+  for name, seq in seqs.items():
+    by_stride.setdefault(_stride(config, name), {})[name] = seq
+  parts = [human_mesh.make_windows(group, d.seq_len, stride)
+           for stride, group in sorted(by_stride.items())]
+  return {k: np.concatenate([p[k] for p in parts]) for k in TRAIN_KEYS}
+
+
+def batch_split(batch_size: int, ratio_2d: float) -> tuple[int, int]:
+  """(2D, 3D) windows per batch: VIBE's int(B * DATA_2D_RATIO) and the rest."""
+  if not 0.0 <= ratio_2d < 1.0:
+    raise user_errors.InvalidValueError(user_errors.message(
+        f"ratio_2d={ratio_2d} is outside [0, 1)", "config.data.ratio_2d",
+        "set the share of 2D windows per batch, VIBE: 0.6"))
+  n2d = int(batch_size * ratio_2d)
+  return n2d, batch_size - n2d
+
+
+class MixIterator:
+  """Concatenates one batch of each named iterator along the batch axis;
+  its state is the dict of their states."""
+
+  def __init__(self, iterators: dict[str, method_lib.DataIterator]):
+    self._iterators = iterators
+
+  def __next__(self) -> dict[str, np.ndarray]:
+    batches = [next(it) for it in self._iterators.values()]
+    return {k: np.concatenate([b[k] for b in batches]) for k in batches[0]}
+
+  def get_state(self) -> dict:
+    return {name: it.get_state() for name, it in self._iterators.items()}
+
+  def set_state(self, state: dict) -> None:
+    for name, it in self._iterators.items():
+      it.set_state(state[name])
+
+
 def eval_windows(config: ml_collections.ConfigDict) -> dict[str, np.ndarray]:
   """Non-overlapping eval windows (tail dropped or padded, spec 8)."""
   return human_mesh.make_windows(sequences(config, "eval"),
@@ -146,7 +214,8 @@ def eval_windows(config: ml_collections.ConfigDict) -> dict[str, np.ndarray]:
 
 def make_train_data(ctx: method_lib.StageContext,
                     seed: int) -> method_lib.DataIterator:
-  """Shuffled windows; `data.label_fraction` < 1 hides 3D/SMPL labels."""
+  """Shuffled windows, mixed with 2D windows when `data.train_2d` is set;
+  `data.label_fraction` < 1 hides 3D/SMPL labels."""
   config = ctx.config
   arrays = train_windows(config)
   fraction = float(config.data.get("label_fraction", 1.0))
@@ -159,6 +228,14 @@ def make_train_data(ctx: method_lib.StageContext,
       example["w_smpl"] = np.bool_(example["w_smpl"] and keep)
     return example
 
-  return pipeline.host_iterator(
-      sources.ArraySource(arrays), pp_fn=pp_fn,
-      global_batch_size=ctx.stage.batch_size, seed=seed)
+  if not config.data.train_2d:
+    return pipeline.host_iterator(
+        sources.ArraySource(arrays), pp_fn=pp_fn,
+        global_batch_size=ctx.stage.batch_size, seed=seed)
+  n2d, n3d = batch_split(ctx.stage.batch_size, config.data.ratio_2d)
+  streams = {"2d": (train_windows_2d(config), n2d, seed + SEED_OFFSET_2D),
+             "3d": (arrays, n3d, seed)}
+  return MixIterator({
+      name: pipeline.host_iterator(sources.ArraySource(a), pp_fn=pp_fn,
+                                   global_batch_size=n, seed=s)
+      for name, (a, n, s) in streams.items() if n})
