@@ -53,7 +53,6 @@ def _restore_latest(config, workdir):
   method = methods.get(config.method)
   mesh = sharding.make_mesh(config.get("mesh", None))
   contexts = method_lib.stage_contexts(config, mesh, workdir)
-  manager = checkpoint.Manager(f"{workdir}/checkpoints", async_save=False)
   builds = {}
 
   def abstract_for(meta):
@@ -61,11 +60,11 @@ def _restore_latest(config, workdir):
                                             contexts[meta["stage_index"]])
     return builds["build"].abstract_checkpoint()
 
-  restored = manager.restore_latest(abstract_for)
-  manager.close()
+  restored = checkpoint.restore_for_stage(workdir, abstract_for)
   if restored is None:
-    raise FileNotFoundError(f"No restorable checkpoint in {workdir}/checkpoints;"
-                            " train first (python -m jaxvision.main train ...).")
+    raise FileNotFoundError(
+        f"No restorable checkpoint in {checkpoint.directory(workdir)}; train "
+        "first (python -m jaxvision.main train ...).")
   build = builds["build"]
   return method, build.ctx, build.from_checkpoint(restored[1])
 

@@ -1,6 +1,11 @@
 """Checkpoints with orbax: async save, keep-N, SIGTERM save, robust resume.
 
-A checkpoint at global step s holds three items:
+This module owns the checkpoint layout; nothing else imports orbax or names
+the paths. A run's checkpoints live in `directory(workdir)`, WORKDIR/
+checkpoints/, one step directory per saved global step (`step_directory`),
+and damaged steps move to checkpoints/corrupt/. `Manager` saves and restores
+for the trainer; `read_state` and `read_params` read a step for `init_from`,
+tools and tests. A checkpoint at global step s holds three items:
   state - step, rng, params and optimizer state of the trainable roles and
           the model state (BatchNorm statistics) of every role that has any,
   data  - the input iterator's state (JSON) after the batches of steps < s,
@@ -29,6 +34,78 @@ from jaxvision.core import sharding
 
 
 CORRUPT = "corrupt"  # the folder under checkpoints/ damaged steps move to
+STATE, DATA, META = "state", "data", "meta"  # a step's items
+
+
+def directory(workdir: str | epath.Path) -> epath.Path:
+  """WORKDIR/checkpoints (absolute: orbax needs absolute paths)."""
+  return epath.Path(workdir).absolute() / "checkpoints"
+
+
+def step_directory(workdir: str | epath.Path, step: int) -> epath.Path:
+  """The folder of one saved step."""
+  return directory(workdir) / str(step)
+
+
+def steps(workdir: str | epath.Path) -> list[int]:
+  """The saved steps of a run (not those moved to corrupt/), ascending."""
+  folder = directory(workdir)
+  if not folder.exists():
+    return []
+  return sorted(int(p.name) for p in folder.iterdir() if p.name.isdigit())
+
+
+def read_state(workdir: str | epath.Path, step: int | None = None, *,
+               like: Any = None,
+               placement: jax.sharding.Sharding | None = None
+               ) -> tuple[int, dict[str, Any]]:
+  """(step, the `state` item of `step`) of a run; default its newest step.
+
+  Args:
+    workdir: the run's directory.
+    step: the step to read; None (or 0) for the newest.
+    like: a tree of arrays or ShapeDtypeStructs to restore into (keeps
+      optax's state classes); default the stored structure (plain dicts).
+    placement: where the arrays go, whatever topology wrote them; default
+      the first local device.
+
+  Raises:
+    FileNotFoundError: `workdir` has no checkpoints, or not that step.
+  """
+  folder = directory(workdir)
+  if not folder.exists():
+    raise FileNotFoundError(
+        f"{workdir} has no checkpoints/ folder; point at the workdir of a "
+        "finished or running jaxvision run.")
+  placement = placement or jax.sharding.SingleDeviceSharding(
+      jax.local_devices()[0])
+  with ocp.CheckpointManager(folder, item_names=(STATE,)) as manager:
+    step = step or manager.latest_step()
+    if step is None or step not in manager.all_steps():
+      raise FileNotFoundError(
+          f"No checkpoint step {step or ''} in {folder} (it has "
+          f"{sorted(manager.all_steps())}).")
+    # NOTE: a target with this run's devices lets a checkpoint written on
+    # another topology load (orbax's stored shardings name the old devices).
+    target = jax.tree.map(
+        lambda m: jax.ShapeDtypeStruct(m.shape, m.dtype, sharding=placement),
+        manager.item_metadata(step)[STATE] if like is None else like)
+    restored = manager.restore(step, args=ocp.args.Composite(
+        **{STATE: ocp.args.StandardRestore(target)}))
+  return step, restored[STATE]
+
+
+def read_params(workdir: str | epath.Path, step: int | None = None, *,
+                placement: jax.sharding.Sharding | None = None
+                ) -> tuple[int, dict[str, Any], dict[str, Any]]:
+  """(step, {role: params}, {role: model state}) of a run's checkpoint.
+
+  Only trainable roles (and roles an earlier stage trained) have params in a
+  checkpoint; see `read_state` for the arguments.
+  """
+  step, state = read_state(workdir, step, placement=placement)
+  params = dict(state["params"]) | dict(state.get("frozen", {}))
+  return step, params, dict(state.get("model_state", {}))
 
 
 class CheckpointMismatchError(ValueError):
@@ -72,30 +149,30 @@ def check_compatible(loaded: Any, expected: Any, what: str) -> None:
 class Manager:
   """Wraps `ocp.CheckpointManager` with the engine's policies."""
 
-  def __init__(self, directory: str, *, max_to_keep: int = 3,
+  def __init__(self, workdir: str, *, max_to_keep: int = 3,
                async_save: bool = True):
+    self.directory = directory(workdir)
     if max_to_keep is not None and max_to_keep < 1:
       raise ValueError(
-          f"checkpoint.keep={max_to_keep} keeps no checkpoints ({directory})"
-          "; set --config.checkpoint.keep to >= 1 (how many of the newest "
-          "are kept)")
-    self.directory = epath.Path(directory).absolute()
+          f"checkpoint.keep={max_to_keep} keeps no checkpoints "
+          f"({self.directory}); set --config.checkpoint.keep to >= 1 (how "
+          "many of the newest are kept)")
     options = ocp.CheckpointManagerOptions(
         max_to_keep=max_to_keep, enable_async_checkpointing=async_save,
         create=True)
     self._manager = ocp.CheckpointManager(
         self.directory, options=options,
-        item_handlers={"state": ocp.StandardCheckpointHandler(),
-                       "data": ocp.JsonCheckpointHandler(),
-                       "meta": ocp.JsonCheckpointHandler()})
+        item_handlers={STATE: ocp.StandardCheckpointHandler(),
+                       DATA: ocp.JsonCheckpointHandler(),
+                       META: ocp.JsonCheckpointHandler()})
 
   def save(self, step: int, state: Any, data_state: dict[str, Any],
            meta: dict[str, Any]) -> None:
     """Starts an (async) save; returns once device buffers are copied."""
-    self._manager.save(step, args=ocp.args.Composite(
-        state=ocp.args.StandardSave(state),
-        data=ocp.args.JsonSave(data_state),
-        meta=ocp.args.JsonSave(meta)), force=True)
+    self._manager.save(step, args=ocp.args.Composite(**{
+        STATE: ocp.args.StandardSave(state),
+        DATA: ocp.args.JsonSave(data_state),
+        META: ocp.args.JsonSave(meta)}), force=True)
 
   def steps(self) -> list[int]:
     self._manager.reload()
@@ -105,8 +182,8 @@ class Manager:
     """The meta item of `step`, or None when it cannot be read."""
     try:
       out = self._manager.restore(step, args=ocp.args.Composite(
-          meta=ocp.args.JsonRestore()))
-      return dict(out["meta"])
+          **{META: ocp.args.JsonRestore()}))
+      return dict(out[META])
     except Exception as e:  # pylint: disable=broad-except
       logging.warning("Checkpoint %d in %s has unreadable metadata (%s).",
                       step, self.directory, e)
@@ -118,10 +195,10 @@ class Manager:
     `abstract_state` is a pytree of `jax.ShapeDtypeStruct` with shardings;
     restored arrays are placed directly with those shardings.
     """
-    out = self._manager.restore(step, args=ocp.args.Composite(
-        state=ocp.args.StandardRestore(abstract_state),
-        data=ocp.args.JsonRestore(), meta=ocp.args.JsonRestore()))
-    return out["state"], dict(out["data"]), dict(out["meta"])
+    out = self._manager.restore(step, args=ocp.args.Composite(**{
+        STATE: ocp.args.StandardRestore(abstract_state),
+        DATA: ocp.args.JsonRestore(), META: ocp.args.JsonRestore()}))
+    return out[STATE], dict(out[DATA]), dict(out[META])
 
   def restore_latest(
       self, abstract_for: Callable[[dict[str, Any]], Any]
@@ -144,7 +221,7 @@ class Manager:
         continue
       abstract = abstract_for(meta)
       try:
-        stored = self._manager.item_metadata(step)["state"]
+        stored = self._manager.item_metadata(step)[STATE]
       except Exception:  # pylint: disable=broad-except
         stored = None
       if stored is not None:
@@ -206,6 +283,18 @@ class Manager:
   def close(self) -> None:
     self._manager.wait_until_finished()
     self._manager.close()
+
+
+def restore_for_stage(workdir: str, abstract_for: Callable[[dict[str, Any]],
+                                                           Any]
+                      ) -> tuple[int, Any, dict, dict] | None:
+  """`Manager.restore_latest` of a run without training it (`eval`,
+  `predict`): (step, state, data state, meta) or None."""
+  manager = Manager(workdir, async_save=False)
+  try:
+    return manager.restore_latest(abstract_for)
+  finally:
+    manager.close()
 
 
 class PreemptionWatcher:

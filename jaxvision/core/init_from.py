@@ -11,10 +11,7 @@ mismatch lists the missing, unexpected and reshaped keys.
 import logging
 from typing import Any, Mapping
 
-import jax
 import ml_collections
-import orbax.checkpoint as ocp
-from etils import epath
 
 from jaxvision.core import checkpoint
 from jaxvision.core import method as method_lib
@@ -30,26 +27,13 @@ def load(cfg: ml_collections.ConfigDict, ctx: method_lib.StageContext,
          ) -> tuple[dict[str, Any], dict[str, Any]]:
   """(params, model state) for `ctx`'s model: loaded roles replace their
   initial values."""
-  directory = epath.Path(cfg.workdir) / "checkpoints"
-  if not directory.exists():
-    raise FileNotFoundError(
-        f"init_from.workdir={cfg.workdir!r} has no checkpoints/ folder; point "
-        "it at the workdir of a finished or running jaxvision run.")
-  with ocp.CheckpointManager(directory, item_names=("state",)) as manager:
-    step = cfg.get("step", None) or manager.latest_step()
-    if step is None:
-      raise FileNotFoundError(f"No checkpoint steps in {directory}.")
-    # NOTE: a target with this run's devices lets a checkpoint written on
-    # another topology load (orbax's stored shardings name the old devices).
-    replicated = sharding.replicated(ctx.mesh)
-    target = jax.tree.map(
-        lambda m: jax.ShapeDtypeStruct(m.shape, m.dtype, sharding=replicated),
-        manager.item_metadata(step)["state"])
-    restored = manager.restore(step, args=ocp.args.Composite(
-        state=ocp.args.StandardRestore(target)))["state"]
+  try:
+    step, restored, restored_state = checkpoint.read_params(
+        cfg.workdir, cfg.get("step", None),
+        placement=sharding.replicated(ctx.mesh))
+  except FileNotFoundError as e:
+    raise FileNotFoundError(f"init_from.workdir={cfg.workdir!r}: {e}") from e
   role_map = dict(cfg.get("role_map", None) or {})
-  restored_state = restored.get("model_state", {})
-  restored = restored["params"]
   roles = cfg.get("roles", None) or sorted(
       r for r in init_params if role_map.get(r, r) in restored)
   params, model_state = dict(init_params), dict(init_model_state)
@@ -72,5 +56,5 @@ def load(cfg: ml_collections.ConfigDict, ctx: method_lib.StageContext,
     if role in init_model_state:
       model_state[role] = restored_state[source]
     logging.info("init_from: role %r loaded from role %r of %s step %d.",
-                 role, source, directory, step)
+                 role, source, cfg.workdir, step)
   return params, model_state

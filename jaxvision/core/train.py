@@ -173,7 +173,7 @@ class Trainer:
     ckpt_cfg = config.get("checkpoint", ml_collections.ConfigDict())
     self.checkpoint_every = ckpt_cfg.get("every_steps", 0)
     self.manager = checkpoint_lib.Manager(
-        f"{workdir}/checkpoints", max_to_keep=ckpt_cfg.get("keep", 3),
+        workdir, max_to_keep=ckpt_cfg.get("keep", 3),
         async_save=ckpt_cfg.get("async_save", True))
     self.writer = metrics_lib.make_writer(workdir)
     self.log_every = config.get("log_every", 50)

@@ -66,7 +66,7 @@ def _nan_in_params(step_dir):
   meta = json.loads((step_dir / "meta" / "metadata").read_text())
   data = json.loads((step_dir / "data" / "metadata").read_text())
   shutil.rmtree(step_dir)
-  manager = checkpoint.Manager(str(step_dir.parent), async_save=False)
+  manager = checkpoint.Manager(str(step_dir.parent.parent), async_save=False)
   manager.save(20, state, data, meta)
   manager.close()
 
@@ -78,11 +78,11 @@ def test_damaged_latest_is_moved_aside_and_the_run_finishes(
     finished, tmp_path, caplog, damage):
   workdir = tmp_path / "run"
   shutil.copytree(finished, workdir)
-  damage(workdir / "checkpoints" / "20")
+  damage(pathlib.Path(checkpoint.step_directory(workdir, 20)))
   with caplog.at_level(logging.WARNING):
     train.train(fake_method.config(), str(workdir), fake_method.METHOD)
   assert "moved it to" in caplog.text
-  assert (workdir / "checkpoints" / "corrupt" / "20").is_dir()
+  assert (checkpoint.directory(workdir) / checkpoint.CORRUPT / "20").is_dir()
   jax.tree.map(np.testing.assert_array_equal,
                test_train.final_params(finished, 20),
                test_train.final_params(workdir, 20))
@@ -97,8 +97,8 @@ def test_a_step_that_cannot_be_moved_is_skipped_in_place(
     finished, tmp_path, caplog, monkeypatch):
   workdir = tmp_path / "run"
   shutil.copytree(finished, workdir)
-  _delete_meta(workdir / "checkpoints" / "20")
-  manager = checkpoint.Manager(str(workdir / "checkpoints"), async_save=False)
+  _delete_meta(pathlib.Path(checkpoint.step_directory(workdir, 20)))
+  manager = checkpoint.Manager(str(workdir), async_save=False)
 
   def read_only(self, target):
     raise OSError(30, "Read-only file system", str(self))
@@ -114,4 +114,4 @@ def test_a_step_that_cannot_be_moved_is_skipped_in_place(
   manager.close()
   assert step == 16
   assert "could not be moved" in caplog.text
-  assert (workdir / "checkpoints" / "20").is_dir()
+  assert pathlib.Path(checkpoint.step_directory(workdir, 20)).is_dir()

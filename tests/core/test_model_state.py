@@ -11,6 +11,7 @@ import shutil
 import jax
 import numpy as np
 
+from jaxvision.core import checkpoint
 from jaxvision.core import sharding
 from jaxvision.core import train
 from tests.core import fake_method
@@ -43,8 +44,14 @@ def test_statistics_are_model_state_and_resume_bit_exact(tmp_path):
   # Neither the params nor the optimizer state hold the statistics.
   assert not [n for n in _names((saved["params"], saved["opt_state"]))
               if "mean" in n.split("/") or "var" in n.split("/")]
+  # `read_params` gives the newest step's roles as the engine loads them.
+  step, params, model_state = checkpoint.read_params(workdir)
+  assert step == 20 and set(params) == set(model_state) == {"model"}
+  jax.tree.map(np.testing.assert_array_equal, saved["model_state"],
+               model_state)
+  jax.tree.map(np.testing.assert_array_equal, saved["params"], params)
   # Resume inside the second stage: the same end state, statistics included.
-  shutil.rmtree(workdir / "checkpoints" / "20")
+  shutil.rmtree(checkpoint.step_directory(workdir, 20))
   train.train(config, str(workdir), fake_method.METHOD)
   jax.tree.map(np.testing.assert_array_equal, saved,
                engine_checks.saved_state(workdir, 20))

@@ -41,10 +41,7 @@ def wait_for(predicate, timeout=120):
 
 
 def checkpoint_steps(workdir):
-  folder = pathlib.Path(workdir, "checkpoints")
-  if not folder.exists():
-    return []
-  return sorted(int(p.name) for p in folder.iterdir() if p.name.isdigit())
+  return checkpoint.steps(workdir)
 
 
 def logged_steps(workdir):
@@ -94,7 +91,8 @@ def test_kill9_then_resume_matches(tmp_path, uninterrupted):
 
 def test_corrupt_latest_checkpoint_falls_back(tmp_path, caplog):
   train.train(fake_method.config(), str(tmp_path), fake_method.METHOD)
-  latest = tmp_path / "checkpoints" / "20" / "state"
+  latest = pathlib.Path(checkpoint.step_directory(tmp_path, 20),
+                        checkpoint.STATE)
   for f in latest.rglob("*"):
     if f.is_file() and f.stat().st_size > 0 and "manifest" in f.name:
       f.write_bytes(f.read_bytes()[: f.stat().st_size // 2])
@@ -104,7 +102,7 @@ def test_corrupt_latest_checkpoint_falls_back(tmp_path, caplog):
   cfg = fake_method.config()
   mesh = jax.make_mesh((8,), ("data",))
   contexts = method_lib.stage_contexts(cfg, mesh)
-  manager = checkpoint.Manager(str(tmp_path / "checkpoints"), async_save=False)
+  manager = checkpoint.Manager(str(tmp_path), async_save=False)
   with caplog.at_level(logging.WARNING):
     step, state, data_state, meta = manager.restore_latest(
         lambda meta: train.build_stage(

@@ -5,7 +5,6 @@ import pathlib
 
 import jax
 import numpy as np
-import orbax.checkpoint as ocp
 import pytest
 
 from jaxvision.core import checkpoint
@@ -28,16 +27,7 @@ def losses(workdir) -> dict[int, float]:
 def final_params(workdir, step, like=None):
   """The checkpointed state at `step`; `like` (a tree of arrays) restores it
   on one device whatever topology wrote it."""
-  target = None
-  if like is not None:
-    device = jax.sharding.SingleDeviceSharding(jax.devices()[0])
-    target = jax.tree.map(
-        lambda x: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=device), like)
-  with ocp.CheckpointManager(pathlib.Path(workdir, "checkpoints").absolute(),
-                             item_names=("state",)) as manager:
-    restored = manager.restore(step, args=ocp.args.Composite(
-        state=ocp.args.StandardRestore(target)))
-  return restored["state"]
+  return checkpoint.read_state(workdir, step, like=like)[1]
 
 
 def test_one_and_eight_devices_agree(tmp_path):
@@ -83,9 +73,7 @@ def test_nan_guard_stops_without_saving_nan(tmp_path):
   cfg = fake_method.config(nan_at_step=6)
   with pytest.raises(metrics.NonFiniteError, match="step 8.*step 4"):
     train.train(cfg, str(tmp_path), fake_method.METHOD)
-  saved = sorted(int(p.name) for p in (tmp_path / "checkpoints").iterdir()
-                 if p.name.isdigit())
-  assert saved == [4]
+  assert checkpoint.steps(tmp_path) == [4]
   state = final_params(tmp_path, 4)
   assert all(np.isfinite(x).all() for x in jax.tree.leaves(state["params"]))
 
@@ -162,7 +150,7 @@ def test_role_trained_then_frozen_is_checkpointed_and_resumed(tmp_path):
                saved["frozen"]["teacher"])
   train.train(config(), str(part), fake_method.METHOD,
               devices=jax.devices()[:1])
-  (part / "checkpoints" / "20").rename(part / "dropped_20")
+  checkpoint.step_directory(part, 20).rename(part / "dropped_20")
   train.train(config(), str(part), fake_method.METHOD,
               devices=jax.devices()[:1])
   jax.tree.map(np.testing.assert_array_equal, final_params(full, 20),
@@ -192,7 +180,7 @@ def test_frozen_teacher_from_init_from_is_reloaded_on_resume(tmp_path):
   # bring the loaded teacher back (frozen roles are not checkpointed), not a
   # fresh random one, and end where the uninterrupted run ended.
   train.train(student(), str(part), fake_method.METHOD)
-  (part / "checkpoints" / "12").rename(part / "dropped_12")
+  checkpoint.step_directory(part, 12).rename(part / "dropped_12")
   build = train.build_stage(fake_method.METHOD, train.Trainer(
       student(), str(part), fake_method.METHOD).contexts[0])
   resumed = build.from_checkpoint(final_params(part, 8, like=(

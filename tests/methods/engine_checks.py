@@ -16,8 +16,8 @@ import shutil
 import jax
 import ml_collections
 import numpy as np
-import orbax.checkpoint as ocp
 
+from jaxvision.core import checkpoint
 from jaxvision.core import method as method_lib
 from jaxvision.core import train
 
@@ -29,22 +29,12 @@ def logged(workdir, key: str = "loss") -> dict[int, float]:
 
 
 def checkpoint_steps(workdir) -> list[int]:
-  return sorted(int(p.name) for p in pathlib.Path(workdir, "checkpoints")
-                .iterdir() if p.name.isdigit())
+  return checkpoint.steps(workdir)
 
 
 def saved_state(workdir, step: int):
   """The checkpointed tree at `step`, restored onto one device."""
-  device = jax.sharding.SingleDeviceSharding(jax.devices()[0])
-  path = pathlib.Path(workdir, "checkpoints").absolute()
-  with ocp.CheckpointManager(path, item_names=("state",)) as manager:
-    meta = manager.item_metadata(step)["state"]
-    target = jax.tree.map(
-        lambda m: jax.ShapeDtypeStruct(m.shape, m.dtype, sharding=device),
-        meta)
-    restored = manager.restore(step, args=ocp.args.Composite(
-        state=ocp.args.StandardRestore(target)))
-  return restored["state"]
+  return checkpoint.read_state(workdir, step)[1]
 
 
 def _total_steps(config: ml_collections.ConfigDict) -> int:
@@ -86,7 +76,7 @@ def assert_resume_matches(config: ml_collections.ConfigDict,
   assert len(steps) >= 2, f"need a middle checkpoint, got {steps}"
   last = steps[-1]
   reference = saved_state(workdir, last)
-  shutil.rmtree(workdir / "checkpoints" / str(last))
+  shutil.rmtree(checkpoint.step_directory(workdir, last))
   train.train(config, str(workdir), method)
   jax.tree.map(np.testing.assert_array_equal, reference,
                saved_state(workdir, last))
