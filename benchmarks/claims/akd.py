@@ -44,7 +44,7 @@ CLAIMS = (
     common.Claim("akd_distillation_helps", "fid_clf", higher_is_better=False),
 )
 ARMS = {"a": "lite", "b": "lite,noakd"}
-QUICK_STUDENT_STEPS = 120
+QUICK_STUDENT_STEPS = 80
 
 
 def _config(arg: str, seed: int):

@@ -8,7 +8,8 @@ times the training steps (samples seen).
 
 Arms, both the engine's real RECLIP training (`configs/reclip/claims.py`):
   a: 16 px main phase (16 tokens), then the up-sampled position table and a
-     32 px finetune (64 tokens) of `FINETUNE_FRACTION` of the budget's steps;
+     32 px finetune (64 tokens) of `FINETUNE_RATIO` x the main phase's steps
+     (RECLIP-64's 50k finetune after its 250k main phase, Table 3.1);
   b: 32 px for the whole run.
 Compute: per-example forward multiply-adds of each stage's towers from XLA
 (the engine's `flops_fns`, as `jaxvision.main flops`), plus the B x B x D
@@ -41,7 +42,7 @@ CLAIMS = (
 )
 ARMS = {"a": "arm=reclip", "b": "arm=highres"}
 HIGHRES_STEPS = {False: 200, True: 100}  # the baseline's steps (full, quick)
-FINETUNE_FRACTION = 0.25  # the finetune's steps, as a fraction of those
+FINETUNE_RATIO = 0.2  # finetune steps / main-phase steps (50k / 250k)
 
 
 def forward_macs(config: ml_collections.ConfigDict) -> list[float]:
@@ -66,14 +67,15 @@ def equal_compute(config_a: ml_collections.ConfigDict,
                   ) -> dict[str, Any]:
   """Sets the arms' step counts for equal training FLOPs; returns the count.
 
-  b trains `highres_steps` at 32 px; a finetunes FINETUNE_FRACTION of that
-  at 32 px and spends the rest of b's budget at 16 px.
+  b trains `highres_steps` at 32 px; a trains S main-phase steps at 16 px
+  and FINETUNE_RATIO * S at 32 px, with S solved from
+  S * C_16 + FINETUNE_RATIO * S * C_32 = highres_steps * C_32.
   """
   (low, high), (only,) = forward_macs(config_a), forward_macs(config_b)
-  finetune = max(1, round(highres_steps * FINETUNE_FRACTION))
   batch = config_b.stages[0].batch_size
   budget = 3 * batch * highres_steps * only
-  main = round((budget - 3 * batch * finetune * high) / (3 * batch * low))
+  main = round(highres_steps * only / (low + FINETUNE_RATIO * high))
+  finetune = max(1, round(FINETUNE_RATIO * main))
   config_a.stages[0].steps, config_a.stages[1].steps = main, finetune
   config_b.stages[0].steps = highres_steps
   spent = 3 * batch * (main * low + finetune * high)
