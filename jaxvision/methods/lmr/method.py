@@ -3,7 +3,9 @@
 One trainable role, "model": the part RNNs, shape MLP and camera module on
 precomputed per-frame features (the frozen backbone is outside the graph).
 SMPL arrays and mean parameters are constants. The loss (Eq 6.5) is on the
-final refinement iteration unless `model.lmr.supervise_all_iters`.
+final refinement iteration unless `model.lmr.supervise_all_iters`. With
+`config.lr_plateau`, each stage's updates are scaled by VIBE's plateau
+schedule (`schedule.py`).
 """
 
 import jax
@@ -16,6 +18,7 @@ from jaxvision.methods.lmr import evaluate as evaluate_lib
 from jaxvision.methods.lmr import geometry
 from jaxvision.methods.lmr import losses
 from jaxvision.methods.lmr import predict as predict_lib
+from jaxvision.methods.lmr import schedule
 
 def init(ctx, rng):
   config = ctx.config
@@ -77,7 +80,18 @@ def make_train_step(ctx):
     terms = jax.tree.map(lambda *x: sum(x) / len(x), *[r[1] for r in results])
     return total, terms
 
-  return method_lib.simple_train_step(loss_fn)
+  step = method_lib.simple_train_step(loss_fn)
+  if not config.get("lr_plateau", None):
+    return step
+  scale = schedule.lr_scale(config, ctx)
+
+  def scaled_step(state, batch, rng):
+    new_state, metrics = step(state, batch, rng)
+    params = jax.tree.map(lambda old, new: old + scale * (new - old),
+                          state.params, new_state.params)
+    return new_state.replace(params=params), {**metrics, "lr_scale": scale}
+
+  return scaled_step
 
 
 def flops_fns(ctx):

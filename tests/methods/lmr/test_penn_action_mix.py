@@ -104,10 +104,11 @@ def test_batches_mix_2d_and_3d_windows_as_vibe(tmp_path):
 def test_mix_config_errors(tmp_path):
   _penn_video(tmp_path, "0001", train=1, frames=4)
   _h36m(tmp_path, "s1")
+  invalid = user_errors.InvalidValueError
   for override, error in (("data.train_2d=('posetrack',)",
                            user_errors.UnknownNameError),
-                          ("data.ratio_2d=1.0", user_errors.InvalidValueError),
-                          ("data.feature_dim=8", user_errors.InvalidValueError)):
+                          ("data.ratio_2d=1.0", invalid),
+                          ("data.feature_dim=8", invalid)):
     config = _config(tmp_path, override)
     with pytest.raises(error):
       data.make_train_data(types.SimpleNamespace(
