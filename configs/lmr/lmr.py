@@ -14,8 +14,8 @@ Argument: comma-separated options.
 
 Data (VIBE's mix, spec 6-7): every batch of 32 clips is int(32 x 0.6) = 19
 2D-only Penn Action windows (`data.train_2d`, `jaxvision/data/penn_action.py`)
-and 13 windows of H36M + MPI-INF-3DHP + 3DPW. VIBE also draws PoseTrack and
-InstaVariety 2D clips; they have no reader yet.
+and 13 windows of H36M + MPI-INF-3DHP + 3DPW. The text also lists PoseTrack
+and InstaVariety 2D clips; they have no reader yet.
 
   python -m jaxvision.main params --config configs/lmr/lmr.py
   python -m jaxvision.main train --config configs/lmr/lmr.py \

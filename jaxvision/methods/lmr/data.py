@@ -36,8 +36,8 @@ from jaxvision.models import smpl
 
 TRAIN_KEYS = ("features", "kp2d", "kp3d", "pose", "shape", "frame_mask",
               "w_smpl", "w_3d")
-# data.train_2d name -> fn(root, split) -> {video: sequence}. VIBE's other
-# two, PoseTrack and InstaVariety, have no reader yet.
+# data.train_2d name -> fn(root, split) -> {video: sequence}. The text's
+# other two, PoseTrack and InstaVariety, have no reader yet.
 TWO_D = {"pennaction": penn_action.load_split}
 # NOTE: the 2D stream's shuffle seed is offset so the two streams are not
 # drawn in lock-step.
