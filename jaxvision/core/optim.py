@@ -31,6 +31,7 @@ import jax
 import ml_collections
 import optax
 
+from jaxvision import user_errors
 from jaxvision.core import ema
 
 Schedule = Callable[[jax.Array], jax.Array]
@@ -50,7 +51,7 @@ def schedule(cfg: ml_collections.ConfigDict, total_steps: int) -> Schedule:
       "constant": lambda: optax.constant_schedule(peak),
   }
   if decay not in decays:
-    raise ValueError(_unknown("decay", decay, decays))
+    raise user_errors.InvalidValueError(_unknown("decay", decay, decays))
   main = decays[decay]()
   if not warmup:
     return main
@@ -102,7 +103,7 @@ def _weight_decay(cfg, sched: Schedule) -> tuple[list[Any], list[Any]]:
       "absolute": ([], [optax.add_decayed_weights(-wd, decay_mask)]),
   }
   if mode not in modes:
-    raise ValueError(_unknown("wd_mode", mode, modes))
+    raise user_errors.InvalidValueError(_unknown("wd_mode", mode, modes))
   return modes[mode]
 
 
@@ -126,7 +127,7 @@ def _core(cfg) -> list[optax.GradientTransformation]:
     momentum = cfg.get("momentum", 0.0)
     return [optax.trace(decay=momentum, nesterov=cfg.get("nesterov", False))
            ] if momentum else []
-  raise ValueError(_unknown("optimizer", name, OPTIMIZERS))
+  raise user_errors.InvalidValueError(_unknown("optimizer", name, OPTIMIZERS))
 
 
 # name -> what it is; "frozen" marks a role that is not trained.
@@ -143,7 +144,8 @@ def make(cfg: ml_collections.ConfigDict,
          total_steps: int) -> tuple[optax.GradientTransformation, Schedule]:
   """Builds one role's optimizer for a stage of `total_steps` steps."""
   if cfg.name not in OPTIMIZERS or cfg.name == "frozen":
-    raise ValueError(_unknown("optimizer", cfg.name, OPTIMIZERS))
+    raise user_errors.InvalidValueError(
+        _unknown("optimizer", cfg.name, OPTIMIZERS))
   sched = schedule(cfg, total_steps)
   before_lr, after_lr = _weight_decay(cfg, sched)
   tx = []
@@ -157,7 +159,7 @@ def make(cfg: ml_collections.ConfigDict,
   ema_decay = cfg.get("ema_decay", None)
   if ema_decay:
     if not 0 < ema_decay < 1:
-      raise ValueError(f"Optimizer key ema_decay must lie in (0, 1), e.g. "
+      raise user_errors.InvalidValueError(f"Optimizer key ema_decay must lie in (0, 1), e.g. "
                        f"0.9999 (or be unset for no EMA); got {ema_decay}.")
     chain = ema.with_param_ema(chain, float(ema_decay),
                                warmup=bool(cfg.get("ema_warmup", True)))
@@ -193,11 +195,11 @@ def per_role(optim_cfg: ml_collections.ConfigDict, roles: list[str],
   else:
     unknown = set(optim_cfg) - set(roles)
     if unknown:
-      raise ValueError(f"Optimizer config names unknown roles {sorted(unknown)}"
+      raise user_errors.InvalidValueError(f"Optimizer config names unknown roles {sorted(unknown)}"
                        f"; the method's roles are {sorted(roles)}.")
     missing = set(roles) - set(optim_cfg)
     if missing:
-      raise ValueError(f"No optimizer config for roles {sorted(missing)}; "
+      raise user_errors.InvalidValueError(f"No optimizer config for roles {sorted(missing)}; "
                        "give one per role (name='frozen' to freeze a role).")
     cfgs = {role: optim_cfg[role] for role in roles}
   txs, scheds = {}, {}

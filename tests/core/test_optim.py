@@ -172,3 +172,11 @@ def test_count_params_works_on_abstract_trees():
   tree = {"a": jax.ShapeDtypeStruct((3, 4), jnp.float32),
           "b": jnp.zeros((5,))}
   assert optim.count_params(tree) == 17
+
+
+def test_bad_optimizer_config_is_an_input_error_exit_2():
+  from jaxvision import errors  # pylint: disable=g-import-not-at-top
+  from jaxvision import user_errors  # pylint: disable=g-import-not-at-top
+  with pytest.raises(user_errors.InvalidValueError) as caught:
+    optim.make(_cfg(name="adamm", lr=1e-3), 10)
+  assert errors.exit_code(caught.value) == 2
