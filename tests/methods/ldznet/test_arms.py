@@ -8,9 +8,10 @@ from jaxvision import config_lib
 from jaxvision.data import sources
 from jaxvision.methods.ldm import data as ldm_data
 from jaxvision.methods.ldm import features
-from jaxvision.methods.ldm import frozen
 from jaxvision.methods.ldznet import coarse_mask
 from jaxvision.methods.ldznet import data as data_lib
+from jaxvision.models.sd import ldm as sd_ldm
+from tests.methods.ldm import micro
 
 
 def test_probe_uses_small_train_and_val_subsets_of_phrasecut():
@@ -52,9 +53,15 @@ def test_eval_subset_applies_to_the_configured_dataset():
 
 
 def test_coarse_mask_is_the_norm_of_the_text_driven_noise_difference():
-  config = config_lib.load_config("configs/ldznet/smoke.py")
+  config = micro.config()  # SD v1's code paths at micro sizes
   extractor = features.from_config(config.ldm)
-  params = frozen.init(config.ldm, jax.random.key(0))
+  # Random normal weights from the abstract tree: a jitted init of the
+  # three roles costs minutes of compile on 2 cores, and the map needs none
+  # of its structure.
+  rng = np.random.default_rng(0)
+  params = jax.tree.map(
+      lambda leaf: (0.2 * rng.standard_normal(leaf.shape)).astype(leaf.dtype),
+      sd_ldm.abstract_params(extractor.config))
   size = config.ldm.image_size
   images = np.random.default_rng(0).uniform(-1, 1, (2, size, size, 3))
   tok = ldm_data.config_tokenizer(config.ldm)
