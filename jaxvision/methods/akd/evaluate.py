@@ -66,6 +66,13 @@ def attribute_classifier(config) -> classifier_lib.Classifier:
   if clf.attrs != list(config.data.attrs):
     raise ValueError(f"The attribute classifier predicts {clf.attrs}, the "
                      f"model translates {list(config.data.attrs)}.")
+  arch = config.eval.get("classifier_arch", clf.arch)
+  if config.eval.classifier_ckpt and clf.arch != arch:
+    raise ValueError(
+        f"eval.classifier_ckpt holds a {clf.arch!r} classifier, but "
+        f"eval.classifier_arch={arch!r} (the paper scores with ResNet-50: "
+        "classifier.train(..., arch='resnet50', widths=())); set "
+        f"--config.eval.classifier_arch={clf.arch} to score with it anyway.")
   return clf
 
 
