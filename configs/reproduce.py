@@ -165,17 +165,19 @@ RECLIP_DEVIATION = (
 AKD_NEEDS = [
     "CelebA (img_align_celeba/, list_attr_celeba.txt, "
     "list_eval_partition.txt): data.root",
-    "an attribute classifier trained on the CelebA training split "
-    "(jaxvision.methods.akd.classifier, Python API): eval.classifier_ckpt",
+    "a ResNet-50 attribute classifier trained on the CelebA training split "
+    "(jaxvision.methods.akd.classifier.train(..., arch='resnet50', "
+    "widths=()), Python API): eval.classifier_ckpt (a file of another arch "
+    "is refused unless eval.classifier_arch says so)",
     "the teacher .npz exported by `predict --export_teacher` from the "
     "teacher run: akd.teacher_ckpt",
 ]
 RAFD_NEEDS = [
     "RaFD (licensed on request) in StarGAN's prepared layout "
     "{train,test}/<expression>/*.jpg, or the raw release: data.root",
-    "an expression classifier trained on the RaFD training split "
-    "(jaxvision.methods.akd.classifier.train, label_type='single'; Python "
-    "API): eval.classifier_ckpt",
+    "a ResNet-50 expression classifier trained on the RaFD training split "
+    "(jaxvision.methods.akd.classifier.train, label_type='single', "
+    "arch='resnet50', widths=(); Python API): eval.classifier_ckpt",
 ]
 AKD_PROTOCOL = (
     "StarGAN 1,999-image test split; each attribute of each test image "
@@ -183,7 +185,9 @@ AKD_PROTOCOL = (
     "attribute classifier labels with the target value; FID (when "
     "eval.fid.inception_ckpt is set) of translated vs real test images.")
 AKD_DEVIATION = (
-    "Evaluation classifier is a small CNN, not ResNet-50; 200k iterations, "
+    "The ResNet-50 evaluation classifier starts from random init (no "
+    "ImageNet weights; the text does not say) and has no training CLI; "
+    "200k iterations, "
     "n_critic 5, Adam 1e-4 and the linear decay are StarGAN defaults (text "
     "silent), with Adam moments reset at the 100k-step stage boundary.")
 MONO_PROTOCOL = (

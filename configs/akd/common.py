@@ -59,7 +59,10 @@ def base(model: dict, data: dict, akd_cfg: dict, stages: list[dict],
 
 
 def evals(**overrides) -> dict:
-  cfg = dict(classifier_ckpt="", classifier_steps=0, protocol="flip",
+  """The evaluation block; `classifier_arch` is the architecture the
+  loaded `classifier_ckpt` must have (the text: ResNet-50)."""
+  cfg = dict(classifier_ckpt="", classifier_arch="resnet50",
+             classifier_steps=0, protocol="flip",
              batch_size=64, num_images=0, num_png=8,
              fid=dict(inception_ckpt=""))
   cfg.update(overrides)

@@ -60,7 +60,8 @@ def get_config(arg=None):
                  batch_size=8,
                  optim=common.optim(LR, is_student, n_critic=n_critic))]
   config = common.base(model, data, akd, stages,
-                       common.evals(classifier_steps=100, batch_size=100),
+                       common.evals(classifier_steps=100, batch_size=100,
+                                    classifier_arch="cnn"),
                        n_critic)
   config.log_every = 50
   config.checkpoint.every_steps = 100
