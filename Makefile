@@ -45,7 +45,10 @@ demo: venv
 
 # Two pytest workers (one per core of a 2-core CI machine): most tests are
 # dominated by single-threaded XLA compilation, so two run side by side.
-# Files stay whole on one worker (module fixtures are built once).
+# Files stay whole on one worker (module fixtures are built once);
+# tests/conftest.py hands them out longest first and gives both workers (and
+# the CLI subprocesses) one JAX compilation cache for the run. --durations=25
+# prints the 25 slowest tests.
 PYTEST_WORKERS ?= 2
 
 test: test-venv
