@@ -173,7 +173,9 @@ def main(argv: list[str]) -> int:
   try:
     bad = [a for a in rest if not a.startswith("--config.")]
     if bad:
-      raise config_lib.ConfigError(f"unknown arguments {bad}")
+      raise user_errors.InvalidValueError(user_errors.message(
+          f"unknown arguments {bad}", "command line",
+          "pass only --config, --out and --config.<key>=<value>"))
     config = config_lib.load_config(args.config, [a[2:] for a in rest])
     table = evaluate(os.path.expanduser(config.data.root),
                      config.data.tracking.person_thresh,
