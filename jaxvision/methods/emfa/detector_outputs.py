@@ -19,8 +19,9 @@ clip (`raw`):
 
 `<frame>` is the last run of digits in a file name (OpenPose writes
 `<video>_000000000012_keypoints.json`); the smallest number over a clip's
-files is frame 0. `convert` writes `detections/<clip_id>.npz` and
-`keypoints/<clip_id>.npz` under the dataset root in the layout that
+files is frame 0. `convert` keeps the person and sports-ball detections
+and writes `detections/<clip_id>.npz` and `keypoints/<clip_id>.npz` under
+the dataset root in the layout that
 `jaxvision.data.soccer` reads, and `prepare` then runs tracking, keypoint
 fusion and Algorithm 1 on every clip of meta.csv, caching the registered
 energy images and mask sequences exactly where the training pipeline reads
@@ -164,6 +165,10 @@ def convert_clip(raw_dir: str, height: int, width: int) -> tuple[dict, dict]:
   det = {"frame": [], "boxes": [], "scores": [], "labels": [], "masks": []}
   for number, path in files["maskrcnn"]:
     for r in _results(path):
+      # NOTE: only persons and balls are kept: the method and Table 2.5 use
+      # no other class, and a full-frame mask per detection is large.
+      if int(r["category_id"]) not in (soccer.PERSON, soccer.SPORTS_BALL):
+        continue
       x, y, w, h = (float(v) for v in r["bbox"])
       det["frame"].append(number - first)
       det["boxes"].append([x, y, x + w, y + h])

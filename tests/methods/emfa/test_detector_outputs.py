@@ -210,7 +210,10 @@ def test_detection_iou_and_fps_by_hand(tmp_path, capsys):
       {"category_id": 1, "bbox": [1, 1, 4, 4], "score": 0.3,
        "segmentation": {"size": [H, W], "counts": _encode(_square(1, 1))}},
       {"category_id": 37, "bbox": [6, 6, 2, 1], "score": 0.45,
-       "segmentation": [[6, 6, 8, 6, 8, 7, 6, 7]]}])
+       "segmentation": [[6, 6, 8, 6, 8, 7, 6, 7]]},
+      # Another COCO class (a chair): not converted.
+      {"category_id": 62, "bbox": [0, 0, 9, 7], "score": 0.99,
+       "segmentation": [[0, 0, 9, 0, 9, 7, 0, 7]]}])
   _write_json(goal / "maskrcnn" / "1.json", [])
   _write_json(goal / "maskrcnn" / "timing.json", {"frames": 2, "seconds": .25})
   _write_json(goal / "keypointrcnn" / "0.json", [])
@@ -235,6 +238,8 @@ def test_detection_iou_and_fps_by_hand(tmp_path, capsys):
       "annotations": [{"image_id": 1, "category_id": 1,
                        "bbox": [0, 0, 2, 2]}]})
   dout.convert(str(root), str(raw))
+  with np.load(root / "detections" / "Goal_0.npz") as f:
+    np.testing.assert_array_equal(f["labels"], [1, 1, 37])
   table = detection_eval.evaluate(str(root), 0.5, 0.4)
   goal_row = table["Goal"]
   # Player: IoU 12 / 20 = 0.6 in frame 0, no detection in frame 1 -> 30 %.

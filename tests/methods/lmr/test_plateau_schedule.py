@@ -8,6 +8,7 @@ import jax
 import ml_collections
 import numpy as np
 import optax
+import pytest
 
 from jaxvision import config_lib
 from jaxvision.core import state as state_lib
@@ -53,6 +54,7 @@ def _smoke(tmp_path):
   return config
 
 
+@pytest.mark.slow
 def test_train_step_scales_the_update_by_the_plateau_factor(tmp_path):
   config = _smoke(tmp_path)
   (tmp_path / "metrics.jsonl").write_text("".join(
