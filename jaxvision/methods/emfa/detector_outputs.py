@@ -21,11 +21,10 @@ clip (`raw`):
 `<video>_000000000012_keypoints.json`); the smallest number over a clip's
 files is frame 0. `convert` keeps the person and sports-ball detections
 and writes `detections/<clip_id>.npz` and `keypoints/<clip_id>.npz` under
-the dataset root in the layout that
-`jaxvision.data.soccer` reads, and `prepare` then runs tracking, keypoint
-fusion and Algorithm 1 on every clip of meta.csv, caching the registered
-energy images and mask sequences exactly where the training pipeline reads
-them (`data.prepared_soccer_clip`):
+the dataset root in the layout that `jaxvision.data.soccer` reads, and
+`prepare` then runs tracking, keypoint fusion and Algorithm 1 on every clip
+of meta.csv, caching the registered energy images and mask sequences exactly
+where the training pipeline reads them (`data.prepared_soccer_clip`):
 
   python -m jaxvision.methods.emfa.detector_outputs \
       --config configs/emfa/ema_net.py:task=all \
