@@ -13,9 +13,10 @@ Argument: comma-separated options.
   no_2d          train on the 3D datasets only (no 2D/3D batch mix).
 
 Data (VIBE's mix, spec 6-7): every batch of 32 clips is int(32 x 0.6) = 19
-2D-only Penn Action windows (`data.train_2d`, `jaxvision/data/penn_action.py`)
-and 13 windows of H36M + MPI-INF-3DHP + 3DPW. The text also lists PoseTrack
-and InstaVariety 2D clips; they have no reader yet.
+2D-only Penn Action + PoseTrack windows (`data.train_2d`,
+`jaxvision/data/penn_action.py`, `posetrack.py`) and 13 windows of H36M +
+MPI-INF-3DHP + 3DPW. The text's third 2D dataset, InstaVariety, has no
+reader yet.
 
   python -m jaxvision.main params --config configs/lmr/lmr.py
   python -m jaxvision.main train --config configs/lmr/lmr.py \
@@ -53,14 +54,16 @@ def get_config(arg=None):
               feature_dim=2048,
               train=("h36m", "mpi_inf_3dhp", "3dpw"), eval=("3dpw",),
               eval_split="validation",
-              train_2d=() if opts.no_2d else ("pennaction",),
+              train_2d=() if opts.no_2d else ("pennaction", "posetrack"),
               ratio_2d=0.0 if opts.no_2d else 0.6,
               # VIBE: 3DPW overlap 0.75 (stride T/4), MPI-INF-3DHP no
-              # overlap; H36M T/2 and Penn Action T/4 are our defaults.
+              # overlap; H36M T/2, Penn Action and PoseTrack T/4 are our
+              # defaults.
               train_stride={"3dpw": max(seq_len // 4, 1),
                             "mpi_inf_3dhp": seq_len,
                             "h36m": max(seq_len // 2, 1),
-                            "pennaction": max(seq_len // 4, 1)},
+                            "pennaction": max(seq_len // 4, 1),
+                            "posetrack": max(seq_len // 4, 1)},
               label_fraction=1.0)
   assets = dict(kind="files", dir="", smpl="~/data/smpl/SMPL_NEUTRAL.npz",
                 mean_params="~/data/smpl/smpl_mean_params.npz",

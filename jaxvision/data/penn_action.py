@@ -45,9 +45,10 @@ def _field(label: dict, key: str, path: str) -> np.ndarray:
   return np.asarray(label[key])
 
 
-def crop_keypoints(x: np.ndarray, y: np.ndarray, visible: np.ndarray
-                   ) -> tuple[np.ndarray, np.ndarray]:
-  """(kp2d [T, 14, 3] in the [-1, 1] crop, valid [T]) from Penn joints."""
+def crop_keypoints(x: np.ndarray, y: np.ndarray, visible: np.ndarray,
+                   mapping=PENN_TO_LSP14) -> tuple[np.ndarray, np.ndarray]:
+  """(kp2d [T, 14, 3] in the [-1, 1] crop, valid [T]) from a dataset's
+  joints; `mapping[j]` is the source joint of LSP joint j (None: absent)."""
   length = len(x)
   kp = np.zeros((length, human_mesh.NUM_JOINTS, 3), np.float32)
   valid = np.zeros(length, bool)
@@ -61,7 +62,7 @@ def crop_keypoints(x: np.ndarray, y: np.ndarray, visible: np.ndarray
     if side <= 0:
       continue
     valid[t] = True
-    for j, src in enumerate(PENN_TO_LSP14):
+    for j, src in enumerate(mapping):
       if src is not None and vis[src]:
         kp[t, j] = [2 * (x[t, src] - centre[0]) / side,
                     2 * (y[t, src] - centre[1]) / side, 1.0]

@@ -26,6 +26,7 @@ from jaxvision import user_errors
 from jaxvision.core import method as method_lib
 from jaxvision.data import human_mesh
 from jaxvision.data import penn_action
+from jaxvision.data import posetrack
 from jaxvision.data import pipeline
 from jaxvision.data import registry
 from jaxvision.data import sources
@@ -36,9 +37,10 @@ from jaxvision.models import smpl
 
 TRAIN_KEYS = ("features", "kp2d", "kp3d", "pose", "shape", "frame_mask",
               "w_smpl", "w_3d")
-# data.train_2d name -> fn(root, split) -> {video: sequence}. The text's
-# other two, PoseTrack and InstaVariety, have no reader yet.
-TWO_D = {"pennaction": penn_action.load_split}
+# data.train_2d name -> fn(root, split) -> {sequence: sequence dict}. The
+# text's third, InstaVariety, has no reader yet.
+TWO_D = {"pennaction": penn_action.load_split,
+         "posetrack": posetrack.load_split}
 # NOTE: the 2D stream's shuffle seed is offset so the two streams are not
 # drawn in lock-step.
 SEED_OFFSET_2D = 104729

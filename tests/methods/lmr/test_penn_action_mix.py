@@ -1,6 +1,8 @@
-"""Penn Action (official .mat labels + backbone features) and VIBE's 2D/3D
-batch mix, on tiny files written in those formats."""
+"""Penn Action (official .mat labels) and PoseTrack (official JSON), each
+with backbone features, and VIBE's 2D/3D batch mix, on tiny files written in
+those formats."""
 
+import json
 import types
 
 import numpy as np
@@ -10,6 +12,7 @@ import scipy.io
 from jaxvision import config_lib
 from jaxvision import user_errors
 from jaxvision.data import penn_action
+from jaxvision.data import posetrack
 from jaxvision.methods.lmr import data
 
 FEATURES = 4
@@ -62,6 +65,49 @@ def test_penn_action_errors_name_the_file(tmp_path):
     penn_action.load_split(str(tmp_path), "val")
 
 
+def test_posetrack_tracks_split_at_gaps_by_hand(tmp_path):
+  folder = tmp_path / "posetrack"
+  (folder / "annotations" / "train").mkdir(parents=True)
+  (folder / "features").mkdir()
+
+  def person(dx):
+    kps = np.zeros((17, 3))
+    kps[2] = [20 + dx, 20, 1]   # head_top: LSP head
+    kps[1] = [20 + dx, 30, 1]   # head_bottom: LSP neck
+    kps[16] = [30 + dx, 60, 1]  # right ankle
+    kps[5] = [10 + dx, 35, 1]   # left shoulder
+    return kps.ravel().tolist()
+
+  images = [{"id": 100 + f, "frame_id": f, "is_labeled": True}
+            for f in (3, 0, 1, 2)] + [{"id": 99, "is_labeled": False}]
+  annotations = [{"image_id": 100 + f, "track_id": 0, "keypoints": person(f)}
+                 for f in (0, 1, 3)]
+  annotations += [{"image_id": 100 + f, "track_id": 4, "keypoints": person(0)}
+                  for f in (0, 1)]
+  (folder / "annotations" / "train" / "000001_bonn.json").write_text(
+      json.dumps({"images": images, "annotations": annotations}))
+  np.save(folder / "features" / "000001_bonn_0.npy",
+          np.arange(3 * FEATURES, dtype=np.float32).reshape(3, FEATURES))
+  np.save(folder / "features" / "000001_bonn_4.npy",
+          np.zeros((2, FEATURES), np.float32))
+  seqs = posetrack.load_split(str(tmp_path), "train")
+  # Track 0 misses frame 2: two runs, frames (0, 1) and (3,).
+  assert sorted(seqs) == ["000001_bonn_0_0", "000001_bonn_0_1",
+                          "000001_bonn_4_0"]
+  first, second = seqs["000001_bonn_0_0"], seqs["000001_bonn_0_1"]
+  np.testing.assert_array_equal(first["features"][:, 0], [0, FEATURES])
+  np.testing.assert_array_equal(second["features"][:, 0], [2 * FEATURES])
+  # Box (10, 20)-(30, 60) shifted by dx: centre (20 + dx, 40), side 48.
+  kp = first["kp2d"][1]
+  np.testing.assert_allclose(kp[13], [0, -40 / 48, 1], atol=1e-6)  # head
+  np.testing.assert_allclose(kp[12], [0, -20 / 48, 1], atol=1e-6)  # neck
+  np.testing.assert_allclose(kp[0], [20 / 48, 40 / 48, 1], atol=1e-6)
+  assert first["valid"].all() and not first["kp3d"].any()
+  (folder / "features" / "000001_bonn_4.npy").unlink()
+  with pytest.raises(user_errors.MissingInputError, match="bonn_4.npy"):
+    posetrack.load_split(str(tmp_path), "train")
+
+
 def _h36m(root, name, frames=6):
   folder = root / "h36m" / "train"
   folder.mkdir(parents=True, exist_ok=True)
@@ -74,7 +120,8 @@ def _h36m(root, name, frames=6):
 def _config(root, *extra):
   return config_lib.load_config("configs/lmr/lmr.py:T=4", [
       f"data.root={root}", f"data.feature_dim={FEATURES}", "data.seq_len=2",
-      "data.train=('h36m',)", "stages.0.batch_size=5", *extra])
+      "data.train=('h36m',)", "data.train_2d=('pennaction',)",
+      "stages.0.batch_size=5", *extra])
 
 
 def test_batches_mix_2d_and_3d_windows_as_vibe(tmp_path):
@@ -82,7 +129,8 @@ def test_batches_mix_2d_and_3d_windows_as_vibe(tmp_path):
   _penn_video(tmp_path, "0001", train=1, frames=4)
   _h36m(tmp_path, "s1")
   config = _config(tmp_path)
-  assert tuple(config.data.train_2d) == ("pennaction",)
+  assert tuple(config_lib.load_config("configs/lmr/lmr.py").data.train_2d) == (
+      "pennaction", "posetrack")
   ctx = types.SimpleNamespace(config=config, stage=config.stages[0])
   it = data.make_train_data(ctx, seed=0)
   batch = next(it)
@@ -105,7 +153,7 @@ def test_mix_config_errors(tmp_path):
   _penn_video(tmp_path, "0001", train=1, frames=4)
   _h36m(tmp_path, "s1")
   invalid = user_errors.InvalidValueError
-  for override, error in (("data.train_2d=('posetrack',)",
+  for override, error in (("data.train_2d=('insta',)",
                            user_errors.UnknownNameError),
                           ("data.ratio_2d=1.0", invalid),
                           ("data.feature_dim=8", invalid)):
