@@ -10,7 +10,9 @@ in [0, 80] m. G = T2Net ResNet generator (ngf 64, 9 blocks), T = GASDA UNet
   Stage C  150k iterations, batch 2, Adam 1e-5 (0.9, 0.999) for G, T and D,
            k_critic = 5, GP 10, a = (1, 10, 1), b = (0.01, 100, 100).
 Evaluation: KITTI Eigen test (697) with the Garg crop, 1 m min, caps 80 m and
-50 m, no median scaling; Make3D Test134 zero-shot (0 < gt < 70 m).
+50 m, no median scaling; Make3D Test134 zero-shot (0 < gt < 70 m), of the
+joint stage's best step on KITTI val (GASDA's 888-image list, 50 m cap,
+AbsRel, evaluated every 1000 iterations; `select_best`).
 
   python -m jaxvision.main train \
       --config configs/sharingan/mde_vkitti_kitti.py \
@@ -45,6 +47,11 @@ def get_config(arg=None):
                     list_file="~/data/kitti_raw/lists/eigen_test_files.txt",
                     gt="velodyne", cache_dir="~/data/kitti_raw/gt_cache",
                     min_depth=1.0, crop="garg")
+  # Model selection (spec 5.1): AbsRel on the GASDA 888-image KITTI val
+  # list, 50 m cap, every 1000 joint iterations.
+  val_evals = dict(kitti_val=dict(
+      kitti_test, list_file="~/data/kitti_raw/lists/eigen_val_files.txt",
+      max_depth=50.0))
   evals = dict(kitti_cap80=dict(kitti_test, max_depth=80.0),
                kitti_cap50=dict(kitti_test, max_depth=50.0),
                make3d=dict(type="make3d", root="~/data/make3d",
@@ -54,7 +61,8 @@ def get_config(arg=None):
                    common.optim(5e-5, 0.5, 0.9)),
       common.stage("pretrain_t", "task_pretrain", 9_000, 16,
                    common.optim(1e-4, 0.95, 0.999)),
-      common.stage("joint", "joint", 150_000, 2, common.optim(1e-5)),
+      dict(common.stage("joint", "joint", 150_000, 2, common.optim(1e-5)),
+           eval_every=1000),
   ]
   if flags & {"no_gen", "all_syn", "all_real"}:
     model["use_generator"] = False
@@ -71,6 +79,9 @@ def get_config(arg=None):
   config = common.base("depth", model, loss, common.adversarial(5, 1), data,
                        stages, evals)
   config.seed = 1729
+  config.val_evals = val_evals
+  config.select_best = dict(metric="kitti_val/abs_rel", mode="min",
+                            split="validation")
   config.target = dict(
       topology="v5e-1",
       source="default: the text names no hardware and Stage C's batch of 2 "

@@ -3,7 +3,10 @@
 This module owns the checkpoint layout; nothing else imports orbax or names
 the paths. A run's checkpoints live in `directory(workdir)`, WORKDIR/
 checkpoints/, one step directory per saved global step (`step_directory`),
-and damaged steps move to checkpoints/corrupt/. `Manager` saves and restores
+and damaged steps move to checkpoints/corrupt/. With `select_best`, the
+best step on the validation split is kept in checkpoints/best/ (one step,
+its own manager, never removed by the latest ones' keep-N). `Manager` saves
+and restores
 for the trainer; `read_state` and `read_params` read a step for `init_from`,
 tools and tests. A checkpoint at global step s holds three items:
   state - step, rng, params and optimizer state of the trainable roles and
@@ -34,6 +37,7 @@ from jaxvision.core import sharding
 
 
 CORRUPT = "corrupt"  # the folder under checkpoints/ damaged steps move to
+BEST = "best"  # the folder under checkpoints/ of the best step (select_best)
 STATE, DATA, META = "state", "data", "meta"  # a step's items
 
 
@@ -150,8 +154,8 @@ class Manager:
   """Wraps `ocp.CheckpointManager` with the engine's policies."""
 
   def __init__(self, workdir: str, *, max_to_keep: int = 3,
-               async_save: bool = True):
-    self.directory = directory(workdir)
+               async_save: bool = True, best: bool = False):
+    self.directory = directory(workdir) / BEST if best else directory(workdir)
     if max_to_keep is not None and max_to_keep < 1:
       raise ValueError(
           f"checkpoint.keep={max_to_keep} keeps no checkpoints "

@@ -74,7 +74,9 @@ class Method:
       `state.update_model_state(role, collections)`.
     make_train_data: (ctx, seed) -> DataIterator of host-local numpy batches
       with a leading batch axis of `ctx.local_batch_size`.
-    evaluate: (ctx, state) -> {name: float} on held-out data, or None.
+    evaluate: (ctx, state) -> {name: float} on held-out (test) data, or None.
+      A method that supports model selection (`select_best`) also takes
+      `split="validation"` and then evaluates its validation data.
     transition: (prev_ctx, ctx, params) -> params, run when a stage starts from
       the previous stage's params (e.g. up-sampling position embeddings to a
       new resolution). Default: params unchanged. Where the method keeps model

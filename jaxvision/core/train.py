@@ -9,6 +9,13 @@ the previous stage's final params passed through the method's `transition`,
 where its optimizer keeps one (`ema.py`); the next stage continues training
 the raw weights.
 
+A stage with `eval_every=N` also evaluates every N steps (and at its last
+step), writing the metrics as they come. With `config.select_best =
+{"metric", "mode": "max" | "min", "split": "validation"}` those evaluations
+run on that split (`method.evaluate(ctx, state, split=...)`), the best step
+so far is kept in checkpoints/best/ (surviving keep-N and resume), and the
+run's final test evaluation is of that step's state.
+
 The hot loop never waits for the device: step metrics stay on device until a
 log step, the compiled step is reused (shape changes fail loudly instead of
 recompiling), the state is donated and inputs are prefetched to device.
@@ -154,6 +161,27 @@ def jit_train_step(build: StageBuild):
       donate_argnums=(0,))
 
 
+def selection(config: ml_collections.ConfigDict) -> dict[str, str] | None:
+  """`config.select_best` checked: {"metric", "mode", "split"}, or None."""
+  select = config.get("select_best", None)
+  if not select:
+    return None
+  select = dict(select)
+  unknown = set(select) - {"metric", "mode", "split"}
+  if unknown or not select.get("metric"):
+    raise user_errors.InvalidValueError(user_errors.message(
+        f"select_best={select} needs a metric and takes only metric, mode "
+        "and split", "select_best",
+        "set e.g. {'metric': 'kitti_val/abs_rel', 'mode': 'min', "
+        "'split': 'validation'}"))
+  select.setdefault("split", "validation")
+  if select.setdefault("mode", "max") not in ("max", "min"):
+    raise user_errors.InvalidValueError(user_errors.message(
+        f"select_best.mode={select['mode']!r} is not 'max' or 'min'",
+        "select_best.mode", "use 'max' (e.g. accuracy) or 'min' (errors)"))
+  return select
+
+
 def _meta(ctx: method_lib.StageContext, device_hours: float) -> dict[str, Any]:
   return {"stage_index": ctx.index, "stage": ctx.stage.name,
           "device_hours": device_hours}
@@ -180,6 +208,11 @@ class Trainer:
     self.last_checkpoint: int | None = None
     self.device_hours = metrics_lib.DeviceHours(self.mesh.devices.size)
     self.final_metrics: dict[str, float] = {}
+    self.select = selection(config)
+    self.best_manager = (checkpoint_lib.Manager(workdir, max_to_keep=1,
+                                                async_save=False, best=True)
+                         if self.select else None)
+    self.best: tuple[int, float] | None = None  # (step, value) so far
 
   def run(self) -> dict[str, float]:
     """Trains every stage; returns the last evaluation's metrics."""
@@ -187,6 +220,7 @@ class Trainer:
     with checkpoint_lib.PreemptionWatcher() as watcher:
       try:
         resume = self.manager.restore_latest(self._abstract_for_meta)
+        self.best = self._best_so_far()
         for ctx in self.contexts:
           if resume is not None and resume[0] > ctx.last_step:
             continue  # a later stage's checkpoint exists
@@ -196,13 +230,47 @@ class Trainer:
           ran = train_state_step(train_state) < ctx.last_step
           train_state = self._run_stage(build, train_state, data_state,
                                         watcher)
-          if ran or ctx.index == len(self.contexts) - 1:
+          last = ctx.index == len(self.contexts) - 1
+          if last and self.select:
+            self._evaluate_best()
+          elif ran or last:
             self._evaluate(ctx, train_state)
           previous = (build, train_state)
       finally:
         self.manager.close()
+        if self.best_manager is not None:
+          self.best_manager.close()
         self.writer.close()
     return self.final_metrics
+
+  def _stage_abstract(self, meta: dict[str, Any]) -> Any:
+    return build_stage(self.method,
+                       self.contexts[meta["stage_index"]]).abstract_checkpoint()
+
+  def _best_so_far(self) -> tuple[int, float] | None:
+    """(step, value) of the kept best checkpoint, read back on resume."""
+    if self.best_manager is None:
+      return None
+    for step in reversed(self.best_manager.steps()):
+      meta = self.best_manager.read_meta(step)
+      if meta and "best" in meta:
+        return step, float(meta["best"]["value"])
+    return None
+
+  def _evaluate_best(self) -> None:
+    """The final (test) evaluation, of the validation-selected step."""
+    restored = self.best_manager.restore_latest(self._stage_abstract)
+    if restored is None:
+      raise ValueError(
+          f"select_best is set but no stage evaluated on the "
+          f"{self.select['split']!r} split: set eval_every on the stages, "
+          f"and check {self.best_manager.directory}.")
+    step, tree, _, meta = restored
+    build = build_stage(self.method, self.contexts[meta["stage_index"]])
+    logging.info("Final evaluation of the best step %d (%s=%s).", step,
+                 self.select["metric"], meta["best"]["value"])
+    self._evaluate(build.ctx, build.from_checkpoint(tree))
+    self.final_metrics["best_step"] = step
 
   def _abstract_for_meta(self, meta: dict[str, Any]) -> Any:
     index = meta["stage_index"]
@@ -328,6 +396,9 @@ class Trainer:
             (self.checkpoint_every and step % self.checkpoint_every == 0)):
           self._save(build, step, train_state, frozen, data_state, pending)
           pending = []
+        every = ctx.stage.get("eval_every", 0)
+        if every and (step % every == 0 or step == ctx.last_step):
+          self._periodic_eval(build, step, train_state, frozen, data_state)
         if preempted:
           raise Preempted(f"Preempted at step {step}; checkpoint saved in "
                           f"{self.manager.directory}.")
@@ -373,6 +444,44 @@ class Trainer:
                       data_state or {},
                       _meta(build.ctx, self.device_hours.tick()))
     self.last_checkpoint = step
+
+  def _periodic_eval(self, build, step, train_state, frozen,
+                     data_state) -> None:
+    """Evaluates mid-stage; with select_best, keeps the best step so far."""
+    if self.method.evaluate is None:
+      return
+    ctx, select = build.ctx, self.select
+    state = ema.for_evaluation(train_state.replace(frozen=frozen))
+    start = time.monotonic()
+    if select is None:
+      split, results = "test", self.method.evaluate(ctx, state)
+    else:
+      split = select["split"]
+      results = self.method.evaluate(ctx, state, split=split)
+    prefix = "eval" if split == "test" else f"eval_{split}"
+    self.writer.write_scalars(step, {f"{prefix}/{k}": v for k, v in
+                                     results.items()})
+    if jax.process_index() == 0:
+      print(f"stage={ctx.stage.name} {prefix} at step {step} "
+            f"({time.monotonic() - start:.1f}s): " +
+            " ".join(f"{k}={v:.4f}" for k, v in sorted(results.items())),
+            flush=True)
+    if select is None:
+      return
+    if select["metric"] not in results:
+      raise KeyError(f"select_best.metric={select['metric']!r} is not among "
+                     f"the {split!r} metrics: {sorted(results)}.")
+    value = float(results[select["metric"]])
+    if self.best is not None and step <= self.best[0]:
+      return  # a resumed run re-evaluating a step before the kept best
+    if (self.best is None or
+        (value > self.best[1] if select["mode"] == "max"
+         else value < self.best[1])):
+      self.best_manager.save(
+          step, build.checkpointed(train_state, frozen), data_state or {},
+          _meta(ctx, self.device_hours.tick()) |
+          {"best": dict(select, value=value)})
+      self.best = (step, value)
 
   def _evaluate(self, ctx, train_state) -> None:
     """Runs the method's evaluation on the EMA params where roles keep one."""

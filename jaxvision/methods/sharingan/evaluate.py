@@ -125,10 +125,16 @@ def make3d(ctx, predictor, cfg):
 
 
 def photoface(ctx, predictor, cfg):
-  """Photoface normals: MAE and Acc < 20/25/30 deg over mask >= 0.9."""
+  """Photoface normals: MAE and Acc < 20/25/30 deg over mask >= 0.9.
+
+  `val_fraction=0.15` keeps the last 15% of the list: the validation split
+  of the official train list (spec 5.2, `faces.validation_ids`).
+  """
   list_file = cfg.get("list_file", None)
   source = faces.Photoface(_path(cfg.root),
                            _path(list_file) if list_file else None)
+  if cfg.get("val_fraction", None):
+    source.ids = faces.validation_ids(source.ids, cfg.val_fraction)
   protocol = normals_eval.Protocol(
       mae_reduction=cfg.get("mae_reduction", "global"))
   acc = normals_eval.Accumulator(protocol)
@@ -150,17 +156,25 @@ EVALUATORS = {"procedural": procedural_street, "kitti": kitti_eigen,
               "make3d": make3d, "photoface": photoface}
 
 
-def evaluate(ctx: method_lib.StageContext, state) -> dict[str, float]:
+def evaluate(ctx: method_lib.StageContext, state,
+             split: str = "test") -> dict[str, float]:
   """Runs every configured evaluation; names results `<eval>/<metric>`.
 
-  A stage with `evaluate=False` (the smoke config's pre-training stages)
-  returns no metrics, saving the evaluation's compile and data pass.
+  `split="test"` runs `config.evals`, `split="validation"` (model selection,
+  `select_best`) `config.val_evals`. A stage with `evaluate=False` (the smoke
+  config's pre-training stages) returns no metrics, saving the evaluation's
+  compile and data pass.
   """
   if not ctx.stage.get("evaluate", True):
     return {}
+  evals = {"test": "evals", "validation": "val_evals"}.get(split)
+  if evals is None or not ctx.config.get(evals, None):
+    raise ValueError(f"SharinGAN evaluates split 'test' (config.evals) or "
+                     f"'validation' (config.val_evals); got {split!r} with "
+                     f"config.{evals} empty or missing.")
   predictor = predictor_lib.Predictor(ctx.config, state)
   results, protocols = {}, {}
-  for name, cfg in ctx.config.evals.items():
+  for name, cfg in ctx.config[evals].items():
     if cfg.type not in EVALUATORS:
       raise ValueError(f"evals.{name}.type={cfg.type!r}; valid: "
                        f"{sorted(EVALUATORS)}.")
@@ -170,6 +184,7 @@ def evaluate(ctx: method_lib.StageContext, state) -> dict[str, float]:
   if ctx.workdir:
     os.makedirs(ctx.workdir, exist_ok=True)
     with open(os.path.join(ctx.workdir, "eval_protocols.jsonl"), "a") as f:
-      f.write(json.dumps({"stage": ctx.stage.name, "protocols": protocols,
+      f.write(json.dumps({"stage": ctx.stage.name, "split": split,
+                          "protocols": protocols,
                           "results": results}) + "\n")
   return results

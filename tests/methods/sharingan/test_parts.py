@@ -2,14 +2,17 @@
 
 import jax
 import jax.numpy as jnp
+import ml_collections
 import numpy as np
 import optax
+from PIL import Image
 
 from jaxvision import config_lib
 from jaxvision.core import method as method_lib
 from jaxvision.core import state as state_lib
 from jaxvision.methods.sharingan import adversarial
 from jaxvision.methods.sharingan import depth_nets
+from jaxvision.methods.sharingan import evaluate as evaluate_lib
 from jaxvision.methods.sharingan import face_nets
 from jaxvision.methods.sharingan import losses
 from jaxvision.methods.sharingan import method as method_mod
@@ -166,3 +169,29 @@ def test_role_update_touches_one_role_and_keeps_new_stats():
   # The optimizer never sees the statistics.
   assert jax.tree.structure(new.opt_state["gen"]) == jax.tree.structure(
       txs["gen"].init(params["gen"]))
+
+
+def test_photoface_validation_is_the_last_15_percent_of_the_list(tmp_path):
+  ids = [f"s{i}" for i in range(20)]
+  for i in ids:
+    for kind in ("align", "normal"):
+      Image.fromarray(np.full((4, 4, 3), 128, np.uint8)).save(
+          tmp_path / f"{i}_{kind}.png")
+    Image.fromarray(np.full((4, 4), 255, np.uint8)).save(
+        tmp_path / f"{i}_mask.png")
+  (tmp_path / "train.txt").write_text("\n".join(ids) + "\n")
+  seen = []
+
+  class Predictor:
+    def normals(self, images):
+      seen.append(len(images))
+      return np.tile(np.array([0.0, 0.0, 1.0], np.float32),
+                     images.shape[:3] + (1,))
+
+  ctx = type("Ctx", (), {"config": ml_collections.ConfigDict(
+      {"eval_batch_size": 2, "data": {"height": 4}})})
+  cfg = ml_collections.ConfigDict(dict(
+      root=str(tmp_path), list_file=str(tmp_path / "train.txt"),
+      val_fraction=0.15))
+  metrics, _ = evaluate_lib.photoface(ctx, Predictor(), cfg)
+  assert sum(seen) == 3 and np.isfinite(metrics["mae"])
