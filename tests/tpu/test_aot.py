@@ -35,9 +35,10 @@ from jaxvision.tpu import chips
 GOLDEN = pathlib.Path(__file__).parent / "golden"
 
 # RECLIP at its real widths (ViT-L/16, 1024-wide text), 2 layers per tower:
-# at these widths the FLOPs are the matmuls' (the FLOP test's premise).
+# at these widths the FLOPs are the matmuls' (the FLOP test's premise). 16
+# examples per v3-8 device: the FLOP test reads the data-parallel compile.
 RECLIP = ("configs/reclip/reclip.py:size=64,no_finetune", [
-    "model.image.depth=2", "model.text.depth=2", "stages.0.batch_size=64",
+    "model.image.depth=2", "model.text.depth=2", "stages.0.batch_size=128",
     "eval_batch_size=64"])
 AKD = ("configs/akd/celeba.py:teacher", [
     "data.image_size=32", "model.G.conv_dim=16", "model.G.repeat_num=2",
@@ -112,11 +113,12 @@ def test_reclip_step_flops_match_the_flops_command():
 
   What is not a matmul (the optimizer's update, the loss) costs a fixed
   amount per device and step, ~1% of the real 24-layer step (docs/tpu.md);
-  with 2 layers it weighs more, so this compile uses 16 examples per device.
+  with 2 layers it weighs more, so this compile uses 16 examples per device
+  (the data-parallel test's compile, `RECLIP`).
   """
   config = _config("reclip")
-  config.stages[0].batch_size = 128
-  step = aot.run(config, "v3-8")[0]
+  step = _reports("reclip", "v3-8")[0]
+  assert step.per_device_batch == 16
   method = methods.get(config.method)
   ctx = method_lib.stage_contexts(config, sharding.make_mesh(None))[0]
   gmacs = 0.0
