@@ -18,6 +18,7 @@ from typing import Any, Mapping
 import numpy as np
 from PIL import Image
 
+from jaxvision import user_errors
 from jaxvision.methods.emfa import keypoints as kp_lib
 from jaxvision.methods.emfa import registration
 
@@ -96,8 +97,9 @@ def prepare_clip(clip: Mapping[str, Any], cfg: Mapping[str, Any]
       on_missing=reg_cfg["on_missing"], pad=reg_cfg["pad"])
   size, crop_mode = cfg["image_size"], cfg["mask_crop"]
   if crop_mode not in MASK_CROPS:
-    raise ValueError(f"preprocess.mask_crop={crop_mode!r}; valid: "
-                     f"{MASK_CROPS}.")
+    raise user_errors.InvalidValueError(
+        f"preprocess.mask_crop={crop_mode!r}; valid: "
+        f"{MASK_CROPS}.")
   centre, side = energy_box(reg["energy"], cfg["energy_margin"],
                             cfg.get("crop_side", 0))
   energy = crop_square(reg["energy"], centre, side, size)

@@ -9,6 +9,8 @@ missing joint.
 
 import numpy as np
 
+from jaxvision import user_errors
+
 # The registration joints (spec S3): shoulders, neck, hips, mid-hip, knees.
 JOINTS = ("LShoulder", "RShoulder", "Neck", "LHip", "RHip", "MidHip", "LKnee",
           "RKnee")
@@ -28,10 +30,12 @@ def _check(kps: np.ndarray | None, joints: int, name: str, n: int | None):
   if kps is None:
     return
   if kps.ndim != 3 or kps.shape[1:] != (joints, 3):
-    raise ValueError(f"{name} keypoints must be (frames, {joints}, 3) "
-                     f"(x, y, confidence), got shape {kps.shape}.")
+    raise user_errors.InvalidValueError(
+        f"{name} keypoints must be (frames, {joints}, 3) "
+        f"(x, y, confidence), got shape {kps.shape}.")
   if n is not None and kps.shape[0] != n:
-    raise ValueError(f"{name} has {kps.shape[0]} frames, expected {n}.")
+    raise user_errors.InvalidValueError(
+        f"{name} has {kps.shape[0]} frames, expected {n}.")
 
 
 def fuse(coco17: np.ndarray | None, body25: np.ndarray | None,
@@ -53,12 +57,14 @@ def fuse(coco17: np.ndarray | None, body25: np.ndarray | None,
   """
   unknown = set(sources) - set(SOURCES)
   if unknown or not sources:
-    raise ValueError(f"keypoint sources must be a non-empty subset of "
-                     f"{SOURCES}, got {tuple(sources)}.")
+    raise user_errors.InvalidValueError(
+        f"keypoint sources must be a non-empty subset of "
+        f"{SOURCES}, got {tuple(sources)}.")
   coco17 = coco17 if "krcnn" in sources else None
   body25 = body25 if "openpose" in sources else None
   if coco17 is None and body25 is None:
-    raise ValueError(f"No keypoints given for the sources {tuple(sources)}.")
+    raise user_errors.InvalidValueError(
+        f"No keypoints given for the sources {tuple(sources)}.")
   _check(coco17, 17, "kps_coco17", None)
   n = len(coco17) if coco17 is not None else len(body25)
   _check(body25, 25, "kps_body25", n)

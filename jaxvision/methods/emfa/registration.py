@@ -20,6 +20,7 @@ side and kept as floats (spec pitfall 15).
 
 import numpy as np
 
+from jaxvision import user_errors
 from jaxvision.methods.emfa import keypoints as kp_lib
 
 MODES = ("translation", "affine", "none")
@@ -191,10 +192,12 @@ def register(masks: np.ndarray, joints: np.ndarray, mode: str = "translation",
   for name, value, valid in (("mode", mode, MODES),
                              ("on_missing", on_missing, ON_MISSING)):
     if value not in valid:
-      raise ValueError(f"registration.{name}={value!r}; valid: {valid}.")
+      raise user_errors.InvalidValueError(
+          f"registration.{name}={value!r}; valid: {valid}.")
   if set(fallback) - set(ANCHORS):
-    raise ValueError(f"registration.fallback must use {ANCHORS}, got "
-                     f"{tuple(fallback)}.")
+    raise user_errors.InvalidValueError(
+        f"registration.fallback must use {ANCHORS}, got "
+        f"{tuple(fallback)}.")
   masks = np.asarray(masks, np.float32)
   if masks.ndim != 3 or joints.shape[:1] != masks.shape[:1]:
     raise ValueError(f"masks (n, H, W) {masks.shape} and joints (n, J, 3) "

@@ -18,6 +18,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from jaxvision import user_errors
 from jaxvision.data import soccer
 from jaxvision.methods.emfa import keypoints as kp_lib
 
@@ -47,13 +48,15 @@ def track(raw: Mapping[str, Any], cfg: Mapping[str, Any],
   det, kps = raw["detections"], raw["keypoints"]
   n, (h, w) = raw["num_frames"], raw["frame_size"]
   if det["masks"].shape[1:] != (h, w):
-    raise ValueError(f"{raw['clip_id']}: masks are {det['masks'].shape[1:]} "
-                     f"but meta.csv says {h}x{w}.")
+    raise user_errors.InvalidValueError(
+        f"{raw['clip_id']}: masks are {det['masks'].shape[1:]} "
+        f"but meta.csv says {h}x{w}.")
   thresholds = dict(cfg["kp_box_iou"])
   coarse = raw["meta"]["coarse"]
   if coarse not in thresholds:
-    raise ValueError(f"data.tracking.kp_box_iou has no threshold for "
-                     f"{coarse!r} clips (has {sorted(thresholds)}).")
+    raise user_errors.InvalidValueError(
+        f"data.tracking.kp_box_iou has no threshold for "
+        f"{coarse!r} clips (has {sorted(thresholds)}).")
   people = (det["labels"] == soccer.PERSON) & (
       det["scores"] > cfg["person_thresh"])
   balls = (det["labels"] == soccer.SPORTS_BALL) & (
@@ -94,6 +97,7 @@ def track(raw: Mapping[str, Any], cfg: Mapping[str, Any],
         if match is not None:
           out[key][j] = match
   if not out["frame_valid"].any():
-    raise ValueError(f"Clip {raw['clip_id']}: no person detection above "
-                     f"score {cfg['person_thresh']} could be tracked.")
+    raise user_errors.InvalidValueError(
+        f"Clip {raw['clip_id']}: no person detection above "
+        f"score {cfg['person_thresh']} could be tracked.")
   return out

@@ -2,6 +2,7 @@
 
 import jax.numpy as jnp
 
+from jaxvision import user_errors
 from jaxvision.methods.lmr import baseline
 from jaxvision.methods.lmr import data
 from jaxvision.methods.lmr import model as model_lib
@@ -30,8 +31,9 @@ def build_model(config):
         rot_repr=m.lmr.rot_repr, hidden=s.hidden, num_layers=s.num_layers,
         rnn_cell=m.lmr.rnn_cell, fc_width=s.fc_width, dropout=s.dropout,
         num_iters=s.num_iters)
-  raise ValueError(f"model.temporal must be one of {TEMPORAL}, got "
-                   f"{m.temporal!r}.")
+  raise user_errors.InvalidValueError(
+      f"model.temporal must be one of {TEMPORAL}, got "
+      f"{m.temporal!r}.")
 
 
 def mean_inputs(config):
