@@ -11,6 +11,7 @@ schedule (`schedule.py`).
 import jax
 import jax.numpy as jnp
 
+from jaxvision import user_errors
 from jaxvision.core import method as method_lib
 from jaxvision.methods.lmr import build
 from jaxvision.methods.lmr import data
@@ -34,8 +35,9 @@ def _check_joints(batch, joint_set: str):
   expected = {"lsp14": 14, "smpl24": 24}[joint_set]
   got = batch["kp3d"].shape[-2]
   if got != expected:
-    raise ValueError(f"loss.joint_set={joint_set!r} needs {expected} label "
-                     f"joints, the data has {got}.")
+    raise user_errors.InvalidValueError(
+        f"loss.joint_set={joint_set!r} needs {expected} label joints, the "
+        f"data has {got}.")
 
 
 def iteration_losses(config, body, out, batch):
