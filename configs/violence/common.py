@@ -9,8 +9,7 @@ def adam(lr: float) -> dict:
   """A.5: Adam, betas (0.5, 0.99), constant lr (no schedule is mentioned).
 
   NOTE: the weight decay is coupled L2 in `loss.l2`, not here (see
-  jaxvision/methods/violence/method.py). The constant schedule also keeps
-  the optimizer identical when crossval grows the stage epoch by epoch.
+  jaxvision/methods/violence/method.py).
   """
   return dict(name="adam", lr=lr, b1=0.5, b2=0.99, eps=1e-8,
               decay="constant", warmup_steps=0, weight_decay=0.0,

@@ -9,12 +9,13 @@ the previous stage's final params passed through the method's `transition`,
 where its optimizer keeps one (`ema.py`); the next stage continues training
 the raw weights.
 
-A stage with `eval_every=N` also evaluates every N steps (and at its last
-step), writing the metrics as they come. With `config.select_best =
-{"metric", "mode": "max" | "min", "split": "validation"}` those evaluations
-run on that split (`method.evaluate(ctx, state, split=...)`), the best step
-so far is kept in checkpoints/best/ (surviving keep-N and resume), and the
-run's final test evaluation is of that step's state.
+A stage with `eval_every=N` also evaluates every N steps, writing the
+metrics as they come (its last step gets the end-of-stage evaluation). With
+`config.select_best = {"metric", "mode": "max" | "min", "split":
+"validation"}` those evaluations, the last step's included, run on that
+split (`method.evaluate(ctx, state, split=...)`), the best step so far is
+kept in checkpoints/best/ (surviving keep-N and resume), and the run's final
+test evaluation is of that step's state.
 
 The hot loop never waits for the device: step metrics stay on device until a
 log step, the compiled step is reused (shape changes fail loudly instead of
@@ -391,14 +392,18 @@ class Trainer:
         if step % self.log_every == 0 or step == ctx.last_step:
           self._log(step, pending, progress, iterator)
           pending = []
+        # NOTE: before the save, so a run killed after it re-evaluates the
+        # step (bit-identically) instead of missing it. The stage's last step
+        # is evaluated after the loop unless selection needs it here.
+        every = ctx.stage.get("eval_every", 0)
+        if every and (step % every == 0 and step < ctx.last_step or
+                      step == ctx.last_step and self.select):
+          self._periodic_eval(build, step, train_state, frozen, data_state)
         preempted = watcher.should_stop(step)
         if (preempted or step == ctx.last_step or
             (self.checkpoint_every and step % self.checkpoint_every == 0)):
           self._save(build, step, train_state, frozen, data_state, pending)
           pending = []
-        every = ctx.stage.get("eval_every", 0)
-        if every and (step % every == 0 or step == ctx.last_step):
-          self._periodic_eval(build, step, train_state, frozen, data_state)
         if preempted:
           raise Preempted(f"Preempted at step {step}; checkpoint saved in "
                           f"{self.manager.directory}.")
