@@ -113,9 +113,12 @@ def test_missing_input_paths_are_all_reported_before_anything_runs(
                      "configs/sharingan/mde_vkitti_kitti.py", "--workdir",
                      str(workdir), "--config.data.kitti_root=/nonexistent/k")
   assert code == 2
-  assert "8 input path(s) of the config do not exist" in err
+  # 8 for training and the test evaluations, 2 for the KITTI validation
+  # split that selects the checkpoint.
+  assert "10 input path(s) of the config do not exist" in err
   for key in ("data.kitti_root", "data.vkitti_root", "data.kitti_train_list",
-              "evals.kitti_cap50.list_file", "evals.make3d.root"):
+              "evals.kitti_cap50.list_file", "evals.make3d.root",
+              "val_evals.kitti_val.root", "val_evals.kitti_val.list_file"):
     assert f"--config.{key}:" in err
   assert "'/nonexistent/k' not found" in err
   assert "e.g. --config.data.vkitti_root=/data/vkitti" in err  # docstring
