@@ -31,8 +31,11 @@ def noise_difference_norm(extractor: features.Extractor, params: dict,
     tokens: [B, L] token ids of the prompts.
     empty_tokens: [B, L] token ids of the empty prompt "".
     keys: [B, 2] uint32 raw keys (posterior sample and forward noise).
-    t: the diffusion timestep (0-indexed).
+    t: the diffusion timestep (0-indexed; a Python int).
   """
+  if not 0 <= t < schedule_lib.NUM_TIMESTEPS:
+    raise ValueError(f"Coarse-mask timestep {t} out of range: t is "
+                     f"0-indexed in 0..{schedule_lib.NUM_TIMESTEPS - 1}.")
   features.check_inputs(extractor.config, images, tokens, keys)
   z, context = extractor.encode(params, images, tokens, keys)
   uncond = extractor.encode_text(params, empty_tokens)

@@ -84,7 +84,6 @@ def predict(ctx, state, argv: list[str]) -> dict[str, object]:
   out = {"mask_png": mask_path, "overlay_png": overlay_path,
          "foreground_fraction": float((probs > config.eval.threshold).mean())}
   if args.coarse_mask:
-    features.Timesteps(mode="fixed", value=args.coarse_mask_t)  # range check
     extractor = features.from_config(config.ldm)
     maps = jax.jit(coarse_mask.noise_difference_norm, static_argnums=(0, 6))(
         extractor, jax.device_get(state.frozen["ldm"]), squashed[None],

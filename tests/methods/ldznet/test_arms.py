@@ -3,6 +3,7 @@ coarse-mask map of Fig. 3.1, and the main config's schedule."""
 
 import jax
 import numpy as np
+import pytest
 
 from jaxvision import config_lib
 from jaxvision.data import sources
@@ -80,3 +81,6 @@ def test_coarse_mask_is_the_norm_of_the_text_driven_noise_difference():
   np.testing.assert_allclose(same, 0.0, atol=1e-6)
   shown = np.asarray(coarse_mask.normalise(maps))
   assert shown.min() == 0.0 and np.isclose(shown.max(), 1.0)
+  with pytest.raises(ValueError, match="0-indexed"):
+    coarse_mask.noise_difference_norm(extractor, params, images, tokens,
+                                      empty, keys, 1000)
