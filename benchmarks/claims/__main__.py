@@ -58,6 +58,7 @@ def main(argv=None) -> int:
   seeds = 1 if args.quick else args.seeds
   root = os.path.join(ROOT, args.method + ("_quick" if args.quick else ""))
   start = time.monotonic()
+  env = common.environment()  # the commit the run started from
   per_seed = []
   for seed in range(seeds):
     per_seed.append(module.run_seed(seed, args.quick, root))
@@ -73,7 +74,7 @@ def main(argv=None) -> int:
       ROOT, args.method + ("_quick" if args.quick else "") + ".json")
   common.write_json(path, common.record(args.method, seeds, args.quick,
                                         per_seed, summaries,
-                                        time.monotonic() - start))
+                                        time.monotonic() - start, env))
   print(f"json={path} wall_s={time.monotonic() - start:.0f}")
   return 0
 

@@ -102,11 +102,13 @@ def environment() -> dict[str, str]:
 
 def record(method: str, seeds: int, quick: bool,
            per_seed: list[dict[str, Any]], summaries: Sequence[Summary],
-           wall_s: float) -> dict[str, Any]:
-  """The JSON record of one run: per-seed values, statistics, environment."""
+           wall_s: float, env: dict[str, str] | None = None
+           ) -> dict[str, Any]:
+  """The JSON record of one run: per-seed values, statistics, environment
+  (`env`: `environment()` taken when the run started; default now)."""
   return dict(
       method=method, seeds=seeds, quick=quick, wall_s=round(wall_s, 1),
-      environment=environment(), per_seed=per_seed,
+      environment=env or environment(), per_seed=per_seed,
       claims=[dict(claim=s.claim.name, metric=s.claim.metric,
                    higher_is_better=s.claim.higher_is_better, a=list(s.a),
                    b=list(s.b), effect=s.effect, ci95=list(s.ci95),
