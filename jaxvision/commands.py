@@ -11,6 +11,7 @@ import ml_collections
 
 from jaxvision import methods
 from jaxvision import pretrained
+from jaxvision import user_errors
 from jaxvision import workdir as workdir_lib
 from jaxvision.core import checkpoint
 from jaxvision.core import ema
@@ -73,7 +74,7 @@ def evaluate(config, workdir, argv) -> int:
   del argv
   method, ctx, train_state = _restore_latest(config, workdir)
   if method.evaluate is None:
-    raise ValueError(f"Method {method.name!r} defines no evaluation.")
+    raise user_errors.InvalidValueError(f"Method {method.name!r} defines no evaluation.")
   print(f"stage={ctx.stage.name} step={int(train_state.step)}")
   _print_results(method.evaluate(ctx, ema.for_evaluation(train_state)))
   return 0
@@ -82,7 +83,7 @@ def evaluate(config, workdir, argv) -> int:
 def predict(config, workdir, argv) -> int:
   method, ctx, train_state = _restore_latest(config, workdir)
   if method.predict is None:
-    raise ValueError(f"Method {method.name!r} defines no predict command.")
+    raise user_errors.InvalidValueError(f"Method {method.name!r} defines no predict command.")
   _print_results(method.predict(ctx, ema.for_evaluation(train_state),
                                 list(argv)))
   return 0
@@ -117,7 +118,7 @@ def flops(config, workdir, argv) -> int:
   del workdir, argv
   method, contexts = _contexts(config)
   if method.flops_fns is None:
-    raise ValueError(f"Method {method.name!r} defines no flops_fns.")
+    raise user_errors.InvalidValueError(f"Method {method.name!r} defines no flops_fns.")
   for ctx in contexts:
     print(f"stage={ctx.stage.name}")
     total = 0.0
@@ -150,7 +151,7 @@ def extract_features(config, out: str) -> int:
   pretrained.check(config, "extract-features")
   method = methods.get(config.method)
   if method.extract_features is None:
-    raise ValueError(f"Method {method.name!r} has no features to extract; "
+    raise user_errors.InvalidValueError(f"Method {method.name!r} has no features to extract; "
                      "methods that do: ldm, ldznet.")
   _print_results(method.extract_features(config, out) | {"out": out})
   return 0

@@ -33,6 +33,7 @@ import jax.numpy as jnp
 import orbax.checkpoint as ocp
 from etils import epath
 
+from jaxvision import user_errors
 from jaxvision.core import sharding
 
 
@@ -157,7 +158,7 @@ class Manager:
                async_save: bool = True, best: bool = False):
     self.directory = directory(workdir) / BEST if best else directory(workdir)
     if max_to_keep is not None and max_to_keep < 1:
-      raise ValueError(
+      raise user_errors.InvalidValueError(
           f"checkpoint.keep={max_to_keep} keeps no checkpoints "
           f"({self.directory}); set --config.checkpoint.keep to >= 1 (how "
           "many of the newest are kept)")

@@ -23,6 +23,8 @@ import jax
 import ml_collections
 from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 
+from jaxvision import user_errors
+
 AXES = ("data", "fsdp", "tensor")
 BATCH_AXES = ("data", "fsdp")
 
@@ -34,19 +36,19 @@ def make_mesh(mesh_cfg: ml_collections.ConfigDict | dict | None,
   sizes = {axis: -1 if axis == "data" else 1 for axis in AXES}
   unknown = set(dict(mesh_cfg or {})) - set(AXES)
   if unknown:
-    raise ValueError(f"Unknown mesh axes {sorted(unknown)}; valid: {AXES}.")
+    raise user_errors.InvalidValueError(f"Unknown mesh axes {sorted(unknown)}; valid: {AXES}.")
   sizes.update(dict(mesh_cfg or {}))
   fill = [a for a in AXES if sizes[a] == -1]
   if len(fill) > 1:
-    raise ValueError(f"Only one mesh axis may be -1, got {fill}.")
+    raise user_errors.InvalidValueError(f"Only one mesh axis may be -1, got {fill}.")
   known = math.prod(s for s in sizes.values() if s != -1)
   if fill:
     if len(devices) % known:
-      raise ValueError(f"Mesh axes {sizes} do not divide {len(devices)} "
+      raise user_errors.InvalidValueError(f"Mesh axes {sizes} do not divide {len(devices)} "
                        "devices.")
     sizes[fill[0]] = len(devices) // known
   if math.prod(sizes.values()) != len(devices):
-    raise ValueError(f"Mesh {sizes} needs {math.prod(sizes.values())} devices, "
+    raise user_errors.InvalidValueError(f"Mesh {sizes} needs {math.prod(sizes.values())} devices, "
                      f"but {len(devices)} are available.")
   shape = tuple(sizes[a] for a in AXES)
   # NOTE: Auto axes keep jit's sharding propagation (make_mesh's default is
@@ -115,7 +117,7 @@ def spec_for(name: str, shape: tuple[int, ...], rules: Sequence[Any],
       for axes in spec:
         for axis in (axes if isinstance(axes, tuple) else (axes,)):
           if axis is not None and axis not in AXES:
-            raise ValueError(f"Partition rule {pattern!r} names unknown mesh "
+            raise user_errors.InvalidValueError(f"Partition rule {pattern!r} names unknown mesh "
                              f"axis {axis!r}; valid: {AXES}.")
       return P(*spec) if _fits(spec, shape, mesh) else P()
   return P()

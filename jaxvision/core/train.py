@@ -262,7 +262,7 @@ class Trainer:
     """The final (test) evaluation, of the validation-selected step."""
     restored = self.best_manager.restore_latest(self._stage_abstract)
     if restored is None:
-      raise ValueError(
+      raise user_errors.InvalidValueError(
           f"select_best is set but no stage evaluated on the "
           f"{self.select['split']!r} split: set eval_every on the stages, "
           f"and check {self.best_manager.directory}.")
@@ -276,7 +276,7 @@ class Trainer:
   def _abstract_for_meta(self, meta: dict[str, Any]) -> Any:
     index = meta["stage_index"]
     if index >= len(self.contexts):
-      raise ValueError(f"Checkpoint is from stage {index} but the config has "
+      raise user_errors.InvalidValueError(f"Checkpoint is from stage {index} but the config has "
                        f"only {len(self.contexts)} stages.")
     self.device_hours = metrics_lib.DeviceHours(
         self.mesh.devices.size, meta.get("device_hours", 0.0))

@@ -9,6 +9,8 @@ import ml_collections
 import numpy as np
 import pytest
 
+from jaxvision import errors
+from jaxvision import user_errors
 from jaxvision.core import sharding
 
 
@@ -46,8 +48,9 @@ def test_mesh_over_given_devices():
     ({"data": 2, "fsdp": 2, "tensor": 1}, "needs 4 devices"),
 ])
 def test_bad_mesh_configs_name_the_problem(axes, match):
-  with pytest.raises(ValueError, match=match):
+  with pytest.raises(user_errors.InvalidValueError, match=match) as caught:
     sharding.make_mesh(axes)
+  assert errors.exit_code(caught.value) == 2  # one line on the CLI, exit 2
 
 
 def test_batch_sharding_splits_the_leading_axis_over_data_and_fsdp():
