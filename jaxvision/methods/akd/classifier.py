@@ -105,8 +105,9 @@ def load(path: str) -> Classifier:
   if not os.path.isfile(path):
     raise FileNotFoundError(
         f"No attribute classifier at {path!r}. Train one on the training "
-        "split (python -m jaxvision.methods.akd.classifier --config ... "
-        "--out FILE) and set eval.classifier_ckpt to it.")
+        "split (Python API: classifier.train(images, labels, attrs, ...)"
+        ".save(FILE); there is no CLI for it yet) and set "
+        "eval.classifier_ckpt to FILE.")
   with np.load(path) as archive:
     if "meta" not in archive.files:
       raise ValueError(f"{path!r} is not an AKD attribute classifier file "

@@ -61,8 +61,9 @@ def attribute_classifier(config) -> classifier_lib.Classifier:
   else:
     raise FileNotFoundError(
         "eval.classifier_ckpt is empty: train an attribute classifier on the "
-        "training split (python -m jaxvision.methods.akd.classifier) and "
-        "point eval.classifier_ckpt at it.")
+        "training split (Python API: jaxvision.methods.akd.classifier.train("
+        "images, labels, attrs, ...).save(FILE); there is no CLI for it yet) "
+        "and point eval.classifier_ckpt at FILE.")
   if clf.attrs != list(config.data.attrs):
     raise ValueError(f"The attribute classifier predicts {clf.attrs}, the "
                      f"model translates {list(config.data.attrs)}.")
