@@ -8,7 +8,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 WORKDIR ?= workdirs/reclip_smoke
 
-.PHONY: venv test-venv browser demo test test-extended clean
+.PHONY: venv test-venv browser demo test format test-extended clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,8 +51,15 @@ demo: venv
 # prints the 25 slowest tests.
 PYTEST_WORKERS ?= 2
 
+FORMATTED := jaxvision configs tests benchmarks launch
+
 test: test-venv
+	$(PY) -m pyink --check --quiet $(FORMATTED) || \
+	  (echo "error: code is not pyink-formatted; run make format" && exit 1)
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile tests --durations=25
+
+format: test-venv
+	$(PY) -m pyink --quiet $(FORMATTED)
 
 # Per-method 1-vs-8-device and resume checks and ablation runs (about as long
 # again as the default suite); the engine's own versions run in `make test`.

@@ -30,16 +30,23 @@ from jaxvision.tpu import chips  # pylint: disable=g-import-not-at-top
 def _compile_fn(depth: int, scan: bool, mesh, batch: int):
   config = config_lib.load_config(
       "configs/reclip/reclip.py:size=64,no_finetune",
-      [f"model.image.depth={depth}", f"model.text.depth={depth // 2 or 1}",
-       f"model.scan={scan}", f"stages.0.batch_size={batch}"])
+      [
+          f"model.image.depth={depth}",
+          f"model.text.depth={depth // 2 or 1}",
+          f"model.scan={scan}",
+          f"stages.0.batch_size={batch}",
+      ],
+  )
   method = methods.get(config.method)
   ctx = method_lib.stage_contexts(config, mesh)[0]
 
   def run():
     build = train_lib.build_stage(method, ctx)
     train_lib.jit_train_step(build).lower(
-        build.abstract.replace(frozen={}), build.abstract.frozen,
-        method.abstract_batch(ctx)).compile()
+        build.abstract.replace(frozen={}),
+        build.abstract.frozen,
+        method.abstract_batch(ctx),
+    ).compile()
 
   return run
 
@@ -55,26 +62,39 @@ def main():
   slice_ = chips.resolve(args.topology)
   mesh = sharding.make_mesh(None, aot.topology_devices(slice_))
   depths = [int(d) for d in args.depths.split(",")]
-  arms = {(d, scan): _compile_fn(d, scan, mesh, args.batch)
-          for d in depths for scan in (False, True)}
+  arms = {
+      (d, scan): _compile_fn(d, scan, mesh, args.batch)
+      for d in depths
+      for scan in (False, True)
+  }
   # NOTE: no warm-up: each call compiles anew (jit caches per function
   # object, and every call builds a new step function).
   times = timing.alternate(arms, args.rounds, warmup=0)
   median = {k: statistics.median(v) for k, v in times.items()}
-  result = {"topology": slice_.topology, "batch": args.batch,
-            "rounds": {f"depth{d}_scan{s}": v for (d, s), v in times.items()},
-            "environment": timing.environment(), "load": os.getloadavg()}
+  result = {
+      "topology": slice_.topology,
+      "batch": args.batch,
+      "rounds": {f"depth{d}_scan{s}": v for (d, s), v in times.items()},
+      "environment": timing.environment(),
+      "load": os.getloadavg(),
+  }
   for d in depths:
     unrolled, scanned = median[(d, False)], median[(d, True)]
-    print(f"depth={d} compile_s_unrolled={unrolled:.1f} "
-          f"compile_s_scan={scanned:.1f} scan_over_unrolled="
-          f"{scanned / unrolled:.3f}", flush=True)
+    print(
+        f"depth={d} compile_s_unrolled={unrolled:.1f} "
+        f"compile_s_scan={scanned:.1f} scan_over_unrolled="
+        f"{scanned / unrolled:.3f}",
+        flush=True,
+    )
     result[f"depth{d}"] = {"unrolled": unrolled, "scan": scanned}
   first, last = depths[0], depths[-1]
   for scan in (False, True):
     growth = median[(last, scan)] / median[(first, scan)]
-    print(f"scan={str(scan).lower()} compile_growth_depth{last}_over_"
-          f"depth{first}={growth:.3f}", flush=True)
+    print(
+        f"scan={str(scan).lower()} compile_growth_depth{last}_over_"
+        f"depth{first}={growth:.3f}",
+        flush=True,
+    )
   print(f"load={os.getloadavg()}")
   timing.write(result, args.out)
 

@@ -57,8 +57,13 @@ def main(argv=None) -> int:
   arms, xla = _arms(args.model, args.size)
   times = timing.alternate(arms, args.rounds)
   arms = timing.summarize(times)
-  result = {"model": args.model, "size": args.size, "xla_flops": xla,
-            **timing.environment(), "arms": arms}
+  result = {
+      "model": args.model,
+      "size": args.size,
+      "xla_flops": xla,
+      **timing.environment(),
+      "arms": arms,
+  }
   ratio = arms["count"]["median_s"] / arms["forward"]["median_s"]
   result["count_over_forward"] = ratio
   print(f"xla_flops={xla:.6g}")

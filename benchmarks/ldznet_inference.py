@@ -35,35 +35,48 @@ VARIANTS = ("rgbnet", "znet", "ldznet")
 
 def _arm(size: str, variant: str, batch: int, dtype: str):
   """run() over the compiled forward of one variant."""
-  config = config_lib.load_config(f"{CONFIGS[size]}:{variant}",
-                                  [f"model.dtype={dtype!r}",
-                                   f"ldm.dtype={dtype!r}"])
+  config = config_lib.load_config(
+      f"{CONFIGS[size]}:{variant}",
+      [f"model.dtype={dtype!r}", f"ldm.dtype={dtype!r}"],
+  )
   mesh = jax.sharding.Mesh(np.array(jax.devices()[:1]), ("data",))
   ctx = method_lib.stage_contexts(config, mesh)[-1]
   roles = jax.jit(lambda r: methods.get("ldznet").init(ctx, r))(
-      jax.random.key(0))
+      jax.random.key(0)
+  )
   forward = jax.jit(forward_lib.make_forward(config, training=False))
   rng = np.random.default_rng(0)
   s, length = config.ldm.image_size, config.ldm.text_len
-  images = jax.numpy.asarray(rng.uniform(-1, 1, (batch, s, s, 3)),
-                             jax.numpy.float32)
-  tokens = jax.numpy.asarray(rng.integers(0, 300, (batch, length)),
-                             jax.numpy.int32)
+  images = jax.numpy.asarray(
+      rng.uniform(-1, 1, (batch, s, s, 3)), jax.numpy.float32
+  )
+  tokens = jax.numpy.asarray(
+      rng.integers(0, 300, (batch, length)), jax.numpy.int32
+  )
   keys = jax.random.key_data(jax.random.split(jax.random.key(0), batch))
-  compiled = forward.lower(roles["net"], roles["ldm"], images, tokens,
-                           keys).compile()
+  compiled = forward.lower(
+      roles["net"], roles["ldm"], images, tokens, keys
+  ).compile()
   return lambda: jax.block_until_ready(
-      compiled(roles["net"], roles["ldm"], images, tokens, keys))
+      compiled(roles["net"], roles["ldm"], images, tokens, keys)
+  )
 
 
 def main(argv=None) -> int:
   parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-  parser.add_argument("--size", choices=tuple(CONFIGS), default=None,
-                      help="tiny (default on CPU) or sd (paper sizes)")
+  parser.add_argument(
+      "--size",
+      choices=tuple(CONFIGS),
+      default=None,
+      help="tiny (default on CPU) or sd (paper sizes)",
+  )
   parser.add_argument("--batch", type=int, default=8)
   parser.add_argument("--rounds", type=int, default=5)
-  parser.add_argument("--dtype", default=None,
-                      help="float32 on CPU (default), bfloat16 on GPU/TPU")
+  parser.add_argument(
+      "--dtype",
+      default=None,
+      help="float32 on CPU (default), bfloat16 on GPU/TPU",
+  )
   parser.add_argument("--out", default="ldznet_inference.json")
   args = parser.parse_args(argv)
   cpu = jax.default_backend() == "cpu"
@@ -73,15 +86,30 @@ def main(argv=None) -> int:
   times = timing.alternate(arms, args.rounds)
   medians = {name: statistics.median(v) for name, v in times.items()}
   ratios = {f"{v}_over_znet": medians[v] / medians["znet"] for v in VARIANTS}
-  result = {"size": size, "batch": args.batch, "dtype": dtype,
-            **timing.environment(), "ratios": ratios, "paper_ratios": {"rgbnet_over_znet": 62 / 55,
-                                               "ldznet_over_znet": 101 / 55},
-            "arms": {name: {"median_s": medians[name], "min_s": min(v),
-                            "ms_per_image": 1e3 * medians[name] / args.batch}
-                     for name, v in times.items()}}
+  result = {
+      "size": size,
+      "batch": args.batch,
+      "dtype": dtype,
+      **timing.environment(),
+      "ratios": ratios,
+      "paper_ratios": {
+          "rgbnet_over_znet": 62 / 55,
+          "ldznet_over_znet": 101 / 55,
+      },
+      "arms": {
+          name: {
+              "median_s": medians[name],
+              "min_s": min(v),
+              "ms_per_image": 1e3 * medians[name] / args.batch,
+          }
+          for name, v in times.items()
+      },
+  }
   for name, v in times.items():
-    print(f"arm={name} median_s={medians[name]:.4f} min_s={min(v):.4f} "
-          f"ms_per_image={1e3 * medians[name] / args.batch:.2f}")
+    print(
+        f"arm={name} median_s={medians[name]:.4f} min_s={min(v):.4f} "
+        f"ms_per_image={1e3 * medians[name] / args.batch:.2f}"
+    )
   for name, ratio in ratios.items():
     print(f"{name}={ratio:.3f}")
   print("paper_rgbnet_over_znet=1.127 paper_ldznet_over_znet=1.836")

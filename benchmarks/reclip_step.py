@@ -40,8 +40,9 @@ TEXT_L = dict(width=1024, depth=12, num_heads=16, head_dim=64, mlp_dim=4096)
 def _config(model: str, size: int, batch: int, text_len: int, dtype: str):
   config = config_lib.load_config("configs/reclip/reclip.py:size=64")
   config.model.image = vit.variant(f"{model}/16")
-  config.model.text = dict({"S": TEXT_S, "B": TEXT_B, "L": TEXT_L}[model],
-                           pool="gap_masked")
+  config.model.text = dict(
+      {"S": TEXT_S, "B": TEXT_B, "L": TEXT_L}[model], pool="gap_masked"
+  )
   config.model.embed_dim = config.model.text.width
   config.model.dtype = dtype
   config.stages = config.stages[:1]
@@ -60,7 +61,8 @@ def _arm(model, size, batch, text_len, dtype):
   rng = np.random.default_rng(0)
   batch_arrays = {
       "image": rng.uniform(-1, 1, (batch, size, size, 3)).astype(np.float32),
-      "tokens": rng.integers(1, 1000, (batch, text_len)).astype(np.int32)}
+      "tokens": rng.integers(1, 1000, (batch, text_len)).astype(np.int32),
+  }
   batch_arrays = jax.device_put(batch_arrays, sharding.batch_sharding(mesh))
   step = method.METHOD.make_train_step(ctx)
 
@@ -86,33 +88,51 @@ def main(argv=None) -> int:
   parser.add_argument("--text_len", type=int, default=16)
   parser.add_argument("--sizes", default="64,80,112,224")
   parser.add_argument("--rounds", type=int, default=5)
-  parser.add_argument("--dtype", default=None,
-                      help="float32 on CPU (default), bfloat16 on GPU/TPU")
+  parser.add_argument(
+      "--dtype",
+      default=None,
+      help="float32 on CPU (default), bfloat16 on GPU/TPU",
+  )
   parser.add_argument("--out", default="reclip_step.json")
   args = parser.parse_args(argv)
-  dtype = args.dtype or ("float32" if jax.default_backend() == "cpu"
-                         else "bfloat16")
+  dtype = args.dtype or (
+      "float32" if jax.default_backend() == "cpu" else "bfloat16"
+  )
   sizes = [int(s) for s in args.sizes.split(",")]
   if 224 not in sizes:
     sizes.append(224)
-  arms = {s: _arm(args.model, s, args.batch, args.text_len, dtype)
-          for s in sizes}
-  times = timing.alternate({s: run for s, (run, _) in arms.items()},
-                           args.rounds)
-  result = {"model": args.model, "batch": args.batch, "text_len": args.text_len,
-            "dtype": dtype, **timing.environment(), "arms": {}}
+  arms = {
+      s: _arm(args.model, s, args.batch, args.text_len, dtype) for s in sizes
+  }
+  times = timing.alternate(
+      {s: run for s, (run, _) in arms.items()}, args.rounds
+  )
+  result = {
+      "model": args.model,
+      "batch": args.batch,
+      "text_len": args.text_len,
+      "dtype": dtype,
+      **timing.environment(),
+      "arms": {},
+  }
   base_time = statistics.median(times[224])
   base_flops = arms[224][1]
   for s in sizes:
     median = statistics.median(times[s])
     time_ratio, flop_ratio = median / base_time, arms[s][1] / base_flops
-    result["arms"][s] = {"median_s": median, "min_s": min(times[s]),
-                         "flops": arms[s][1], "time_ratio": time_ratio,
-                         "flop_ratio": flop_ratio,
-                         "efficiency": time_ratio / flop_ratio}
-    print(f"size={s} median_s={median:.4f} min_s={min(times[s]):.4f} "
-          f"time_ratio={time_ratio:.3f} flop_ratio={flop_ratio:.3f} "
-          f"efficiency={time_ratio / flop_ratio:.3f}")
+    result["arms"][s] = {
+        "median_s": median,
+        "min_s": min(times[s]),
+        "flops": arms[s][1],
+        "time_ratio": time_ratio,
+        "flop_ratio": flop_ratio,
+        "efficiency": time_ratio / flop_ratio,
+    }
+    print(
+        f"size={s} median_s={median:.4f} min_s={min(times[s]):.4f} "
+        f"time_ratio={time_ratio:.3f} flop_ratio={flop_ratio:.3f} "
+        f"efficiency={time_ratio / flop_ratio:.3f}"
+    )
   timing.write(result, args.out)
   return 0
 

@@ -33,12 +33,14 @@ def _arms(name: str, num_train: int, num_test: int, root: str):
   counter = itertools.count()
 
   def build():
-    synthetic.build(name, f"{root}/{next(counter)}", num_train=num_train,
-                    num_test=num_test)
+    synthetic.build(
+        name, f"{root}/{next(counter)}", num_train=num_train, num_test=num_test
+    )
 
   def render():
-    builder = synthetic.builder_class(name)(split_sizes=sizes,
-                                            data_dir=f"{root}/unused")
+    builder = synthetic.builder_class(name)(
+        split_sizes=sizes, data_dir=f"{root}/unused"
+    )
     for split, num in sizes.items():
       # pylint: disable-next=protected-access
       for _ in builder._generate_examples(split, num):
@@ -49,8 +51,9 @@ def _arms(name: str, num_train: int, num_test: int, root: str):
 
 def main(argv=None) -> int:
   parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-  parser.add_argument("--dataset", default="shapes_captions",
-                      choices=sorted(synthetic.BUILDERS))
+  parser.add_argument(
+      "--dataset", default="shapes_captions", choices=sorted(synthetic.BUILDERS)
+  )
   parser.add_argument("--num_train", type=int, default=2000)
   parser.add_argument("--num_test", type=int, default=200)
   parser.add_argument("--rounds", type=int, default=5)
@@ -60,10 +63,17 @@ def main(argv=None) -> int:
   with tempfile.TemporaryDirectory() as root:
     times = timing.alternate(
         _arms(args.dataset, args.num_train, args.num_test, root),
-        args.rounds, warmup=args.warmup)
+        args.rounds,
+        warmup=args.warmup,
+    )
   arms = timing.summarize(times)
-  result = {"dataset": args.dataset, "num_train": args.num_train,
-            "num_test": args.num_test, **timing.environment(), "arms": arms}
+  result = {
+      "dataset": args.dataset,
+      "num_train": args.num_train,
+      "num_test": args.num_test,
+      **timing.environment(),
+      "arms": arms,
+  }
   ratio = arms["build"]["median_s"] / arms["render"]["median_s"]
   result["build_over_render"] = ratio
   print(f"build_over_render={ratio:.3f}")

@@ -14,8 +14,9 @@ from typing import Any, Callable, Mapping
 import jax
 
 
-def alternate(arms: Mapping[Any, Callable[[], Any]], rounds: int,
-              warmup: int = 2) -> dict[Any, list[float]]:
+def alternate(
+    arms: Mapping[Any, Callable[[], Any]], rounds: int, warmup: int = 2
+) -> dict[Any, list[float]]:
   """Seconds per call of every arm: `warmup` untimed passes, then `rounds`
   rounds that call each arm once in turn."""
   for _ in range(warmup):
@@ -35,17 +36,22 @@ def summarize(times: Mapping[Any, list[float]]) -> dict[Any, dict[str, float]]:
   `arm=<name> median_s=.. min_s=..` line per arm."""
   arms = {}
   for name, seconds in times.items():
-    arms[name] = {"median_s": statistics.median(seconds),
-                  "min_s": min(seconds)}
-    print(f"arm={name} median_s={arms[name]['median_s']:.4f} "
-          f"min_s={arms[name]['min_s']:.4f}")
+    arms[name] = {"median_s": statistics.median(seconds), "min_s": min(seconds)}
+    print(
+        f"arm={name} median_s={arms[name]['median_s']:.4f} "
+        f"min_s={arms[name]['min_s']:.4f}"
+    )
   return arms
 
 
 def environment() -> dict[str, Any]:
   """Where the numbers come from, stored with every result."""
-  return {"backend": jax.default_backend(), "devices": jax.device_count(),
-          "jax": jax.__version__, "python": platform.python_version()}
+  return {
+      "backend": jax.default_backend(),
+      "devices": jax.device_count(),
+      "jax": jax.__version__,
+      "python": platform.python_version(),
+  }
 
 
 def write(result: dict[str, Any], path: str) -> None:

@@ -24,12 +24,21 @@ from jaxvision.core import train as train_lib
 
 def _print_results(results: dict[str, Any]) -> None:
   for name, value in sorted(results.items()):
-    print(f"{name}={value:.6g}" if isinstance(value, float) else
-          f"{name}={value}", flush=True)
+    print(
+        f"{name}={value:.6g}"
+        if isinstance(value, float)
+        else f"{name}={value}",
+        flush=True,
+    )
 
 
-def train(config: ml_collections.ConfigDict, workdir: str, argv=(), *,
-          command_line: str = "") -> int:
+def train(
+    config: ml_collections.ConfigDict,
+    workdir: str,
+    argv=(),
+    *,
+    command_line: str = "",
+) -> int:
   """Trains every stage; the workdir keeps the run's config, command,
   versions and log, and is locked while the run trains
   (`jaxvision.workdir`). Refuses random weights where the config needs
@@ -38,9 +47,12 @@ def train(config: ml_collections.ConfigDict, workdir: str, argv=(), *,
   pretrained.check(config, "train")
   method = methods.get(config.method)
   main_process = jax.process_index() == 0
-  with workdir_lib.locked(workdir, is_main_process=main_process), \
-      workdir_lib.recorded(config, workdir, command_line,
-                           is_main_process=main_process):
+  with (
+      workdir_lib.locked(workdir, is_main_process=main_process),
+      workdir_lib.recorded(
+          config, workdir, command_line, is_main_process=main_process
+      ),
+  ):
     results = train_lib.train(config, workdir, method)
     if main_process:
       print("final held-out metrics:", flush=True)
@@ -57,15 +69,17 @@ def _restore_latest(config, workdir):
   builds = {}
 
   def abstract_for(meta):
-    builds["build"] = train_lib.build_stage(method,
-                                            contexts[meta["stage_index"]])
+    builds["build"] = train_lib.build_stage(
+        method, contexts[meta["stage_index"]]
+    )
     return builds["build"].abstract_checkpoint()
 
   restored = checkpoint.restore_for_stage(workdir, abstract_for)
   if restored is None:
     raise FileNotFoundError(
         f"No restorable checkpoint in {checkpoint.directory(workdir)}; train "
-        "first (python -m jaxvision.main train ...).")
+        "first (python -m jaxvision.main train ...)."
+    )
   build = builds["build"]
   return method, build.ctx, build.from_checkpoint(restored[1])
 
@@ -74,7 +88,9 @@ def evaluate(config, workdir, argv) -> int:
   del argv
   method, ctx, train_state = _restore_latest(config, workdir)
   if method.evaluate is None:
-    raise user_errors.InvalidValueError(f"Method {method.name!r} defines no evaluation.")
+    raise user_errors.InvalidValueError(
+        f"Method {method.name!r} defines no evaluation."
+    )
   print(f"stage={ctx.stage.name} step={int(train_state.step)}")
   _print_results(method.evaluate(ctx, ema.for_evaluation(train_state)))
   return 0
@@ -83,9 +99,12 @@ def evaluate(config, workdir, argv) -> int:
 def predict(config, workdir, argv) -> int:
   method, ctx, train_state = _restore_latest(config, workdir)
   if method.predict is None:
-    raise user_errors.InvalidValueError(f"Method {method.name!r} defines no predict command.")
-  _print_results(method.predict(ctx, ema.for_evaluation(train_state),
-                                list(argv)))
+    raise user_errors.InvalidValueError(
+        f"Method {method.name!r} defines no predict command."
+    )
+  _print_results(
+      method.predict(ctx, ema.for_evaluation(train_state), list(argv))
+  )
   return 0
 
 
@@ -99,12 +118,14 @@ def params(config, workdir, argv) -> int:
   del workdir, argv
   method, contexts = _contexts(config)
   for ctx in contexts:
-    roles, _ = method_lib.split_init(jax.eval_shape(
-        lambda r, c=ctx: method.init(c, r),
-        train_lib.base_rng(config, ctx.index)))
+    roles, _ = method_lib.split_init(
+        jax.eval_shape(
+            lambda r, c=ctx: method.init(c, r),
+            train_lib.base_rng(config, ctx.index),
+        )
+    )
     txs, _ = optim.per_role(ctx.stage.optim, list(roles), ctx.steps)
-    trainable = sum(optim.count_params(v) for k, v in roles.items()
-                    if k in txs)
+    trainable = sum(optim.count_params(v) for k, v in roles.items() if k in txs)
     print(f"stage={ctx.stage.name}")
     for role, tree in sorted(roles.items()):
       print(f"params_{role}={optim.count_params(tree)}")
@@ -118,7 +139,9 @@ def flops(config, workdir, argv) -> int:
   del workdir, argv
   method, contexts = _contexts(config)
   if method.flops_fns is None:
-    raise user_errors.InvalidValueError(f"Method {method.name!r} defines no flops_fns.")
+    raise user_errors.InvalidValueError(
+        f"Method {method.name!r} defines no flops_fns."
+    )
   for ctx in contexts:
     print(f"stage={ctx.stage.name}")
     total = 0.0
@@ -135,13 +158,20 @@ def flops(config, workdir, argv) -> int:
 def convert(args) -> int:
   """`convert sd-v1`: a SD v1.x checkpoint -> a folder `ldm.weights` accepts."""
   from jaxvision.weights import sd_v1  # pylint: disable=g-import-not-at-top
-  converted = sd_v1.convert(args.src, weights=args.weights,
-                            num_heads=args.num_heads)
-  sd_v1.save(converted, args.dst,
-             args.tokenizer or sd_v1.find_tokenizer(args.src))
-  _print_results({f"params_{role}": optim.count_params(tree)
-                  for role, tree in converted.params.items()} |
-                 {"dst": args.dst})
+
+  converted = sd_v1.convert(
+      args.src, weights=args.weights, num_heads=args.num_heads
+  )
+  sd_v1.save(
+      converted, args.dst, args.tokenizer or sd_v1.find_tokenizer(args.src)
+  )
+  _print_results(
+      {
+          f"params_{role}": optim.count_params(tree)
+          for role, tree in converted.params.items()
+      }
+      | {"dst": args.dst}
+  )
   return 0
 
 
@@ -151,12 +181,18 @@ def extract_features(config, out: str) -> int:
   pretrained.check(config, "extract-features")
   method = methods.get(config.method)
   if method.extract_features is None:
-    raise user_errors.InvalidValueError(f"Method {method.name!r} has no features to extract; "
-                     "methods that do: ldm, ldznet.")
+    raise user_errors.InvalidValueError(
+        f"Method {method.name!r} has no features to extract; "
+        "methods that do: ldm, ldznet."
+    )
   _print_results(method.extract_features(config, out) | {"out": out})
   return 0
 
 
 COMMANDS: dict[str, Callable[..., int]] = {
-    "train": train, "eval": evaluate, "predict": predict, "params": params,
-    "flops": flops}
+    "train": train,
+    "eval": evaluate,
+    "predict": predict,
+    "params": params,
+    "flops": flops,
+}

@@ -24,9 +24,11 @@ import re
 from jaxvision import config_lib
 
 _SECTION_AT_LINE_START = re.compile(
-    r"(?im)^[ \t]*(?:arg|args|argument|arguments)\b(?P<head>[^:\n]*):")
+    r"(?im)^[ \t]*(?:arg|args|argument|arguments)\b(?P<head>[^:\n]*):"
+)
 _SECTION_IN_TEXT = re.compile(
-    r"\b(?:Arg|Args|Argument|Arguments)\b(?P<head>[^:\n.]*):")
+    r"\b(?:Arg|Args|Argument|Arguments)\b(?P<head>[^:\n.]*):"
+)
 _OPTION_LINE = re.compile(r"^(?P<indent>[ \t]+)(?P<option>\S+)[ \t]{2,}\S")
 _QUOTED = re.compile(r"`([^`]+)`|\"([^\"]+)\"")
 _KEY_VALUE = re.compile(r"\b[a-z_]+=(?:<[^>]+>|[^\s,;()]+)")
@@ -38,11 +40,12 @@ _COMMAND = re.compile(r"python -m (?:\\\n|[^\n])*")
 @dataclasses.dataclass(frozen=True)
 class Entry:
   """One config file as the `configs` command shows it."""
-  path: str                  # configs/<method>/<file>.py
-  purpose: str               # the docstring's first line
-  options: tuple[str, ...]   # what `path.py:ARG` accepts (comma-separated)
-  takes_arg: bool            # False when get_config ignores its argument
-  run: str                   # a command that uses the config
+
+  path: str  # configs/<method>/<file>.py
+  purpose: str  # the docstring's first line
+  options: tuple[str, ...]  # what `path.py:ARG` accepts (comma-separated)
+  takes_arg: bool  # False when get_config ignores its argument
+  run: str  # a command that uses the config
 
 
 def _get_config(tree: ast.Module) -> ast.FunctionDef | None:
@@ -56,22 +59,36 @@ def _ignores_arg(function: ast.FunctionDef) -> bool:
   """Whether get_config's body starts with `del <its argument>`."""
   args = function.args.args
   body = function.body[1:] if ast.get_docstring(function) else function.body
-  return bool(args and body and isinstance(body[0], ast.Delete) and any(
-      isinstance(t, ast.Name) and t.id == args[0].arg
-      for t in body[0].targets))
+  return bool(
+      args
+      and body
+      and isinstance(body[0], ast.Delete)
+      and any(
+          isinstance(t, ast.Name) and t.id == args[0].arg
+          for t in body[0].targets
+      )
+  )
 
 
 def _section(doc: str) -> tuple[str, str] | None:
   """(head, rest of the paragraph) of the docstring's argument section."""
-  matches = [m for m in (_SECTION_AT_LINE_START.search(doc),
-                         _SECTION_IN_TEXT.search(doc)) if m]
+  matches = [
+      m
+      for m in (
+          _SECTION_AT_LINE_START.search(doc),
+          _SECTION_IN_TEXT.search(doc),
+      )
+      if m
+  ]
   if not matches:
     return None
   match = min(matches, key=lambda m: m.start())
-  rest = doc[match.end():]
+  rest = doc[match.end() :]
   paragraph_end = re.search(r"\n[ \t]*\n", rest)
-  return match.group("head"), rest[:paragraph_end.start()
-                                     if paragraph_end else len(rest)]
+  return (
+      match.group("head"),
+      rest[: paragraph_end.start() if paragraph_end else len(rest)],
+  )
 
 
 def _listed(text: str) -> list[str]:
@@ -82,8 +99,9 @@ def _listed(text: str) -> list[str]:
   if not matches:
     return []
   indent = min(len(m.group("indent")) for m in matches)
-  return [m.group("option") for m in matches if len(m.group("indent")) ==
-          indent]
+  return [
+      m.group("option") for m in matches if len(m.group("indent")) == indent
+  ]
 
 
 def _inline(head: str, text: str) -> list[str]:
@@ -126,16 +144,19 @@ def options_of(doc: str) -> list[str]:
 
 def run_command(doc: str, path: str) -> str:
   """The docstring's first train command (else its first command)."""
-  commands = [" ".join(c.replace("\\\n", " ").split())
-              for c in _COMMAND.findall(doc)]
+  commands = [
+      " ".join(c.replace("\\\n", " ").split()) for c in _COMMAND.findall(doc)
+  ]
   commands = [c.split(" #")[0] for c in commands]
   for command in commands:
     if command.startswith("python -m jaxvision.main train"):
       return command
   if commands:
     return commands[0]
-  return (f"python -m jaxvision.main train --config {path} "
-          f"--workdir workdirs/{pathlib.Path(path).stem}")
+  return (
+      f"python -m jaxvision.main train --config {path} "
+      f"--workdir workdirs/{pathlib.Path(path).stem}"
+  )
 
 
 def entry(path: pathlib.Path) -> Entry | None:
@@ -146,23 +167,29 @@ def entry(path: pathlib.Path) -> Entry | None:
     return None
   doc = ast.get_docstring(tree) or ""
   takes_arg = not _ignores_arg(function)
-  return Entry(path=path.as_posix(),
-               purpose=doc.split("\n", 1)[0].strip(),
-               options=tuple(options_of(doc)) if takes_arg else (),
-               takes_arg=takes_arg, run=run_command(doc, path.as_posix()))
+  return Entry(
+      path=path.as_posix(),
+      purpose=doc.split("\n", 1)[0].strip(),
+      options=tuple(options_of(doc)) if takes_arg else (),
+      takes_arg=takes_arg,
+      run=run_command(doc, path.as_posix()),
+  )
 
 
-def entries(method: str | None = None,
-            root: str = "configs") -> list[Entry]:
+def entries(method: str | None = None, root: str = "configs") -> list[Entry]:
   """Every config under `root/<method>/`, sorted by path."""
-  folders = sorted(p for p in pathlib.Path(root).iterdir()
-                   if p.is_dir() and any(p.glob("*.py")))
+  folders = sorted(
+      p
+      for p in pathlib.Path(root).iterdir()
+      if p.is_dir() and any(p.glob("*.py"))
+  )
   if method is not None:
     names = [p.name for p in folders]
     if method not in names:
       raise config_lib.ConfigError(
           f"No config folder {root}/{method}; methods with configs: "
-          f"{', '.join(names)}.")
+          f"{', '.join(names)}."
+      )
     folders = [pathlib.Path(root) / method]
   found = (entry(f) for folder in folders for f in sorted(folder.glob("*.py")))
   return [e for e in found if e is not None]

@@ -36,6 +36,7 @@ class OneOf:
   A bare choice (`teacher` for `kind=teacher`) sets it when no other option
   offers the same word. `default` None means "not given".
   """
+
   choices: tuple[Any, ...]
   default: Any = None
 
@@ -68,8 +69,9 @@ def _typed(name: str, raw: str, kind: type | None) -> Any:
       return kind(raw)
     except ValueError:
       pass
-  raise ConfigError(f"Config argument {name}={raw!r} must be of type "
-                    f"{kind.__name__}.")
+  raise ConfigError(
+      f"Config argument {name}={raw!r} must be of type " f"{kind.__name__}."
+  )
 
 
 def _usage(name: str, kind: type | None, choices: tuple[Any, ...]) -> str:
@@ -81,8 +83,9 @@ def _usage(name: str, kind: type | None, choices: tuple[Any, ...]) -> str:
   return f"{name}=<{(kind or str).__name__}>"
 
 
-def _resolve(item: str, options: dict[str, tuple[Any, type | None, tuple]]
-            ) -> tuple[str, str, str | None]:
+def _resolve(
+    item: str, options: dict[str, tuple[Any, type | None, tuple]]
+) -> tuple[str, str, str | None]:
   """(item, option name, raw value or None for a bare flag) of one item.
 
   A bare word that is no option's name but one option's choice stands for
@@ -91,16 +94,20 @@ def _resolve(item: str, options: dict[str, tuple[Any, type | None, tuple]]
   name, has_value, raw = item.partition("=")
   if has_value or name in options:
     return item, name, raw if has_value else None
-  owners = [n for n, (_, _, choices) in options.items()
-            if name in map(str, choices)]
+  owners = [
+      n for n, (_, _, choices) in options.items() if name in map(str, choices)
+  ]
   if len(owners) > 1:
-    raise ConfigError(f"Config argument {name!r} is ambiguous: a value of "
-                      f"{', '.join(owners)}; write {owners[0]}={name}.")
+    raise ConfigError(
+        f"Config argument {name!r} is ambiguous: a value of "
+        f"{', '.join(owners)}; write {owners[0]}={name}."
+    )
   return (item, owners[0], name) if owners else (item, name, None)
 
 
-def parse_arg(arg: str | None, *, sep: str = ",",
-              **spec: Any) -> ml_collections.ConfigDict:
+def parse_arg(
+    arg: str | None, *, sep: str = ",", **spec: Any
+) -> ml_collections.ConfigDict:
   """Parses a config file's argument against its declared options.
 
   `parse_arg("size=64,ft448", size=(None, int), ft448=False, batch=16384)`
@@ -128,33 +135,47 @@ def parse_arg(arg: str | None, *, sep: str = ",",
   """
   options = {name: _option(entry) for name, entry in spec.items()}
   values = {name: default for name, (default, _, _) in options.items()}
-  known = ", ".join(_usage(name, *option[1:])
-                    for name, option in options.items())
-  items = [_resolve(item, options)
-           for item in filter(None, map(str.strip, (arg or "").split(sep)))]
+  known = ", ".join(
+      _usage(name, *option[1:]) for name, option in options.items()
+  )
+  items = [
+      _resolve(item, options)
+      for item in filter(None, map(str.strip, (arg or "").split(sep)))
+  ]
   unknown = [item for item, name, _ in items if name not in options]
   if unknown:
-    close = {c for item in unknown
-             for c in difflib.get_close_matches(item.partition("=")[0],
-                                                list(options), n=1)}
+    close = {
+        c
+        for item in unknown
+        for c in difflib.get_close_matches(
+            item.partition("=")[0], list(options), n=1
+        )
+    }
     hint = f" Did you mean {', '.join(sorted(close))}?" if close else ""
-    raise ConfigError(f"Config argument {arg!r} has unknown options "
-                      f"{unknown}.{hint} Known: {known}.")
+    raise ConfigError(
+        f"Config argument {arg!r} has unknown options "
+        f"{unknown}.{hint} Known: {known}."
+    )
   given = set()
   for _, name, raw in items:
     _, kind, choices = options[name]
     if raw is None:
       if kind is not bool:
-        raise ConfigError(f"Config argument {name!r} needs a value "
-                          f"({name}=...). Known: {known}.")
+        raise ConfigError(
+            f"Config argument {name!r} needs a value "
+            f"({name}=...). Known: {known}."
+        )
       raw = "true"
     value = _typed(name, raw, kind)
     if choices and value not in choices:
-      raise ConfigError(f"Config argument {name}={raw!r} is not one of "
-                        f"{'|'.join(map(str, choices))}.")
+      raise ConfigError(
+          f"Config argument {name}={raw!r} is not one of "
+          f"{'|'.join(map(str, choices))}."
+      )
     if name in given:
-      raise ConfigError(f"Config argument {name!r} is given twice in "
-                        f"{arg!r}.")
+      raise ConfigError(
+          f"Config argument {name!r} is given twice in " f"{arg!r}."
+      )
     given.add(name)
     values[name] = value
   return ml_collections.ConfigDict(values)
@@ -169,8 +190,9 @@ def _load_module(path: str) -> types.ModuleType:
     if close:
       hint = f" Did you mean: {', '.join(close)}?"
     raise ConfigError(f"Config file {path!r} does not exist.{hint}")
-  spec = importlib.util.spec_from_file_location(f"jaxvision_config_{file.stem}",
-                                                file)
+  spec = importlib.util.spec_from_file_location(
+      f"jaxvision_config_{file.stem}", file
+  )
   module = importlib.util.module_from_spec(spec)
   spec.loader.exec_module(module)
   if not hasattr(module, "get_config"):
@@ -189,7 +211,9 @@ def load_module(spec: str) -> types.ModuleType:
   return _load_module(split_spec(spec)[0])
 
 
-def load_config(spec: str, overrides: Sequence[str] = ()) -> ml_collections.ConfigDict:
+def load_config(
+    spec: str, overrides: Sequence[str] = ()
+) -> ml_collections.ConfigDict:
   """Loads `path.py[:arg]`, applies `key=value` overrides and validates."""
   path, arg = split_spec(spec)
   module = _load_module(path)
@@ -213,9 +237,11 @@ def normalize(config: Any) -> ml_collections.ConfigDict:
     config = config.to_dict()
   if isinstance(config, dict):
     return ml_collections.ConfigDict(
-        {k: _normalize_value(v) for k, v in config.items()})
-  raise ConfigError(f"get_config must return a ConfigDict, got "
-                    f"{type(config).__name__}.")
+        {k: _normalize_value(v) for k, v in config.items()}
+    )
+  raise ConfigError(
+      f"get_config must return a ConfigDict, got " f"{type(config).__name__}."
+  )
 
 
 def _normalize_value(value: Any) -> Any:
@@ -239,7 +265,8 @@ def flat_keys(node: Any, prefix: str = "") -> list[str]:
   if isinstance(node, ml_collections.ConfigDict):
     items = node.items()
   elif isinstance(node, (list, tuple)) and any(
-      isinstance(v, ml_collections.ConfigDict) for v in node):
+      isinstance(v, ml_collections.ConfigDict) for v in node
+  ):
     items = ((str(i), v) for i, v in enumerate(node))
   else:
     return [prefix]
@@ -253,8 +280,9 @@ def _unknown_key(config: ml_collections.ConfigDict, key: str) -> ConfigError:
   valid = flat_keys(config)
   close = difflib.get_close_matches(key, valid, n=3, cutoff=0.5)
   hint = f" Did you mean: {', '.join(close)}?" if close else ""
-  return ConfigError(f"Unknown config key {key!r}.{hint} Valid keys: "
-                     f"{', '.join(valid)}")
+  return ConfigError(
+      f"Unknown config key {key!r}.{hint} Valid keys: " f"{', '.join(valid)}"
+  )
 
 
 def set_value(config: ml_collections.ConfigDict, key: str, value: Any) -> None:
@@ -277,8 +305,10 @@ def set_value(config: ml_collections.ConfigDict, key: str, value: Any) -> None:
 def _child(node: Any, part: str, root: ml_collections.ConfigDict, key: str):
   if isinstance(node, (list, tuple)):
     if not part.isdigit() or int(part) >= len(node):
-      raise ConfigError(f"Config key {key!r}: index {part!r} is out of range "
-                        f"(the list has {len(node)} items).")
+      raise ConfigError(
+          f"Config key {key!r}: index {part!r} is out of range "
+          f"(the list has {len(node)} items)."
+      )
     return node[int(part)]
   if not isinstance(node, ml_collections.ConfigDict) or part not in node:
     raise _unknown_key(root, key)
@@ -300,18 +330,22 @@ def _coerce(key: str, old: Any, value: Any) -> Any:
     return type(old)(value)
   elif not isinstance(old, (bool, int, float, str, list, tuple)):
     return value
-  raise ConfigError(f"Config key {key!r} expects {type(old).__name__} "
-                    f"(current value {old!r}), got {value!r} "
-                    f"({type(value).__name__}).")
+  raise ConfigError(
+      f"Config key {key!r} expects {type(old).__name__} "
+      f"(current value {old!r}), got {value!r} "
+      f"({type(value).__name__})."
+  )
 
 
 def validate(config: ml_collections.ConfigDict) -> None:
   """Checks the keys the engine relies on, with messages that name the fix."""
   for required in ("method", "stages"):
     if required not in config:
-      raise ConfigError(f"Config has no {required!r} key; every config needs "
-                        "`method` (a name in jaxvision.methods.METHODS) and "
-                        "`stages` (a list of stages).")
+      raise ConfigError(
+          f"Config has no {required!r} key; every config needs "
+          "`method` (a name in jaxvision.methods.METHODS) and "
+          "`stages` (a list of stages)."
+      )
   if not config.stages:
     raise ConfigError("config.stages is empty: give at least one stage.")
   names = set()
@@ -323,8 +357,12 @@ def validate(config: ml_collections.ConfigDict) -> None:
       raise ConfigError(f"Stage name {stage.name!r} is used twice.")
     names.add(stage.name)
     if not isinstance(stage.steps, int) or stage.steps <= 0:
-      raise ConfigError(f"config.stages.{i}.steps must be a positive int, "
-                        f"got {stage.steps!r}.")
+      raise ConfigError(
+          f"config.stages.{i}.steps must be a positive int, "
+          f"got {stage.steps!r}."
+      )
     if not isinstance(stage.batch_size, int) or stage.batch_size <= 0:
-      raise ConfigError(f"config.stages.{i}.batch_size must be a positive "
-                        f"int, got {stage.batch_size!r}.")
+      raise ConfigError(
+          f"config.stages.{i}.batch_size must be a positive "
+          f"int, got {stage.batch_size!r}."
+      )

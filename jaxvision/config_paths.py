@@ -30,13 +30,28 @@ import ml_collections
 
 from jaxvision import config_lib
 
-_NAME_PARTS = frozenset({
-    "root", "dir", "path", "file", "ckpt", "checkpoint", "weights",
-    "tokenizer", "list", "csv", "npz", "manifest", "workdir"})
+_NAME_PARTS = frozenset(
+    {
+        "root",
+        "dir",
+        "path",
+        "file",
+        "ckpt",
+        "checkpoint",
+        "weights",
+        "tokenizer",
+        "list",
+        "csv",
+        "npz",
+        "manifest",
+        "workdir",
+    }
+)
 _DIR_PARTS = frozenset({"root", "dir", "workdir"})
 _FILE_EXTENSION = re.compile(
     r"\.(npz|npy|pth|pt|ckpt|safetensors|msgpack|pkl|h5|mat|txt|csv|json|"
-    r"tar|gz|zip|model|bin)$")
+    r"tar|gz|zip|model|bin)$"
+)
 _GENERATED_KINDS = frozenset({"synthetic", "toy", "procedural", "builtin"})
 _NAME_VALUE = re.compile(r"^[A-Za-z][\w+.-]*:(?!//)")  # builtin:x, not C:/..
 _GLOB = re.compile(r"[*?\[]")
@@ -45,9 +60,10 @@ _GLOB = re.compile(r"[*?\[]")
 @dataclasses.dataclass(frozen=True)
 class Missing:
   """One input path of the config that does not exist."""
-  key: str      # dotted config key, e.g. data.vkitti_root
-  value: str    # as written in the config
-  what: str     # what to put there (the docstring's words, else a guess)
+
+  key: str  # dotted config key, e.g. data.vkitti_root
+  value: str  # as written in the config
+  what: str  # what to put there (the docstring's words, else a guess)
 
 
 def _parts(key: str) -> set[str]:
@@ -70,18 +86,23 @@ def _tfds_dir_is_input(node: ml_collections.ConfigDict) -> bool:
     return True
   # NOTE: imported here: tensorflow_datasets is only needed for this case.
   from jaxvision.data import synthetic  # pylint: disable=g-import-not-at-top
+
   return name not in synthetic.BUILDERS
 
 
 def _node_hint(node: ml_collections.ConfigDict, prefix: str) -> str:
   """What a node reads, from its `kind` / `type` / `name` strings."""
-  said = [f"{k}={node[k]!r}" for k in ("kind", "type", "name")
-          if isinstance(node.get(k, None), str)]
+  said = [
+      f"{k}={node[k]!r}"
+      for k in ("kind", "type", "name")
+      if isinstance(node.get(k, None), str)
+  ]
   return f" ({prefix}: {', '.join(said)})" if said and prefix else ""
 
 
-def input_paths(config: ml_collections.ConfigDict,
-                prefix: str = "") -> Iterator[tuple[str, str, str]]:
+def input_paths(
+    config: ml_collections.ConfigDict, prefix: str = ""
+) -> Iterator[tuple[str, str, str]]:
   """(dotted key, path, hint) of every input path of `config` (rules: module
   doc); the hint says what the key's node reads, e.g. " (data: kind='tar')"."""
   if str(config.get("kind", "")) in _GENERATED_KINDS:
@@ -141,8 +162,9 @@ def missing(config: ml_collections.ConfigDict, doc: str = "") -> list[Missing]:
     if not _exists(value):
       what = f"put {_kind_of(key, value)} there{hint}"
       described = _described(key, doc or "")
-      found.append(Missing(key, value,
-                           f"{what}; {described}" if described else what))
+      found.append(
+          Missing(key, value, f"{what}; {described}" if described else what)
+      )
   return found
 
 
@@ -157,11 +179,13 @@ def check(config: ml_collections.ConfigDict, doc: str = "") -> None:
   gone = missing(config, doc)
   if not gone:
     return
-  lines = [f"{len(gone)} input path(s) of the config do not exist (checked "
-           "before anything is compiled or written); put the data there or "
-           "pass --config.KEY=PATH for each:"]
+  lines = [
+      f"{len(gone)} input path(s) of the config do not exist (checked "
+      "before anything is compiled or written); put the data there or "
+      "pass --config.KEY=PATH for each:"
+  ]
   for item in gone:
-    lines.append(f"  --config.{item.key}: {item.value!r} not found: "
-                 f"{item.what}")
+    lines.append(
+        f"  --config.{item.key}: {item.value!r} not found: " f"{item.what}"
+    )
   raise config_lib.ConfigError("\n".join(lines))
-

@@ -32,9 +32,16 @@ def exit_code(error: BaseException) -> int | None:
   from jaxvision.core import checkpoint  # pylint: disable=g-import-not-at-top
   from jaxvision.core import metrics  # pylint: disable=g-import-not-at-top
   from jaxvision.core import train  # pylint: disable=g-import-not-at-top
+
   if isinstance(error, train.Preempted):
     return EXIT_PREEMPTED
-  if isinstance(error, (checkpoint.CheckpointMismatchError,
-                        metrics.NonFiniteError, FileNotFoundError)):
+  if isinstance(
+      error,
+      (
+          checkpoint.CheckpointMismatchError,
+          metrics.NonFiniteError,
+          FileNotFoundError,
+      ),
+  ):
     return EXIT_RUN_ERROR
   return None

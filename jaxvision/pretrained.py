@@ -20,8 +20,11 @@ import ml_collections
 from jaxvision import user_errors
 
 # Config keys that name a pretrained-weights file or folder ('' = random).
-WEIGHT_KEYS = ("ldm.weights", "model.backbone_cfg.pretrained_path",
-               "model.backbone.init_path")
+WEIGHT_KEYS = (
+    "ldm.weights",
+    "model.backbone_cfg.pretrained_path",
+    "model.backbone.init_path",
+)
 
 
 def _get(config: ml_collections.ConfigDict, key: str):
@@ -51,11 +54,18 @@ def check(config: ml_collections.ConfigDict, command: str) -> None:
   if not empty:
     return
   if config.allow_random_init:
-    logging.warning("%s with random weights: %s empty (allow_random_init).",
-                    command, ", ".join(empty))
+    logging.warning(
+        "%s with random weights: %s empty (allow_random_init).",
+        command,
+        ", ".join(empty),
+    )
     return
   key = empty[0]
-  raise user_errors.InputError(user_errors.message(
-      f"{command} needs the config's pretrained weights, but {key} is empty",
-      key, f"set --config.{key}=PATH (the config's docstring says which "
-      "file), or --config.allow_random_init=true to use random weights"))
+  raise user_errors.InputError(
+      user_errors.message(
+          f"{command} needs the config's pretrained weights, but {key} is empty",
+          key,
+          f"set --config.{key}=PATH (the config's docstring says which "
+          "file), or --config.allow_random_init=true to use random weights",
+      )
+  )

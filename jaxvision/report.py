@@ -40,9 +40,13 @@ def read_metrics(workdir: epath.PathLike) -> list[dict[str, float]]:
   """The rows of `metrics.jsonl` (a torn last line, from a kill, is skipped)."""
   path = epath.Path(workdir) / "metrics.jsonl"
   if not path.exists():
-    raise ReportError(user_errors.message(
-        "no metrics.jsonl to report on", f"{path}",
-        "pass the --workdir of a run that has logged at least one step"))
+    raise ReportError(
+        user_errors.message(
+            "no metrics.jsonl to report on",
+            f"{path}",
+            "pass the --workdir of a run that has logged at least one step",
+        )
+    )
   rows = []
   for line in path.read_text().splitlines():
     try:
@@ -82,22 +86,32 @@ def varying(curves: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
   return {k: v for k, v in curves.items() if len({p[1] for p in v}) > 1}
 
 
-def plot_panels(curves: dict[str, list[tuple]], title: str,
-                boundaries: Iterable[int] = ()) -> bytes:
+def plot_panels(
+    curves: dict[str, list[tuple]], title: str, boundaries: Iterable[int] = ()
+) -> bytes:
   """Small multiples, one panel per scalar, as PNG bytes; dashed lines mark
   where a stage ends (e.g. RECLIP's low- to high-resolution switch)."""
   names = sorted(curves)
   rows = math.ceil(len(names) / PANEL_COLUMNS)
   columns = min(PANEL_COLUMNS, len(names))
   fig, axes = plt.subplots(
-      rows, columns, squeeze=False,
-      figsize=(PANEL_INCHES[0] * columns, PANEL_INCHES[1] * rows + 0.4))
-  for ax in axes.flat[len(names):]:
+      rows,
+      columns,
+      squeeze=False,
+      figsize=(PANEL_INCHES[0] * columns, PANEL_INCHES[1] * rows + 0.4),
+  )
+  for ax in axes.flat[len(names) :]:
     ax.axis("off")
   for ax, name in zip(axes.flat, names):
     steps, values = zip(*curves[name])
-    ax.plot(steps, values, marker="o" if len(steps) < 30 else None,
-            markersize=3, linewidth=1.5, color="tab:blue")
+    ax.plot(
+        steps,
+        values,
+        marker="o" if len(steps) < 30 else None,
+        markersize=3,
+        linewidth=1.5,
+        color="tab:blue",
+    )
     for step in boundaries:
       ax.axvline(step, color="tab:gray", linestyle="--", linewidth=1)
     ax.set_title(name, fontsize=9)
@@ -115,9 +129,12 @@ def _final_table(curves: dict[str, list[tuple]]) -> str:
   cells = "".join(
       f"<tr><td>{html.escape(name)}</td><td>{points[-1][0]}</td>"
       f"<td>{points[-1][1]:.6g}</td></tr>"
-      for name, points in sorted(curves.items()))
-  return ("<table><tr><th>metric</th><th>step</th><th>last value</th></tr>"
-          f"{cells}</table>")
+      for name, points in sorted(curves.items())
+  )
+  return (
+      "<table><tr><th>metric</th><th>step</th><th>last value</th></tr>"
+      f"{cells}</table>"
+  )
 
 
 def _read_text(path: epath.Path) -> str | None:
@@ -132,8 +149,12 @@ def _figures(workdir: epath.Path) -> list[tuple[str, bytes]]:
     for name in sorted(files):
       if name.lower().endswith(".png"):
         path = epath.Path(root) / name
-        found.append((os.path.relpath(os.fspath(path), os.fspath(workdir)),
-                      path.read_bytes()))
+        found.append(
+            (
+                os.path.relpath(os.fspath(path), os.fspath(workdir)),
+                path.read_bytes(),
+            )
+        )
   return found
 
 
@@ -145,12 +166,20 @@ def render(workdir: epath.PathLike) -> str:
   """The report page of `workdir` as one HTML string."""
   workdir = epath.Path(workdir)
   curves = series(read_metrics(workdir))
-  train = {k: v for k, v in curves.items()
-           if not k.startswith(EVAL_PREFIX) and k not in BOOKKEEPING}
-  evals = {k[len(EVAL_PREFIX):]: v for k, v in curves.items()
-           if k.startswith(EVAL_PREFIX)}
-  parts = [f"<h1>jaxvision run report</h1><p><code>{html.escape(str(workdir))}"
-           "</code></p>"]
+  train = {
+      k: v
+      for k, v in curves.items()
+      if not k.startswith(EVAL_PREFIX) and k not in BOOKKEEPING
+  }
+  evals = {
+      k[len(EVAL_PREFIX) :]: v
+      for k, v in curves.items()
+      if k.startswith(EVAL_PREFIX)
+  }
+  parts = [
+      f"<h1>jaxvision run report</h1><p><code>{html.escape(str(workdir))}"
+      "</code></p>"
+  ]
   command = _read_text(workdir / "command.txt")
   if command:
     parts.append(f"<h2>Command</h2><pre>{html.escape(command)}</pre>")
@@ -164,27 +193,39 @@ def render(workdir: epath.PathLike) -> str:
   parts.append("</div>")
   if evals:
     parts.append("<h2>Final evaluation</h2>" + _final_table(evals))
-  parts.append("<h2>Last training values</h2>" + _final_table(
-      {k: v for k, v in curves.items() if not k.startswith(EVAL_PREFIX)}))
+  parts.append(
+      "<h2>Last training values</h2>"
+      + _final_table(
+          {k: v for k, v in curves.items() if not k.startswith(EVAL_PREFIX)}
+      )
+  )
   figures = _figures(workdir)
   if figures:
     parts.append("<h2>Figures</h2>")
     for name, png in figures:
-      parts.append(f"<figure>{_image(_png_data_uri(png), name)}"
-                   f"<figcaption>{html.escape(name)}</figcaption></figure>")
-  for title, text in (("Versions", _read_text(workdir / "versions.json")),
-                      ("Resolved config", config_text)):
+      parts.append(
+          f"<figure>{_image(_png_data_uri(png), name)}"
+          f"<figcaption>{html.escape(name)}</figcaption></figure>"
+      )
+  for title, text in (
+      ("Versions", _read_text(workdir / "versions.json")),
+      ("Resolved config", config_text),
+  ):
     if text:
       parts.append(f"<h2>{title}</h2><pre>{html.escape(text)}</pre>")
-  style = ("body{font-family:sans-serif;margin:2em;max-width:1200px}"
-           "img{max-width:100%}table{border-collapse:collapse}"
-           "td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}"
-           "pre{background:#f6f6f6;padding:8px;overflow:auto;max-height:30em}"
-           "figure{display:inline-block;margin:8px}"
-           "figure img{min-width:256px;image-rendering:pixelated}")
-  return ("<!DOCTYPE html><html><head><meta charset='utf-8'>"
-          f"<title>jaxvision report</title><style>{style}</style></head>"
-          f"<body>{''.join(parts)}</body></html>")
+  style = (
+      "body{font-family:sans-serif;margin:2em;max-width:1200px}"
+      "img{max-width:100%}table{border-collapse:collapse}"
+      "td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}"
+      "pre{background:#f6f6f6;padding:8px;overflow:auto;max-height:30em}"
+      "figure{display:inline-block;margin:8px}"
+      "figure img{min-width:256px;image-rendering:pixelated}"
+  )
+  return (
+      "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+      f"<title>jaxvision report</title><style>{style}</style></head>"
+      f"<body>{''.join(parts)}</body></html>"
+  )
 
 
 def write(workdir: epath.PathLike, out: epath.PathLike | None = None) -> str:
@@ -198,8 +239,12 @@ def write(workdir: epath.PathLike, out: epath.PathLike | None = None) -> str:
 def command(workdir: str, out: str | None = None) -> int:
   """CLI: writes the report and prints `report=<path>`."""
   if not workdir or not epath.Path(workdir).is_dir():
-    raise ReportError(user_errors.message(
-        "the workdir is not a directory", f"report --workdir {workdir}",
-        "pass the --workdir that a train run wrote"))
+    raise ReportError(
+        user_errors.message(
+            "the workdir is not a directory",
+            f"report --workdir {workdir}",
+            "pass the --workdir that a train run wrote",
+        )
+    )
   print(f"report={write(workdir, out)}")
   return 0

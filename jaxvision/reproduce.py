@@ -14,27 +14,29 @@ import importlib.util
 import pathlib
 import types
 
-REGISTRY = (pathlib.Path(__file__).resolve().parents[1] / "configs" /
-            "reproduce.py")
+REGISTRY = (
+    pathlib.Path(__file__).resolve().parents[1] / "configs" / "reproduce.py"
+)
 STATUSES = ("runnable", "deviation", "not_runnable")
 # `seed` of a row -> the dissertation (README.md names both in full).
 SEEDS = {
     "000": "Koutilya PNVR, *Leveraging Deep Generative Models for Estimation "
-           "and Recognition* (University of Maryland, College Park, 2023): "
-           "SharinGAN (ch. 2), LD-ZNet (ch. 3), BiConvLSTM violence "
-           "detection (app. A)",
+    "and Recognition* (University of Maryland, College Park, 2023): "
+    "SharinGAN (ch. 2), LD-ZNet (ch. 3), BiConvLSTM violence "
+    "detection (app. A)",
     "002": "Runze Li, *Deep Models for Image Analysis, Synthesis and Scene "
-           "Perception* (University of California, Riverside, 2023): EMA-Net "
-           "(ch. 2), RECLIP (ch. 3), AKD-GAN (ch. 4), MonoIndoor++ (ch. 5), "
-           "LMR (ch. 6), VAE attention (ch. 7)",
+    "Perception* (University of California, Riverside, 2023): EMA-Net "
+    "(ch. 2), RECLIP (ch. 3), AKD-GAN (ch. 4), MonoIndoor++ (ch. 5), "
+    "LMR (ch. 6), VAE attention (ch. 7)",
 }
 
 
 def _registry() -> types.ModuleType:
   # NOTE: loaded by path: `configs` is a folder of the repository, not part
   # of the installed package.
-  spec = importlib.util.spec_from_file_location("jaxvision_reproduce_rows",
-                                                REGISTRY)
+  spec = importlib.util.spec_from_file_location(
+      "jaxvision_reproduce_rows", REGISTRY
+  )
   module = importlib.util.module_from_spec(spec)
   spec.loader.exec_module(module)
   return module
@@ -56,8 +58,10 @@ def label(row: dict) -> str:
 def list_line(row: dict) -> str:
   """`seed=... table=... status=... command=...` (the first arm's command)."""
   command = row["commands"][0] if row["commands"] else "none"
-  return (f"seed={row['seed']} table={row['table']} status={row['status']} "
-          f"command={command}")
+  return (
+      f"seed={row['seed']} table={row['table']} status={row['status']} "
+      f"command={command}"
+  )
 
 
 def _cell(text: str) -> str:
@@ -65,8 +69,12 @@ def _cell(text: str) -> str:
 
 
 def _section(row: dict) -> list[str]:
-  lines = [f"### {row['seed']} {label(row)}: {row['title']}", "",
-           f"Status: **{row['status']}**.", ""]
+  lines = [
+      f"### {row['seed']} {label(row)}: {row['title']}",
+      "",
+      f"Status: **{row['status']}**.",
+      "",
+  ]
   if row["commands"]:
     lines += ["```bash", *row["commands"], "```", ""]
   else:
@@ -85,7 +93,8 @@ def render_markdown() -> str:
   all_rows = rows()
   counts = ", ".join(
       f"{sum(row['status'] == status for row in all_rows)} {status}"
-      for status in STATUSES)
+      for status in STATUSES
+  )
   lines = [
       "# Reproducing the dissertations' tables",
       "",
@@ -113,8 +122,10 @@ def render_markdown() -> str:
       "|---|---|---|---|---|",
   ]
   for row in all_rows:
-    lines.append(f"| {row['seed']} | {label(row)} | {_cell(row['title'])} | "
-                 f"{row['status']} | {len(row['commands'])} |")
+    lines.append(
+        f"| {row['seed']} | {label(row)} | {_cell(row['title'])} | "
+        f"{row['status']} | {len(row['commands'])} |"
+    )
   lines.append("")
   for seed in SEEDS:
     lines += [f"## seed={seed}: {SEEDS[seed].split(',')[0]}", ""]

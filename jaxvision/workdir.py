@@ -38,8 +38,15 @@ VERSIONS = "versions.json"
 LOG = "train.log"
 LOCK = ".lock"
 
-_DISTRIBUTIONS = ("jax", "jaxlib", "flax", "optax", "orbax-checkpoint",
-                  "grain", "libtpu")
+_DISTRIBUTIONS = (
+    "jax",
+    "jaxlib",
+    "flax",
+    "optax",
+    "orbax-checkpoint",
+    "grain",
+    "libtpu",
+)
 _CUDA_PREFIXES = ("jax-cuda", "nvidia-cuda-runtime")
 
 
@@ -56,13 +63,27 @@ def _git_commit() -> dict[str, Any]:
   if not (root / ".git").exists():
     return {}
   try:
-    commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"],
-                            capture_output=True, text=True, check=True,
-                            timeout=30).stdout.strip()
+    commit = subprocess.run(
+        ["git", "-C", str(root), "rev-parse", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    ).stdout.strip()
     status = subprocess.run(
-        ["git", "-C", str(root), "status", "--porcelain",
-         "--untracked-files=no"], capture_output=True, text=True, check=True,
-        timeout=30).stdout
+        [
+            "git",
+            "-C",
+            str(root),
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    ).stdout
   except (OSError, subprocess.SubprocessError):
     return {}
   return {"git_commit": commit, "git_dirty": bool(status.strip())}
@@ -74,9 +95,11 @@ def versions() -> dict[str, Any]:
   for name in _DISTRIBUTIONS:
     if (version := _version(name)) is not None:
       found[name] = version
-  cuda = {d.metadata["Name"]: d.version
-          for d in importlib.metadata.distributions()
-          if (d.metadata["Name"] or "").lower().startswith(_CUDA_PREFIXES)}
+  cuda = {
+      d.metadata["Name"]: d.version
+      for d in importlib.metadata.distributions()
+      if (d.metadata["Name"] or "").lower().startswith(_CUDA_PREFIXES)
+  }
   if cuda:
     found["cuda"] = dict(sorted(cuda.items()))
   return found | _git_commit()
@@ -108,9 +131,11 @@ def differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
   def shown(flat, key):
     return repr(flat[key]) if key in flat else "(absent)"
 
-  return [f"{key}: {shown(old, key)} -> {shown(new, key)}"
-          for key in sorted(old.keys() | new.keys())
-          if key not in old or key not in new or old[key] != new[key]]
+  return [
+      f"{key}: {shown(old, key)} -> {shown(new, key)}"
+      for key in sorted(old.keys() | new.keys())
+      if key not in old or key not in new or old[key] != new[key]
+  ]
 
 
 class _Tee:
@@ -132,8 +157,12 @@ class _Tee:
 
 
 @contextlib.contextmanager
-def recorded(config: ml_collections.ConfigDict, workdir: str,
-             command_line: str, is_main_process: bool = True) -> Iterator[None]:
+def recorded(
+    config: ml_collections.ConfigDict,
+    workdir: str,
+    command_line: str,
+    is_main_process: bool = True,
+) -> Iterator[None]:
   """Writes the workdir's run files, and logs the run into train.log.
 
   Args:
@@ -154,8 +183,9 @@ def recorded(config: ml_collections.ConfigDict, workdir: str,
   with (root / LOG).open("a") as log:
     stdout, sys.stdout = sys.stdout, _Tee(sys.stdout, log)
     handler = logging.StreamHandler(log)
-    handler.setFormatter(logging.Formatter(
-        "%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
     logging.getLogger().addHandler(handler)
     try:
       _write_run_files(config, root, command_line)
@@ -168,15 +198,19 @@ def recorded(config: ml_collections.ConfigDict, workdir: str,
       sys.stdout = stdout
 
 
-def _write_run_files(config: ml_collections.ConfigDict, root: epath.Path,
-                     command_line: str) -> None:
+def _write_run_files(
+    config: ml_collections.ConfigDict, root: epath.Path, command_line: str
+) -> None:
   new = config_json(config)
   previous = root / CONFIG
   if previous.exists():
     changed = differences(json.loads(previous.read_text()), new)
     if changed:
-      print(f"warning: resuming with a config that differs from "
-            f"{previous} in {len(changed)} key(s):", flush=True)
+      print(
+          f"warning: resuming with a config that differs from "
+          f"{previous} in {len(changed)} key(s):",
+          flush=True,
+      )
       for line in changed:
         print(f"  {line}", flush=True)
   previous.write_text(json.dumps(new, indent=1, sort_keys=True) + "\n")
@@ -221,22 +255,33 @@ def _acquire(workdir: str, lock: epath.Path) -> str:
       except (OSError, ValueError):
         holder = None  # half written by a run killed at its start
       if _running_elsewhere(holder):
-        raise user_errors.InputError(user_errors.message(
-            f"workdir {workdir} in use by pid {holder.get('pid')} on host "
-            f"{holder.get('host')}", os.fspath(lock),
-            "stop it or use another --workdir (delete the lock file only if "
-            "that run is gone)"))
-      logging.warning("Taking over the stale lock %s of %s: that run is not "
-                      "running.", lock, holder)
+        raise user_errors.InputError(
+            user_errors.message(
+                f"workdir {workdir} in use by pid {holder.get('pid')} on host "
+                f"{holder.get('host')}",
+                os.fspath(lock),
+                "stop it or use another --workdir (delete the lock file only if "
+                "that run is gone)",
+            )
+        )
+      logging.warning(
+          "Taking over the stale lock %s of %s: that run is not " "running.",
+          lock,
+          holder,
+      )
       lock.unlink(missing_ok=True)
     try:
       _create(lock, mine)
       return mine
     except FileExistsError:
       continue
-  raise user_errors.InputError(user_errors.message(
-      f"workdir {workdir} is being taken by another run", os.fspath(lock),
-      "use another --workdir"))
+  raise user_errors.InputError(
+      user_errors.message(
+          f"workdir {workdir} is being taken by another run",
+          os.fspath(lock),
+          "use another --workdir",
+      )
+  )
 
 
 @contextlib.contextmanager
@@ -260,9 +305,13 @@ def locked(workdir: str, is_main_process: bool = True) -> Iterator[None]:
     epath.Path(workdir).mkdir(parents=True, exist_ok=True)
     mine = _acquire(workdir, lock)
   except OSError as e:
-    raise user_errors.InputError(user_errors.message(
-        f"workdir {workdir} is not writable ({e.strerror or e})",
-        e.filename or workdir, "use a writable --workdir")) from e
+    raise user_errors.InputError(
+        user_errors.message(
+            f"workdir {workdir} is not writable ({e.strerror or e})",
+            e.filename or workdir,
+            "use a writable --workdir",
+        )
+    ) from e
   try:
     yield
   finally:

@@ -77,8 +77,11 @@ def pytest_unconfigure(config):
 def pytest_collection_modifyitems(config, items):
   del config
   rank = {path: i for i, path in enumerate(SCHEDULE_FIRST)}
-  slow = {item.nodeid.split("::", 1)[0] for item in items
-          if item.get_closest_marker("slow")}
+  slow = {
+      item.nodeid.split("::", 1)[0]
+      for item in items
+      if item.get_closest_marker("slow")
+  }
 
   def key(index_item):
     index, item = index_item

@@ -22,8 +22,9 @@ def run(capsys, *argv):
 
 
 def test_unknown_key_suggests_the_valid_one(capsys):
-  code, _, err = run(capsys, "params", "--config", FAKE,
-                     "--config.stages.0.stepz=3")
+  code, _, err = run(
+      capsys, "params", "--config", FAKE, "--config.stages.0.stepz=3"
+  )
   assert code == 2
   assert "Unknown config key 'stages.0.stepz'" in err
   assert "Did you mean: stages.0.steps" in err
@@ -33,8 +34,9 @@ def test_unknown_key_suggests_the_valid_one(capsys):
 def test_wrong_type_and_bad_index_and_missing_file(capsys):
   code, _, err = run(capsys, "params", "--config", FAKE, "--config.hidden=abc")
   assert code == 2 and "expects int" in err
-  code, _, err = run(capsys, "params", "--config", FAKE,
-                     "--config.stages.5.steps=3")
+  code, _, err = run(
+      capsys, "params", "--config", FAKE, "--config.stages.5.steps=3"
+  )
   assert code == 2 and "index '5' is out of range" in err
   code, _, err = run(capsys, "params", "--config", "configs/nope/x.py")
   assert code == 2 and "does not exist" in err
@@ -50,8 +52,10 @@ def test_validation_names_the_problem():
 def test_params_and_flops_print_name_value_lines(capsys):
   code, out, _ = run(capsys, "params", "--config", FAKE)
   assert code == 0
-  assert "stage=first\nparams_model=420\ntotal_params=420\n" \
-         "trainable_params=420\n" in out
+  assert (
+      "stage=first\nparams_model=420\ntotal_params=420\n"
+      "trainable_params=420\n" in out
+  )
   code, out, _ = run(capsys, "flops", "--config", FAKE)
   assert code == 0
   # Dense 8->32 and 32->4: 384 multiply-adds, plus bias/relu work XLA counts.
@@ -60,16 +64,22 @@ def test_params_and_flops_print_name_value_lines(capsys):
 
 
 def test_eval_without_checkpoint_is_a_clear_error(capsys, tmp_path):
-  code, _, err = run(capsys, "eval", "--config", FAKE, "--workdir",
-                     str(tmp_path))
+  code, _, err = run(
+      capsys, "eval", "--config", FAKE, "--workdir", str(tmp_path)
+  )
   assert code == 1
   assert "No restorable checkpoint" in err
 
 
 def _python(code: str) -> subprocess.CompletedProcess:
-  return subprocess.run([sys.executable, "-c", code], capture_output=True,
-                        text=True, timeout=120, check=False,
-                        cwd=pathlib.Path(__file__).parent.parent)
+  return subprocess.run(
+      [sys.executable, "-c", code],
+      capture_output=True,
+      text=True,
+      timeout=120,
+      check=False,
+      cwd=pathlib.Path(__file__).parent.parent,
+  )
 
 
 def test_help_and_config_errors_import_no_jax():
@@ -86,7 +96,8 @@ def test_help_and_config_errors_import_no_jax():
       "               '--workdir', 'unused', '--config.nonexistent_key=1'])\n"
       "assert code == 2, code\n"
       "assert 'jax' not in sys.modules, 'jax was imported'\n"
-      "print('no-jax-ok')\n")
+      "print('no-jax-ok')\n"
+  )
   assert proc.returncode == 0, proc.stderr
   assert "no-jax-ok" in proc.stdout
   assert "Unknown config key 'nonexistent_key'" in proc.stderr
@@ -100,25 +111,39 @@ def test_aot_and_reproduce_are_registered(capsys):
     with pytest.raises(SystemExit):
       main.main([command, "--help"])
     assert "usage: python -m jaxvision.main " + command in (
-        capsys.readouterr().out)
+        capsys.readouterr().out
+    )
   with pytest.raises(SystemExit):
     main.main(["aot", "--topology", "v3-8"])  # --config is required.
   assert "--config" in capsys.readouterr().err
 
 
 def test_missing_input_paths_are_all_reported_before_anything_runs(
-    capsys, tmp_path):
+    capsys, tmp_path
+):
   workdir = tmp_path / "w"
-  code, _, err = run(capsys, "train", "--config",
-                     "configs/sharingan/mde_vkitti_kitti.py", "--workdir",
-                     str(workdir), "--config.data.kitti_root=/nonexistent/k")
+  code, _, err = run(
+      capsys,
+      "train",
+      "--config",
+      "configs/sharingan/mde_vkitti_kitti.py",
+      "--workdir",
+      str(workdir),
+      "--config.data.kitti_root=/nonexistent/k",
+  )
   assert code == 2
   # 8 for training and the test evaluations, 2 for the KITTI validation
   # split that selects the checkpoint.
   assert "10 input path(s) of the config do not exist" in err
-  for key in ("data.kitti_root", "data.vkitti_root", "data.kitti_train_list",
-              "evals.kitti_cap50.list_file", "evals.make3d.root",
-              "val_evals.kitti_val.root", "val_evals.kitti_val.list_file"):
+  for key in (
+      "data.kitti_root",
+      "data.vkitti_root",
+      "data.kitti_train_list",
+      "evals.kitti_cap50.list_file",
+      "evals.make3d.root",
+      "val_evals.kitti_val.root",
+      "val_evals.kitti_val.list_file",
+  ):
     assert f"--config.{key}:" in err
   assert "'/nonexistent/k' not found" in err
   assert "e.g. --config.data.vkitti_root=/data/vkitti" in err  # docstring
@@ -128,16 +153,31 @@ def test_missing_input_paths_are_all_reported_before_anything_runs(
 
 def test_input_paths_rules(tmp_path):
   (tmp_path / "weights.npz").write_bytes(b"")
-  config = config_lib.normalize(dict(
-      method="m", stages=[dict(name="s", steps=1, batch_size=1)],
-      data=dict(root=str(tmp_path / "absent"), cache_dir="/nonexistent/c",
-                split="train", tokenizer="builtin:words",
-                path=str(tmp_path / "*.tar")),
-      model=dict(init_path=str(tmp_path / "weights.npz"), remote="gs://b/x",
-                 smpl="/nonexistent/body.npz", empty_dir=""),
-      toy=dict(kind="synthetic", root="/nonexistent/generated")))
+  config = config_lib.normalize(
+      dict(
+          method="m",
+          stages=[dict(name="s", steps=1, batch_size=1)],
+          data=dict(
+              root=str(tmp_path / "absent"),
+              cache_dir="/nonexistent/c",
+              split="train",
+              tokenizer="builtin:words",
+              path=str(tmp_path / "*.tar"),
+          ),
+          model=dict(
+              init_path=str(tmp_path / "weights.npz"),
+              remote="gs://b/x",
+              smpl="/nonexistent/body.npz",
+              empty_dir="",
+          ),
+          toy=dict(kind="synthetic", root="/nonexistent/generated"),
+      )
+  )
   assert [m.key for m in config_paths.missing(config)] == [
-      "data.path", "data.root", "model.smpl"]
+      "data.path",
+      "data.root",
+      "model.smpl",
+  ]
   with pytest.raises(config_lib.ConfigError, match="3 input path"):
     config_paths.check(config)
 
@@ -153,16 +193,21 @@ def test_smoke_configs_pass_the_path_check():
 def test_configs_command_lists_every_config(capsys):
   code, out, _ = run(capsys, "configs")
   assert code == 0
-  files = {p.as_posix() for p in pathlib.Path("configs").glob("*/*.py")
-           if "def get_config" in p.read_text()}
+  files = {
+      p.as_posix()
+      for p in pathlib.Path("configs").glob("*/*.py")
+      if "def get_config" in p.read_text()
+  }
   listed = set(re.findall(r"^(configs/\S+\.py)$", out, re.M))
   assert listed == files
   assert f"configs={len(files)}" in out
   reclip = out.split("configs/reclip/reclip.py\n")[1].split("\n\n")[0]
   assert reclip.startswith("  RECLIP paper configs (seed 002, ch. 3)")
   assert "options: size=64|80|112, clip224, long, f20k," in reclip
-  assert "run: python -m jaxvision.main train --config " \
-         "configs/reclip/reclip.py:size=64 --workdir" in reclip
+  assert (
+      "run: python -m jaxvision.main train --config "
+      "configs/reclip/reclip.py:size=64 --workdir" in reclip
+  )
   smoke = out.split("configs/reclip/smoke.py\n")[1].split("\n\n")[0]
   assert "options: none (get_config ignores its argument)" in smoke
   code, out, _ = run(capsys, "configs", "sharingan")
@@ -191,5 +236,5 @@ def test_every_listed_option_is_accepted():
       if re.search(r"[A-Z<._]", option.partition("=")[2] or option[:1]):
         continue  # a placeholder (size=N, <dataset>_...) or a suffix
       assert _loads(f"{e.path}:{option}") or any(
-          _loads(f"{e.path}:{base},{option}") for base in plain), (
-              e.path, option)
+          _loads(f"{e.path}:{base},{option}") for base in plain
+      ), (e.path, option)

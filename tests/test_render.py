@@ -10,13 +10,23 @@ from jaxvision import render
 def test_nearer_triangle_wins_and_png_is_written(tmp_path):
   # A big far triangle facing the light, and a small tilted (so darker)
   # one nearer the viewer in front of its centre.
-  verts = np.array([[-1, -1, 0], [1, -1, 0], [0, 1, 0],
-                    [-0.2, -0.2, 1], [0.2, -0.2, 1], [0, 0.2, 1.4]], float)
+  verts = np.array(
+      [
+          [-1, -1, 0],
+          [1, -1, 0],
+          [0, 1, 0],
+          [-0.2, -0.2, 1],
+          [0.2, -0.2, 1],
+          [0, 0.2, 1.4],
+      ],
+      float,
+  )
   faces = np.array([[0, 1, 2], [3, 4, 5]])
   colors = {}
   for order in ([0, 1], [1, 0]):
-    image = render.render_mesh(verts, faces[order], size=32,
-                               color=(1, 0, 0), light=(0, 0, 1))
+    image = render.render_mesh(
+        verts, faces[order], size=32, color=(1, 0, 0), light=(0, 0, 1)
+    )
     colors[tuple(order)] = image
   # The depth test decides coverage, independent of drawing order.
   np.testing.assert_array_equal(colors[(0, 1)], colors[(1, 0)])

@@ -23,10 +23,17 @@ from jaxvision import main
 from jaxvision import report
 
 CHROMIUM_FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-    "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-    "--window-size=1200,1800")
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--window-size=1200,1800",
+)
 
 
 def _make_run(workdir):
@@ -34,16 +41,34 @@ def _make_run(workdir):
   workdir.mkdir(exist_ok=True)
   rows = []
   for step in range(1, 41):
-    rows.append({"step": step, "loss": 5.0 / step, "temperature": 0.07,
-                 "flops_per_step": 3e9})
+    rows.append(
+        {
+            "step": step,
+            "loss": 5.0 / step,
+            "temperature": 0.07,
+            "flops_per_step": 3e9,
+        }
+    )
     if step % 10 == 0:
-      rows.append({"step": step, "eval/zeroshot_top1": 0.2 + step / 100,
-                   "eval/chance_top1": 0.25})
+      rows.append(
+          {
+              "step": step,
+              "eval/zeroshot_top1": 0.2 + step / 100,
+              "eval/chance_top1": 0.25,
+          }
+      )
   lines = [json.dumps(r) for r in rows] + ['{"step": 41, "lo']  # torn by a kill
   (workdir / "metrics.jsonl").write_text("\n".join(lines))
-  (workdir / "config.json").write_text(json.dumps(
-      {"stages": [{"name": "lowres", "steps": 30},
-                  {"name": "highres", "steps": 10}]}))
+  (workdir / "config.json").write_text(
+      json.dumps(
+          {
+              "stages": [
+                  {"name": "lowres", "steps": 30},
+                  {"name": "highres", "steps": 10},
+              ]
+          }
+      )
+  )
   (workdir / "command.txt").write_text("python -m jaxvision.main train ...")
   (workdir / "versions.json").write_text(json.dumps({"jax": "0.10.2"}))
   figure = np.zeros((32, 48, 3), np.uint8)
@@ -69,8 +94,9 @@ def test_page_is_self_contained_with_curves_tables_and_figures(tmp_path):
 
 
 def test_constant_and_bookkeeping_scalars_are_not_plotted():
-  curves = report.series([{"step": 1, "a": 1.0, "c": 2.0},
-                          {"step": 2, "a": 0.5, "c": 2.0}])
+  curves = report.series(
+      [{"step": 1, "a": 1.0, "c": 2.0}, {"step": 2, "a": 0.5, "c": 2.0}]
+  )
   assert set(report.varying(curves)) == {"a"}
   assert report.stage_ends({"stages": [{"steps": 30}, {"steps": 10}]}) == [30]
 
@@ -79,7 +105,8 @@ def test_cli_writes_report_and_reports_missing_metrics(tmp_path, capsys):
   workdir = _make_run(tmp_path / "run")
   assert main.main(["report", "--workdir", str(workdir)]) == 0
   assert capsys.readouterr().out.strip() == (
-      f"report={workdir / report.REPORT_NAME}")
+      f"report={workdir / report.REPORT_NAME}"
+  )
   assert (workdir / report.REPORT_NAME).stat().st_size > 10_000
   (tmp_path / "empty").mkdir()
   assert main.main(["report", "--workdir", str(tmp_path / "empty")]) == 2
@@ -92,17 +119,27 @@ def _chromium() -> str:
   if path is None:
     if os.environ.get("JAXVISION_NO_BROWSER"):
       pytest.skip("JAXVISION_NO_BROWSER is set")
-    pytest.fail("headless Chromium is needed to check report.html: "
-                "`apt-get install chromium` (make test installs it)")
+    pytest.fail(
+        "headless Chromium is needed to check report.html: "
+        "`apt-get install chromium` (make test installs it)"
+    )
   return path
 
 
 def _screenshot(chromium, page_path, tmp_path, name) -> np.ndarray:
   png = tmp_path / f"{name}.png"
   subprocess.run(
-      [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
-       f"--screenshot={png}", f"file://{page_path}"],
-      check=True, capture_output=True, timeout=120)
+      [
+          chromium,
+          *CHROMIUM_FLAGS,
+          f"--user-data-dir={tmp_path / 'profile'}",
+          f"--screenshot={png}",
+          f"file://{page_path}",
+      ],
+      check=True,
+      capture_output=True,
+      timeout=120,
+  )
   return np.asarray(Image.open(png).convert("L"), np.float32)
 
 
@@ -110,8 +147,9 @@ def _white_like(uri: str) -> str:
   image = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
   buffer = io.BytesIO()
   Image.new("RGB", image.size, "white").save(buffer, format="png")
-  return "data:image/png;base64," + base64.b64encode(
-      buffer.getvalue()).decode("ascii")
+  return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode(
+      "ascii"
+  )
 
 
 def test_chromium_shows_the_plots(tmp_path):
@@ -133,5 +171,5 @@ def test_chromium_shows_the_plots(tmp_path):
   # Both panels (training, evaluation) side by side: hundreds of pixels of
   # axes, ticks, labels and curves, not a stray line.
   assert rows.max() - rows.min() > 120 and columns.max() - columns.min() > 500
-  box = changed[rows.min():rows.max() + 1, columns.min():columns.max() + 1]
+  box = changed[rows.min() : rows.max() + 1, columns.min() : columns.max() + 1]
   assert box.mean() > 0.02, box.mean()

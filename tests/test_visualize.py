@@ -14,8 +14,7 @@ def test_colorize_depth_overlay_grid_and_save(tmp_path):
   # Near (small depth) is brighter than far with the default colour map.
   assert rgb[0, 0].sum() > rgb[-1, -1].sum()
   image = np.zeros((3, 4, 3), np.uint8)
-  tinted = visualize.overlay(image, np.eye(3, 4), colour=(200, 0, 0),
-                             alpha=0.5)
+  tinted = visualize.overlay(image, np.eye(3, 4), colour=(200, 0, 0), alpha=0.5)
   assert tinted[0, 0, 0] == 100 and tinted[0, 1, 0] == 0
   tiled = visualize.grid([rgb, tinted, rgb], columns=2, pad=1)
   assert tiled.shape == (2 * 4 + 1, 2 * 5 + 1, 3)
@@ -26,8 +25,13 @@ def test_colorize_depth_overlay_grid_and_save(tmp_path):
 
 
 def test_table_png(tmp_path):
-  path = visualize.table_png(str(tmp_path / "cm.png"), np.eye(2),
-                             ["a", "b"], ["x", "y"], title="confusion")
+  path = visualize.table_png(
+      str(tmp_path / "cm.png"),
+      np.eye(2),
+      ["a", "b"],
+      ["x", "y"],
+      title="confusion",
+  )
   assert Image.open(path).size[0] > 50
   with pytest.raises(ValueError, match="do not match"):
     visualize.table_png(str(tmp_path / "bad.png"), np.eye(2), ["a"], ["x"])

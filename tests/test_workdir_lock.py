@@ -15,27 +15,39 @@ FAKE = "tests/core/fake_method.py"
 
 
 def _train(path):
-  return main.main(["train", "--config", FAKE, "--workdir", str(path),
-                    "--config.checkpoint.async_save=False"])
+  return main.main(
+      [
+          "train",
+          "--config",
+          FAKE,
+          "--workdir",
+          str(path),
+          "--config.checkpoint.async_save=False",
+      ]
+  )
 
 
 def _write_lock(path, pid, host=None):
   path.mkdir(parents=True, exist_ok=True)
-  (path / workdir.LOCK).write_text(json.dumps(
-      {"host": host or socket.gethostname(), "pid": pid}))
+  (path / workdir.LOCK).write_text(
+      json.dumps({"host": host or socket.gethostname(), "pid": pid})
+  )
 
 
 def test_second_run_in_a_workdir_in_use_stops(capsys, tmp_path):
-  other = subprocess.Popen([sys.executable, "-c", "import time; "
-                            "time.sleep(120)"])
+  other = subprocess.Popen(
+      [sys.executable, "-c", "import time; " "time.sleep(120)"]
+  )
   try:
     _write_lock(tmp_path, other.pid)
     assert _train(tmp_path) == 2
     err = capsys.readouterr().err.strip()
-    assert err == (f"error: workdir {tmp_path} in use by pid {other.pid} on "
-                   f"host {socket.gethostname()} ({tmp_path / workdir.LOCK}); "
-                   "stop it or use another --workdir (delete the lock file "
-                   "only if that run is gone)")
+    assert err == (
+        f"error: workdir {tmp_path} in use by pid {other.pid} on "
+        f"host {socket.gethostname()} ({tmp_path / workdir.LOCK}); "
+        "stop it or use another --workdir (delete the lock file "
+        "only if that run is gone)"
+    )
     assert not (tmp_path / "checkpoints").exists()
   finally:
     other.kill()
@@ -84,6 +96,8 @@ def test_read_only_workdir_is_one_clear_line(capsys, tmp_path, monkeypatch):
   monkeypatch.setattr(os, "open", read_only)
   assert _train(tmp_path) == 2
   err = capsys.readouterr().err.strip()
-  assert err == (f"error: workdir {tmp_path} is not writable (Read-only file "
-                 f"system) ({tmp_path / workdir.LOCK}); use a writable "
-                 "--workdir")
+  assert err == (
+      f"error: workdir {tmp_path} is not writable (Read-only file "
+      f"system) ({tmp_path / workdir.LOCK}); use a writable "
+      "--workdir"
+  )

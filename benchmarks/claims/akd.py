@@ -50,15 +50,17 @@ QUICK_STUDENT_STEPS = 80
 def _config(arg: str, seed: int):
   config = config_lib.load_config(f"configs/akd/claims.py:{arg}", [])
   config.seed = seed
-  config.data.seeds = dict(train=100 * seed + 1, test=100 * seed + 2,
-                           classifier=100 * seed + 3)
+  config.data.seeds = dict(
+      train=100 * seed + 1, test=100 * seed + 2, classifier=100 * seed + 3
+  )
   return config
 
 
 def _train(config, workdir: str) -> dict[str, float]:
   shutil.rmtree(workdir, ignore_errors=True)
-  return train_lib.train(config, workdir, methods.get("akd"),
-                         devices=jax.devices()[:1])
+  return train_lib.train(
+      config, workdir, methods.get("akd"), devices=jax.devices()[:1]
+  )
 
 
 def _export(config, workdir: str) -> str:
@@ -80,8 +82,11 @@ def teacher(seed: int, root: str) -> str:
 
 def _gen_params(path: str) -> Any:
   with np.load(path) as archive:
-    flat = {k.split("/", 1)[1]: archive[k] for k in archive.files
-            if k.startswith("gen/")}
+    flat = {
+        k.split("/", 1)[1]: archive[k]
+        for k in archive.files
+        if k.startswith("gen/")
+    }
   return flax.traverse_util.unflatten_dict(flat, sep="/")
 
 
@@ -90,8 +95,13 @@ def _feature_fn(clf: classifier_lib.Classifier):
   head replaced by the identity (its output is then the pooled input)."""
   width = clf.widths[-1]
   net = classifier_lib.AttributeNet(width, clf.widths)
-  params = dict(clf.params, head=dict(kernel=np.eye(width, dtype=np.float32),
-                                      bias=np.zeros(width, np.float32)))
+  params = dict(
+      clf.params,
+      head=dict(
+          kernel=np.eye(width, dtype=np.float32),
+          bias=np.zeros(width, np.float32),
+      ),
+  )
   return jax.jit(lambda x: net.apply({"params": params}, x))
 
 
@@ -103,8 +113,9 @@ def fid_clf(config, gen_params: Any) -> float:
   translate = jax.jit(lambda x, c: gen.apply({"params": gen_params}, x, c))
   features = _feature_fn(evaluate.attribute_classifier(config))
   real, fake = [], []
-  for x, c_org in data.eval_batches(config.data, "test",
-                                    config.eval.batch_size):
+  for x, c_org in data.eval_batches(
+      config.data, "test", config.eval.batch_size
+  ):
     real.append(np.asarray(features(x)))
     for k in range(len(attrs)):
       c = data.flip_targets(c_org, attrs, k, config.eval.protocol)
@@ -124,9 +135,13 @@ def run_seed(seed: int, quick: bool, root: str) -> dict[str, Any]:
       config.stages[0].steps = QUICK_STUDENT_STEPS
     workdir = os.path.join(root, f"seed{seed}", arm)
     results = _train(config, workdir)
-    out[arm] = dict(acc_mean=results["acc_mean"],
-                    fid_clf=fid_clf(config, _gen_params(_export(config,
-                                                                workdir))),
-                    **{k: v for k, v in results.items()
-                       if k.startswith(("acc/", "oracle_acc"))})
+    out[arm] = dict(
+        acc_mean=results["acc_mean"],
+        fid_clf=fid_clf(config, _gen_params(_export(config, workdir))),
+        **{
+            k: v
+            for k, v in results.items()
+            if k.startswith(("acc/", "oracle_acc"))
+        },
+    )
   return out

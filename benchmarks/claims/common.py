@@ -24,6 +24,7 @@ from scipy import stats
 class Claim:
   """One claim line: `name` on `metric`, `higher_is_better` names the
   paper's side of the paired difference a - b."""
+
   name: str
   metric: str
   higher_is_better: bool = True
@@ -32,6 +33,7 @@ class Claim:
 @dataclasses.dataclass(frozen=True)
 class Summary:
   """The statistics of one claim over its seeds."""
+
   claim: Claim
   a: tuple[float, ...]
   b: tuple[float, ...]
@@ -40,15 +42,19 @@ class Summary:
   holds: bool
 
 
-def paired_t_interval(diffs: Sequence[float], level: float = 0.95
-                      ) -> tuple[float, float]:
+def paired_t_interval(
+    diffs: Sequence[float], level: float = 0.95
+) -> tuple[float, float]:
   """Student-t interval of the mean of `diffs`; (nan, nan) below 2 values
   (one difference has no spread, so no interval)."""
   d = np.asarray(diffs, np.float64)
   if len(d) < 2:
     return (math.nan, math.nan)
-  half = stats.t.ppf(0.5 + level / 2, len(d) - 1) * d.std(ddof=1) / math.sqrt(
-      len(d))
+  half = (
+      stats.t.ppf(0.5 + level / 2, len(d) - 1)
+      * d.std(ddof=1)
+      / math.sqrt(len(d))
+  )
   return (float(d.mean() - half), float(d.mean() + half))
 
 
@@ -60,15 +66,22 @@ def holds(ci95: tuple[float, float], higher_is_better: bool) -> bool:
   return lo > 0 if higher_is_better else hi < 0
 
 
-def summarize(claim: Claim, a: Sequence[float], b: Sequence[float]
-              ) -> Summary:
+def summarize(claim: Claim, a: Sequence[float], b: Sequence[float]) -> Summary:
   if len(a) != len(b) or not a:
-    raise ValueError(f"{claim.name}: paired values need the same non-zero "
-                     f"count per arm, got {len(a)} and {len(b)}.")
+    raise ValueError(
+        f"{claim.name}: paired values need the same non-zero "
+        f"count per arm, got {len(a)} and {len(b)}."
+    )
   diffs = np.asarray(a, np.float64) - np.asarray(b, np.float64)
   ci = paired_t_interval(diffs)
-  return Summary(claim, tuple(map(float, a)), tuple(map(float, b)),
-                 float(diffs.mean()), ci, holds(ci, claim.higher_is_better))
+  return Summary(
+      claim,
+      tuple(map(float, a)),
+      tuple(map(float, b)),
+      float(diffs.mean()),
+      ci,
+      holds(ci, claim.higher_is_better),
+  )
 
 
 def _mean_std(values: Sequence[float]) -> str:
@@ -81,38 +94,66 @@ def line(summary: Summary) -> str:
   """`claim=<name> metric=<m> a=<mean±std> b=<mean±std> effect=<d>
   ci95=[lo,hi] holds=<true|false>` (std over seeds, ddof 1)."""
   lo, hi = summary.ci95
-  return (f"claim={summary.claim.name} metric={summary.claim.metric} "
-          f"a={_mean_std(summary.a)} b={_mean_std(summary.b)} "
-          f"effect={summary.effect:+.4f} ci95=[{lo:+.4f},{hi:+.4f}] "
-          f"holds={str(summary.holds).lower()}")
+  return (
+      f"claim={summary.claim.name} metric={summary.claim.metric} "
+      f"a={_mean_std(summary.a)} b={_mean_std(summary.b)} "
+      f"effect={summary.effect:+.4f} ci95=[{lo:+.4f},{hi:+.4f}] "
+      f"holds={str(summary.holds).lower()}"
+  )
 
 
 def environment() -> dict[str, str]:
   """Versions (jax, flax, python) and the checkout's commit."""
   import flax  # pylint: disable=g-import-not-at-top
   import jax  # pylint: disable=g-import-not-at-top
+
   try:
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], check=True,
-                            capture_output=True, text=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"], check=True, capture_output=True, text=True
+    ).stdout.strip()
   except (OSError, subprocess.CalledProcessError):
     commit = "unknown"
-  return dict(jax=jax.__version__, flax=flax.__version__,
-              python=platform.python_version(), commit=commit)
+  return dict(
+      jax=jax.__version__,
+      flax=flax.__version__,
+      python=platform.python_version(),
+      commit=commit,
+  )
 
 
-def record(method: str, seeds: int, quick: bool,
-           per_seed: list[dict[str, Any]], summaries: Sequence[Summary],
-           wall_s: float, env: dict[str, str] | None = None
-           ) -> dict[str, Any]:
+def record(
+    method: str,
+    seeds: int,
+    quick: bool,
+    per_seed: list[dict[str, Any]],
+    summaries: Sequence[Summary],
+    wall_s: float,
+    env: dict[str, str] | None = None,
+) -> dict[str, Any]:
   """The JSON record of one run: per-seed values, statistics, environment
   (`env`: `environment()` taken when the run started; default now)."""
   return dict(
-      method=method, seeds=seeds, quick=quick, wall_s=round(wall_s, 1),
-      environment=env or environment(), per_seed=per_seed,
-      claims=[dict(claim=s.claim.name, metric=s.claim.metric,
-                   higher_is_better=s.claim.higher_is_better, a=list(s.a),
-                   b=list(s.b), effect=s.effect, ci95=list(s.ci95),
-                   holds=s.holds, line=line(s)) for s in summaries])
+      method=method,
+      seeds=seeds,
+      quick=quick,
+      wall_s=round(wall_s, 1),
+      environment=env or environment(),
+      per_seed=per_seed,
+      claims=[
+          dict(
+              claim=s.claim.name,
+              metric=s.claim.metric,
+              higher_is_better=s.claim.higher_is_better,
+              a=list(s.a),
+              b=list(s.b),
+              effect=s.effect,
+              ci95=list(s.ci95),
+              holds=s.holds,
+              line=line(s),
+          )
+          for s in summaries
+      ],
+  )
 
 
 def write_json(path: str, data: dict[str, Any]) -> None:

@@ -13,9 +13,11 @@ BEGIN, END = "<!-- claims-table:begin -->", "<!-- claims-table:end -->"
 
 def table(records: Sequence[dict]) -> str:
   """One row per claim line, with the run's seeds, versions and commit."""
-  rows = ["| claim | metric | a (mean±std) | b (mean±std) | effect a−b | "
-          "ci95 | holds | seeds | wall | commit / jax / flax / python |",
-          "|---|---|---|---|---|---|---|---|---|---|"]
+  rows = [
+      "| claim | metric | a (mean±std) | b (mean±std) | effect a−b | "
+      "ci95 | holds | seeds | wall | commit / jax / flax / python |",
+      "|---|---|---|---|---|---|---|---|---|---|",
+  ]
   for rec in records:
     env = rec["environment"]
     for c in rec["claims"]:
@@ -25,7 +27,8 @@ def table(records: Sequence[dict]) -> str:
           f"| {c['effect']:+.4f} | {fields['ci95']} | **{fields['holds']}** "
           f"| {rec['seeds']}{' (quick)' if rec['quick'] else ''} "
           f"| {rec['wall_s'] / 60:.1f} min | {env['commit'][:10]} / "
-          f"{env['jax']} / {env['flax']} / {env['python']} |")
+          f"{env['jax']} / {env['flax']} / {env['python']} |"
+      )
   return "\n".join(rows)
 
 

@@ -57,14 +57,17 @@ def forward_macs(config: ml_collections.ConfigDict) -> list[float]:
   for ctx in method_lib.stage_contexts(config, mesh):
     towers = sum(
         metrics.compiled_flops(jax.jit(fn).lower(*args).compile()) / 2
-        for fn, args in method.flops_fns(ctx).values())
+        for fn, args in method.flops_fns(ctx).values()
+    )
     out.append(towers + ctx.stage.batch_size * config.model.embed_dim)
   return out
 
 
-def equal_compute(config_a: ml_collections.ConfigDict,
-                  config_b: ml_collections.ConfigDict, highres_steps: int
-                  ) -> dict[str, Any]:
+def equal_compute(
+    config_a: ml_collections.ConfigDict,
+    config_b: ml_collections.ConfigDict,
+    highres_steps: int,
+) -> dict[str, Any]:
   """Sets the arms' step counts for equal training FLOPs; returns the count.
 
   b trains `highres_steps` at 32 px; a trains S main-phase steps at 16 px
@@ -79,23 +82,30 @@ def equal_compute(config_a: ml_collections.ConfigDict,
   config_a.stages[0].steps, config_a.stages[1].steps = main, finetune
   config_b.stages[0].steps = highres_steps
   spent = 3 * batch * (main * low + finetune * high)
-  return dict(forward_macs_per_example=dict(a_low=low, a_high=high, b=only),
-              steps=dict(a_low=main, a_high=finetune, b=highres_steps),
-              train_tflops=dict(a=2 * spent / 1e12, b=2 * budget / 1e12))
+  return dict(
+      forward_macs_per_example=dict(a_low=low, a_high=high, b=only),
+      steps=dict(a_low=main, a_high=finetune, b=highres_steps),
+      train_tflops=dict(a=2 * spent / 1e12, b=2 * budget / 1e12),
+  )
 
 
 def _metrics(results: dict[str, float]) -> dict[str, float]:
   """The claim metrics, plus the per-attribute and per-direction parts."""
-  out = {k: v for k, v in results.items()
-         if k.startswith("zeroshot_") or k in ("i2t_r1", "t2i_r1")}
+  out = {
+      k: v
+      for k, v in results.items()
+      if k.startswith("zeroshot_") or k in ("i2t_r1", "t2i_r1")
+  }
   out["retrieval_r1"] = (results["i2t_r1"] + results["t2i_r1"]) / 2
   return out
 
 
 def run_seed(seed: int, quick: bool, root: str) -> dict[str, Any]:
   """Trains both arms with model/data-order seed `seed`; held-out metrics."""
-  configs = {arm: config_lib.load_config(f"configs/reclip/claims.py:{arg}", [])
-             for arm, arg in ARMS.items()}
+  configs = {
+      arm: config_lib.load_config(f"configs/reclip/claims.py:{arg}", [])
+      for arm, arg in ARMS.items()
+  }
   for config in configs.values():
     config.seed = seed
   compute = equal_compute(configs["a"], configs["b"], HIGHRES_STEPS[quick])
@@ -103,7 +113,8 @@ def run_seed(seed: int, quick: bool, root: str) -> dict[str, Any]:
   for arm, config in configs.items():
     workdir = os.path.join(root, f"seed{seed}", arm)
     shutil.rmtree(workdir, ignore_errors=True)
-    results = train_lib.train(config, workdir, methods.get("reclip"),
-                              devices=jax.devices()[:1])
+    results = train_lib.train(
+        config, workdir, methods.get("reclip"), devices=jax.devices()[:1]
+    )
     out[arm] = _metrics(results)
   return out

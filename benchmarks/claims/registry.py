@@ -4,8 +4,7 @@ method modules import jax and the engine; `--help` and errors stay fast)."""
 import importlib
 import types
 
-METHODS = {"reclip": "benchmarks.claims.reclip",
-           "akd": "benchmarks.claims.akd"}
+METHODS = {"reclip": "benchmarks.claims.reclip", "akd": "benchmarks.claims.akd"}
 
 
 def load(method: str) -> types.ModuleType:

@@ -27,18 +27,25 @@ from configs.akd import smoke
 
 TEACHER_STEPS = 800
 STUDENT_STEPS = 100
-TEACHER_MODEL = dict(G=dict(conv_dim=8, repeat_num=2),
-                     D=dict(conv_dim=16, repeat_num=3), init="flax_default")
-LITE_MODEL = dict(G=dict(conv_dim=4, repeat_num=1),
-                  D=dict(conv_dim=16, repeat_num=3), init="flax_default")
+TEACHER_MODEL = dict(
+    G=dict(conv_dim=8, repeat_num=2),
+    D=dict(conv_dim=16, repeat_num=3),
+    init="flax_default",
+)
+LITE_MODEL = dict(
+    G=dict(conv_dim=4, repeat_num=1),
+    D=dict(conv_dim=16, repeat_num=3),
+    init="flax_default",
+)
 ARGS = ("teacher", "lite", "lite,noakd")
 
 
 def get_config(arg=None):
   arg = arg or "teacher"
   if arg not in ARGS:
-    raise ValueError(f"configs/akd/claims.py takes one of {ARGS}, got "
-                     f"{arg!r}.")
+    raise ValueError(
+        f"configs/akd/claims.py takes one of {ARGS}, got " f"{arg!r}."
+    )
   config = smoke.get_config("teacher")
   config.checkpoint.every_steps = 100_000
   config.checkpoint.async_save = False
@@ -51,7 +58,10 @@ def get_config(arg=None):
   config.model = LITE_MODEL
   config.akd = common.akd(distill, attrs, "", teacher_model=TEACHER_MODEL)
   stage = dict(config.stages[0])
-  stage.update(name="lite" if distill else "lite_noakd", steps=STUDENT_STEPS,
-               optim=common.optim(smoke.LR, distill, n_critic=1))
+  stage.update(
+      name="lite" if distill else "lite_noakd",
+      steps=STUDENT_STEPS,
+      optim=common.optim(smoke.LR, distill, n_critic=1),
+  )
   config.stages = [stage]
   return config

@@ -41,28 +41,50 @@ STUDENT_STEPS = 300
 
 
 def get_config(arg=None):
-  is_student = config_lib.parse_arg(arg, kind=config_lib.one_of(
-      "teacher", "student", default="teacher")).kind == "student"
+  is_student = (
+      config_lib.parse_arg(
+          arg, kind=config_lib.one_of("teacher", "student", default="teacher")
+      ).kind
+      == "student"
+  )
   attrs = list(faces.ATTRIBUTES)
-  model = dict(G=dict(conv_dim=8, repeat_num=2),
-               D=dict(conv_dim=16, repeat_num=3), init="flax_default")
-  data = dict(name="synthetic_faces", attrs=attrs, label_type="multi",
-              image_size=IMAGE_SIZE,
-              sizes=dict(train=2000, test=300, classifier=1000),
-              seeds=dict(train=1, test=2, classifier=3),
-              pp_train="flip_lr|value_range(-1, 1)",
-              pp_eval="value_range(-1, 1)")
-  akd = common.akd(is_student, attrs,
-                   "workdirs/akd_teacher/teacher.npz" if is_student else "")
+  model = dict(
+      G=dict(conv_dim=8, repeat_num=2),
+      D=dict(conv_dim=16, repeat_num=3),
+      init="flax_default",
+  )
+  data = dict(
+      name="synthetic_faces",
+      attrs=attrs,
+      label_type="multi",
+      image_size=IMAGE_SIZE,
+      sizes=dict(train=2000, test=300, classifier=1000),
+      seeds=dict(train=1, test=2, classifier=3),
+      pp_train="flip_lr|value_range(-1, 1)",
+      pp_eval="value_range(-1, 1)",
+  )
+  akd = common.akd(
+      is_student,
+      attrs,
+      "workdirs/akd_teacher/teacher.npz" if is_student else "",
+  )
   n_critic = 1  # the spec's smoke override (StarGAN: 5)
-  stages = [dict(name="student" if is_student else "teacher",
-                 steps=STUDENT_STEPS if is_student else TEACHER_STEPS,
-                 batch_size=8,
-                 optim=common.optim(LR, is_student, n_critic=n_critic))]
-  config = common.base(model, data, akd, stages,
-                       common.evals(classifier_steps=100, batch_size=100,
-                                    classifier_arch="cnn"),
-                       n_critic)
+  stages = [
+      dict(
+          name="student" if is_student else "teacher",
+          steps=STUDENT_STEPS if is_student else TEACHER_STEPS,
+          batch_size=8,
+          optim=common.optim(LR, is_student, n_critic=n_critic),
+      )
+  ]
+  config = common.base(
+      model,
+      data,
+      akd,
+      stages,
+      common.evals(classifier_steps=100, batch_size=100, classifier_arch="cnn"),
+      n_critic,
+  )
   config.log_every = 50
   config.checkpoint.every_steps = 100
   return config

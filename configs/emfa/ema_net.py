@@ -37,8 +37,12 @@ from configs.emfa import common
 from jaxvision import config_lib
 
 # Train-split clip counts of the seed (player clips; + goalkeeper tracklets).
-TRAIN_CLIPS = {"shooting": 242, "dribbling": 157, "all": 397,
-               "shooting_gk": 241 + 230}
+TRAIN_CLIPS = {
+    "shooting": 242,
+    "dribbling": 157,
+    "all": 397,
+    "shooting_gk": 241 + 230,
+}
 BATCH, EPOCHS, WARMUP_EPOCHS = 4, 50, 2
 VARIANTS = {
     "full": dict(fusion="ema"),
@@ -52,51 +56,93 @@ VARIANTS = {
 
 def get_config(arg=None):
   opts = config_lib.parse_arg(
-      arg, task=config_lib.one_of(*TRAIN_CLIPS, default="shooting"),
-      fold=0, variant=config_lib.one_of(*VARIANTS, default="full"),
-      no_registration=False)
+      arg,
+      task=config_lib.one_of(*TRAIN_CLIPS, default="shooting"),
+      fold=0,
+      variant=config_lib.one_of(*VARIANTS, default="full"),
+      no_registration=False,
+  )
   task, variant = opts.task, VARIANTS[opts.variant]
   model = common.model(
-      backbone=dict(patch_size=16, width=768, depth=12, num_heads=12,
-                    mlp_dim=3072, feature_dim=768),
-      motion=dict(kind=variant.get("motion_kind", "transformer"), width=768,
-                  depth=6, num_heads=12, mlp_dim=3072, pool="cls",
-                  dropout=0.1),
-      head=dict(hidden=512, dropout=0.5), fusion=variant["fusion"],
-      use_energy=variant.get("use_energy", True))
+      backbone=dict(
+          patch_size=16,
+          width=768,
+          depth=12,
+          num_heads=12,
+          mlp_dim=3072,
+          feature_dim=768,
+      ),
+      motion=dict(
+          kind=variant.get("motion_kind", "transformer"),
+          width=768,
+          depth=6,
+          num_heads=12,
+          mlp_dim=3072,
+          pool="cls",
+          dropout=0.1,
+      ),
+      head=dict(hidden=512, dropout=0.5),
+      fusion=variant["fusion"],
+      use_energy=variant.get("use_energy", True),
+  )
   model["backbone"]["remat"] = True
   model["backbone"]["init_path"] = os.environ.get(
-      "JAXVISION_VIT_B16_NPZ", "~/jaxvision_weights/ViT-B_16.npz")
-  preprocess = common.preprocess(image_size=224, num_frames=16,
-                                 mask_crop="player_box")
+      "JAXVISION_VIT_B16_NPZ", "~/jaxvision_weights/ViT-B_16.npz"
+  )
+  preprocess = common.preprocess(
+      image_size=224, num_frames=16, mask_crop="player_box"
+  )
   if opts.no_registration:
     preprocess["registration"]["mode"] = "none"
   data = dict(
-      kind="soccer", root=os.environ.get("JAXVISION_SOCCER_DIR",
-                                         "~/data/soccer_highlights"),
-      cache_dir="", task=task, fold=opts.fold, split_seed=0,
+      kind="soccer",
+      root=os.environ.get("JAXVISION_SOCCER_DIR", "~/data/soccer_highlights"),
+      cache_dir="",
+      task=task,
+      fold=opts.fold,
+      split_seed=0,
       include_goalkeeper_tracklets=task == "shooting_gk",
-      train_split="train", eval_split="test", augment_flip=True,
-      tracking=dict(person_thresh=0.5, ball_thresh=0.4, ball_radius=1.5,
-                    kp_box_iou=dict(dribbling=0.8, shooting=0.5)))
+      train_split="train",
+      eval_split="test",
+      augment_flip=True,
+      tracking=dict(
+          person_thresh=0.5,
+          ball_thresh=0.4,
+          ball_radius=1.5,
+          kp_box_iou=dict(dribbling=0.8, shooting=0.5),
+      ),
+  )
   steps_per_epoch = -(-TRAIN_CLIPS[task] // BATCH)
 
   def adamw(lr):
-    return dict(name="adamw", lr=lr, b1=0.9, b2=0.999, weight_decay=0.05,
-                wd_exclude=r"pos_embedding|/cls$|^cls$",
-                warmup_steps=WARMUP_EPOCHS * steps_per_epoch, decay="cosine",
-                grad_clip_norm=1.0)
+    return dict(
+        name="adamw",
+        lr=lr,
+        b1=0.9,
+        b2=0.999,
+        weight_decay=0.05,
+        wd_exclude=r"pos_embedding|/cls$|^cls$",
+        warmup_steps=WARMUP_EPOCHS * steps_per_epoch,
+        decay="cosine",
+        grad_clip_norm=1.0,
+    )
 
-  stages = [dict(name="train", steps=EPOCHS * steps_per_epoch,
-                 batch_size=BATCH,
-                 optim=dict(backbone=adamw(1e-5), model=adamw(1e-4)))]
+  stages = [
+      dict(
+          name="train",
+          steps=EPOCHS * steps_per_epoch,
+          batch_size=BATCH,
+          optim=dict(backbone=adamw(1e-5), model=adamw(1e-4)),
+      )
+  ]
   config = common.base(model, preprocess, data, stages, eval_batch_size=8)
   config.log_every = steps_per_epoch
   config.checkpoint.every_steps = 10 * steps_per_epoch
   config.target = dict(
       topology="v5e-1",
       source="seed 002 sec. 2.4.3: 1 NVIDIA 1080Ti GPU; the batch of 4 clips "
-             "(spec default) stays on one device: one v5e chip (16 GB)")
+      "(spec default) stays on one device: one v5e chip (16 GB)",
+  )
   return config
 
 

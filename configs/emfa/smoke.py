@@ -24,18 +24,46 @@ from configs.emfa import common
 def get_config(arg=None):
   del arg
   model = common.model(
-      backbone=dict(patch_size=8, width=64, depth=2, num_heads=4, mlp_dim=128,
-                    feature_dim=64),
-      motion=dict(kind="transformer", width=64, depth=2, num_heads=4,
-                  mlp_dim=128, pool="cls", dropout=0.1),
-      head=dict(hidden=64, dropout=0.1))
-  preprocess = common.preprocess(image_size=32, num_frames=8,
-                                 mask_crop="anchor", crop_side=32)
-  data = dict(kind="synthetic", seed=0, canvas=64, raw_frames=12,
-              sizes=dict(train=80, test=25), train_split="train",
-              eval_split="test", augment_flip=False)
-  optim = dict(name="adamw", lr=1e-3, weight_decay=1e-4, warmup_steps=20,
-               decay="cosine", grad_clip_norm=1.0)
+      backbone=dict(
+          patch_size=8,
+          width=64,
+          depth=2,
+          num_heads=4,
+          mlp_dim=128,
+          feature_dim=64,
+      ),
+      motion=dict(
+          kind="transformer",
+          width=64,
+          depth=2,
+          num_heads=4,
+          mlp_dim=128,
+          pool="cls",
+          dropout=0.1,
+      ),
+      head=dict(hidden=64, dropout=0.1),
+  )
+  preprocess = common.preprocess(
+      image_size=32, num_frames=8, mask_crop="anchor", crop_side=32
+  )
+  data = dict(
+      kind="synthetic",
+      seed=0,
+      canvas=64,
+      raw_frames=12,
+      sizes=dict(train=80, test=25),
+      train_split="train",
+      eval_split="test",
+      augment_flip=False,
+  )
+  optim = dict(
+      name="adamw",
+      lr=1e-3,
+      weight_decay=1e-4,
+      warmup_steps=20,
+      decay="cosine",
+      grad_clip_norm=1.0,
+  )
   stages = [dict(name="train", steps=300, batch_size=16, optim=optim)]
   config = common.base(model, preprocess, data, stages, eval_batch_size=100)
   config.log_every = 50

@@ -21,44 +21,95 @@ tokenizer saved next to the weights).
 
 import ml_collections
 
-SD_V1_UNET = dict(in_channels=4, out_channels=4, model_channels=320,
-                  channel_mult=(1, 2, 4, 4), num_res_blocks=2,
-                  attention_levels=(0, 1, 2), num_heads=8, transformer_depth=1,
-                  context_dim=768, groups=32)
-SD_V1_VAE = dict(in_channels=3, ch=128, ch_mult=(1, 2, 4, 4), num_res_blocks=2,
-                 z_channels=4, groups=32)
-CLIP_L14_TEXT = dict(vocab_size=49408, hidden_size=768, num_hidden_layers=12,
-                     num_attention_heads=12, intermediate_size=3072,
-                     max_position_embeddings=77, hidden_act="quick_gelu")
+SD_V1_UNET = dict(
+    in_channels=4,
+    out_channels=4,
+    model_channels=320,
+    channel_mult=(1, 2, 4, 4),
+    num_res_blocks=2,
+    attention_levels=(0, 1, 2),
+    num_heads=8,
+    transformer_depth=1,
+    context_dim=768,
+    groups=32,
+)
+SD_V1_VAE = dict(
+    in_channels=3,
+    ch=128,
+    ch_mult=(1, 2, 4, 4),
+    num_res_blocks=2,
+    z_channels=4,
+    groups=32,
+)
+CLIP_L14_TEXT = dict(
+    vocab_size=49408,
+    hidden_size=768,
+    num_hidden_layers=12,
+    num_attention_heads=12,
+    intermediate_size=3072,
+    max_position_embeddings=77,
+    hidden_act="quick_gelu",
+)
 
 
-def base(unet, vae, text, *, image_size, text_len, data, batch_size,
-         shard_size, dtype):
+def base(
+    unet,
+    vae,
+    text,
+    *,
+    image_size,
+    text_len,
+    data,
+    batch_size,
+    shard_size,
+    dtype,
+):
   """The ldm config around given architectures (shared with ldm_tiny)."""
   config = ml_collections.ConfigDict()
   config.method = "ldm"
   config.seed = 0
   config.ldm = dict(
-      unet=unet, vae=vae, text=text, weights="", tokenizer="",
+      unet=unet,
+      vae=vae,
+      text=text,
+      weights="",
+      tokenizer="",
       blocks=(6, 7, 8, 9, 10),
       timesteps=dict(mode="uniform", low=300, high=500, value=400),
-      posterior="sample", dtype=dtype, image_size=image_size,
-      text_len=text_len, scale_factor=0.18215)
+      posterior="sample",
+      dtype=dtype,
+      image_size=image_size,
+      text_len=text_len,
+      scale_factor=0.18215,
+  )
   config.data = data
   config.extract = dict(batch_size=batch_size, shard_size=shard_size, seed=0)
   # NOTE: the engine needs a stage; every role is frozen, so `train` is
   # refused by the method (it trains nothing) while params/flops work.
-  config.stages = [dict(name="frozen_ldm", steps=1, batch_size=batch_size,
-                        optim=dict(name="frozen"))]
+  config.stages = [
+      dict(
+          name="frozen_ldm",
+          steps=1,
+          batch_size=batch_size,
+          optim=dict(name="frozen"),
+      )
+  ]
   return config
 
 
 def get_config(arg=None):
   del arg
-  config = base(SD_V1_UNET, SD_V1_VAE, CLIP_L14_TEXT, image_size=384,
-                text_len=77, data=dict(kind="manifest", manifest="", size=0,
-                                       seed=0),
-                batch_size=8, shard_size=256, dtype="bfloat16")
+  config = base(
+      SD_V1_UNET,
+      SD_V1_VAE,
+      CLIP_L14_TEXT,
+      image_size=384,
+      text_len=77,
+      data=dict(kind="manifest", manifest="", size=0, seed=0),
+      batch_size=8,
+      shard_size=256,
+      dtype="bfloat16",
+  )
   # `extract-features` refuses an empty ldm.weights (jaxvision/pretrained.py).
   config.allow_random_init = False
   return config

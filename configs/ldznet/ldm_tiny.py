@@ -16,13 +16,29 @@ from configs.ldznet import ldm
 
 def get_config(arg=None):
   del arg
-  unet = dict(ldm.SD_V1_UNET, model_channels=32, num_heads=4, context_dim=32,
-              groups=8)
-  vae = dict(ldm.SD_V1_VAE, ch=16, ch_mult=(1, 2, 2, 2), num_res_blocks=1,
-             groups=8)
-  text = dict(ldm.CLIP_L14_TEXT, vocab_size=514, hidden_size=32,
-              num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
-              max_position_embeddings=16)
-  return ldm.base(unet, vae, text, image_size=64, text_len=16,
-                  data=dict(kind="synthetic", manifest="", size=24, seed=0),
-                  batch_size=8, shard_size=16, dtype="float32")
+  unet = dict(
+      ldm.SD_V1_UNET, model_channels=32, num_heads=4, context_dim=32, groups=8
+  )
+  vae = dict(
+      ldm.SD_V1_VAE, ch=16, ch_mult=(1, 2, 2, 2), num_res_blocks=1, groups=8
+  )
+  text = dict(
+      ldm.CLIP_L14_TEXT,
+      vocab_size=514,
+      hidden_size=32,
+      num_hidden_layers=2,
+      num_attention_heads=4,
+      intermediate_size=64,
+      max_position_embeddings=16,
+  )
+  return ldm.base(
+      unet,
+      vae,
+      text,
+      image_size=64,
+      text_len=16,
+      data=dict(kind="synthetic", manifest="", size=24, seed=0),
+      batch_size=8,
+      shard_size=16,
+      dtype="float32",
+  )

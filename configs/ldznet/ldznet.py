@@ -34,31 +34,65 @@ BASE_LR_PER_SAMPLE = 5e-7
 
 def get_config(arg=None):
   name = common.variant(arg)
-  data = dict(name="phrasecut", root="", split="train", image_size=384,
-              train_size=0, test_size=0, seed=0, templates=True,
-              template_list=common.PHRASECUT_TEMPLATES, negative_prob=0.0,
-              worker_count=0)
+  data = dict(
+      name="phrasecut",
+      root="",
+      split="train",
+      image_size=384,
+      train_size=0,
+      test_size=0,
+      seed=0,
+      templates=True,
+      template_list=common.PHRASECUT_TEMPLATES,
+      negative_prob=0.0,
+      worker_count=0,
+  )
   evals = dict(
       phrasecut=dict(kind="phrasecut", root="", split="test"),
       aigi=dict(kind="aigi", root=""),
-      refcoco=dict(kind="refcoco", root="", dataset="refcoco", split="val",
-                   image_dir=""),
-      refcoco_plus=dict(kind="refcoco", root="", dataset="refcoco+",
-                        split="val", image_dir=""),
-      refcocog=dict(kind="refcoco", root="", dataset="refcocog", split="val",
-                    image_dir=""))
+      refcoco=dict(
+          kind="refcoco", root="", dataset="refcoco", split="val", image_dir=""
+      ),
+      refcoco_plus=dict(
+          kind="refcoco", root="", dataset="refcoco+", split="val", image_dir=""
+      ),
+      refcocog=dict(
+          kind="refcoco", root="", dataset="refcocog", split="val", image_dir=""
+      ),
+  )
   # NOTE: evaluated with an EMA of the weights, decay 0.9999 with LitEma's
   # warm-up (reference code; spec 5).
-  optim = dict(name="adam", lr=BASE_LR_PER_SAMPLE * BATCH, warmup_steps=0,
-               decay="constant", b1=0.9, b2=0.999, eps=1e-8, ema_decay=0.9999)
+  optim = dict(
+      name="adam",
+      lr=BASE_LR_PER_SAMPLE * BATCH,
+      warmup_steps=0,
+      decay="constant",
+      b1=0.9,
+      b2=0.999,
+      eps=1e-8,
+      ema_decay=0.9999,
+  )
   # NOTE: the chapter gives no schedule; 100k steps at batch 32 is the
   # spec's budget suggestion, not the text's (docs/methods/ldznet.md).
-  stage = dict(name="phrasecut", steps=100_000, batch_size=BATCH,
-               optim=dict(net=optim, ldm=dict(name="frozen")))
-  config = common.base(name, ldm_configs.SD_V1_UNET, ldm_configs.SD_V1_VAE,
-                       ldm_configs.CLIP_L14_TEXT, image_size=384, text_len=77,
-                       dtype="bfloat16", data=data, eval_datasets=evals,
-                       stage=stage, eval_batch_size=32)
+  stage = dict(
+      name="phrasecut",
+      steps=100_000,
+      batch_size=BATCH,
+      optim=dict(net=optim, ldm=dict(name="frozen")),
+  )
+  config = common.base(
+      name,
+      ldm_configs.SD_V1_UNET,
+      ldm_configs.SD_V1_VAE,
+      ldm_configs.CLIP_L14_TEXT,
+      image_size=384,
+      text_len=77,
+      dtype="bfloat16",
+      data=data,
+      eval_datasets=evals,
+      stage=stage,
+      eval_batch_size=32,
+  )
   # TPU program knobs of both UNets (docs/tpu.md): remat policy of every
   # ResBlock / transformer block, attention implementation.
   config.ldm.unet.remat = "none"
@@ -67,7 +101,9 @@ def get_config(arg=None):
   # (megacore) of 32 GiB; FSDP over all 8 shards the 925M trainable params,
   # their Adam moments and EMA, and the frozen SD roles.
   config.mesh = dict(data=1, fsdp=-1, tensor=1)
-  config.target = dict(topology="v4-16",
-                       source="seed 000 ch. 3: 8 NVIDIA A100 GPUs, batch 4 "
-                              "per GPU; v4-16 = 8 devices of 32 GiB")
+  config.target = dict(
+      topology="v4-16",
+      source="seed 000 ch. 3: 8 NVIDIA A100 GPUs, batch 4 "
+      "per GPU; v4-16 = 8 devices of 32 GiB",
+  )
   return config

@@ -30,25 +30,42 @@ def get_config(arg=None):
   # NOTE: stages hold plain dicts until the config is loaded.
   if config_lib.parse_arg(arg, smoke=False).smoke:
     config = smoke.get_config("znet")
-    config.probe = dict(blocks=tuple(range(1, 17)),
-                        timesteps=(100, 300, 500, 900), width=32, groups=8)
+    config.probe = dict(
+        blocks=tuple(range(1, 17)),
+        timesteps=(100, 300, 500, 900),
+        width=32,
+        groups=8,
+    )
     # NOTE: the probes read the random tiny LDM: the smoke's LDM pretraining
     # stages are dropped (the probe method has no pretraining stages).
     steps, lr = 150, config.stages[-1]["optim"]["net"]["lr"]
     config.eval.datasets.shapes_phrase.size = 200
   else:
     config = ldznet.get_config("znet")
-    config.probe = dict(blocks=tuple(range(1, 17)),
-                        timesteps=(100, 200, 300, 400, 500, 600, 700, 800,
-                                   900, 999), width=256, groups=32)
+    config.probe = dict(
+        blocks=tuple(range(1, 17)),
+        timesteps=(100, 200, 300, 400, 500, 600, 700, 800, 900, 999),
+        width=256,
+        groups=32,
+    )
     steps, lr = 2000, 1e-4
     config.data.subset = TRAIN_SUBSET
-    config.eval.datasets = dict(phrasecut=dict(kind="phrasecut", root="",
-                                               split="val",
-                                               subset=VAL_SUBSET))
+    config.eval.datasets = dict(
+        phrasecut=dict(
+            kind="phrasecut", root="", split="val", subset=VAL_SUBSET
+        )
+    )
   stage = config.stages[-1]
-  config.stages = [dict(stage, name="probe", steps=steps, optim=dict(
-      probes=dict(stage["optim"]["net"], lr=lr), ldm=dict(name="frozen")))]
+  config.stages = [
+      dict(
+          stage,
+          name="probe",
+          steps=steps,
+          optim=dict(
+              probes=dict(stage["optim"]["net"], lr=lr), ldm=dict(name="frozen")
+          ),
+      )
+  ]
   config.method = "ldznet_probe"
   config.ldm.enabled = True
   return config

@@ -22,11 +22,19 @@ from jaxvision.methods.ldm import data as ldm_data
 def get_config(arg=None):
   name = common.variant(arg)
   tiny = ldm_tiny.get_config().ldm
-  data = dict(name="shapes_phrase", root="", split="train", image_size=64,
-              train_size=6000, test_size=300, seed=0, templates=True,
-              template_list=("a photo of a {}.", "{}.",
-                             "an image of the {}."),
-              negative_prob=0.0, worker_count=0)
+  data = dict(
+      name="shapes_phrase",
+      root="",
+      split="train",
+      image_size=64,
+      train_size=6000,
+      test_size=300,
+      seed=0,
+      templates=True,
+      template_list=("a photo of a {}.", "{}.", "an image of the {}."),
+      negative_prob=0.0,
+      worker_count=0,
+  )
   evals = dict(shapes_phrase=dict(kind="shapes_phrase", size=300))
   optim = dict(name="adam", lr=1e-3, warmup_steps=20, decay="constant")
   frozen = dict(name="frozen")
@@ -34,26 +42,50 @@ def get_config(arg=None):
   # so about 0.99 by step 1200), as the paper config. 1,200 steps reach the
   # spec's targets (held-out IoU_FG >= 0.5, AP >= 0.6): LD-ZNet 0.469 / 0.645
   # at 600 steps, 0.492 / 0.674 at 900, 0.512 / 0.693 at 1200.
-  stage = dict(name="shapes_phrase", steps=1200, batch_size=16,
-               optim=dict(net=dict(optim, ema_decay=0.9999), ldm=frozen))
+  stage = dict(
+      name="shapes_phrase",
+      steps=1200,
+      batch_size=16,
+      optim=dict(net=dict(optim, ema_decay=0.9999), ldm=frozen),
+  )
   # The spec's "quickly pretrained" tiny LDM (jaxvision/methods/ldznet/
   # pretrain.py): the autoencoder, then the UNet on shape-listing captions;
   # the segment stage then starts the net's UNet from the pretrained one.
   pretraining = [
-      dict(name="ldm_autoencoder", kind="ldm_autoencoder", steps=200,
-           batch_size=16, optim=dict(net=frozen, ldm=optim)),
-      dict(name="ldm_unet", kind="ldm_unet", steps=300, batch_size=16,
-           optim=dict(net=frozen, ldm=optim))]
+      dict(
+          name="ldm_autoencoder",
+          kind="ldm_autoencoder",
+          steps=200,
+          batch_size=16,
+          optim=dict(net=frozen, ldm=optim),
+      ),
+      dict(
+          name="ldm_unet",
+          kind="ldm_unet",
+          steps=300,
+          batch_size=16,
+          optim=dict(net=frozen, ldm=optim),
+      ),
+  ]
   # NOTE: a word-level tokenizer learned on the ShapesPhrase words (each word
   # one token): with the random text encoder, grounding "red" spread over
   # three byte tokens was not learned in the step budget.
   tokenizer = "builtin:shapes_phrase"
   vocab = ldm_data.tokenizer(tokenizer, "").vocab_size
   text = dict(tiny.text.to_dict(), vocab_size=vocab)
-  config = common.base(name, tiny.unet.to_dict(), tiny.vae.to_dict(), text,
-                       image_size=64, text_len=tiny.text_len,
-                       dtype="float32", data=data, eval_datasets=evals,
-                       stage=stage, eval_batch_size=100)
+  config = common.base(
+      name,
+      tiny.unet.to_dict(),
+      tiny.vae.to_dict(),
+      text,
+      image_size=64,
+      text_len=tiny.text_len,
+      dtype="float32",
+      data=data,
+      eval_datasets=evals,
+      stage=stage,
+      eval_batch_size=100,
+  )
   # NOTE: deviations from the paper recipe for a tiny LDM on CPU (see
   # docs/methods/ldznet.md): z is the posterior mean (with a random
   # autoencoder the samples were mostly noise; kept for the pretrained one);

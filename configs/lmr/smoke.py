@@ -25,23 +25,58 @@ from configs.lmr import common
 def get_config(arg=None):
   del arg
   data_dir = os.environ.get("JAXVISION_DATA_DIR", "workdirs/data")
-  model = dict(temporal="local", cam_model="text",
-               lmr=common.lmr_model(hidden=64, shape_hidden=(128,),
-                                    cam_hidden=32, num_iters=2),
-               single_rnn=common.single_rnn(hidden=64, fc_width=128))
+  model = dict(
+      temporal="local",
+      cam_model="text",
+      lmr=common.lmr_model(
+          hidden=64, shape_hidden=(128,), cam_hidden=32, num_iters=2
+      ),
+      single_rnn=common.single_rnn(hidden=64, fc_width=128),
+  )
   model["lmr"]["shape_dropout"] = 0.1
-  data = dict(kind="synthetic", seq_len=8, feature_dim=128, num_train=256,
-              num_test=32, length=48, seed=0, train_stride=2,
-              label_fraction=1.0, train_2d=(), ratio_2d=0.0)
-  assets = dict(kind="toy", dir=os.path.join(data_dir, "lmr_toy_body"),
-                smpl="", mean_params="", eval_regressor="")
-  loss = dict(w_2d=1.0, w_3d=1.0, w_smpl=1.0, w_pose=1.0, w_shape=0.1,
-              smpl_form="vibe_mse", joint_set="lsp14")
-  stages = [dict(name="main", steps=300, batch_size=16,
-                 optim=dict(name="adam", lr=3e-3, decay="cosine",
-                            warmup_steps=20))]
-  eval_cfg = dict(tail="drop", accel_mode="per_sequence",
-                  pve_gt_model="neutral", batch_size=64)
+  data = dict(
+      kind="synthetic",
+      seq_len=8,
+      feature_dim=128,
+      num_train=256,
+      num_test=32,
+      length=48,
+      seed=0,
+      train_stride=2,
+      label_fraction=1.0,
+      train_2d=(),
+      ratio_2d=0.0,
+  )
+  assets = dict(
+      kind="toy",
+      dir=os.path.join(data_dir, "lmr_toy_body"),
+      smpl="",
+      mean_params="",
+      eval_regressor="",
+  )
+  loss = dict(
+      w_2d=1.0,
+      w_3d=1.0,
+      w_smpl=1.0,
+      w_pose=1.0,
+      w_shape=0.1,
+      smpl_form="vibe_mse",
+      joint_set="lsp14",
+  )
+  stages = [
+      dict(
+          name="main",
+          steps=300,
+          batch_size=16,
+          optim=dict(name="adam", lr=3e-3, decay="cosine", warmup_steps=20),
+      )
+  ]
+  eval_cfg = dict(
+      tail="drop",
+      accel_mode="per_sequence",
+      pve_gt_model="neutral",
+      batch_size=64,
+  )
   config = common.base(model, data, assets, loss, stages, eval_cfg)
   config.log_every = 50
   config.checkpoint.every_steps = 150

@@ -34,8 +34,16 @@ from jaxvision import config_lib
 DATASETS = {
     "nyu": (256, 320, 10, 0.035, 20_000, 10, "nyu_raw", "nyu_labeled"),
     "scannet": (256, 320, 10, 0.035, 100_000, 10, "scannet", "scannet"),
-    "seven_scenes": (256, 320, 10, 0.035, 2_000, 10, "seven_scenes",
-                     "seven_scenes"),
+    "seven_scenes": (
+        256,
+        320,
+        10,
+        0.035,
+        2_000,
+        10,
+        "seven_scenes",
+        "seven_scenes",
+    ),
     "euroc": (256, 512, 20, 0.1, 10_000, 2, "euroc", "euroc"),
 }
 BATCH = 12
@@ -43,26 +51,45 @@ BATCH = 12
 
 def get_config(arg=None):
   name = config_lib.parse_arg(
-      arg, dataset=config_lib.one_of(*DATASETS, default="nyu")).dataset
-  height, width, d_max, gamma, per_epoch, stride, kind, eval_kind = (
-      DATASETS[name])
+      arg, dataset=config_lib.one_of(*DATASETS, default="nyu")
+  ).dataset
+  height, width, d_max, gamma, per_epoch, stride, kind, eval_kind = DATASETS[
+      name
+  ]
   epochs = 20 if name == "seven_scenes" else 40
   steps = epochs * per_epoch // BATCH
-  data = dict(kind=kind, image_size=[height, width], flip=True, jitter=True,
-              root="", split_file="", scene="chess", stride=stride,
-              train_sequences=["MH_01_easy", "MH_02_easy", "MH_04_difficult",
-                               "V1_01_easy", "V1_02_medium"],
-              worker_count=0,
-              eval=dict(kind=eval_kind, path="", scene="chess"))
-  config = common.base(common.model(d_max), common.loss(gamma), data,
-                       common.step_schedule(steps, 1e-4, BATCH,
-                                            drop_at=steps // 2),
-                       max_depth=float(d_max),
-                       crop="nyu_eigen" if name == "nyu" else "")
+  data = dict(
+      kind=kind,
+      image_size=[height, width],
+      flip=True,
+      jitter=True,
+      root="",
+      split_file="",
+      scene="chess",
+      stride=stride,
+      train_sequences=[
+          "MH_01_easy",
+          "MH_02_easy",
+          "MH_04_difficult",
+          "V1_01_easy",
+          "V1_02_medium",
+      ],
+      worker_count=0,
+      eval=dict(kind=eval_kind, path="", scene="chess"),
+  )
+  config = common.base(
+      common.model(d_max),
+      common.loss(gamma),
+      data,
+      common.step_schedule(steps, 1e-4, BATCH, drop_at=steps // 2),
+      max_depth=float(d_max),
+      crop="nyu_eigen" if name == "nyu" else "",
+  )
   config.log_every = 100
   config.checkpoint.every_steps = 5000
   config.target = dict(
       topology="v5e-4",
       source="default: the text names no hardware; the batch of 12 does not "
-             "divide a v3-8's 8 cores, so one v5e-4 host: 3 triplets per chip")
+      "divide a v3-8's 8 cores, so one v5e-4 host: 3 triplets per chip",
+  )
   return config

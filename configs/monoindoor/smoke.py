@@ -52,20 +52,31 @@ from configs.monoindoor import common
 def get_config(arg=None):
   del arg
   model = common.model(d_max=10)
-  model["encoder"].update(widths=[16, 16, 32, 64, 128], blocks=[1, 1, 1, 1],
-                          pretrained="none")
+  model["encoder"].update(
+      widths=[16, 16, 32, 64, 128], blocks=[1, 1, 1, 1], pretrained="none"
+  )
   model["depth"]["decoder_channels"] = [8, 16, 16, 32, 64]
   model["depth"]["rel_min"] = 0.1
   model["scale"].update(qk_dim=16, v_dim=32, num_blocks=1, hidden=[64, 32])
   model["pose"].update(decoder_width=64, output_scale=0.1)
   model["residual_pose"]["output_scale"] = 0.01
-  stages = [dict(name="main", steps=300, batch_size=8,
-                 optim=dict(common.adam(1e-3), decay="linear", end_lr=1e-4))]
+  stages = [
+      dict(
+          name="main",
+          steps=300,
+          batch_size=8,
+          optim=dict(common.adam(1e-3), decay="linear", end_lr=1e-4),
+      )
+  ]
   data = common.synthetic_data()
   data["flip"] = False
-  data["synthetic"]["motion"].update(step=0.12, rot_noise_deg=0.5,
-                                     forward=True, yaw_rate_deg=4.0,
-                                     random_yaw_sign=False)
+  data["synthetic"]["motion"].update(
+      step=0.12,
+      rot_noise_deg=0.5,
+      forward=True,
+      yaw_rate_deg=4.0,
+      random_yaw_sign=False,
+  )
   config = common.base(model, common.loss(0.035), data, stages)
   config.eval_batch_size = 96
   config.log_every = 10

@@ -26,8 +26,9 @@ def get_config(arg=None):
   options = dict(kv.split("=", 1) for kv in (arg or "arm=reclip").split(","))
   arm = options.pop("arm", "reclip")
   if arm not in ARMS or options:
-    raise ValueError(f"configs/reclip/claims.py takes arm=reclip|highres, got "
-                     f"{arg!r}.")
+    raise ValueError(
+        f"configs/reclip/claims.py takes arm=reclip|highres, got " f"{arg!r}."
+    )
   config = smoke.get_config()
   low, high = (dict(stage) for stage in config.stages)
   for stage in (low, high):

@@ -54,18 +54,36 @@ TEXT_LEN = {64: 16, 80: 16, 112: 64, 224: 64}
 def _stages(opts: ml_collections.ConfigDict) -> list[dict]:
   main_steps = opts.main_steps or (550_000 if opts.long else 250_000)
   if opts.clip224:
-    return [common.stage("main", 224, TEXT_LEN[224], main_steps + 50_000,
-                         opts.batch,
-                         common.adafactor(MAIN_LR, MAIN_WARMUP))]
+    return [
+        common.stage(
+            "main",
+            224,
+            TEXT_LEN[224],
+            main_steps + 50_000,
+            opts.batch,
+            common.adafactor(MAIN_LR, MAIN_WARMUP),
+        )
+    ]
   if opts.multigrid:
-    sizes = [(65_536, 112, 25_000), (32_768, 160, 50_000),
-             (16_384, 224, 100_000)]
+    sizes = [
+        (65_536, 112, 25_000),
+        (32_768, 160, 50_000),
+        (16_384, 224, 100_000),
+    ]
     # Table 3.8 compares with RECLIP-112 (text 64); the text gives no
     # multigrid text length, so it keeps the compared arm's.
     text_len = TEXT_LEN[112] if opts.text_len is None else opts.text_len
-    return [common.stage(f"mg{size}", size, text_len, steps, batch,
-                         common.adafactor(MAIN_LR, MAIN_WARMUP))
-            for batch, size, steps in sizes]
+    return [
+        common.stage(
+            f"mg{size}",
+            size,
+            text_len,
+            steps,
+            batch,
+            common.adafactor(MAIN_LR, MAIN_WARMUP),
+        )
+        for batch, size, steps in sizes
+    ]
   # Table 3.9's two-stage schedule starts at 112 unless size= says otherwise.
   size = opts.size or (112 if opts.two_stage else 64)
   if size not in TEXT_LEN:
@@ -74,23 +92,41 @@ def _stages(opts: ml_collections.ConfigDict) -> list[dict]:
   main_optim = common.adafactor(MAIN_LR, MAIN_WARMUP)
   ft_optim = common.adafactor(FT_LR, FT_WARMUP)
   if opts.two_stage:
-    return [common.stage("lowres", size, text_len, 300_000, BATCH, main_optim),
-            common.stage("ft224", 224, text_len, 40_000, BATCH, ft_optim),
-            common.stage("ft448", 448, text_len, 40_000, BATCH, ft_optim,
-                         remat=FT448_REMAT)]
+    return [
+        common.stage("lowres", size, text_len, 300_000, BATCH, main_optim),
+        common.stage("ft224", 224, text_len, 40_000, BATCH, ft_optim),
+        common.stage(
+            "ft448", 448, text_len, 40_000, BATCH, ft_optim, remat=FT448_REMAT
+        ),
+    ]
   keep = 0
   main_size = size
   if opts.mask:
     keep, main_size = (size // 16) ** 2, 224
-  stages = [common.stage("lowres", main_size, text_len, main_steps,
-                         opts.batch, main_optim,
-                         mask_keep_tokens=keep)]
+  stages = [
+      common.stage(
+          "lowres",
+          main_size,
+          text_len,
+          main_steps,
+          opts.batch,
+          main_optim,
+          mask_keep_tokens=keep,
+      )
+  ]
   if not opts.no_finetune:
     ft_size = 448 if opts.ft448 else 224
-    stages.append(common.stage("highres", ft_size, text_len,
-                               20_000 if opts.f20k else 50_000, BATCH,
-                               ft_optim,
-                               remat=FT448_REMAT if ft_size == 448 else ""))
+    stages.append(
+        common.stage(
+            "highres",
+            ft_size,
+            text_len,
+            20_000 if opts.f20k else 50_000,
+            BATCH,
+            ft_optim,
+            remat=FT448_REMAT if ft_size == 448 else "",
+        )
+    )
   return stages
 
 
@@ -103,58 +139,115 @@ def _inet_variants(pp: str) -> dict:
   """
   wnids = str(assets.path("imagenet_wnids.txt"))
   return {
-      name: dict(type="imagenet_folder", name=name,
-                 path=f"~/data/{name}", class_index_file=index, pp=pp)
+      name: dict(
+          type="imagenet_folder",
+          name=name,
+          path=f"~/data/{name}",
+          class_index_file=index,
+          pp=pp,
+      )
       for name, index in (
-          ("imagenet_a", wnids), ("imagenet_r", wnids),
+          ("imagenet_a", wnids),
+          ("imagenet_r", wnids),
           ("imagenet_v2", str(assets.path("imagenet_v2_class_index.txt"))),
-          ("imagenet_sketch", wnids))}
+          ("imagenet_sketch", wnids),
+      )
+  }
 
 
 def get_config(arg=None):
   opts = config_lib.parse_arg(
-      arg, size=(None, int), clip224=False, long=False, f20k=False,
-      ft448=False, two_stage=False, multigrid=False, batch=BATCH,
-      text_len=(None, int), mask=False, no_finetune=False,
-      main_steps=(None, int), inet_variants=True)
+      arg,
+      size=(None, int),
+      clip224=False,
+      long=False,
+      f20k=False,
+      ft448=False,
+      two_stage=False,
+      multigrid=False,
+      batch=BATCH,
+      text_len=(None, int),
+      mask=False,
+      no_finetune=False,
+      main_steps=(None, int),
+      inet_variants=True,
+  )
   model = dict(
       # ViT-L/16 (Table 3.3: 303M): 24 layers, 16 heads, width 1024.
-      image=dict(patch_size=16, width=1024, depth=24, num_heads=16,
-                 mlp_dim=4096),
+      image=dict(
+          patch_size=16, width=1024, depth=24, num_heads=16, mlp_dim=4096
+      ),
       # 12 layers, width 1024; 16 heads x 64 (the text's "12 heads" does not
       # divide 1024: set text.num_heads=12, text.head_dim=64 to ablate).
-      text=dict(width=1024, depth=12, num_heads=16, head_dim=64,
-                mlp_dim=4096, pool="gap_masked"),
-      embed_dim=1024, temperature_init=0.07, temperature_min_inverse=100.0,
+      text=dict(
+          width=1024,
+          depth=12,
+          num_heads=16,
+          head_dim=64,
+          mlp_dim=4096,
+          pool="gap_masked",
+      ),
+      embed_dim=1024,
+      temperature_init=0.07,
+      temperature_min_inverse=100.0,
       posemb=dict(mode="upsample_params", resize_method="linear"),
       # TPU program knobs (docs/tpu.md): bf16 compute with fp32 params,
       # remat policy (a stage's own `remat` wins), nn.scan over blocks,
       # attention implementation.
-      dtype="bfloat16", remat=False, scan=False, attention="flax")
+      dtype="bfloat16",
+      remat=False,
+      scan=False,
+      attention="flax",
+  )
   data = dict(
-      kind="tar", name="image_text", path="~/data/image_text/*.tar",
-      data_dir="~/tensorflow_datasets", train_split="train",
-      caption_key="caption", worker_count=8, cache=False,
-      pp_train=("decode(reduce_to={image_size})|resize_small({image_size}, "
-                "method='area')|random_crop({image_size})|value_range(-1, 1)"),
-      pp_eval=("decode|resize_small({image_size})|central_crop({image_size})"
-               "|value_range(-1, 1)"))
+      kind="tar",
+      name="image_text",
+      path="~/data/image_text/*.tar",
+      data_dir="~/tensorflow_datasets",
+      train_split="train",
+      caption_key="caption",
+      worker_count=8,
+      cache=False,
+      pp_train=(
+          "decode(reduce_to={image_size})|resize_small({image_size}, "
+          "method='area')|random_crop({image_size})|value_range(-1, 1)"
+      ),
+      pp_eval=(
+          "decode|resize_small({image_size})|central_crop({image_size})"
+          "|value_range(-1, 1)"
+      ),
+  )
   evals = dict(
-      imagenet=dict(type="imagenet_folder", name="imagenet",
-                    path="~/data/imagenet/val", pp=data["pp_eval"]),
+      imagenet=dict(
+          type="imagenet_folder",
+          name="imagenet",
+          path="~/data/imagenet/val",
+          pp=data["pp_eval"],
+      ),
       **(_inet_variants(data["pp_eval"]) if opts.inet_variants else {}),
-      coco=dict(type="karpathy", dataset="coco", root="~/data/coco",
-                pp=data["pp_eval"]),
-      flickr30k=dict(type="karpathy", dataset="flickr30k",
-                     root="~/data/flickr30k", pp=data["pp_eval"]))
+      coco=dict(
+          type="karpathy",
+          dataset="coco",
+          root="~/data/coco",
+          pp=data["pp_eval"],
+      ),
+      flickr30k=dict(
+          type="karpathy",
+          dataset="flickr30k",
+          root="~/data/flickr30k",
+          pp=data["pp_eval"],
+      ),
+  )
   text = dict(tokenizer_path="", vocab_size=32_000)
   config = common.base(model, _stages(opts), data, evals, text)
   config.checkpoint.every_steps = 2_000
   # Seed 002 ch. 3 reports TPU-v3 core-hours; batch 16,384 at 64 per core
   # is a v3-256 slice (`aot` compiles every stage for it).
-  config.target = dict(topology="v3-256",
-                       source="seed 002 ch. 3: TPU v3, batch 16,384 = 64 per "
-                              "core on 256 cores")
+  config.target = dict(
+      topology="v3-256",
+      source="seed 002 ch. 3: TPU v3, batch 16,384 = 64 per "
+      "core on 256 cores",
+  )
   return config
 
 

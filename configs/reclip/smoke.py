@@ -25,38 +25,60 @@ def get_config(arg=None):
   del arg
   model = dict(
       image=dict(patch_size=4, width=64, depth=2, num_heads=4, mlp_dim=128),
-      text=dict(width=64, depth=2, num_heads=4, mlp_dim=128,
-                pool="gap_masked"),
-      embed_dim=64, temperature_init=0.07, temperature_min_inverse=100.0,
+      text=dict(width=64, depth=2, num_heads=4, mlp_dim=128, pool="gap_masked"),
+      embed_dim=64,
+      temperature_init=0.07,
+      temperature_min_inverse=100.0,
       posemb=dict(mode="upsample_params", resize_method="linear"),
-      dtype="float32")
+      dtype="float32",
+  )
   stages = [
-      common.stage("lowres", image_size=16, text_len=12, steps=400,
-                   batch_size=256, optim=common.adafactor(3e-3, 40)),
-      common.stage("highres", image_size=32, text_len=12, steps=200,
-                   batch_size=256, optim=common.adafactor(1e-3, 20)),
+      common.stage(
+          "lowres",
+          image_size=16,
+          text_len=12,
+          steps=400,
+          batch_size=256,
+          optim=common.adafactor(3e-3, 40),
+      ),
+      common.stage(
+          "highres",
+          image_size=32,
+          text_len=12,
+          steps=200,
+          batch_size=256,
+          optim=common.adafactor(1e-3, 20),
+      ),
   ]
   data = dict(
-      kind="tfds", name="shapes_captions",
+      kind="tfds",
+      name="shapes_captions",
       data_dir=os.environ.get("JAXVISION_DATA_DIR", "workdirs/data"),
-      train_split="train", caption_key="caption",
+      train_split="train",
+      caption_key="caption",
       # NOTE: 'area' is an exact 2x2 mean at 16 px (antialiased, spec
       # pitfall 6); at 32 px the resize is the identity.
       pp_train="resize({image_size}, method='area')|value_range(-1, 1)",
       pp_eval="resize({image_size}, method='area')|value_range(-1, 1)",
-      sizes={}, cache=True)
+      sizes={},
+      cache=True,
+  )
   # NOTE: prompts follow the caption grammar: a shape word is never followed
   # by "object"/"shape" (those words stand in for a dropped shape).
   object_templates = ["a {} object", "a {} shape"]
   evals = dict(
       attributes=dict(
-          type="shapes_zeroshot", split="test",
+          type="shapes_zeroshot",
+          split="test",
           attributes=["colour", "shape", "quadrant", "fill"],
           templates=object_templates,
           attribute_templates=dict(
               shape=["a {}", "a small {}", "a large {}"],
-              quadrant=["an object in the {}", "a shape in the {}"])),
-      retrieval=dict(type="shapes_retrieval", split="test"))
+              quadrant=["an object in the {}", "a shape in the {}"],
+          ),
+      ),
+      retrieval=dict(type="shapes_retrieval", split="test"),
+  )
   text = dict(tokenizer_path="", vocab_size=0)
   config = common.base(model, stages, data, evals, text)
   config.log_every = 50

@@ -33,36 +33,67 @@ from jaxvision import config_lib
 
 
 def get_config(arg=None):
-  options = config_lib.parse_arg(arg, no_gen=False, no_rec=False,
-                                 all_syn=False, all_real=False)
+  options = config_lib.parse_arg(
+      arg, no_gen=False, no_rec=False, all_syn=False, all_real=False
+  )
   flags = {name for name, given in options.items() if given}
   model = common.depth_model()
   loss = common.depth_loss()
   data = dict(
-      name="vkitti_kitti", height=192, width=640, max_depth=80.0,
-      vkitti_root="~/data/vkitti", kitti_root="~/data/kitti_raw",
+      name="vkitti_kitti",
+      height=192,
+      width=640,
+      max_depth=80.0,
+      vkitti_root="~/data/vkitti",
+      kitti_root="~/data/kitti_raw",
       kitti_train_list="~/data/kitti_raw/lists/eigen_train_files.txt",
-      use_syn=True, use_real=True)
-  kitti_test = dict(type="kitti", root="~/data/kitti_raw",
-                    list_file="~/data/kitti_raw/lists/eigen_test_files.txt",
-                    gt="velodyne", cache_dir="~/data/kitti_raw/gt_cache",
-                    min_depth=1.0, crop="garg")
+      use_syn=True,
+      use_real=True,
+  )
+  kitti_test = dict(
+      type="kitti",
+      root="~/data/kitti_raw",
+      list_file="~/data/kitti_raw/lists/eigen_test_files.txt",
+      gt="velodyne",
+      cache_dir="~/data/kitti_raw/gt_cache",
+      min_depth=1.0,
+      crop="garg",
+  )
   # Model selection (spec 5.1): AbsRel on the GASDA 888-image KITTI val
   # list, 50 m cap, every 1000 joint iterations.
-  val_evals = dict(kitti_val=dict(
-      kitti_test, list_file="~/data/kitti_raw/lists/eigen_val_files.txt",
-      max_depth=50.0))
-  evals = dict(kitti_cap80=dict(kitti_test, max_depth=80.0),
-               kitti_cap50=dict(kitti_test, max_depth=50.0),
-               make3d=dict(type="make3d", root="~/data/make3d",
-                           min_depth=0.0, max_depth=70.0, crop=None))
+  val_evals = dict(
+      kitti_val=dict(
+          kitti_test,
+          list_file="~/data/kitti_raw/lists/eigen_val_files.txt",
+          max_depth=50.0,
+      )
+  )
+  evals = dict(
+      kitti_cap80=dict(kitti_test, max_depth=80.0),
+      kitti_cap50=dict(kitti_test, max_depth=50.0),
+      make3d=dict(
+          type="make3d",
+          root="~/data/make3d",
+          min_depth=0.0,
+          max_depth=70.0,
+          crop=None,
+      ),
+  )
   stages = [
-      common.stage("pretrain_g", "autoencoder", 30_000, 6,
-                   common.optim(5e-5, 0.5, 0.9)),
-      common.stage("pretrain_t", "task_pretrain", 9_000, 16,
-                   common.optim(1e-4, 0.95, 0.999)),
-      dict(common.stage("joint", "joint", 150_000, 2, common.optim(1e-5)),
-           eval_every=1000),
+      common.stage(
+          "pretrain_g", "autoencoder", 30_000, 6, common.optim(5e-5, 0.5, 0.9)
+      ),
+      common.stage(
+          "pretrain_t",
+          "task_pretrain",
+          9_000,
+          16,
+          common.optim(1e-4, 0.95, 0.999),
+      ),
+      dict(
+          common.stage("joint", "joint", 150_000, 2, common.optim(1e-5)),
+          eval_every=1000,
+      ),
   ]
   if flags & {"no_gen", "all_syn", "all_real"}:
     model["use_generator"] = False
@@ -76,15 +107,18 @@ def get_config(arg=None):
     loss["beta_l1"] = 0.0
     data["use_syn"] = False
     stages = stages[2:]
-  config = common.base("depth", model, loss, common.adversarial(5, 1), data,
-                       stages, evals)
+  config = common.base(
+      "depth", model, loss, common.adversarial(5, 1), data, stages, evals
+  )
   config.seed = 1729
   config.val_evals = val_evals
-  config.select_best = dict(metric="kitti_val/abs_rel", mode="min",
-                            split="validation")
+  config.select_best = dict(
+      metric="kitti_val/abs_rel", mode="min", split="validation"
+  )
   config.target = dict(
       topology="v5e-1",
       source="default: the text names no hardware and Stage C's batch of 2 "
-             "(sec. 2.4) divides no 4- or 8-device slice; one v5e chip "
-             "(16 GB) holds each stage's whole batch (6, 16, 2), as one GPU")
+      "(sec. 2.4) divides no 4- or 8-device slice; one v5e chip "
+      "(16 GB) holds each stage's whole batch (6, 16, 2), as one GPU",
+  )
   return config

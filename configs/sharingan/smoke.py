@@ -25,22 +25,49 @@ from jaxvision import config_lib
 
 def get_config(arg=None):
   baseline = config_lib.parse_arg(arg, baseline=False).baseline
-  model = common.depth_model(gen_ngf=8, gen_blocks=3, task_ngf=8,
-                             task_inception=1, critic_channels=(16, 32, 32, 64),
-                             critic_strides=(2, 2, 2, 2), critic_hidden=(64,),
-                             critic_norm="none")
+  model = common.depth_model(
+      gen_ngf=8,
+      gen_blocks=3,
+      task_ngf=8,
+      task_inception=1,
+      critic_channels=(16, 32, 32, 64),
+      critic_strides=(2, 2, 2, 2),
+      critic_hidden=(64,),
+      critic_norm="none",
+  )
   loss = common.depth_loss()
-  data = dict(name="procedural_street", height=32, width=64, max_depth=40.0,
-              seed=0, sizes=dict(syn_train=256, real_train=256),
-              use_syn=True, use_real=True)
-  evals = dict(procedural=dict(type="procedural", split="real_test",
-                               size=64, min_depth=1.0, max_depth=40.0,
-                               crop=None))
+  data = dict(
+      name="procedural_street",
+      height=32,
+      width=64,
+      max_depth=40.0,
+      seed=0,
+      sizes=dict(syn_train=256, real_train=256),
+      use_syn=True,
+      use_real=True,
+  )
+  evals = dict(
+      procedural=dict(
+          type="procedural",
+          split="real_test",
+          size=64,
+          min_depth=1.0,
+          max_depth=40.0,
+          crop=None,
+      )
+  )
   stages = [
-      common.stage("pretrain_g", "autoencoder", 60, 8, common.optim(1e-3),
-                   evaluate=False),
-      common.stage("pretrain_t", "task_pretrain", 150, 8, common.optim(1e-3),
-                   evaluate=False),
+      common.stage(
+          "pretrain_g", "autoencoder", 60, 8, common.optim(1e-3), evaluate=False
+      ),
+      common.stage(
+          "pretrain_t",
+          "task_pretrain",
+          150,
+          8,
+          common.optim(1e-3),
+          evaluate=False,
+      ),
       common.stage("joint", "joint", 150, 8, common.optim(3e-4)),
   ]
   if baseline:
@@ -48,8 +75,9 @@ def get_config(arg=None):
     loss.update(beta_ds=0.0, beta_gc=0.0)
     data["use_real"] = False
     stages = stages[1:]
-  config = common.base("depth", model, loss, common.adversarial(2, 1), data,
-                       stages, evals)
+  config = common.base(
+      "depth", model, loss, common.adversarial(2, 1), data, stages, evals
+  )
   config.eval_batch_size = 64
   config.log_every = 25
   config.checkpoint.every_steps = 0

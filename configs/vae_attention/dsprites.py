@@ -18,25 +18,44 @@ family=ad_factor_vae|factor_vae. Table 7.6: 1 pair 0.90 (gamma 10) / 0.91
 from configs.vae_attention import common
 from jaxvision import config_lib
 
+
 def get_config(arg=None):
   args = config_lib.parse_arg(
-      arg, gamma=config_lib.one_of(10, 40, default=10),
+      arg,
+      gamma=config_lib.one_of(10, 40, default=10),
       pairs=config_lib.one_of(1, 3, default=1),
       attention=config_lib.one_of("sa", "da", default="sa"),
-      family=config_lib.one_of("ad_factor_vae", "factor_vae",
-                               default="ad_factor_vae"))
+      family=config_lib.one_of(
+          "ad_factor_vae", "factor_vae", default="ad_factor_vae"
+      ),
+  )
   model = common.conv_vae(
-      image_shape=(64, 64, 1), features=(32, 32, 64, 64), fc=(128,),
-      latent_dim=10, decoder_fc=(128,), start_shape=(4, 4, 64),
-      decoder_features=(64, 32, 32, 1))
+      image_shape=(64, 64, 1),
+      features=(32, 32, 64, 64),
+      fc=(128,),
+      latent_dim=10,
+      decoder_fc=(128,),
+      start_shape=(4, 4, 64),
+      decoder_features=(64, 32, 32, 1),
+  )
   model["family"] = args.family
   data = dict(name="dsprites", root="~/data/dsprites", image_size=64)
-  stage = dict(name="train", steps=300_000, batch_size=128,
-               optim=dict(model=common.adam(1e-4),
-                          disc=common.adam(1e-4, b1=0.5, b2=0.9)))
-  config = common.base(model, data, stage, target_layer="conv4",
-                       recon="bernoulli_logits",
-                       eval_cfg=common.disentanglement_eval())
+  stage = dict(
+      name="train",
+      steps=300_000,
+      batch_size=128,
+      optim=dict(
+          model=common.adam(1e-4), disc=common.adam(1e-4, b1=0.5, b2=0.9)
+      ),
+  )
+  config = common.base(
+      model,
+      data,
+      stage,
+      target_layer="conv4",
+      recon="bernoulli_logits",
+      eval_cfg=common.disentanglement_eval(),
+  )
   config.factor.gamma = float(args.gamma)
   config.ad.dims = [0, 1] if args.pairs == 1 else [0, 1, 2]
   config.ad.attention = args.attention

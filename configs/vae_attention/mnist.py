@@ -23,11 +23,24 @@ from jaxvision import config_lib
 def get_config(arg=None):
   digit = config_lib.parse_arg(arg, digit=1).digit
   model = common.conv_vae(
-      image_shape=(28, 28, 1), features=(64, 128), fc=(1024,), latent_dim=32,
-      decoder_fc=(1024,), start_shape=(7, 7, 128), decoder_features=(64, 1))
+      image_shape=(28, 28, 1),
+      features=(64, 128),
+      fc=(1024,),
+      latent_dim=32,
+      decoder_fc=(1024,),
+      start_shape=(7, 7, 128),
+      decoder_features=(64, 1),
+  )
   data = dict(name="mnist", root="~/data/mnist", digit=digit, image_size=28)
-  stage = dict(name="train", steps=4700, batch_size=128,
-               optim=common.adam(1e-3))
-  config = common.base(model, data, stage, target_layer="conv2",
-                       recon="bce", eval_cfg=common.anomaly_eval())
+  stage = dict(
+      name="train", steps=4700, batch_size=128, optim=common.adam(1e-3)
+  )
+  config = common.base(
+      model,
+      data,
+      stage,
+      target_layer="conv2",
+      recon="bce",
+      eval_cfg=common.anomaly_eval(),
+  )
   return config

@@ -19,28 +19,64 @@ from configs.vae_attention import common
 from jaxvision import config_lib
 
 # Training images per category (official split), for 200 epochs of steps.
-TRAIN_IMAGES = dict(carpet=280, grid=264, leather=245, tile=230, wood=247,
-                    bottle=209, cable=224, capsule=219, hazelnut=391,
-                    metal_nut=220, pill=267, screw=320, toothbrush=60,
-                    transistor=213, zipper=240)
+TRAIN_IMAGES = dict(
+    carpet=280,
+    grid=264,
+    leather=245,
+    tile=230,
+    wood=247,
+    bottle=209,
+    cable=224,
+    capsule=219,
+    hazelnut=391,
+    metal_nut=220,
+    pill=267,
+    screw=320,
+    toothbrush=60,
+    transistor=213,
+    zipper=240,
+)
 
 
 def get_config(arg=None):
-  category = config_lib.parse_arg(arg, category=config_lib.one_of(
-      *TRAIN_IMAGES, default="bottle")).category
+  category = config_lib.parse_arg(
+      arg, category=config_lib.one_of(*TRAIN_IMAGES, default="bottle")
+  ).category
   batch = 32
   model = dict(
-      family="vae", latent_dim=32, image_shape=[256, 256, 3],
+      family="vae",
+      latent_dim=32,
+      image_shape=[256, 256, 3],
       encoder=dict(kind="resnet18"),
-      decoder=dict(kind="upsample", start_shape=[8, 8, 512],
-                   features=[256, 128, 64, 32, 32], channels=3),
-      disc=dict(hidden=1000, layers=6))
-  data = dict(name="mvtec", root="~/data/mvtec_ad", category=category,
-              image_size=256, augment=dict(flip_p=0.5, rotate_degrees=10.0))
-  stage = dict(name="train", steps=200 * -(-TRAIN_IMAGES[category] // batch),
-               batch_size=batch, optim=common.adam(1e-4))
-  return common.base(model, data, stage, target_layer="layer4", recon="mse",
-                     eval_cfg=common.anomaly_eval(batch_size=32))
+      decoder=dict(
+          kind="upsample",
+          start_shape=[8, 8, 512],
+          features=[256, 128, 64, 32, 32],
+          channels=3,
+      ),
+      disc=dict(hidden=1000, layers=6),
+  )
+  data = dict(
+      name="mvtec",
+      root="~/data/mvtec_ad",
+      category=category,
+      image_size=256,
+      augment=dict(flip_p=0.5, rotate_degrees=10.0),
+  )
+  stage = dict(
+      name="train",
+      steps=200 * -(-TRAIN_IMAGES[category] // batch),
+      batch_size=batch,
+      optim=common.adam(1e-4),
+  )
+  return common.base(
+      model,
+      data,
+      stage,
+      target_layer="layer4",
+      recon="mse",
+      eval_cfg=common.anomaly_eval(batch_size=32),
+  )
 
 
 def sweep():

@@ -20,15 +20,29 @@ from configs.vae_attention import common
 def get_config(arg=None):
   del arg
   model = common.conv_vae(
-      image_shape=(32, 32, 1), features=(16, 32, 64), fc=(128,),
-      latent_dim=8, decoder_fc=(128,), start_shape=(4, 4, 64),
-      decoder_features=(32, 16, 1))
-  data = dict(name="blobs_defects", seed=0, image_size=32,
-              sizes=dict(num_train=4000, num_anomalous=200, num_normal=100))
+      image_shape=(32, 32, 1),
+      features=(16, 32, 64),
+      fc=(128,),
+      latent_dim=8,
+      decoder_fc=(128,),
+      start_shape=(4, 4, 64),
+      decoder_features=(32, 16, 1),
+  )
+  data = dict(
+      name="blobs_defects",
+      seed=0,
+      image_size=32,
+      sizes=dict(num_train=4000, num_anomalous=200, num_normal=100),
+  )
   stage = dict(name="train", steps=600, batch_size=64, optim=common.adam(1e-3))
-  config = common.base(model, data, stage, target_layer="conv2",
-                       recon="mse", eval_cfg=common.anomaly_eval(
-                           batch_size=100, num_png=8))
+  config = common.base(
+      model,
+      data,
+      stage,
+      target_layer="conv2",
+      recon="mse",
+      eval_cfg=common.anomaly_eval(batch_size=100, num_png=8),
+  )
   config.da.num_samples = 16
   config.log_every = 50
   config.checkpoint.every_steps = 300

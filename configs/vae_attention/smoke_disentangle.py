@@ -17,22 +17,46 @@ from jaxvision import config_lib
 
 
 def get_config(arg=None):
-  family = config_lib.parse_arg(arg, family=config_lib.one_of(
-      "ad_factor_vae", "factor_vae", default="ad_factor_vae")).family
+  family = config_lib.parse_arg(
+      arg,
+      family=config_lib.one_of(
+          "ad_factor_vae", "factor_vae", default="ad_factor_vae"
+      ),
+  ).family
   model = common.conv_vae(
-      image_shape=(32, 32, 1), features=(32, 32, 64), fc=(64,), latent_dim=6,
-      decoder_fc=(64,), start_shape=(4, 4, 64), decoder_features=(32, 32, 1))
+      image_shape=(32, 32, 1),
+      features=(32, 32, 64),
+      fc=(64,),
+      latent_dim=6,
+      decoder_fc=(64,),
+      start_shape=(4, 4, 64),
+      decoder_features=(32, 32, 1),
+  )
   model["family"] = family
   model["disc"] = dict(hidden=128, layers=3)
   data = dict(name="minisprites", image_size=32)
-  stage = dict(name="train", steps=800, batch_size=128,
-               optim=dict(model=common.adam(1e-3),
-                          disc=common.adam(1e-4, b1=0.5, b2=0.9)))
+  stage = dict(
+      name="train",
+      steps=800,
+      batch_size=128,
+      optim=dict(
+          model=common.adam(1e-3), disc=common.adam(1e-4, b1=0.5, b2=0.9)
+      ),
+  )
   config = common.base(
-      model, data, stage, target_layer="conv3", recon="bernoulli_logits",
+      model,
+      data,
+      stage,
+      target_layer="conv3",
+      recon="bernoulli_logits",
       eval_cfg=common.disentanglement_eval(
-          train_votes=200, eval_votes=200, vote_batch=50, scale_samples=512,
-          overlap_images=128))
+          train_votes=200,
+          eval_votes=200,
+          vote_batch=50,
+          scale_samples=512,
+          overlap_images=128,
+      ),
+  )
   config.attention.latent_source = "posterior"
   config.log_every = 100
   config.checkpoint.every_steps = 400

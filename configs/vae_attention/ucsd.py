@@ -21,13 +21,27 @@ LAYERS = ("conv1", "conv2", "conv3")
 
 def get_config(arg=None):
   layer = config_lib.parse_arg(
-      arg, layer=config_lib.one_of(*LAYERS, default="conv2")).layer
+      arg, layer=config_lib.one_of(*LAYERS, default="conv2")
+  ).layer
   model = common.conv_vae(
-      image_shape=(100, 100, 1), features=(64, 128, 256), fc=(1024,),
-      latent_dim=32, decoder_fc=(1024,), start_shape=(12, 12, 256),
-      decoder_features=(128, 64, 1), output_size=(100, 100))
+      image_shape=(100, 100, 1),
+      features=(64, 128, 256),
+      fc=(1024,),
+      latent_dim=32,
+      decoder_fc=(1024,),
+      start_shape=(12, 12, 256),
+      decoder_features=(128, 64, 1),
+      output_size=(100, 100),
+  )
   data = dict(name="ucsd_ped1", root="~/data/UCSDped1", image_size=100)
-  stage = dict(name="train", steps=10_600, batch_size=64,
-               optim=common.adam(1e-3))
-  return common.base(model, data, stage, target_layer=layer, recon="mse",
-                     eval_cfg=common.anomaly_eval())
+  stage = dict(
+      name="train", steps=10_600, batch_size=64, optim=common.adam(1e-3)
+  )
+  return common.base(
+      model,
+      data,
+      stage,
+      target_layer=layer,
+      recon="mse",
+      eval_cfg=common.anomaly_eval(),
+  )

@@ -47,32 +47,56 @@ DATASETS = {
 
 def get_config(arg=None):
   opts = config_lib.parse_arg(
-      arg or "hockey_spatiotemporal", sep="_",
+      arg or "hockey_spatiotemporal",
+      sep="_",
       dataset=config_lib.one_of(*DATASETS),
-      encoder=config_lib.one_of("spatial", "spatiotemporal"), nobn=False,
-      convlstm=False)
-  dataset, encoder, nobn, convlstm = (opts.dataset, opts.encoder, opts.nobn,
-                                      opts.convlstm)
-  if (dataset is None or encoder is None or
-      (convlstm and encoder != "spatiotemporal")):
+      encoder=config_lib.one_of("spatial", "spatiotemporal"),
+      nobn=False,
+      convlstm=False,
+  )
+  dataset, encoder, nobn, convlstm = (
+      opts.dataset,
+      opts.encoder,
+      opts.nobn,
+      opts.convlstm,
+  )
+  if (
+      dataset is None
+      or encoder is None
+      or (convlstm and encoder != "spatiotemporal")
+  ):
     raise config_lib.ConfigError(
         f"biconvlstm.py arg {arg!r} is not <dataset>_<encoder>[_nobn]"
         f"[_convlstm] with dataset in {sorted(DATASETS)}, encoder spatial | "
-        "spatiotemporal (_convlstm needs spatiotemporal).")
+        "spatiotemporal (_convlstm needs spatiotemporal)."
+    )
   name, clips, random_crop, batchnorm, epochs = DATASETS[dataset]
-  model = dict(encoder=encoder, backbone="vgg13",
-               use_batchnorm=batchnorm and not nobn, remat=True)
+  model = dict(
+      encoder=encoder,
+      backbone="vgg13",
+      use_batchnorm=batchnorm and not nobn,
+      remat=True,
+  )
   if convlstm:
     model.update(temporal="convlstm", convlstm=dict(hidden=512))
   config = common.base(
-      data=dict(name=name, num_clips=clips, num_frames=20, frame_size=224,
-                aug=dict(random_crop=random_crop, hflip=True,
-                         resize_before_crop=256)),
+      data=dict(
+          name=name,
+          num_clips=clips,
+          num_frames=20,
+          frame_size=224,
+          aug=dict(random_crop=random_crop, hflip=True, resize_before_crop=256),
+      ),
       model=model,
-      l2=0.1, lr=1e-6, batch_size=8, num_epochs=epochs,
-      eval_cfg=dict(window_radius=10, batch_size=8))
+      l2=0.1,
+      lr=1e-6,
+      batch_size=8,
+      num_epochs=epochs,
+      eval_cfg=dict(window_radius=10, batch_size=8),
+  )
   config.target = dict(
       topology="v3-8",
       source="default: the text names no hardware (app. A); one v3-8 host "
-             "(8 cores), the batch of 8 clips (A.5) is 1 clip per core")
+      "(8 cores), the batch of 8 clips (A.5) is 1 clip per core",
+  )
   return config

@@ -29,18 +29,29 @@ from jaxvision import config_lib
 def get_config(arg=None):
   opts = config_lib.parse_arg(arg, spatial=False, reversal=False)
   return common.base(
-      data=dict(name="synthetic_fights_reversal" if opts.reversal
-                else "synthetic_fights",
-                num_clips=160, num_frames=8, frame_size=32,
-                aug=dict(random_crop=True, hflip=True, resize_before_crop=36),
-                synthetic_size=32, synthetic_seed=0),
-      model=dict(encoder="spatial" if opts.spatial else
-                 "spatiotemporal",
-                 backbone="vgg_tiny",
-                 # NOTE: unrolling the 7 time steps makes the CPU step ~6x
-                 # faster than a rolled scan.
-                 convlstm=dict(hidden=16, features=32, unroll=8),
-                 classifier=dict(hidden=(64, 32, 10))),
-      l2=1e-4, lr=1e-3, batch_size=8, num_epochs=8,
+      data=dict(
+          name="synthetic_fights_reversal"
+          if opts.reversal
+          else "synthetic_fights",
+          num_clips=160,
+          num_frames=8,
+          frame_size=32,
+          aug=dict(random_crop=True, hflip=True, resize_before_crop=36),
+          synthetic_size=32,
+          synthetic_seed=0,
+      ),
+      model=dict(
+          encoder="spatial" if opts.spatial else "spatiotemporal",
+          backbone="vgg_tiny",
+          # NOTE: unrolling the 7 time steps makes the CPU step ~6x
+          # faster than a rolled scan.
+          convlstm=dict(hidden=16, features=32, unroll=8),
+          classifier=dict(hidden=(64, 32, 10)),
+      ),
+      l2=1e-4,
+      lr=1e-3,
+      batch_size=8,
+      num_epochs=8,
       eval_cfg=dict(window_radius=2, batch_size=32),
-      allow_random_init=True)  # a tiny VGG from scratch
+      allow_random_init=True,
+  )  # a tiny VGG from scratch

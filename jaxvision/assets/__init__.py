@@ -34,6 +34,8 @@ def path(name: str) -> pathlib.Path:
   if name not in available:
     close = difflib.get_close_matches(name, available, n=3)
     hint = f' Did you mean {close}?' if close else ''
-    raise FileNotFoundError(f'Unknown asset {name!r}.{hint} Available assets: {available}.')
+    raise FileNotFoundError(
+        f'Unknown asset {name!r}.{hint} Available assets: {available}.'
+    )
   # NOTE: the package is installed as plain files (not zipped), so the Traversable is a real path.
   return pathlib.Path(str(root / name))

@@ -36,7 +36,6 @@ from etils import epath
 from jaxvision import user_errors
 from jaxvision.core import sharding
 
-
 CORRUPT = "corrupt"  # the folder under checkpoints/ damaged steps move to
 BEST = "best"  # the folder under checkpoints/ of the best step (select_best)
 STATE, DATA, META = "state", "data", "meta"  # a step's items
@@ -60,10 +59,13 @@ def steps(workdir: str | epath.Path) -> list[int]:
   return sorted(int(p.name) for p in folder.iterdir() if p.name.isdigit())
 
 
-def read_state(workdir: str | epath.Path, step: int | None = None, *,
-               like: Any = None,
-               placement: jax.sharding.Sharding | None = None
-               ) -> tuple[int, dict[str, Any]]:
+def read_state(
+    workdir: str | epath.Path,
+    step: int | None = None,
+    *,
+    like: Any = None,
+    placement: jax.sharding.Sharding | None = None,
+) -> tuple[int, dict[str, Any]]:
   """(step, the `state` item of `step`) of a run; default its newest step.
 
   Args:
@@ -81,28 +83,37 @@ def read_state(workdir: str | epath.Path, step: int | None = None, *,
   if not folder.exists():
     raise FileNotFoundError(
         f"{workdir} has no checkpoints/ folder; point at the workdir of a "
-        "finished or running jaxvision run.")
+        "finished or running jaxvision run."
+    )
   placement = placement or jax.sharding.SingleDeviceSharding(
-      jax.local_devices()[0])
+      jax.local_devices()[0]
+  )
   with ocp.CheckpointManager(folder, item_names=(STATE,)) as manager:
     step = step or manager.latest_step()
     if step is None or step not in manager.all_steps():
       raise FileNotFoundError(
           f"No checkpoint step {step or ''} in {folder} (it has "
-          f"{sorted(manager.all_steps())}).")
+          f"{sorted(manager.all_steps())})."
+      )
     # NOTE: a target with this run's devices lets a checkpoint written on
     # another topology load (orbax's stored shardings name the old devices).
     target = jax.tree.map(
         lambda m: jax.ShapeDtypeStruct(m.shape, m.dtype, sharding=placement),
-        manager.item_metadata(step)[STATE] if like is None else like)
-    restored = manager.restore(step, args=ocp.args.Composite(
-        **{STATE: ocp.args.StandardRestore(target)}))
+        manager.item_metadata(step)[STATE] if like is None else like,
+    )
+    restored = manager.restore(
+        step,
+        args=ocp.args.Composite(**{STATE: ocp.args.StandardRestore(target)}),
+    )
   return step, restored[STATE]
 
 
-def read_params(workdir: str | epath.Path, step: int | None = None, *,
-                placement: jax.sharding.Sharding | None = None
-                ) -> tuple[int, dict[str, Any], dict[str, Any]]:
+def read_params(
+    workdir: str | epath.Path,
+    step: int | None = None,
+    *,
+    placement: jax.sharding.Sharding | None = None,
+) -> tuple[int, dict[str, Any], dict[str, Any]]:
   """(step, {role: params}, {role: model state}) of a run's checkpoint.
 
   Only trainable roles (and roles an earlier stage trained) have params in a
@@ -120,15 +131,19 @@ class CheckpointMismatchError(ValueError):
 @jax.jit
 def all_finite(tree: Any) -> jax.Array:
   """True when every floating leaf of `tree` is free of NaN/Inf (on device)."""
-  leaves = [jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(tree)
-            if jnp.issubdtype(x.dtype, jnp.inexact)]
+  leaves = [
+      jnp.all(jnp.isfinite(x))
+      for x in jax.tree.leaves(tree)
+      if jnp.issubdtype(x.dtype, jnp.inexact)
+  ]
   return jnp.all(jnp.stack(leaves)) if leaves else jnp.array(True)
 
 
 def _flat_shapes(tree: Any) -> dict[str, tuple[int, ...]]:
   flat, _ = jax.tree_util.tree_flatten_with_path(tree)
-  return {sharding.path_name(p): tuple(getattr(x, "shape", ()))
-          for p, x in flat}
+  return {
+      sharding.path_name(p): tuple(getattr(x, "shape", ())) for p, x in flat
+  }
 
 
 def check_compatible(loaded: Any, expected: Any, what: str) -> None:
@@ -136,48 +151,82 @@ def check_compatible(loaded: Any, expected: Any, what: str) -> None:
   got, want = _flat_shapes(loaded), _flat_shapes(expected)
   missing = sorted(set(want) - set(got))
   unexpected = sorted(set(got) - set(want))
-  reshaped = sorted(f"{k}: {got[k]} vs expected {want[k]}"
-                    for k in set(got) & set(want) if got[k] != want[k])
+  reshaped = sorted(
+      f"{k}: {got[k]} vs expected {want[k]}"
+      for k in set(got) & set(want)
+      if got[k] != want[k]
+  )
   if missing or unexpected or reshaped:
     lines = [f"{what} does not match the model:"]
-    for title, items in (("missing", missing), ("unexpected", unexpected),
-                         ("shape mismatch", reshaped)):
+    for title, items in (
+        ("missing", missing),
+        ("unexpected", unexpected),
+        ("shape mismatch", reshaped),
+    ):
       if items:
-        shown = items[:20] + ([f"... {len(items) - 20} more"]
-                              if len(items) > 20 else [])
+        shown = items[:20] + (
+            [f"... {len(items) - 20} more"] if len(items) > 20 else []
+        )
         lines.append(f"  {title} ({len(items)}): " + ", ".join(shown))
-    lines.append("  Check that the checkpoint was trained with the same "
-                 "architecture config (or use a new workdir).")
+    lines.append(
+        "  Check that the checkpoint was trained with the same "
+        "architecture config (or use a new workdir)."
+    )
     raise CheckpointMismatchError("\n".join(lines))
 
 
 class Manager:
   """Wraps `ocp.CheckpointManager` with the engine's policies."""
 
-  def __init__(self, workdir: str, *, max_to_keep: int = 3,
-               async_save: bool = True, best: bool = False):
+  def __init__(
+      self,
+      workdir: str,
+      *,
+      max_to_keep: int = 3,
+      async_save: bool = True,
+      best: bool = False,
+  ):
     self.directory = directory(workdir) / BEST if best else directory(workdir)
     if max_to_keep is not None and max_to_keep < 1:
       raise user_errors.InvalidValueError(
           f"checkpoint.keep={max_to_keep} keeps no checkpoints "
           f"({self.directory}); set --config.checkpoint.keep to >= 1 (how "
-          "many of the newest are kept)")
+          "many of the newest are kept)"
+      )
     options = ocp.CheckpointManagerOptions(
-        max_to_keep=max_to_keep, enable_async_checkpointing=async_save,
-        create=True)
+        max_to_keep=max_to_keep,
+        enable_async_checkpointing=async_save,
+        create=True,
+    )
     self._manager = ocp.CheckpointManager(
-        self.directory, options=options,
-        item_handlers={STATE: ocp.StandardCheckpointHandler(),
-                       DATA: ocp.JsonCheckpointHandler(),
-                       META: ocp.JsonCheckpointHandler()})
+        self.directory,
+        options=options,
+        item_handlers={
+            STATE: ocp.StandardCheckpointHandler(),
+            DATA: ocp.JsonCheckpointHandler(),
+            META: ocp.JsonCheckpointHandler(),
+        },
+    )
 
-  def save(self, step: int, state: Any, data_state: dict[str, Any],
-           meta: dict[str, Any]) -> None:
+  def save(
+      self,
+      step: int,
+      state: Any,
+      data_state: dict[str, Any],
+      meta: dict[str, Any],
+  ) -> None:
     """Starts an (async) save; returns once device buffers are copied."""
-    self._manager.save(step, args=ocp.args.Composite(**{
-        STATE: ocp.args.StandardSave(state),
-        DATA: ocp.args.JsonSave(data_state),
-        META: ocp.args.JsonSave(meta)}), force=True)
+    self._manager.save(
+        step,
+        args=ocp.args.Composite(
+            **{
+                STATE: ocp.args.StandardSave(state),
+                DATA: ocp.args.JsonSave(data_state),
+                META: ocp.args.JsonSave(meta),
+            }
+        ),
+        force=True,
+    )
 
   def steps(self) -> list[int]:
     self._manager.reload()
@@ -186,12 +235,17 @@ class Manager:
   def read_meta(self, step: int) -> dict[str, Any] | None:
     """The meta item of `step`, or None when it cannot be read."""
     try:
-      out = self._manager.restore(step, args=ocp.args.Composite(
-          **{META: ocp.args.JsonRestore()}))
+      out = self._manager.restore(
+          step, args=ocp.args.Composite(**{META: ocp.args.JsonRestore()})
+      )
       return dict(out[META])
     except Exception as e:  # pylint: disable=broad-except
-      logging.warning("Checkpoint %d in %s has unreadable metadata (%s).",
-                      step, self.directory, e)
+      logging.warning(
+          "Checkpoint %d in %s has unreadable metadata (%s).",
+          step,
+          self.directory,
+          e,
+      )
       return None
 
   def restore(self, step: int, abstract_state: Any) -> tuple[Any, dict, dict]:
@@ -200,9 +254,16 @@ class Manager:
     `abstract_state` is a pytree of `jax.ShapeDtypeStruct` with shardings;
     restored arrays are placed directly with those shardings.
     """
-    out = self._manager.restore(step, args=ocp.args.Composite(**{
-        STATE: ocp.args.StandardRestore(abstract_state),
-        DATA: ocp.args.JsonRestore(), META: ocp.args.JsonRestore()}))
+    out = self._manager.restore(
+        step,
+        args=ocp.args.Composite(
+            **{
+                STATE: ocp.args.StandardRestore(abstract_state),
+                DATA: ocp.args.JsonRestore(),
+                META: ocp.args.JsonRestore(),
+            }
+        ),
+    )
     return out[STATE], dict(out[DATA]), dict(out[META])
 
   def restore_latest(
@@ -230,12 +291,16 @@ class Manager:
       except Exception:  # pylint: disable=broad-except
         stored = None
       if stored is not None:
-        check_compatible(stored["params"], abstract["params"],
-                         f"Checkpoint {step} in {self.directory}")
-        check_compatible(stored.get("model_state", {}),
-                         abstract.get("model_state", {}),
-                         f"The model state of checkpoint {step} in "
-                         f"{self.directory}")
+        check_compatible(
+            stored["params"],
+            abstract["params"],
+            f"Checkpoint {step} in {self.directory}",
+        )
+        check_compatible(
+            stored.get("model_state", {}),
+            abstract.get("model_state", {}),
+            f"The model state of checkpoint {step} in " f"{self.directory}",
+        )
       try:
         state, data_state, meta = self.restore(step, abstract)
       except Exception as e:  # pylint: disable=broad-except
@@ -269,14 +334,23 @@ class Manager:
         source.rename(target)
         logging.warning(
             "Checkpoint at step %d in %s is damaged (%s); moved it to %s and "
-            "falling back to the previous one.", step, self.directory, reason,
-            target)
+            "falling back to the previous one.",
+            step,
+            self.directory,
+            reason,
+            target,
+        )
       except OSError as e:
         # NOTE: e.g. `eval` on a read-only copy: the step is skipped in place.
         logging.warning(
             "Checkpoint at step %d in %s is damaged (%s) and could not be "
-            "moved to %s (%s); falling back to the previous one.", step,
-            self.directory, reason, folder, e)
+            "moved to %s (%s); falling back to the previous one.",
+            step,
+            self.directory,
+            reason,
+            folder,
+            e,
+        )
     if jax.process_count() > 1:
       multihost_utils.sync_global_devices(f"checkpoint_move_aside_{step}")
     self._manager.reload()
@@ -290,9 +364,9 @@ class Manager:
     self._manager.close()
 
 
-def restore_for_stage(workdir: str, abstract_for: Callable[[dict[str, Any]],
-                                                           Any]
-                      ) -> tuple[int, Any, dict, dict] | None:
+def restore_for_stage(
+    workdir: str, abstract_for: Callable[[dict[str, Any]], Any]
+) -> tuple[int, Any, dict, dict] | None:
   """`Manager.restore_latest` of a run without training it (`eval`,
   `predict`): (step, state, data state, meta) or None."""
   manager = Manager(workdir, async_save=False)
@@ -317,8 +391,10 @@ class PreemptionWatcher:
   def __enter__(self) -> "PreemptionWatcher":
     # NOTE: in multi-host runs jax.distributed's preemption notifier owns
     # SIGTERM; a Python handler here would swallow the signal it relies on.
-    if (jax.process_count() == 1 and
-        threading.current_thread() is threading.main_thread()):
+    if (
+        jax.process_count() == 1
+        and threading.current_thread() is threading.main_thread()
+    ):
       self._previous = signal.signal(signal.SIGTERM, self._on_signal)
     return self
 

@@ -30,14 +30,15 @@ class ParamEmaState(NamedTuple):
     count: number of updates so far (int32 scalar).
     ema: the EMA, a pytree like the params with the same dtypes.
   """
+
   inner: optax.OptState
   count: jax.Array
   ema: optax.Params
 
 
 def with_param_ema(
-    tx: optax.GradientTransformation, decay: float,
-    warmup: bool = True) -> optax.GradientTransformationExtraArgs:
+    tx: optax.GradientTransformation, decay: float, warmup: bool = True
+) -> optax.GradientTransformationExtraArgs:
   """`tx` that also keeps an EMA of the params after each of its updates.
 
   Args:
@@ -54,16 +55,21 @@ def with_param_ema(
   def init(params):
     # NOTE: a copy, not the params' own buffers: the train step donates the
     # whole state, and XLA refuses to donate one buffer twice.
-    return ParamEmaState(inner=inner.init(params),
-                         count=jnp.zeros([], jnp.int32),
-                         ema=jax.tree.map(jnp.copy, params))
+    return ParamEmaState(
+        inner=inner.init(params),
+        count=jnp.zeros([], jnp.int32),
+        ema=jax.tree.map(jnp.copy, params),
+    )
 
   def update(updates, state, params=None, **extra_args):
     if params is None:
-      raise ValueError("with_param_ema needs the params to average: call "
-                       "update(updates, state, params).")
-    updates, inner_state = inner.update(updates, state.inner, params,
-                                        **extra_args)
+      raise ValueError(
+          "with_param_ema needs the params to average: call "
+          "update(updates, state, params)."
+      )
+    updates, inner_state = inner.update(
+        updates, state.inner, params, **extra_args
+    )
     new_params = optax.apply_updates(params, updates)
     count = optax.safe_increment(state.count)
     rate = jnp.asarray(decay, jnp.float32)
@@ -72,7 +78,9 @@ def with_param_ema(
       rate = jnp.minimum(rate, (1.0 + n) / (10.0 + n))
     ema = jax.tree.map(
         lambda e, p: (rate * e + (1.0 - rate) * p).astype(e.dtype),
-        state.ema, new_params)
+        state.ema,
+        new_params,
+    )
     return updates, ParamEmaState(inner=inner_state, count=count, ema=ema)
 
   return optax.GradientTransformationExtraArgs(init, update)
@@ -80,10 +88,14 @@ def with_param_ema(
 
 def evaluation_params(state: state_lib.TrainState) -> dict[str, Any]:
   """Role -> the params to evaluate: the EMA where the role keeps one."""
-  return {role: (state.opt_state[role].ema
-                 if isinstance(state.opt_state.get(role), ParamEmaState)
-                 else params)
-          for role, params in state.params.items()}
+  return {
+      role: (
+          state.opt_state[role].ema
+          if isinstance(state.opt_state.get(role), ParamEmaState)
+          else params
+      )
+      for role, params in state.params.items()
+  }
 
 
 def for_evaluation(state: state_lib.TrainState) -> state_lib.TrainState:

@@ -22,9 +22,12 @@ class Replicated:
       params = multihost_utils.process_allgather(params, tiled=True)
     self.mesh = jax.sharding.Mesh(np.array(jax.local_devices()), ("data",))
     self._batch = jax.sharding.NamedSharding(
-        self.mesh, jax.sharding.PartitionSpec("data"))
-    self.params = jax.device_put(params, jax.sharding.NamedSharding(
-        self.mesh, jax.sharding.PartitionSpec()))
+        self.mesh, jax.sharding.PartitionSpec("data")
+    )
+    self.params = jax.device_put(
+        params,
+        jax.sharding.NamedSharding(self.mesh, jax.sharding.PartitionSpec()),
+    )
 
   def jit(self, fn: Callable[..., Any]) -> Callable[..., Any]:
     """`fn(params, *batch_arrays)` as `run(*numpy_arrays) -> numpy pytree`.
@@ -38,11 +41,13 @@ class Replicated:
       n = len(arrays[0])
       pad = -n % devices
       if pad:
-        arrays = [np.concatenate([a, np.repeat(a[-1:], pad, axis=0)])
-                  for a in arrays]
-      out = compiled(self.params,
-                     *[jax.device_put(np.asarray(a), self._batch)
-                       for a in arrays])
+        arrays = [
+            np.concatenate([a, np.repeat(a[-1:], pad, axis=0)]) for a in arrays
+        ]
+      out = compiled(
+          self.params,
+          *[jax.device_put(np.asarray(a), self._batch) for a in arrays],
+      )
       return jax.tree.map(lambda x: np.asarray(x)[:n], out)
 
     return run

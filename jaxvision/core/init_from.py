@@ -17,44 +17,59 @@ from jaxvision.core import checkpoint
 from jaxvision.core import method as method_lib
 from jaxvision.core import sharding
 
-
 CheckpointMismatchError = checkpoint.CheckpointMismatchError
 check_compatible = checkpoint.check_compatible
 
 
-def load(cfg: ml_collections.ConfigDict, ctx: method_lib.StageContext,
-         init_params: Mapping[str, Any], init_model_state: Mapping[str, Any]
-         ) -> tuple[dict[str, Any], dict[str, Any]]:
+def load(
+    cfg: ml_collections.ConfigDict,
+    ctx: method_lib.StageContext,
+    init_params: Mapping[str, Any],
+    init_model_state: Mapping[str, Any],
+) -> tuple[dict[str, Any], dict[str, Any]]:
   """(params, model state) for `ctx`'s model: loaded roles replace their
   initial values."""
   try:
     step, restored, restored_state = checkpoint.read_params(
-        cfg.workdir, cfg.get("step", None),
-        placement=sharding.replicated(ctx.mesh))
+        cfg.workdir,
+        cfg.get("step", None),
+        placement=sharding.replicated(ctx.mesh),
+    )
   except FileNotFoundError as e:
     raise FileNotFoundError(f"init_from.workdir={cfg.workdir!r}: {e}") from e
   role_map = dict(cfg.get("role_map", None) or {})
   roles = cfg.get("roles", None) or sorted(
-      r for r in init_params if role_map.get(r, r) in restored)
+      r for r in init_params if role_map.get(r, r) in restored
+  )
   params, model_state = dict(init_params), dict(init_model_state)
   for role in roles:
     source = role_map.get(role, role)
     if role not in init_params:
       raise CheckpointMismatchError(
           f"init_from: role {role!r} is not a role of this model (it has "
-          f"{sorted(init_params)}).")
+          f"{sorted(init_params)})."
+      )
     if source not in restored:
       raise CheckpointMismatchError(
           f"init_from: role {source!r} is not in the checkpoint (it has "
-          f"{sorted(restored)}).")
-    check_compatible(restored[source], init_params[role],
-                     f"init_from role {role!r}")
-    check_compatible(restored_state.get(source, {}),
-                     init_model_state.get(role, {}),
-                     f"init_from role {role!r}'s model state")
+          f"{sorted(restored)})."
+      )
+    check_compatible(
+        restored[source], init_params[role], f"init_from role {role!r}"
+    )
+    check_compatible(
+        restored_state.get(source, {}),
+        init_model_state.get(role, {}),
+        f"init_from role {role!r}'s model state",
+    )
     params[role] = restored[source]
     if role in init_model_state:
       model_state[role] = restored_state[source]
-    logging.info("init_from: role %r loaded from role %r of %s step %d.",
-                 role, source, cfg.workdir, step)
+    logging.info(
+        "init_from: role %r loaded from role %r of %s step %d.",
+        role,
+        source,
+        cfg.workdir,
+        step,
+    )
   return params, model_state

@@ -20,6 +20,7 @@ Metrics = Mapping[str, jax.Array]
 @dataclasses.dataclass(frozen=True)
 class StageContext:
   """Where the run is: config, stage, mesh, step range, host."""
+
   config: ml_collections.ConfigDict
   stage: ml_collections.ConfigDict
   index: int
@@ -50,8 +51,10 @@ class DataIterator(Protocol):
     ...
 
 
-TrainStep = Callable[[state_lib.TrainState, Batch, jax.Array],
-                     tuple[state_lib.TrainState, Metrics]]
+TrainStep = Callable[
+    [state_lib.TrainState, Batch, jax.Array],
+    tuple[state_lib.TrainState, Metrics],
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,24 +99,43 @@ class Method:
       called as `fn(*params, *inputs)`; params and inputs are abstract
       (`jax.ShapeDtypeStruct` trees). Compiled by `aot`.
   """
+
   name: str
   init: Callable[[StageContext, jax.Array], dict[str, Any]]
   make_train_step: Callable[[StageContext], TrainStep]
   make_train_data: Callable[[StageContext, int], DataIterator]
-  evaluate: Callable[[StageContext, state_lib.TrainState],
-                     dict[str, float]] | None = None
-  transition: Callable[[StageContext, StageContext, dict[str, Any]],
-                       dict[str, Any]] | None = None
-  flops_fns: Callable[[StageContext], dict[str, tuple[Callable[..., Any],
-                                                      tuple[Any, ...]]]] | None = None
-  predict: Callable[[StageContext, state_lib.TrainState, list[str]],
-                    dict[str, Any]] | None = None
-  extract_features: Callable[[ml_collections.ConfigDict, str],
-                             dict[str, Any]] | None = None
-  abstract_batch: Callable[[StageContext],
-                           dict[str, jax.ShapeDtypeStruct]] | None = None
-  eval_fns: Callable[[StageContext, int], dict[str, tuple[
-      Callable[..., Any], tuple[Any, ...], tuple[Any, ...]]]] | None = None
+  evaluate: (
+      Callable[[StageContext, state_lib.TrainState], dict[str, float]] | None
+  ) = None
+  transition: (
+      Callable[[StageContext, StageContext, dict[str, Any]], dict[str, Any]]
+      | None
+  ) = None
+  flops_fns: (
+      Callable[
+          [StageContext], dict[str, tuple[Callable[..., Any], tuple[Any, ...]]]
+      ]
+      | None
+  ) = None
+  predict: (
+      Callable[[StageContext, state_lib.TrainState, list[str]], dict[str, Any]]
+      | None
+  ) = None
+  extract_features: (
+      Callable[[ml_collections.ConfigDict, str], dict[str, Any]] | None
+  ) = None
+  abstract_batch: (
+      Callable[[StageContext], dict[str, jax.ShapeDtypeStruct]] | None
+  ) = None
+  eval_fns: (
+      Callable[
+          [StageContext, int],
+          dict[
+              str, tuple[Callable[..., Any], tuple[Any, ...], tuple[Any, ...]]
+          ],
+      ]
+      | None
+  ) = None
 
 
 def split_init(roles: Any) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -124,14 +146,25 @@ def split_init(roles: Any) -> tuple[dict[str, Any], dict[str, Any]]:
   return dict(roles), {}
 
 
-def stage_contexts(config: ml_collections.ConfigDict, mesh: jax.sharding.Mesh,
-                   workdir: str = "") -> list[StageContext]:
+def stage_contexts(
+    config: ml_collections.ConfigDict,
+    mesh: jax.sharding.Mesh,
+    workdir: str = "",
+) -> list[StageContext]:
   """One context per stage, with global step ranges laid end to end."""
   contexts, step = [], 0
   for index, stage in enumerate(config.stages):
-    contexts.append(StageContext(config=config, stage=stage, index=index,
-                                 first_step=step, last_step=step + stage.steps,
-                                 mesh=mesh, workdir=workdir))
+    contexts.append(
+        StageContext(
+            config=config,
+            stage=stage,
+            index=index,
+            first_step=step,
+            last_step=step + stage.steps,
+            mesh=mesh,
+            workdir=workdir,
+        )
+    )
     step += stage.steps
   return contexts
 
@@ -141,8 +174,9 @@ def data_seed(config: ml_collections.ConfigDict, stage_index: int) -> int:
   return config.get("seed", 0) * 1000 + stage_index
 
 
-def simple_train_step(loss_fn: Callable[..., tuple[jax.Array, Metrics]],
-                      role: str = "model") -> TrainStep:
+def simple_train_step(
+    loss_fn: Callable[..., tuple[jax.Array, Metrics]], role: str = "model"
+) -> TrainStep:
   """A train step for one role from `loss_fn(params, batch, rng, state)`.
 
   `loss_fn` returns (loss, metrics); the step differentiates it with respect
@@ -153,8 +187,10 @@ def simple_train_step(loss_fn: Callable[..., tuple[jax.Array, Metrics]],
   def train_step(state, batch, rng):
     def objective(params):
       return loss_fn(params, batch, rng, state)
+
     (loss, metrics), grads = jax.value_and_grad(objective, has_aux=True)(
-        state.params[role])
+        state.params[role]
+    )
     state = state.apply_gradients({role: grads})
     return state, {"loss": loss, **metrics}
 

@@ -71,8 +71,11 @@ class TensorBoardWriter(Writer):
 class LoggingWriter(Writer):
 
   def write_scalars(self, step, scalars):
-    logging.info("step %d: %s", step, ", ".join(
-        f"{k}={v:.6g}" for k, v in sorted(scalars.items())))
+    logging.info(
+        "step %d: %s",
+        step,
+        ", ".join(f"{k}={v:.6g}" for k, v in sorted(scalars.items())),
+    )
 
 
 class MultiWriter(Writer):
@@ -99,16 +102,20 @@ def make_writer(workdir: str) -> Writer:
   if jax.process_index() == 0:
     root = epath.Path(workdir)
     root.mkdir(parents=True, exist_ok=True)
-    writers += [TensorBoardWriter(os.fspath(root)),
-                JsonlWriter(root / "metrics.jsonl")]
+    writers += [
+        TensorBoardWriter(os.fspath(root)),
+        JsonlWriter(root / "metrics.jsonl"),
+    ]
   return MultiWriter(writers)
 
 
 def log_parameter_overview(params: Any, role: str) -> None:
   """Logs a table of parameter names, shapes and counts (at start)."""
-  logging.info("Parameters of role %r:\n%s", role,
-               parameter_overview.get_parameter_overview(params,
-                                                         include_stats=False))
+  logging.info(
+      "Parameters of role %r:\n%s",
+      role,
+      parameter_overview.get_parameter_overview(params, include_stats=False),
+  )
 
 
 class Progress:
@@ -125,10 +132,15 @@ class Progress:
     rate = (step - self._step0) / elapsed if elapsed > 0 else math.nan
     eta = (self.last_step - step) / rate if rate and rate > 0 else math.nan
     shown = " ".join(f"{k}={v:.4g}" for k, v in sorted(scalars.items()))
-    eta_text = time.strftime("%H:%M:%S", time.gmtime(eta)) if math.isfinite(
-        eta) else "?"
-    return (f"stage={self.stage} step={step}/{self.last_step} {shown} "
-            f"steps_per_sec={rate:.2f} eta={eta_text}")
+    eta_text = (
+        time.strftime("%H:%M:%S", time.gmtime(eta))
+        if math.isfinite(eta)
+        else "?"
+    )
+    return (
+        f"stage={self.stage} step={step}/{self.last_step} {shown} "
+        f"steps_per_sec={rate:.2f} eta={eta_text}"
+    )
 
 
 def compiled_flops(compiled: Any) -> float | None:
@@ -162,14 +174,19 @@ class NonFiniteError(FloatingPointError):
   """Training produced NaN/Inf; raised before anything non-finite is saved."""
 
 
-def check_finite(scalars: Mapping[str, float], step: int,
-                 last_checkpoint: int | None) -> None:
+def check_finite(
+    scalars: Mapping[str, float], step: int, last_checkpoint: int | None
+) -> None:
   """Raises NonFiniteError naming the metrics that went NaN/Inf."""
   bad = sorted(k for k, v in scalars.items() if not math.isfinite(v))
   if bad:
-    where = (f"the last good checkpoint is at step {last_checkpoint}"
-             if last_checkpoint is not None else "no checkpoint was written")
+    where = (
+        f"the last good checkpoint is at step {last_checkpoint}"
+        if last_checkpoint is not None
+        else "no checkpoint was written"
+    )
     raise NonFiniteError(
         f"Non-finite values in {bad} at or before step {step}; stopping "
         f"without saving ({where}). Lower the learning rate, enable gradient "
-        "clipping (optim.grad_clip_norm) or check the input data.")
+        "clipping (optim.grad_clip_norm) or check the input data."
+    )

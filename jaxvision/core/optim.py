@@ -47,7 +47,8 @@ def schedule(cfg: ml_collections.ConfigDict, total_steps: int) -> Schedule:
   decays = {
       "linear": lambda: optax.linear_schedule(peak, end, decay_steps),
       "cosine": lambda: optax.cosine_decay_schedule(
-          peak, decay_steps, alpha=end / peak if peak else 0.0),
+          peak, decay_steps, alpha=end / peak if peak else 0.0
+      ),
       "constant": lambda: optax.constant_schedule(peak),
   }
   if decay not in decays:
@@ -56,7 +57,8 @@ def schedule(cfg: ml_collections.ConfigDict, total_steps: int) -> Schedule:
   if not warmup:
     return main
   return optax.join_schedules(
-      [optax.linear_schedule(0.0, peak, warmup), main], [warmup])
+      [optax.linear_schedule(0.0, peak, warmup), main], [warmup]
+  )
 
 
 def _unknown(kind: str, name: str, valid: Mapping[str, Any]) -> str:
@@ -65,8 +67,12 @@ def _unknown(kind: str, name: str, valid: Mapping[str, Any]) -> str:
   return f"Unknown {kind} {name!r}.{hint} Valid: {', '.join(sorted(valid))}."
 
 
-def path_mask(params: Any, pattern: str | None, *,
-              default: Callable[[str, jax.Array], bool]) -> Any:
+def path_mask(
+    params: Any,
+    pattern: str | None,
+    *,
+    default: Callable[[str, jax.Array], bool],
+) -> Any:
   """A bool pytree: `pattern` matched against 'a/b/kernel' paths, else default."""
   regex = re.compile(pattern) if pattern else None
 
@@ -98,8 +104,14 @@ def _weight_decay(cfg, sched: Schedule) -> tuple[list[Any], list[Any]]:
   peak = float(cfg.lr) or 1.0
   modes = {
       "lr_scaled": ([optax.add_decayed_weights(wd, decay_mask)], []),
-      "schedule_scaled": ([], [optax.add_decayed_weights(
-          lambda count: -wd * sched(count) / peak, decay_mask)]),
+      "schedule_scaled": (
+          [],
+          [
+              optax.add_decayed_weights(
+                  lambda count: -wd * sched(count) / peak, decay_mask
+              )
+          ],
+      ),
       "absolute": ([], [optax.add_decayed_weights(-wd, decay_mask)]),
   }
   if mode not in modes:
@@ -121,12 +133,20 @@ def _core(cfg) -> list[optax.GradientTransformation]:
       tx.append(optax.ema(cfg.get("momentum", 0.9), debias=False))
     return tx
   if name in ("adam", "adamw"):
-    return [optax.scale_by_adam(b1=cfg.get("b1", 0.9), b2=cfg.get("b2", 0.999),
-                                eps=cfg.get("eps", 1e-8))]
+    return [
+        optax.scale_by_adam(
+            b1=cfg.get("b1", 0.9),
+            b2=cfg.get("b2", 0.999),
+            eps=cfg.get("eps", 1e-8),
+        )
+    ]
   if name == "sgd":
     momentum = cfg.get("momentum", 0.0)
-    return [optax.trace(decay=momentum, nesterov=cfg.get("nesterov", False))
-           ] if momentum else []
+    return (
+        [optax.trace(decay=momentum, nesterov=cfg.get("nesterov", False))]
+        if momentum
+        else []
+    )
   raise user_errors.InvalidValueError(_unknown("optimizer", name, OPTIMIZERS))
 
 
@@ -140,12 +160,14 @@ OPTIMIZERS = {
 }
 
 
-def make(cfg: ml_collections.ConfigDict,
-         total_steps: int) -> tuple[optax.GradientTransformation, Schedule]:
+def make(
+    cfg: ml_collections.ConfigDict, total_steps: int
+) -> tuple[optax.GradientTransformation, Schedule]:
   """Builds one role's optimizer for a stage of `total_steps` steps."""
   if cfg.name not in OPTIMIZERS or cfg.name == "frozen":
     raise user_errors.InvalidValueError(
-        _unknown("optimizer", cfg.name, OPTIMIZERS))
+        _unknown("optimizer", cfg.name, OPTIMIZERS)
+    )
   sched = schedule(cfg, total_steps)
   before_lr, after_lr = _weight_decay(cfg, sched)
   tx = []
@@ -159,15 +181,19 @@ def make(cfg: ml_collections.ConfigDict,
   ema_decay = cfg.get("ema_decay", None)
   if ema_decay:
     if not 0 < ema_decay < 1:
-      raise user_errors.InvalidValueError(f"Optimizer key ema_decay must lie in (0, 1), e.g. "
-                       f"0.9999 (or be unset for no EMA); got {ema_decay}.")
-    chain = ema.with_param_ema(chain, float(ema_decay),
-                               warmup=bool(cfg.get("ema_warmup", True)))
+      raise user_errors.InvalidValueError(
+          f"Optimizer key ema_decay must lie in (0, 1), e.g. "
+          f"0.9999 (or be unset for no EMA); got {ema_decay}."
+      )
+    chain = ema.with_param_ema(
+        chain, float(ema_decay), warmup=bool(cfg.get("ema_warmup", True))
+    )
   return chain, sched
 
 
-def _with_frozen(tx: optax.GradientTransformation,
-                 pattern: str) -> optax.GradientTransformation:
+def _with_frozen(
+    tx: optax.GradientTransformation, pattern: str
+) -> optax.GradientTransformation:
   """Zero updates (and no optimizer state) for params matching `pattern`."""
 
   def labels(params):
@@ -175,32 +201,42 @@ def _with_frozen(tx: optax.GradientTransformation,
     return jax.tree.map(lambda f: "frozen" if f else "train", frozen)
 
   return optax.multi_transform(
-      {"train": tx, "frozen": optax.set_to_zero()}, labels)
+      {"train": tx, "frozen": optax.set_to_zero()}, labels
+  )
 
 
-def trained_roles(optim_cfg: ml_collections.ConfigDict,
-                  roles: list[str]) -> set[str]:
+def trained_roles(
+    optim_cfg: ml_collections.ConfigDict, roles: list[str]
+) -> set[str]:
   """The roles a stage's optimizer config trains (not name='frozen')."""
   if "name" in optim_cfg:
     return set(roles) if optim_cfg.name != "frozen" else set()
-  return {role for role in roles
-          if role in optim_cfg and optim_cfg[role].name != "frozen"}
+  return {
+      role
+      for role in roles
+      if role in optim_cfg and optim_cfg[role].name != "frozen"
+  }
 
 
-def per_role(optim_cfg: ml_collections.ConfigDict, roles: list[str],
-             total_steps: int) -> tuple[dict[str, Any], dict[str, Schedule]]:
+def per_role(
+    optim_cfg: ml_collections.ConfigDict, roles: list[str], total_steps: int
+) -> tuple[dict[str, Any], dict[str, Schedule]]:
   """Optimizers and schedules for each role; roles set to 'frozen' get none."""
   if "name" in optim_cfg:
     cfgs = {role: optim_cfg for role in roles}
   else:
     unknown = set(optim_cfg) - set(roles)
     if unknown:
-      raise user_errors.InvalidValueError(f"Optimizer config names unknown roles {sorted(unknown)}"
-                       f"; the method's roles are {sorted(roles)}.")
+      raise user_errors.InvalidValueError(
+          f"Optimizer config names unknown roles {sorted(unknown)}"
+          f"; the method's roles are {sorted(roles)}."
+      )
     missing = set(roles) - set(optim_cfg)
     if missing:
-      raise user_errors.InvalidValueError(f"No optimizer config for roles {sorted(missing)}; "
-                       "give one per role (name='frozen' to freeze a role).")
+      raise user_errors.InvalidValueError(
+          f"No optimizer config for roles {sorted(missing)}; "
+          "give one per role (name='frozen' to freeze a role)."
+      )
     cfgs = {role: optim_cfg[role] for role in roles}
   txs, scheds = {}, {}
   trained = trained_roles(optim_cfg, roles)

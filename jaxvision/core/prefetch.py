@@ -22,8 +22,12 @@ _END = object()
 class DevicePrefetcher:
   """Iterates (global batch, iterator state after it) pairs."""
 
-  def __init__(self, iterator: method_lib.DataIterator,
-               sharding: jax.sharding.NamedSharding, size: int = 2):
+  def __init__(
+      self,
+      iterator: method_lib.DataIterator,
+      sharding: jax.sharding.NamedSharding,
+      size: int = 2,
+  ):
     self._iterator = iterator
     self._sharding = sharding
     self._queue: queue.Queue = queue.Queue(maxsize=size)
@@ -34,7 +38,8 @@ class DevicePrefetcher:
   def _to_device(self, batch: dict[str, Any]) -> dict[str, jax.Array]:
     return jax.tree.map(
         lambda x: jax.make_array_from_process_local_data(self._sharding, x),
-        batch)
+        batch,
+    )
 
   def _run(self) -> None:
     try:

@@ -29,32 +29,42 @@ AXES = ("data", "fsdp", "tensor")
 BATCH_AXES = ("data", "fsdp")
 
 
-def make_mesh(mesh_cfg: ml_collections.ConfigDict | dict | None,
-              devices: Sequence[jax.Device] | None = None) -> Mesh:
+def make_mesh(
+    mesh_cfg: ml_collections.ConfigDict | dict | None,
+    devices: Sequence[jax.Device] | None = None,
+) -> Mesh:
   """Builds the ("data", "fsdp", "tensor") mesh over all (or given) devices."""
   devices = list(devices if devices is not None else jax.devices())
   sizes = {axis: -1 if axis == "data" else 1 for axis in AXES}
   unknown = set(dict(mesh_cfg or {})) - set(AXES)
   if unknown:
-    raise user_errors.InvalidValueError(f"Unknown mesh axes {sorted(unknown)}; valid: {AXES}.")
+    raise user_errors.InvalidValueError(
+        f"Unknown mesh axes {sorted(unknown)}; valid: {AXES}."
+    )
   sizes.update(dict(mesh_cfg or {}))
   fill = [a for a in AXES if sizes[a] == -1]
   if len(fill) > 1:
-    raise user_errors.InvalidValueError(f"Only one mesh axis may be -1, got {fill}.")
+    raise user_errors.InvalidValueError(
+        f"Only one mesh axis may be -1, got {fill}."
+    )
   known = math.prod(s for s in sizes.values() if s != -1)
   if fill:
     if len(devices) % known:
-      raise user_errors.InvalidValueError(f"Mesh axes {sizes} do not divide {len(devices)} "
-                       "devices.")
+      raise user_errors.InvalidValueError(
+          f"Mesh axes {sizes} do not divide {len(devices)} " "devices."
+      )
     sizes[fill[0]] = len(devices) // known
   if math.prod(sizes.values()) != len(devices):
-    raise user_errors.InvalidValueError(f"Mesh {sizes} needs {math.prod(sizes.values())} devices, "
-                     f"but {len(devices)} are available.")
+    raise user_errors.InvalidValueError(
+        f"Mesh {sizes} needs {math.prod(sizes.values())} devices, "
+        f"but {len(devices)} are available."
+    )
   shape = tuple(sizes[a] for a in AXES)
   # NOTE: Auto axes keep jit's sharding propagation (make_mesh's default is
   # Explicit, which changes the typing rules of every op).
-  return jax.make_mesh(shape, AXES, (jax.sharding.AxisType.Auto,) * len(AXES),
-                       devices=devices)
+  return jax.make_mesh(
+      shape, AXES, (jax.sharding.AxisType.Auto,) * len(AXES), devices=devices
+  )
 
 
 def batch_sharding(mesh: Mesh) -> NamedSharding:
@@ -106,8 +116,9 @@ def _fsdp_spec(shape: tuple[int, ...], mesh: Mesh) -> tuple:
   return ()
 
 
-def spec_for(name: str, shape: tuple[int, ...], rules: Sequence[Any],
-             mesh: Mesh) -> P:
+def spec_for(
+    name: str, shape: tuple[int, ...], rules: Sequence[Any], mesh: Mesh
+) -> P:
   """The PartitionSpec of one leaf: first matching rule that fits, else P()."""
   for pattern, spec in rules:
     if re.search(pattern, name):
@@ -117,17 +128,22 @@ def spec_for(name: str, shape: tuple[int, ...], rules: Sequence[Any],
       for axes in spec:
         for axis in (axes if isinstance(axes, tuple) else (axes,)):
           if axis is not None and axis not in AXES:
-            raise user_errors.InvalidValueError(f"Partition rule {pattern!r} names unknown mesh "
-                             f"axis {axis!r}; valid: {AXES}.")
+            raise user_errors.InvalidValueError(
+                f"Partition rule {pattern!r} names unknown mesh "
+                f"axis {axis!r}; valid: {AXES}."
+            )
       return P(*spec) if _fits(spec, shape, mesh) else P()
   return P()
 
 
 def tree_shardings(tree: Any, rules: Sequence[Any], mesh: Mesh) -> Any:
   """NamedShardings for every leaf of a (possibly abstract) pytree."""
+
   def leaf(path, x):
-    return NamedSharding(mesh, spec_for(path_name(path), tuple(x.shape), rules,
-                                        mesh))
+    return NamedSharding(
+        mesh, spec_for(path_name(path), tuple(x.shape), rules, mesh)
+    )
+
   return jax.tree_util.tree_map_with_path(leaf, tree)
 
 

@@ -40,6 +40,7 @@ class TrainState:
       of the roles that have any, trainable or frozen.
     txs: role -> optax transformation (static).
   """
+
   step: jax.Array
   rng: jax.Array
   params: dict[str, Params]
@@ -47,7 +48,8 @@ class TrainState:
   frozen: dict[str, Params] = flax.struct.field(default_factory=dict)
   model_state: dict[str, PyTree] = flax.struct.field(default_factory=dict)
   txs: Mapping[str, optax.GradientTransformation] = flax.struct.field(
-      pytree_node=False, default_factory=dict)
+      pytree_node=False, default_factory=dict
+  )
 
   def apply_gradients(self, grads: Mapping[str, PyTree]) -> "TrainState":
     """Updates the roles named in `grads`; the other roles stay as they are.
@@ -59,10 +61,13 @@ class TrainState:
     opt_state = dict(self.opt_state)
     for role, role_grads in grads.items():
       if role not in self.txs:
-        raise ValueError(f"Role {role!r} has no optimizer; trainable roles: "
-                         f"{sorted(self.txs)}. Frozen roles take no gradients.")
+        raise ValueError(
+            f"Role {role!r} has no optimizer; trainable roles: "
+            f"{sorted(self.txs)}. Frozen roles take no gradients."
+        )
       updates, opt_state[role] = self.txs[role].update(
-          role_grads, self.opt_state[role], self.params[role])
+          role_grads, self.opt_state[role], self.params[role]
+      )
       params[role] = optax.apply_updates(self.params[role], updates)
     return self.replace(params=params, opt_state=opt_state)
 
@@ -71,31 +76,39 @@ class TrainState:
     params = self.params[role] if role in self.params else self.frozen[role]
     return merge_variables(params, self.model_state.get(role, {}))
 
-  def update_model_state(self, role: str,
-                         collections: Mapping[str, PyTree]) -> "TrainState":
+  def update_model_state(
+      self, role: str, collections: Mapping[str, PyTree]
+  ) -> "TrainState":
     """`role`'s model state replaced by `collections` (e.g. the mutated
     collections `module.apply(..., mutable=[...])` returns)."""
-    return self.replace(model_state={**self.model_state,
-                                     role: dict(collections)})
+    return self.replace(
+        model_state={**self.model_state, role: dict(collections)}
+    )
 
   def checkpointed(self) -> dict[str, PyTree]:
     """The part of the state that checkpoints save and restore (the model
     state only where there is any, so stateless models keep their layout)."""
-    tree = {"step": self.step, "rng": self.rng, "params": self.params,
-            "opt_state": self.opt_state}
+    tree = {
+        "step": self.step,
+        "rng": self.rng,
+        "params": self.params,
+        "opt_state": self.opt_state,
+    }
     if self.model_state:
       tree["model_state"] = self.model_state
     return tree
 
 
-def merge_variables(params: Params,
-                    collections: Mapping[str, PyTree]) -> dict[str, PyTree]:
+def merge_variables(
+    params: Params, collections: Mapping[str, PyTree]
+) -> dict[str, PyTree]:
   """`{"params": params, **collections}`: one role's flax variables."""
   return {"params": params, **collections}
 
 
-def split_variables(roles: Mapping[str, Mapping[str, PyTree]]
-                    ) -> tuple[dict[str, Params], dict[str, PyTree]]:
+def split_variables(
+    roles: Mapping[str, Mapping[str, PyTree]],
+) -> tuple[dict[str, Params], dict[str, PyTree]]:
   """{role: flax variables} -> ({role: params}, {role: other collections}).
 
   Roles whose variables hold only "params" get no model state entry.
@@ -109,28 +122,41 @@ def split_variables(roles: Mapping[str, Mapping[str, PyTree]]
   return params, model_state
 
 
-def create(params: Mapping[str, Params],
-           txs: Mapping[str, optax.GradientTransformation],
-           rng: jax.Array, step: int | jax.Array = 0,
-           model_state: Mapping[str, PyTree] | None = None) -> TrainState:
+def create(
+    params: Mapping[str, Params],
+    txs: Mapping[str, optax.GradientTransformation],
+    rng: jax.Array,
+    step: int | jax.Array = 0,
+    model_state: Mapping[str, PyTree] | None = None,
+) -> TrainState:
   """Builds a state; roles without a transformation become frozen."""
   trainable = {k: v for k, v in params.items() if k in txs}
   frozen = {k: v for k, v in params.items() if k not in txs}
   unknown = set(txs) - set(params)
   if unknown:
-    raise ValueError(f"Optimizers given for unknown roles {sorted(unknown)}; "
-                     f"the method's roles are {sorted(params)}.")
+    raise ValueError(
+        f"Optimizers given for unknown roles {sorted(unknown)}; "
+        f"the method's roles are {sorted(params)}."
+    )
   model_state = dict(model_state or {})
   unknown = set(model_state) - set(params)
   if unknown:
-    raise ValueError(f"Model state given for unknown roles {sorted(unknown)}; "
-                     f"the method's roles are {sorted(params)}.")
+    raise ValueError(
+        f"Model state given for unknown roles {sorted(unknown)}; "
+        f"the method's roles are {sorted(params)}."
+    )
   opt_state = {k: txs[k].init(v) for k, v in trainable.items()}
-  return TrainState(step=jax.numpy.asarray(step, jax.numpy.int32),
-                    rng=jax.random.key_data(rng) if jax.dtypes.issubdtype(
-                        rng.dtype, jax.dtypes.prng_key) else rng,
-                    params=trainable, opt_state=opt_state, frozen=frozen,
-                    model_state=model_state, txs=dict(txs))
+  return TrainState(
+      step=jax.numpy.asarray(step, jax.numpy.int32),
+      rng=jax.random.key_data(rng)
+      if jax.dtypes.issubdtype(rng.dtype, jax.dtypes.prng_key)
+      else rng,
+      params=trainable,
+      opt_state=opt_state,
+      frozen=frozen,
+      model_state=model_state,
+      txs=dict(txs),
+  )
 
 
 def step_rng(state: TrainState) -> jax.Array:

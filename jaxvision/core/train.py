@@ -56,6 +56,7 @@ class StageBuild:
   tiny LDM pretrained, then frozen): unlike frozen roles from `init` or
   `init_from`, they cannot be rebuilt from a source, so checkpoints hold them.
   """
+
   ctx: method_lib.StageContext
   abstract: state_lib.TrainState
   shardings: state_lib.TrainState
@@ -64,8 +65,9 @@ class StageBuild:
   method: method_lib.Method
   carried: tuple[str, ...] = ()
 
-  def checkpointed(self, state: state_lib.TrainState,
-                   frozen: dict[str, Any]) -> dict[str, Any]:
+  def checkpointed(
+      self, state: state_lib.TrainState, frozen: dict[str, Any]
+  ) -> dict[str, Any]:
     """What a checkpoint of this stage saves (`frozen` held apart)."""
     tree = state.checkpointed()
     if self.carried:
@@ -82,17 +84,26 @@ class StageBuild:
       initial = self.init(base_rng(self.ctx.config, self.ctx.index))
       rebuilt = {k: initial.frozen[k] for k in rebuild}
       if self.ctx.config.get("init_from", None):
-        loaded, _ = init_from_lib.load(self.ctx.config.init_from, self.ctx,
-                                       initial.params | initial.frozen,
-                                       initial.model_state)
-        rebuilt = jax.device_put({k: loaded[k] for k in rebuild},
-                                 {k: self.shardings.frozen[k]
-                                  for k in rebuild})
+        loaded, _ = init_from_lib.load(
+            self.ctx.config.init_from,
+            self.ctx,
+            initial.params | initial.frozen,
+            initial.model_state,
+        )
+        rebuilt = jax.device_put(
+            {k: loaded[k] for k in rebuild},
+            {k: self.shardings.frozen[k] for k in rebuild},
+        )
       frozen.update(rebuilt)
     return state_lib.TrainState(
-        step=restored["step"], rng=restored["rng"], params=restored["params"],
-        opt_state=restored["opt_state"], frozen=frozen,
-        model_state=restored.get("model_state", {}), txs=self.txs)
+        step=restored["step"],
+        rng=restored["rng"],
+        params=restored["params"],
+        opt_state=restored["opt_state"],
+        frozen=frozen,
+        model_state=restored.get("model_state", {}),
+        txs=self.txs,
+    )
 
   def abstract_checkpoint(self) -> dict[str, Any]:
     """ShapeDtypeStructs with shardings for restoring the checkpointed part."""
@@ -101,37 +112,45 @@ class StageBuild:
     return jax.tree.map(
         lambda a, s: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=s),
         self.checkpointed(self.abstract, frozen),
-        self.checkpointed(self.shardings, frozen_shardings))
+        self.checkpointed(self.shardings, frozen_shardings),
+    )
 
 
 def base_rng(config: ml_collections.ConfigDict, stage_index: int) -> jax.Array:
   return jax.random.fold_in(jax.random.key(config.get("seed", 0)), stage_index)
 
 
-def build_stage(method: method_lib.Method,
-                ctx: method_lib.StageContext) -> StageBuild:
+def build_stage(
+    method: method_lib.Method, ctx: method_lib.StageContext
+) -> StageBuild:
   """Abstract state, shardings and a sharded init function for a stage."""
   rng = base_rng(ctx.config, ctx.index)
   roles, _ = method_lib.split_init(
-      jax.eval_shape(functools.partial(method.init, ctx), rng))
+      jax.eval_shape(functools.partial(method.init, ctx), rng)
+  )
   txs, _ = optim.per_role(ctx.stage.optim, list(roles), ctx.steps)
 
   def init(rng):
     params, model_state = method_lib.split_init(method.init(ctx, rng))
-    return state_lib.create(params, txs, rng, step=ctx.first_step,
-                            model_state=model_state)
+    return state_lib.create(
+        params, txs, rng, step=ctx.first_step, model_state=model_state
+    )
 
   abstract = jax.eval_shape(init, rng)
   rules = sharding.default_rules(ctx.config)
   shardings = sharding.tree_shardings(abstract, rules, ctx.mesh)
   trained_before = set()
-  for stage in ctx.config.stages[:ctx.index]:
+  for stage in ctx.config.stages[: ctx.index]:
     trained_before |= optim.trained_roles(stage.optim, list(roles))
-  return StageBuild(ctx=ctx, abstract=abstract, shardings=shardings,
-                    init=jax.jit(init, out_shardings=shardings), txs=txs,
-                    method=method,
-                    carried=tuple(sorted(set(abstract.frozen) &
-                                         trained_before)))
+  return StageBuild(
+      ctx=ctx,
+      abstract=abstract,
+      shardings=shardings,
+      init=jax.jit(init, out_shardings=shardings),
+      txs=txs,
+      method=method,
+      carried=tuple(sorted(set(abstract.frozen) & trained_before)),
+  )
 
 
 def jit_train_step(build: StageBuild):
@@ -148,18 +167,21 @@ def jit_train_step(build: StageBuild):
 
   def step_fn(trainable, frozen, batch):
     rng = state_lib.step_rng(trainable)
-    new, step_metrics = train_step(trainable.replace(frozen=frozen), batch,
-                                   rng)
+    new, step_metrics = train_step(trainable.replace(frozen=frozen), batch, rng)
     return new.replace(step=trainable.step + 1, frozen={}), step_metrics
 
   mesh = build.ctx.mesh
   state_shardings = build.shardings.replace(frozen={})
   return jax.jit(
       step_fn,
-      in_shardings=(state_shardings, build.shardings.frozen,
-                    sharding.batch_sharding(mesh)),
+      in_shardings=(
+          state_shardings,
+          build.shardings.frozen,
+          sharding.batch_sharding(mesh),
+      ),
       out_shardings=(state_shardings, sharding.replicated(mesh)),
-      donate_argnums=(0,))
+      donate_argnums=(0,),
+  )
 
 
 def selection(config: ml_collections.ConfigDict) -> dict[str, str] | None:
@@ -170,30 +192,45 @@ def selection(config: ml_collections.ConfigDict) -> dict[str, str] | None:
   select = dict(select)
   unknown = set(select) - {"metric", "mode", "split"}
   if unknown or not select.get("metric"):
-    raise user_errors.InvalidValueError(user_errors.message(
-        f"select_best={select} needs a metric and takes only metric, mode "
-        "and split", "select_best",
-        "set e.g. {'metric': 'kitti_val/abs_rel', 'mode': 'min', "
-        "'split': 'validation'}"))
+    raise user_errors.InvalidValueError(
+        user_errors.message(
+            f"select_best={select} needs a metric and takes only metric, mode "
+            "and split",
+            "select_best",
+            "set e.g. {'metric': 'kitti_val/abs_rel', 'mode': 'min', "
+            "'split': 'validation'}",
+        )
+    )
   select.setdefault("split", "validation")
   if select.setdefault("mode", "max") not in ("max", "min"):
-    raise user_errors.InvalidValueError(user_errors.message(
-        f"select_best.mode={select['mode']!r} is not 'max' or 'min'",
-        "select_best.mode", "use 'max' (e.g. accuracy) or 'min' (errors)"))
+    raise user_errors.InvalidValueError(
+        user_errors.message(
+            f"select_best.mode={select['mode']!r} is not 'max' or 'min'",
+            "select_best.mode",
+            "use 'max' (e.g. accuracy) or 'min' (errors)",
+        )
+    )
   return select
 
 
 def _meta(ctx: method_lib.StageContext, device_hours: float) -> dict[str, Any]:
-  return {"stage_index": ctx.index, "stage": ctx.stage.name,
-          "device_hours": device_hours}
+  return {
+      "stage_index": ctx.index,
+      "stage": ctx.stage.name,
+      "device_hours": device_hours,
+  }
 
 
 class Trainer:
   """Runs all stages of a config in `workdir`."""
 
-  def __init__(self, config: ml_collections.ConfigDict, workdir: str,
-               method: method_lib.Method,
-               devices: Sequence[jax.Device] | None = None):
+  def __init__(
+      self,
+      config: ml_collections.ConfigDict,
+      workdir: str,
+      method: method_lib.Method,
+      devices: Sequence[jax.Device] | None = None,
+  ):
     self.config = config
     self.workdir = workdir
     self.method = method
@@ -202,17 +239,23 @@ class Trainer:
     ckpt_cfg = config.get("checkpoint", ml_collections.ConfigDict())
     self.checkpoint_every = ckpt_cfg.get("every_steps", 0)
     self.manager = checkpoint_lib.Manager(
-        workdir, max_to_keep=ckpt_cfg.get("keep", 3),
-        async_save=ckpt_cfg.get("async_save", True))
+        workdir,
+        max_to_keep=ckpt_cfg.get("keep", 3),
+        async_save=ckpt_cfg.get("async_save", True),
+    )
     self.writer = metrics_lib.make_writer(workdir)
     self.log_every = config.get("log_every", 50)
     self.last_checkpoint: int | None = None
     self.device_hours = metrics_lib.DeviceHours(self.mesh.devices.size)
     self.final_metrics: dict[str, float] = {}
     self.select = selection(config)
-    self.best_manager = (checkpoint_lib.Manager(workdir, max_to_keep=1,
-                                                async_save=False, best=True)
-                         if self.select else None)
+    self.best_manager = (
+        checkpoint_lib.Manager(
+            workdir, max_to_keep=1, async_save=False, best=True
+        )
+        if self.select
+        else None
+    )
     self.best: tuple[int, float] | None = None  # (step, value) so far
 
   def run(self) -> dict[str, float]:
@@ -229,8 +272,7 @@ class Trainer:
           train_state, data_state = self._start(build, previous, resume)
           resume = None
           ran = train_state_step(train_state) < ctx.last_step
-          train_state = self._run_stage(build, train_state, data_state,
-                                        watcher)
+          train_state = self._run_stage(build, train_state, data_state, watcher)
           last = ctx.index == len(self.contexts) - 1
           if last and self.select:
             self._evaluate_best()
@@ -245,8 +287,9 @@ class Trainer:
     return self.final_metrics
 
   def _stage_abstract(self, meta: dict[str, Any]) -> Any:
-    return build_stage(self.method,
-                       self.contexts[meta["stage_index"]]).abstract_checkpoint()
+    return build_stage(
+        self.method, self.contexts[meta["stage_index"]]
+    ).abstract_checkpoint()
 
   def _best_so_far(self) -> tuple[int, float] | None:
     """(step, value) of the kept best checkpoint, read back on resume."""
@@ -265,21 +308,29 @@ class Trainer:
       raise user_errors.InvalidValueError(
           f"select_best is set but no stage evaluated on the "
           f"{self.select['split']!r} split: set eval_every on the stages, "
-          f"and check {self.best_manager.directory}.")
+          f"and check {self.best_manager.directory}."
+      )
     step, tree, _, meta = restored
     build = build_stage(self.method, self.contexts[meta["stage_index"]])
-    logging.info("Final evaluation of the best step %d (%s=%s).", step,
-                 self.select["metric"], meta["best"]["value"])
+    logging.info(
+        "Final evaluation of the best step %d (%s=%s).",
+        step,
+        self.select["metric"],
+        meta["best"]["value"],
+    )
     self._evaluate(build.ctx, build.from_checkpoint(tree))
     self.final_metrics["best_step"] = step
 
   def _abstract_for_meta(self, meta: dict[str, Any]) -> Any:
     index = meta["stage_index"]
     if index >= len(self.contexts):
-      raise user_errors.InvalidValueError(f"Checkpoint is from stage {index} but the config has "
-                       f"only {len(self.contexts)} stages.")
+      raise user_errors.InvalidValueError(
+          f"Checkpoint is from stage {index} but the config has "
+          f"only {len(self.contexts)} stages."
+      )
     self.device_hours = metrics_lib.DeviceHours(
-        self.mesh.devices.size, meta.get("device_hours", 0.0))
+        self.mesh.devices.size, meta.get("device_hours", 0.0)
+    )
     return build_stage(self.method, self.contexts[index]).abstract_checkpoint()
 
   def _start(self, build: StageBuild, previous, resume):
@@ -302,24 +353,32 @@ class Trainer:
       if self.method.transition is not None:
         params = self.method.transition(prev_build.ctx, ctx, params)
         if model_state:
-          model_state = self.method.transition(prev_build.ctx, ctx,
-                                               model_state)
+          model_state = self.method.transition(prev_build.ctx, ctx, model_state)
       train_state = self._from_params(build, params, model_state)
-      logging.info("Stage %r starts from stage %r's params.", ctx.stage.name,
-                   prev_build.ctx.stage.name)
+      logging.info(
+          "Stage %r starts from stage %r's params.",
+          ctx.stage.name,
+          prev_build.ctx.stage.name,
+      )
     elif self.config.get("init_from", None):
       initial = build.init(base_rng(ctx.config, ctx.index))
       params, model_state = init_from_lib.load(
-          self.config.init_from, ctx, initial.params | initial.frozen,
-          initial.model_state)
+          self.config.init_from,
+          ctx,
+          initial.params | initial.frozen,
+          initial.model_state,
+      )
       train_state = self._from_params(build, params, model_state)
     else:
       train_state = build.init(base_rng(ctx.config, ctx.index))
     if jax.process_index() == 0:
       for role, params in train_state.params.items():
         metrics_lib.log_parameter_overview(params, role)
-        print(f"stage={ctx.stage.name} params_{role}="
-              f"{optim.count_params(params)}", flush=True)
+        print(
+            f"stage={ctx.stage.name} params_{role}="
+            f"{optim.count_params(params)}",
+            flush=True,
+        )
     return train_state, None
 
   def _from_params(self, build: StageBuild, params, model_state):
@@ -329,31 +388,45 @@ class Trainer:
     abstract = build.abstract
     stage = build.ctx.stage.name
     init_from_lib.check_compatible(
-        params, abstract.params | abstract.frozen,
-        what=f"params entering stage {stage!r}")
+        params,
+        abstract.params | abstract.frozen,
+        what=f"params entering stage {stage!r}",
+    )
     init_from_lib.check_compatible(
-        model_state, abstract.model_state,
-        what=f"model state entering stage {stage!r}")
+        model_state,
+        abstract.model_state,
+        what=f"model state entering stage {stage!r}",
+    )
     # Loaded or transformed params may live anywhere (host, one device).
-    trainable = jax.device_put({k: params[k] for k in abstract.params},
-                               build.shardings.params)
-    frozen = jax.device_put({k: params[k] for k in abstract.frozen},
-                            build.shardings.frozen)
-    model_state = jax.device_put(dict(model_state),
-                                 build.shardings.model_state)
+    trainable = jax.device_put(
+        {k: params[k] for k in abstract.params}, build.shardings.params
+    )
+    frozen = jax.device_put(
+        {k: params[k] for k in abstract.frozen}, build.shardings.frozen
+    )
+    model_state = jax.device_put(dict(model_state), build.shardings.model_state)
     ctx = build.ctx
 
     @functools.partial(jax.jit, out_shardings=build.shardings)
     def place(trainable, frozen, model_state, rng):
-      return state_lib.create(trainable | frozen, build.txs, rng,
-                              step=ctx.first_step, model_state=model_state)
+      return state_lib.create(
+          trainable | frozen,
+          build.txs,
+          rng,
+          step=ctx.first_step,
+          model_state=model_state,
+      )
 
-    return place(trainable, frozen, model_state,
-                 base_rng(ctx.config, ctx.index))
+    return place(
+        trainable, frozen, model_state, base_rng(ctx.config, ctx.index)
+    )
 
   def _compile_step(self, build: StageBuild, train_state, batch):
-    return jit_train_step(build).lower(train_state.replace(frozen={}),
-                                       train_state.frozen, batch).compile()
+    return (
+        jit_train_step(build)
+        .lower(train_state.replace(frozen={}), train_state.frozen, batch)
+        .compile()
+    )
 
   def _run_stage(self, build: StageBuild, train_state, data_state, watcher):
     ctx = build.ctx
@@ -366,13 +439,22 @@ class Trainer:
     if data_state is not None:
       iterator.set_state(data_state)
     batches = prefetch.DevicePrefetcher(
-        iterator, sharding.batch_sharding(ctx.mesh),
-        size=self.config.get("prefetch", 2))
-    logging.info("stage=%s steps %d..%d batch=%d", ctx.stage.name, step,
-                 ctx.last_step, ctx.stage.batch_size)
-    print(f"stage={ctx.stage.name} first_step={step} "
-          f"last_step={ctx.last_step} batch_size={ctx.stage.batch_size}",
-          flush=True)
+        iterator,
+        sharding.batch_sharding(ctx.mesh),
+        size=self.config.get("prefetch", 2),
+    )
+    logging.info(
+        "stage=%s steps %d..%d batch=%d",
+        ctx.stage.name,
+        step,
+        ctx.last_step,
+        ctx.stage.batch_size,
+    )
+    print(
+        f"stage={ctx.stage.name} first_step={step} "
+        f"last_step={ctx.last_step} batch_size={ctx.stage.batch_size}",
+        flush=True,
+    )
     progress = metrics_lib.Progress(ctx.stage.name, step, ctx.last_step)
     frozen = train_state.frozen
     train_state = train_state.replace(frozen={})
@@ -384,7 +466,8 @@ class Trainer:
         batch, data_state = next(batches)
         if compiled is None:
           compiled = self._compile_step(
-              build, train_state.replace(frozen=frozen), batch)
+              build, train_state.replace(frozen=frozen), batch
+          )
           self._log_flops(ctx, compiled, step)
         train_state, step_metrics = compiled(train_state, frozen, batch)
         pending.append(step_metrics)
@@ -396,23 +479,31 @@ class Trainer:
         # step (bit-identically) instead of missing it. The stage's last step
         # is evaluated after the loop unless selection needs it here.
         every = ctx.stage.get("eval_every", 0)
-        if every and (step % every == 0 and step < ctx.last_step or
-                      step == ctx.last_step and self.select):
+        if every and (
+            step % every == 0
+            and step < ctx.last_step
+            or step == ctx.last_step
+            and self.select
+        ):
           self._periodic_eval(build, step, train_state, frozen, data_state)
         preempted = watcher.should_stop(step)
-        if (preempted or step == ctx.last_step or
-            (self.checkpoint_every and step % self.checkpoint_every == 0)):
+        if (
+            preempted
+            or step == ctx.last_step
+            or (self.checkpoint_every and step % self.checkpoint_every == 0)
+        ):
           self._save(build, step, train_state, frozen, data_state, pending)
           pending = []
         if preempted:
-          raise Preempted(f"Preempted at step {step}; checkpoint saved in "
-                          f"{self.manager.directory}.")
+          raise Preempted(
+              f"Preempted at step {step}; checkpoint saved in "
+              f"{self.manager.directory}."
+          )
     finally:
       batches.close()
     return train_state.replace(frozen=frozen)
 
-  def _log(self, step: int, pending: list[Any], progress,
-           iterator) -> None:
+  def _log(self, step: int, pending: list[Any], progress, iterator) -> None:
     scalars = _mean_metrics(pending)
     metrics_lib.check_finite(scalars, step, self.last_checkpoint)
     if hasattr(iterator, "num_corrupt"):
@@ -431,27 +522,38 @@ class Trainer:
     total = flops * ctx.mesh.devices.size
     self.writer.write_scalars(step, {"flops_per_step": total})
     if jax.process_index() == 0:
-      print(f"stage={ctx.stage.name} train_step_gflops={total / 1e9:.4g} "
-            f"(XLA, 2 per multiply-add, forward+backward, global batch "
-            f"{ctx.stage.batch_size})", flush=True)
+      print(
+          f"stage={ctx.stage.name} train_step_gflops={total / 1e9:.4g} "
+          f"(XLA, 2 per multiply-add, forward+backward, global batch "
+          f"{ctx.stage.batch_size})",
+          flush=True,
+      )
 
-  def _save(self, build, step, train_state, frozen, data_state,
-            pending) -> None:
+  def _save(
+      self, build, step, train_state, frozen, data_state, pending
+  ) -> None:
     if pending:
-      metrics_lib.check_finite(_mean_metrics(pending), step,
-                               self.last_checkpoint)
-    if not bool(checkpoint_lib.all_finite(
-        (train_state.params, train_state.model_state))):
+      metrics_lib.check_finite(
+          _mean_metrics(pending), step, self.last_checkpoint
+      )
+    if not bool(
+        checkpoint_lib.all_finite((train_state.params, train_state.model_state))
+    ):
       raise metrics_lib.NonFiniteError(
           f"Params became NaN/Inf by step {step}; not saving. The last good "
-          f"checkpoint is at step {self.last_checkpoint}.")
-    self.manager.save(step, build.checkpointed(train_state, frozen),
-                      data_state or {},
-                      _meta(build.ctx, self.device_hours.tick()))
+          f"checkpoint is at step {self.last_checkpoint}."
+      )
+    self.manager.save(
+        step,
+        build.checkpointed(train_state, frozen),
+        data_state or {},
+        _meta(build.ctx, self.device_hours.tick()),
+    )
     self.last_checkpoint = step
 
-  def _periodic_eval(self, build, step, train_state, frozen,
-                     data_state) -> None:
+  def _periodic_eval(
+      self, build, step, train_state, frozen, data_state
+  ) -> None:
     """Evaluates mid-stage; with select_best, keeps the best step so far."""
     if self.method.evaluate is None:
       return
@@ -464,28 +566,38 @@ class Trainer:
       split = select["split"]
       results = self.method.evaluate(ctx, state, split=split)
     prefix = "eval" if split == "test" else f"eval_{split}"
-    self.writer.write_scalars(step, {f"{prefix}/{k}": v for k, v in
-                                     results.items()})
+    self.writer.write_scalars(
+        step, {f"{prefix}/{k}": v for k, v in results.items()}
+    )
     if jax.process_index() == 0:
-      print(f"stage={ctx.stage.name} {prefix} at step {step} "
-            f"({time.monotonic() - start:.1f}s): " +
-            " ".join(f"{k}={v:.4f}" for k, v in sorted(results.items())),
-            flush=True)
+      print(
+          f"stage={ctx.stage.name} {prefix} at step {step} "
+          f"({time.monotonic() - start:.1f}s): "
+          + " ".join(f"{k}={v:.4f}" for k, v in sorted(results.items())),
+          flush=True,
+      )
     if select is None:
       return
     if select["metric"] not in results:
-      raise KeyError(f"select_best.metric={select['metric']!r} is not among "
-                     f"the {split!r} metrics: {sorted(results)}.")
+      raise KeyError(
+          f"select_best.metric={select['metric']!r} is not among "
+          f"the {split!r} metrics: {sorted(results)}."
+      )
     value = float(results[select["metric"]])
     if self.best is not None and step <= self.best[0]:
       return  # a resumed run re-evaluating a step before the kept best
-    if (self.best is None or
-        (value > self.best[1] if select["mode"] == "max"
-         else value < self.best[1])):
+    if self.best is None or (
+        value > self.best[1]
+        if select["mode"] == "max"
+        else value < self.best[1]
+    ):
       self.best_manager.save(
-          step, build.checkpointed(train_state, frozen), data_state or {},
-          _meta(ctx, self.device_hours.tick()) |
-          {"best": dict(select, value=value)})
+          step,
+          build.checkpointed(train_state, frozen),
+          data_state or {},
+          _meta(ctx, self.device_hours.tick())
+          | {"best": dict(select, value=value)},
+      )
       self.best = (step, value)
 
   def _evaluate(self, ctx, train_state) -> None:
@@ -495,14 +607,17 @@ class Trainer:
     start = time.monotonic()
     results = self.method.evaluate(ctx, ema.for_evaluation(train_state))
     step = train_state_step(train_state)
-    self.writer.write_scalars(step, {f"eval/{k}": v for k, v in
-                                     results.items()})
+    self.writer.write_scalars(
+        step, {f"eval/{k}": v for k, v in results.items()}
+    )
     self.final_metrics = dict(results)
     if jax.process_index() == 0:
-      print(f"stage={ctx.stage.name} eval at step {step} "
-            f"({time.monotonic() - start:.1f}s): " +
-            " ".join(f"{k}={v:.4f}" for k, v in sorted(results.items())),
-            flush=True)
+      print(
+          f"stage={ctx.stage.name} eval at step {step} "
+          f"({time.monotonic() - start:.1f}s): "
+          + " ".join(f"{k}={v:.4f}" for k, v in sorted(results.items())),
+          flush=True,
+      )
 
 
 def check_batch_size(ctx: method_lib.StageContext) -> None:
@@ -510,12 +625,15 @@ def check_batch_size(ctx: method_lib.StageContext) -> None:
   shards = sharding.batch_shards(ctx.mesh)
   size = ctx.stage.batch_size
   if size % shards:
-    raise user_errors.InputError(user_errors.message(
-        f"batch size {size} does not split over the {shards} batch shards of "
-        f"the mesh ({ctx.mesh.devices.size} devices)",
-        f"stages.{ctx.index}.batch_size",
-        f"set it to a multiple of {shards}, e.g. "
-        f"{max(shards, size // shards * shards)}"))
+    raise user_errors.InputError(
+        user_errors.message(
+            f"batch size {size} does not split over the {shards} batch shards of "
+            f"the mesh ({ctx.mesh.devices.size} devices)",
+            f"stages.{ctx.index}.batch_size",
+            f"set it to a multiple of {shards}, e.g. "
+            f"{max(shards, size // shards * shards)}",
+        )
+    )
 
 
 def _mean_metrics(pending: list[Any]) -> dict[str, float]:
@@ -528,9 +646,12 @@ def train_state_step(train_state) -> int:
   return int(jax.device_get(train_state.step))
 
 
-def train(config: ml_collections.ConfigDict, workdir: str,
-          method: method_lib.Method,
-          devices: Sequence[jax.Device] | None = None) -> dict[str, float]:
+def train(
+    config: ml_collections.ConfigDict,
+    workdir: str,
+    method: method_lib.Method,
+    devices: Sequence[jax.Device] | None = None,
+) -> dict[str, float]:
   """Trains `config` in `workdir`, resuming from its newest checkpoint.
 
   `devices` restricts the mesh to some devices (default: all of them).

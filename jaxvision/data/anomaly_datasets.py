@@ -28,12 +28,31 @@ from PIL import Image
 from jaxvision import user_errors
 from jaxvision.data import pp
 
-MVTEC_CATEGORIES = ("carpet", "grid", "leather", "tile", "wood", "bottle",
-                    "cable", "capsule", "hazelnut", "metal_nut", "pill",
-                    "screw", "toothbrush", "transistor", "zipper")
-_IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"),
-              0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"),
-              0x0E: np.dtype(">f8")}
+MVTEC_CATEGORIES = (
+    "carpet",
+    "grid",
+    "leather",
+    "tile",
+    "wood",
+    "bottle",
+    "cable",
+    "capsule",
+    "hazelnut",
+    "metal_nut",
+    "pill",
+    "screw",
+    "toothbrush",
+    "transistor",
+    "zipper",
+)
+_IDX_TYPES = {
+    0x08: np.uint8,
+    0x09: np.int8,
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
 
 
 def read_idx(path: str) -> np.ndarray:
@@ -41,19 +60,21 @@ def read_idx(path: str) -> np.ndarray:
   opener = gzip.open if path.endswith(".gz") else open
   with opener(path, "rb") as f:
     data = f.read()
-  if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in \
-      _IDX_TYPES:
+  if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_TYPES:
     raise user_errors.InvalidValueError(
-        f"{path} is not an idx file (bad magic number).")
+        f"{path} is not an idx file (bad magic number)."
+    )
   ndim = data[3]
-  shape = tuple(int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big")
-                for i in range(ndim))
+  shape = tuple(
+      int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)
+  )
   dtype = np.dtype(_IDX_TYPES[data[2]])
   body = np.frombuffer(data, dtype, offset=4 + 4 * ndim)
   if body.size != int(np.prod(shape)):
     raise user_errors.InvalidValueError(
         f"{path}: header says shape {shape} but the file holds "
-        f"{body.size} values (truncated?).")
+        f"{body.size} values (truncated?)."
+    )
   return body.reshape(shape)
 
 
@@ -66,7 +87,8 @@ def _find(root: str, stem: str) -> str:
       f"MNIST file {stem}[.gz] not found in {root}: put the four official "
       "idx files (train-images-idx3-ubyte, train-labels-idx1-ubyte, "
       "t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, gzipped or not) "
-      "there and set config.data.root.")
+      "there and set config.data.root."
+  )
 
 
 @functools.lru_cache(maxsize=4)
@@ -75,40 +97,50 @@ def mnist_one_class(root: str, digit: int, split: str) -> dict[str, np.ndarray]:
   anomalous when their digit differs (no pixel masks exist)."""
   if not 0 <= digit <= 9:
     raise user_errors.InvalidValueError(
-        f"data.digit must be in 0..9, got {digit}.")
+        f"data.digit must be in 0..9, got {digit}."
+    )
   prefix = {"train": "train", "test": "t10k"}.get(split)
   if prefix is None:
     raise user_errors.InvalidValueError(
-        f"MNIST split must be 'train' or 'test', got {split!r}.")
+        f"MNIST split must be 'train' or 'test', got {split!r}."
+    )
   root = os.path.expanduser(root)
   images = read_idx(_find(root, f"{prefix}-images-idx3-ubyte"))
   labels = read_idx(_find(root, f"{prefix}-labels-idx1-ubyte"))
   if len(images) != len(labels):
     raise user_errors.InvalidValueError(
-        f"{len(images)} MNIST images but {len(labels)} labels.")
+        f"{len(images)} MNIST images but {len(labels)} labels."
+    )
   if split == "train":
     images, labels = images[labels == digit], labels[labels == digit]
-  return {"image": images[..., None].astype(np.float32) / 255.0,
-          "label": (labels != digit).astype(np.int32)}
+  return {
+      "image": images[..., None].astype(np.float32) / 255.0,
+      "label": (labels != digit).astype(np.int32),
+  }
 
 
-def _load_image(path: str, size: tuple[int, int], mode: str,
-                resample: int) -> np.ndarray:
+def _load_image(
+    path: str, size: tuple[int, int], mode: str, resample: int
+) -> np.ndarray:
   pixels = pp.decode_file(path, mode)  # corrupt: skipped and counted
-  return np.asarray(Image.fromarray(pixels).resize((size[1], size[0]),
-                                                   resample))
+  return np.asarray(
+      Image.fromarray(pixels).resize((size[1], size[0]), resample)
+  )
 
 
 def _images(paths, size, channels: int) -> np.ndarray:
   mode = "RGB" if channels == 3 else "L"
   out = np.stack([_load_image(p, size, mode, Image.BILINEAR) for p in paths])
-  return (out.reshape(out.shape[:3] + (channels,)).astype(np.float32)
-          / 255.0)
+  return out.reshape(out.shape[:3] + (channels,)).astype(np.float32) / 255.0
 
 
 def _masks(paths, size) -> np.ndarray:
-  return np.stack([(_load_image(p, size, "L", Image.NEAREST) > 127)
-                   .astype(np.uint8) for p in paths])
+  return np.stack(
+      [
+          (_load_image(p, size, "L", Image.NEAREST) > 127).astype(np.uint8)
+          for p in paths
+      ]
+  )
 
 
 def _frames(folder: str) -> list[str]:
@@ -116,27 +148,32 @@ def _frames(folder: str) -> list[str]:
 
 
 @functools.lru_cache(maxsize=4)
-def ucsd_ped1(root: str, split: str, size: int = 100
-              ) -> dict[str, np.ndarray]:
+def ucsd_ped1(root: str, split: str, size: int = 100) -> dict[str, np.ndarray]:
   """UCSD Ped1 frames resized to size x size gray.
 
   train: every frame of every Train clip (normal). test: the frames of the
   test clips that have a `<clip>_gt` mask folder; frames without ground
   truth are never counted as normal pixels (spec pitfall 10).
   """
-  base = os.path.join(os.path.expanduser(root),
-                      {"train": "Train", "test": "Test"}.get(split, "?"))
+  base = os.path.join(
+      os.path.expanduser(root),
+      {"train": "Train", "test": "Test"}.get(split, "?"),
+  )
   if split not in ("train", "test"):
     raise user_errors.InvalidValueError(
-        f"UCSD split must be 'train' or 'test', got {split!r}.")
+        f"UCSD split must be 'train' or 'test', got {split!r}."
+    )
   if not os.path.isdir(base):
     raise FileNotFoundError(
         f"{base} not found: set config.data.root to the UCSDped1 folder of "
         "the official release (with Train/Train001/*.tif and "
-        "Test/Test001/*.tif, Test/TestNNN_gt/*.bmp).")
-  clips = sorted(d for d in os.listdir(base)
-                 if os.path.isdir(os.path.join(base, d))
-                 and not d.endswith("_gt"))
+        "Test/Test001/*.tif, Test/TestNNN_gt/*.bmp)."
+    )
+  clips = sorted(
+      d
+      for d in os.listdir(base)
+      if os.path.isdir(os.path.join(base, d)) and not d.endswith("_gt")
+  )
   paths, masks = [], []
   for clip in clips:
     frames = _frames(os.path.join(base, clip))
@@ -147,12 +184,14 @@ def ucsd_ped1(root: str, split: str, size: int = 100
       if len(gt) != len(frames):
         raise user_errors.InvalidValueError(
             f"{clip}: {len(frames)} frames but {len(gt)} masks "
-            f"in {clip}_gt.")
+            f"in {clip}_gt."
+        )
       masks += gt
     paths += frames
   if not paths:
-    raise FileNotFoundError(f"No .tif frames (with *_gt masks for test) "
-                            f"under {base}.")
+    raise FileNotFoundError(
+        f"No .tif frames (with *_gt masks for test) " f"under {base}."
+    )
   hw = (size, size)
   out = {"image": _images(paths, hw, 1)}
   if split == "test":
@@ -162,8 +201,9 @@ def ucsd_ped1(root: str, split: str, size: int = 100
 
 
 @functools.lru_cache(maxsize=4)
-def mvtec(root: str, category: str, split: str, size: int = 256
-          ) -> dict[str, np.ndarray]:
+def mvtec(
+    root: str, category: str, split: str, size: int = 256
+) -> dict[str, np.ndarray]:
   """One MVTec-AD category resized to size x size RGB.
 
   test/good images get all-zero masks and stay in the pixel metrics (spec
@@ -171,15 +211,16 @@ def mvtec(root: str, category: str, split: str, size: int = 256
   """
   if category not in MVTEC_CATEGORIES:
     raise user_errors.InvalidValueError(
-        f"Unknown MVTec category {category!r}; one of "
-        f"{MVTEC_CATEGORIES}.")
+        f"Unknown MVTec category {category!r}; one of " f"{MVTEC_CATEGORIES}."
+    )
   base = os.path.join(os.path.expanduser(root), category)
   if not os.path.isdir(base):
     raise FileNotFoundError(
         f"{base} not found: set config.data.root to the folder holding the "
         f"extracted MVTec-AD categories ({category}/train/good/*.png, "
         f"{category}/test/<defect>/*.png, "
-        f"{category}/ground_truth/<defect>/*_mask.png).")
+        f"{category}/ground_truth/<defect>/*_mask.png)."
+    )
   hw = (size, size)
   if split == "train":
     paths = sorted(glob.glob(os.path.join(base, "train", "good", "*.png")))
@@ -188,7 +229,8 @@ def mvtec(root: str, category: str, split: str, size: int = 256
     return {"image": _images(paths, hw, 3)}
   if split != "test":
     raise user_errors.InvalidValueError(
-        f"MVTec split must be 'train' or 'test', got {split!r}.")
+        f"MVTec split must be 'train' or 'test', got {split!r}."
+    )
   images, masks, labels = [], [], []
   for defect in sorted(os.listdir(os.path.join(base, "test"))):
     paths = sorted(glob.glob(os.path.join(base, "test", defect, "*.png")))
@@ -198,16 +240,26 @@ def mvtec(root: str, category: str, split: str, size: int = 256
     if defect == "good":
       masks.append(np.zeros((len(paths),) + hw, np.uint8))
     else:
-      gt = [os.path.join(base, "ground_truth", defect,
-                         os.path.basename(p)[:-4] + "_mask.png")
-            for p in paths]
+      gt = [
+          os.path.join(
+              base,
+              "ground_truth",
+              defect,
+              os.path.basename(p)[:-4] + "_mask.png",
+          )
+          for p in paths
+      ]
       absent = [g for g in gt if not os.path.exists(g)]
       if absent:
-        raise FileNotFoundError(f"Missing ground-truth masks, e.g. "
-                                f"{absent[0]}.")
+        raise FileNotFoundError(
+            f"Missing ground-truth masks, e.g. " f"{absent[0]}."
+        )
       masks.append(_masks(gt, hw))
     labels.append(np.full(len(paths), defect != "good", np.int32))
   if not images:
     raise FileNotFoundError(f"No test PNGs under {base}/test.")
-  return {"image": np.concatenate(images), "mask": np.concatenate(masks),
-          "label": np.concatenate(labels)}
+  return {
+      "image": np.concatenate(images),
+      "mask": np.concatenate(masks),
+      "label": np.concatenate(labels),
+  }

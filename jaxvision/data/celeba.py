@@ -41,11 +41,13 @@ STARGAN_SEED = 1234
 
 
 def _layout_hint(root: str) -> str:
-  return (f"Expected the original CelebA layout under {root!r}: "
-          f"{IMAGE_DIR}/*.jpg, {ATTR_FILE} and (for the official splits) "
-          f"{PARTITION_FILE}, e.g. unpacked from the 'Align&Cropped Images' "
-          "and 'Anno'/'Eval' folders of the CelebA release. Nothing is "
-          "downloaded automatically.")
+  return (
+      f"Expected the original CelebA layout under {root!r}: "
+      f"{IMAGE_DIR}/*.jpg, {ATTR_FILE} and (for the official splits) "
+      f"{PARTITION_FILE}, e.g. unpacked from the 'Align&Cropped Images' "
+      "and 'Anno'/'Eval' folders of the CelebA release. Nothing is "
+      "downloaded automatically."
+  )
 
 
 def _require(path: str, root: str) -> str:
@@ -61,7 +63,8 @@ def read_attributes(path: str) -> tuple[list[str], list[str], np.ndarray]:
   if len(lines) < 2:
     raise user_errors.InvalidValueError(
         f"{path!r} is too short to be {ATTR_FILE} (needs a count "
-        "line and an attribute-name line).")
+        "line and an attribute-name line)."
+    )
   names = lines[1].split()
   files, values = [], []
   for number, line in enumerate(lines[2:], start=3):
@@ -71,7 +74,8 @@ def read_attributes(path: str) -> tuple[list[str], list[str], np.ndarray]:
     if len(fields) != len(names) + 1:
       raise user_errors.InvalidValueError(
           f"{path}:{number}: expected a file name and "
-          f"{len(names)} values, got {len(fields)} fields.")
+          f"{len(names)} values, got {len(fields)} fields."
+      )
     files.append(fields[0])
     values.append([int(v) for v in fields[1:]])
   return names, files, np.asarray(values, np.int8).reshape(-1, len(names))
@@ -79,16 +83,17 @@ def read_attributes(path: str) -> tuple[list[str], list[str], np.ndarray]:
 
 def _read_partition(path: str) -> dict[str, int]:
   with open(path) as f:
-    return {name: int(part) for name, part in
-            (line.split() for line in f if line.strip())}
+    return {
+        name: int(part)
+        for name, part in (line.split() for line in f if line.strip())
+    }
 
 
 def stargan_split(files: Sequence[str]) -> dict[str, list[int]]:
   """Row indices of StarGAN's test (first 1,999 shuffled) and train lines."""
   order = list(range(len(files)))
   random.Random(STARGAN_SEED).shuffle(order)
-  return {"test": order[:STARGAN_TEST_SIZE],
-          "train": order[STARGAN_TEST_SIZE:]}
+  return {"test": order[:STARGAN_TEST_SIZE], "train": order[STARGAN_TEST_SIZE:]}
 
 
 class CelebA:
@@ -99,9 +104,13 @@ class CelebA:
     files: the image file names of this split, in record order.
   """
 
-  def __init__(self, root: str, split: str,
-               attributes: Sequence[str] | None = None,
-               partition: str = "official"):
+  def __init__(
+      self,
+      root: str,
+      split: str,
+      attributes: Sequence[str] | None = None,
+      partition: str = "official",
+  ):
     """Reads the annotation files of `root` (images are decoded on access).
 
     Args:
@@ -113,47 +122,53 @@ class CelebA:
     self._root = root
     self._image_dir = _require(os.path.join(root, IMAGE_DIR), root)
     names, files, values = read_attributes(
-        _require(os.path.join(root, ATTR_FILE), root))
+        _require(os.path.join(root, ATTR_FILE), root)
+    )
     if attributes is None:
       attributes = names
     unknown = [a for a in attributes if a not in names]
     if unknown:
       raise user_errors.InvalidValueError(
-          f"Unknown CelebA attributes {unknown}; {ATTR_FILE} "
-          f"has {names}.")
+          f"Unknown CelebA attributes {unknown}; {ATTR_FILE} " f"has {names}."
+      )
     columns = [names.index(a) for a in attributes]
     rows = self._split_rows(root, files, split, partition)
     self.attribute_names = list(attributes)
     self.files = [files[i] for i in rows]
     # -1 (absent) -> 0, +1 (present) -> 1.
-    self._attributes = (values[np.asarray(rows, np.int64)][:, columns]
-                        > 0).astype(np.int32)
+    self._attributes = (
+        values[np.asarray(rows, np.int64)][:, columns] > 0
+    ).astype(np.int32)
 
   @staticmethod
-  def _split_rows(root: str, files: list[str], split: str,
-                  partition: str) -> list[int]:
+  def _split_rows(
+      root: str, files: list[str], split: str, partition: str
+  ) -> list[int]:
     if partition == "stargan":
       splits = stargan_split(files)
       if split not in splits:
         raise user_errors.InvalidValueError(
-            f"StarGAN partition has splits {sorted(splits)}, "
-            f"got {split!r}.")
+            f"StarGAN partition has splits {sorted(splits)}, " f"got {split!r}."
+        )
       return splits[split]
     if partition != "official":
       raise user_errors.InvalidValueError(
           f"Unknown CelebA partition {partition!r}; use "
-          "'official' or 'stargan'.")
+          "'official' or 'stargan'."
+      )
     if split not in _OFFICIAL_SPLITS:
       raise user_errors.InvalidValueError(
           f"Unknown CelebA split {split!r}; use one of "
-          f"{list(_OFFICIAL_SPLITS)}.")
+          f"{list(_OFFICIAL_SPLITS)}."
+      )
     parts = _read_partition(_require(os.path.join(root, PARTITION_FILE), root))
     missing = [f for f in files if f not in parts]
     if missing:
       raise user_errors.InvalidValueError(
           f"{PARTITION_FILE} lists no partition for "
           f"{len(missing)} files of {ATTR_FILE}, e.g. "
-          f"{missing[:3]}.")
+          f"{missing[:3]}."
+      )
     wanted = _OFFICIAL_SPLITS[split]
     return [i for i, f in enumerate(files) if parts[f] == wanted]
 
@@ -163,10 +178,12 @@ class CelebA:
   def __getitem__(self, index: int) -> dict[str, Any]:
     index = int(index)
     if not -len(self) <= index < len(self):
-      raise IndexError(f"CelebA index {index} out of range for {len(self)} "
-                       "records.")
-    path = _require(os.path.join(self._image_dir, self.files[index]),
-                    self._root)
+      raise IndexError(
+          f"CelebA index {index} out of range for {len(self)} " "records."
+      )
+    path = _require(
+        os.path.join(self._image_dir, self.files[index]), self._root
+    )
     pixels = pp.decode_file(path, "RGB")  # corrupt: skipped and counted
     return {"image": pixels, "attributes": self._attributes[index].copy()}
 

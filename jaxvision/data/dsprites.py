@@ -26,13 +26,15 @@ class FactorSampler:
   def __init__(self, images: np.ndarray, factor_sizes, factor_names=None):
     self.images = images
     self.factor_sizes = tuple(int(s) for s in factor_sizes)
-    self.factor_names = tuple(factor_names or
-                              (f"f{i}" for i in range(len(factor_sizes))))
+    self.factor_names = tuple(
+        factor_names or (f"f{i}" for i in range(len(factor_sizes)))
+    )
     if len(images) != int(np.prod(self.factor_sizes)):
       raise user_errors.InvalidValueError(
           f"{len(images)} images do not form the full grid of "
           f"factor sizes {self.factor_sizes} "
-          f"({int(np.prod(self.factor_sizes))} images).")
+          f"({int(np.prod(self.factor_sizes))} images)."
+      )
     self.strides = np.cumprod((1,) + self.factor_sizes[::-1])[:-1][::-1]
 
   def index(self, classes: np.ndarray) -> np.ndarray:
@@ -42,14 +44,16 @@ class FactorSampler:
   def sample_factors(self, n: int, rng: np.random.Generator) -> np.ndarray:
     return np.stack([rng.integers(s, size=n) for s in self.factor_sizes], 1)
 
-  def sample(self, n: int, rng: np.random.Generator
-             ) -> tuple[np.ndarray, np.ndarray]:
+  def sample(
+      self, n: int, rng: np.random.Generator
+  ) -> tuple[np.ndarray, np.ndarray]:
     """n images with uniformly random factors, and their factor indices."""
     classes = self.sample_factors(n, rng)
     return self.images[self.index(classes)], classes
 
-  def sample_fixed(self, factor: int, value: int, n: int,
-                   rng: np.random.Generator) -> np.ndarray:
+  def sample_fixed(
+      self, factor: int, value: int, n: int, rng: np.random.Generator
+  ) -> np.ndarray:
     """n images whose factor `factor` is `value`, the others random."""
     classes = self.sample_factors(n, rng)
     classes[:, factor] = value
@@ -69,13 +73,15 @@ def load(path: str) -> tuple[np.ndarray, np.ndarray]:
     raise FileNotFoundError(
         f"dSprites file {path} not found: put the official {DSPRITES_FILE} "
         "(github.com/deepmind/dsprites-dataset) there and set "
-        "config.data.root to it or to its directory.")
+        "config.data.root to it or to its directory."
+    )
   with np.load(path, allow_pickle=False, encoding="latin1") as data:
     missing = {"imgs", "latents_classes"} - set(data.files)
     if missing:
       raise user_errors.InvalidValueError(
           f"{path} lacks arrays {sorted(missing)}; expected the "
-          "official dSprites .npz (imgs, latents_classes).")
+          "official dSprites .npz (imgs, latents_classes)."
+      )
     images = np.asarray(data["imgs"], np.uint8)[..., None]
     classes = np.asarray(data["latents_classes"], np.int64)
   return images, classes
@@ -90,5 +96,6 @@ def sampler(path: str) -> FactorSampler:
   if not np.array_equal(grid.index(classes[probe]), probe):
     raise user_errors.InvalidValueError(
         f"{path}: latents_classes are not in lexicographic "
-        "factor order; cannot index images by factors.")
+        "factor order; cannot index images by factors."
+    )
   return grid

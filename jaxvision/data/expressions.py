@@ -22,16 +22,25 @@ import numpy as np
 from jaxvision import user_errors
 from jaxvision.data import pp
 
-EXPRESSIONS = ("angry", "contemptuous", "disgusted", "fearful", "happy",
-               "neutral", "sad", "surprised")
+EXPRESSIONS = (
+    "angry",
+    "contemptuous",
+    "disgusted",
+    "fearful",
+    "happy",
+    "neutral",
+    "sad",
+    "surprised",
+)
 _IMAGE_EXTS = (".jpg", ".jpeg", ".png")
 _TEST_FRACTION = 0.1
 _SPLIT_SEED = 1234
 
 
 def _images(directory: str) -> list[str]:
-  return sorted(f for f in os.listdir(directory)
-                if f.lower().endswith(_IMAGE_EXTS))
+  return sorted(
+      f for f in os.listdir(directory) if f.lower().endswith(_IMAGE_EXTS)
+  )
 
 
 def parse_name(name: str) -> tuple[str, str]:
@@ -40,7 +49,8 @@ def parse_name(name: str) -> tuple[str, str]:
   if len(parts) != 6 or parts[4] not in EXPRESSIONS:
     raise user_errors.InvalidValueError(
         f"{name!r} is not a RaFD file name like "
-        "'Rafd090_01_Caucasian_female_angry_frontal.jpg'.")
+        "'Rafd090_01_Caucasian_female_angry_frontal.jpg'."
+    )
   return parts[1], parts[4]
 
 
@@ -50,8 +60,7 @@ def _prepared(root: str, split: str) -> list[tuple[str, int]]:
   for label, expression in enumerate(EXPRESSIONS):
     directory = os.path.join(base, expression)
     if os.path.isdir(directory):
-      items += [(os.path.join(directory, f), label)
-                for f in _images(directory)]
+      items += [(os.path.join(directory, f), label) for f in _images(directory)]
   return items
 
 
@@ -60,10 +69,12 @@ def _raw(root: str, split: str) -> list[tuple[str, int]]:
   parsed = [(f, *parse_name(f)) for f in files]
   models = sorted({model for _, model, _ in parsed})
   random.Random(_SPLIT_SEED).shuffle(models)
-  test_models = set(models[:max(1, round(_TEST_FRACTION * len(models)))])
-  return [(os.path.join(root, f), EXPRESSIONS.index(expression))
-          for f, model, expression in parsed
-          if (model in test_models) == (split == "test")]
+  test_models = set(models[: max(1, round(_TEST_FRACTION * len(models)))])
+  return [
+      (os.path.join(root, f), EXPRESSIONS.index(expression))
+      for f, model, expression in parsed
+      if (model in test_models) == (split == "test")
+  ]
 
 
 class RaFD:
@@ -72,7 +83,8 @@ class RaFD:
   def __init__(self, root: str, split: str):
     if split not in ("train", "test"):
       raise user_errors.InvalidValueError(
-          f"RaFD splits are 'train' and 'test', got {split!r}.")
+          f"RaFD splits are 'train' and 'test', got {split!r}."
+      )
     if os.path.isdir(os.path.join(root, split)):
       self._items = _prepared(root, split)
     elif os.path.isdir(root):
@@ -86,7 +98,8 @@ class RaFD:
           f"expressions {list(EXPRESSIONS)}, or the raw release's "
           "Rafd090_01_Caucasian_female_angry_frontal.jpg files directly in "
           "the folder. RaFD is available on request from "
-          "rafd.socsci.ru.nl; nothing is downloaded automatically.")
+          "rafd.socsci.ru.nl; nothing is downloaded automatically."
+      )
 
   @property
   def labels(self) -> np.ndarray:

@@ -30,8 +30,10 @@ NUM_LIGHT = 27
 
 def _require(path: str, what: str) -> str:
   if not os.path.exists(path):
-    raise FileNotFoundError(f"Missing {path!r} ({what}). Put a local copy "
-                            "there; nothing is downloaded automatically.")
+    raise FileNotFoundError(
+        f"Missing {path!r} ({what}). Put a local copy "
+        "there; nothing is downloaded automatically."
+    )
   return path
 
 
@@ -61,10 +63,10 @@ class SfSFaces:
       raise user_errors.InvalidValueError(
           f"{csv_file!r} data row {bad[0] + 1} has "
           f"{len(rows[bad[0]])} columns; expected image, mask, "
-          f"normal, albedo and {NUM_LIGHT} light values.")
+          f"normal, albedo and {NUM_LIGHT} light values."
+      )
     if not rows:
-      raise user_errors.InvalidValueError(
-          f"{csv_file!r} has no data rows.")
+      raise user_errors.InvalidValueError(f"{csv_file!r} has no data rows.")
     self._root = root
     self.rows = rows
 
@@ -78,8 +80,8 @@ class SfSFaces:
         "image": _read(path(row[0]), "face image", "RGB"),
         "mask": read_mask(path(row[1])),
         "normal": read_normal_png(path(row[2])),
-        "albedo": _read(path(row[3]), "albedo PNG", "RGB").astype(
-            np.float32) / 255.0,
+        "albedo": _read(path(row[3]), "albedo PNG", "RGB").astype(np.float32)
+        / 255.0,
         "light": np.asarray([float(v) for v in row[4:]], np.float32),
     }
 
@@ -101,13 +103,15 @@ class Photoface:
       with open(_require(list_file, "Photoface split list")) as f:
         self.ids = [line.strip() for line in f if line.strip()]
     else:
-      self.ids = sorted(os.path.basename(p)[:-len("_align.png")]
-                        for p in glob.glob(os.path.join(root,
-                                                        "*_align.png")))
+      self.ids = sorted(
+          os.path.basename(p)[: -len("_align.png")]
+          for p in glob.glob(os.path.join(root, "*_align.png"))
+      )
     if not self.ids:
       raise user_errors.InvalidValueError(
           f"No Photoface faces found under {root!r} (expected "
-          "<id>_align.png, <id>_normal.png, <id>_mask.png).")
+          "<id>_align.png, <id>_normal.png, <id>_mask.png)."
+      )
     self._root = root
 
   def __len__(self) -> int:
@@ -115,11 +119,13 @@ class Photoface:
 
   def __getitem__(self, index: int) -> dict[str, Any]:
     stem = os.path.join(self._root, self.ids[int(index)])
-    return {"image": _read(stem + "_align.png", "Photoface image", "RGB"),
-            "normal": read_normal_png(stem + "_normal.png"),
-            "mask": read_mask(stem + "_mask.png")}
+    return {
+        "image": _read(stem + "_align.png", "Photoface image", "RGB"),
+        "normal": read_normal_png(stem + "_normal.png"),
+        "mask": read_mask(stem + "_mask.png"),
+    }
 
 
 def validation_ids(train_ids: list[str], fraction: float = 0.15) -> list[str]:
   """Photoface val = the last 15% of the official train list (spec 5.2)."""
-  return train_ids[len(train_ids) - int(round(fraction * len(train_ids))):]
+  return train_ids[len(train_ids) - int(round(fraction * len(train_ids))) :]

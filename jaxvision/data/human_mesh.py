@@ -35,27 +35,31 @@ TAILS = ("drop", "pad")
 
 
 def _layout_hint(root: str, dataset: str, split: str) -> str:
-  return (f"Put one .npz per sequence under {root}/{dataset}/{split}/ with "
-          "keys features [T,F], kp2d [T,14,3], kp3d [T,14,3] and optionally "
-          "pose [T,72], shape [T,10], valid [T], action (see "
-          "jaxvision/data/human_mesh.py and docs/methods/lmr.md).")
+  return (
+      f"Put one .npz per sequence under {root}/{dataset}/{split}/ with "
+      "keys features [T,F], kp2d [T,14,3], kp3d [T,14,3] and optionally "
+      "pose [T,72], shape [T,10], valid [T], action (see "
+      "jaxvision/data/human_mesh.py and docs/methods/lmr.md)."
+  )
 
 
 def sequence_paths(root: str, dataset: str, split: str) -> list[str]:
   """The split's sequence files, sorted; clear errors for a bad layout."""
   if dataset not in DATASETS:
     raise user_errors.InvalidValueError(
-        f"Unknown dataset {dataset!r}; known: "
-        f"{sorted(DATASETS)}.")
+        f"Unknown dataset {dataset!r}; known: " f"{sorted(DATASETS)}."
+    )
   if split not in DATASETS[dataset]:
     raise user_errors.InvalidValueError(
-        f"{dataset} has splits {DATASETS[dataset]}, not "
-        f"{split!r}.")
+        f"{dataset} has splits {DATASETS[dataset]}, not " f"{split!r}."
+    )
   root = os.path.expanduser(root)
   paths = sorted(glob.glob(os.path.join(root, dataset, split, "*.npz")))
   if not paths:
-    raise FileNotFoundError(f"No sequences found for {dataset}/{split}. "
-                            + _layout_hint(root, dataset, split))
+    raise FileNotFoundError(
+        f"No sequences found for {dataset}/{split}. "
+        + _layout_hint(root, dataset, split)
+    )
   return paths
 
 
@@ -66,14 +70,16 @@ def load_sequence(path: str) -> dict[str, np.ndarray]:
   missing = {"features", "kp2d", "kp3d"} - set(seq)
   if missing:
     raise user_errors.InvalidValueError(
-        f"{path}: missing keys {sorted(missing)}.")
+        f"{path}: missing keys {sorted(missing)}."
+    )
   length = len(seq["features"])
   expect = {"kp2d": (length, NUM_JOINTS, 3), "kp3d": (length, NUM_JOINTS, 3)}
   for key, shape in expect.items():
     if seq[key].shape != shape:
       raise user_errors.InvalidValueError(
           f"{path}: {key} has shape {seq[key].shape}, expected "
-          f"{shape} (LSP-order joints).")
+          f"{shape} (LSP-order joints)."
+      )
   has_smpl = "pose" in seq and "shape" in seq
   shape = seq.get("shape", np.zeros(10, np.float32))
   if shape.ndim == 1:
@@ -83,7 +89,8 @@ def load_sequence(path: str) -> dict[str, np.ndarray]:
       "kp2d": seq["kp2d"].astype(np.float32),
       "kp3d": seq["kp3d"].astype(np.float32),
       "pose": seq.get("pose", np.zeros((length, 72), np.float32)).astype(
-          np.float32),
+          np.float32
+      ),
       "shape": np.asarray(shape, np.float32),
       "valid": seq.get("valid", np.ones(length, bool)).astype(bool),
       "has_smpl": np.bool_(has_smpl),
@@ -93,22 +100,27 @@ def load_sequence(path: str) -> dict[str, np.ndarray]:
     if len(out[key]) != length:
       raise user_errors.InvalidValueError(
           f"{path}: {key} has {len(out[key])} frames, features "
-          f"have {length}.")
+          f"have {length}."
+      )
   return out
 
 
 def load_split(root: str, dataset: str, split: str) -> dict[str, dict]:
   """name -> sequence for every file of the split."""
-  return {os.path.splitext(os.path.basename(p))[0]: load_sequence(p)
-          for p in sequence_paths(root, dataset, split)}
+  return {
+      os.path.splitext(os.path.basename(p))[0]: load_sequence(p)
+      for p in sequence_paths(root, dataset, split)
+  }
 
 
-def window_starts(length: int, seq_len: int, stride: int,
-                  tail: str = "drop") -> list[int]:
+def window_starts(
+    length: int, seq_len: int, stride: int, tail: str = "drop"
+) -> list[int]:
   """Window start frames: full windows, plus a padded tail with "pad"."""
   if tail not in TAILS:
     raise user_errors.InvalidValueError(
-        f"tail must be one of {TAILS}, got {tail!r}.")
+        f"tail must be one of {TAILS}, got {tail!r}."
+    )
   starts = list(range(0, length - seq_len + 1, stride))
   covered = starts[-1] + seq_len if starts else 0
   if tail == "pad" and covered < length:
@@ -116,8 +128,9 @@ def window_starts(length: int, seq_len: int, stride: int,
   return starts
 
 
-def make_windows(sequences: dict[str, dict], seq_len: int, stride: int,
-                 tail: str = "drop") -> dict[str, np.ndarray]:
+def make_windows(
+    sequences: dict[str, dict], seq_len: int, stride: int, tail: str = "drop"
+) -> dict[str, np.ndarray]:
   """Stacks windows of `seq_len` frames from each sequence.
 
   Returns arrays with a leading window axis: features, kp2d, kp3d, pose,
@@ -126,8 +139,10 @@ def make_windows(sequences: dict[str, dict], seq_len: int, stride: int,
   frame [N, T] (frame index); action [N].
   """
   keys = ("features", "kp2d", "kp3d", "pose", "shape")
-  out = {k: [] for k in keys + ("frame_mask", "w_smpl", "w_3d", "seq",
-                                "frame", "action")}
+  out = {
+      k: []
+      for k in keys + ("frame_mask", "w_smpl", "w_3d", "seq", "frame", "action")
+  }
   for name, seq in sequences.items():
     length = len(seq["features"])
     for start in window_starts(length, seq_len, stride, tail):
@@ -145,6 +160,9 @@ def make_windows(sequences: dict[str, dict], seq_len: int, stride: int,
   if not out["seq"]:
     raise user_errors.InvalidValueError(
         f"No window of {seq_len} frames fits in any of the "
-        f"{len(sequences)} sequences (use tail='pad').")
-  return {k: np.stack(v) if k not in ("seq", "action") else np.array(v)
-          for k, v in out.items()}
+        f"{len(sequences)} sequences (use tail='pad')."
+    )
+  return {
+      k: np.stack(v) if k not in ("seq", "action") else np.array(v)
+      for k, v in out.items()
+  }

@@ -38,21 +38,25 @@ GT_KINDS = ("none", "velodyne", "png")
 
 def _require(path: str, what: str) -> str:
   if not os.path.exists(path):
-    raise FileNotFoundError(f"Missing {path!r} ({what}). Put a local copy "
-                            "there; nothing is downloaded automatically.")
+    raise FileNotFoundError(
+        f"Missing {path!r} ({what}). Put a local copy "
+        "there; nothing is downloaded automatically."
+    )
   return path
 
 
 def read_rgb(path: str) -> np.ndarray:
-  return pp.decode_file(_require(path, "image"), "RGB").astype(np.uint8,
-                                                              copy=False)
+  return pp.decode_file(_require(path, "image"), "RGB").astype(
+      np.uint8, copy=False
+  )
 
 
 def read_png_uint16(path: str) -> np.ndarray:
   array = pp.decode_file(_require(path, "16-bit depth PNG"))
   if array.dtype not in (np.uint16, np.int32):
     raise user_errors.InvalidValueError(
-        f"{path!r} is not a 16-bit PNG (dtype {array.dtype}).")
+        f"{path!r} is not a 16-bit PNG (dtype {array.dtype})."
+    )
   return array.astype(np.float32)
 
 
@@ -70,26 +74,34 @@ class VKitti:
   """Virtual KITTI 1.3.1 image/depth pairs: {"image", "depth"}."""
 
   def __init__(self, root: str):
-    rgb_root = _require(os.path.join(root, VKITTI_RGB),
-                        f"vKITTI RGB folder; expected {VKITTI_RGB}/<scene>/"
-                        "<variation>/<frame>.png")
+    rgb_root = _require(
+        os.path.join(root, VKITTI_RGB),
+        f"vKITTI RGB folder; expected {VKITTI_RGB}/<scene>/"
+        "<variation>/<frame>.png",
+    )
     _require(os.path.join(root, VKITTI_DEPTH), "vKITTI depth folder")
     self._root = root
-    self.files = sorted(os.path.relpath(p, rgb_root) for p in glob.glob(
-        os.path.join(rgb_root, "*", "*", "*.png")))
+    self.files = sorted(
+        os.path.relpath(p, rgb_root)
+        for p in glob.glob(os.path.join(rgb_root, "*", "*", "*.png"))
+    )
     if not self.files:
       raise user_errors.InvalidValueError(
           f"No vKITTI frames under {rgb_root!r} (expected "
-          "<scene>/<variation>/<frame>.png).")
+          "<scene>/<variation>/<frame>.png)."
+      )
 
   def __len__(self) -> int:
     return len(self.files)
 
   def __getitem__(self, index: int) -> dict[str, Any]:
     rel = self.files[int(index)]
-    return {"image": read_rgb(os.path.join(self._root, VKITTI_RGB, rel)),
-            "depth": read_vkitti_depth_png(
-                os.path.join(self._root, VKITTI_DEPTH, rel))}
+    return {
+        "image": read_rgb(os.path.join(self._root, VKITTI_RGB, rel)),
+        "depth": read_vkitti_depth_png(
+            os.path.join(self._root, VKITTI_DEPTH, rel)
+        ),
+    }
 
 
 def read_calib_file(path: str) -> dict[str, np.ndarray]:
@@ -130,8 +142,9 @@ def velodyne_depth(calib_dir: str, velodyne_path: str) -> np.ndarray:
   rect[:3, :3] = cam["R_rect_00"].reshape(3, 3)
   project = cam["P_rect_02"].reshape(3, 4) @ rect @ velo_to_cam
   width, height = cam["S_rect_02"].astype(int)
-  points = np.fromfile(_require(velodyne_path, "Velodyne .bin scan"),
-                       np.float32).reshape(-1, 4)
+  points = np.fromfile(
+      _require(velodyne_path, "Velodyne .bin scan"), np.float32
+  ).reshape(-1, 4)
   points = points[points[:, 0] >= 0]
   homogeneous = np.concatenate([points[:, :3], np.ones((len(points), 1))], 1)
   image_pts = homogeneous @ project.T
@@ -157,11 +170,17 @@ class KittiStereo:
       `<line index>.npy` so the projection runs once.
   """
 
-  def __init__(self, root: str, list_file: str, gt: str = "none",
-               cache_dir: str | None = None):
+  def __init__(
+      self,
+      root: str,
+      list_file: str,
+      gt: str = "none",
+      cache_dir: str | None = None,
+  ):
     if gt not in GT_KINDS:
       raise user_errors.InvalidValueError(
-          f"KittiStereo gt={gt!r}; valid: {GT_KINDS}.")
+          f"KittiStereo gt={gt!r}; valid: {GT_KINDS}."
+      )
     with open(_require(list_file, "KITTI file list")) as f:
       self.lines = [line.split() for line in f if line.strip()]
     need = 4 if gt != "none" else 3
@@ -170,7 +189,8 @@ class KittiStereo:
       raise user_errors.InvalidValueError(
           f"{list_file!r} line {short[0] + 1} has fewer than "
           f"{need} columns (left right calib_dir"
-          f"{' gt' if need == 4 else ''}).")
+          f"{' gt' if need == 4 else ''})."
+      )
     self._root, self._gt, self._cache = root, gt, cache_dir
     self._fb: dict[str, float] = {}
 
@@ -182,15 +202,17 @@ class KittiStereo:
 
   def fb(self, calib_dir: str) -> float:
     if calib_dir not in self._fb:
-      self._fb[calib_dir] = focal_baseline(read_calib_file(
-          os.path.join(self._path(calib_dir), "calib_cam_to_cam.txt")))
+      self._fb[calib_dir] = focal_baseline(
+          read_calib_file(
+              os.path.join(self._path(calib_dir), "calib_cam_to_cam.txt")
+          )
+      )
     return self._fb[calib_dir]
 
   def _depth(self, index: int, parts: list[str]) -> np.ndarray:
     if self._gt == "png":
       return read_kitti_depth_png(self._path(parts[3]))
-    cached = (os.path.join(self._cache, f"{index}.npy") if self._cache
-              else None)
+    cached = os.path.join(self._cache, f"{index}.npy") if self._cache else None
     if cached and os.path.exists(cached):
       return np.load(cached)
     depth = velodyne_depth(self._path(parts[2]), self._path(parts[3]))
@@ -202,9 +224,11 @@ class KittiStereo:
   def __getitem__(self, index: int) -> dict[str, Any]:
     index = int(index)
     parts = self.lines[index]
-    record = {"image": read_rgb(self._path(parts[0])),
-              "right": read_rgb(self._path(parts[1])),
-              "fb": np.float32(self.fb(parts[2]))}
+    record = {
+        "image": read_rgb(self._path(parts[0])),
+        "right": read_rgb(self._path(parts[1])),
+        "fb": np.float32(self.fb(parts[2])),
+    }
     if self._gt != "none":
       record["depth"] = self._depth(index, parts)
     return record
@@ -214,33 +238,42 @@ class Make3D:
   """Make3D Test134: {"image" (uint8), "depth" (55x305 laser depth, m)}."""
 
   def __init__(self, root: str):
-    image_dir = _require(os.path.join(root, "Test134"),
-                         "Make3D Test134 image folder")
+    image_dir = _require(
+        os.path.join(root, "Test134"), "Make3D Test134 image folder"
+    )
     _require(os.path.join(root, "Gridlaserdata"), "Make3D laser folder")
     self._root = root
-    self.names = sorted(os.path.basename(p)[len("img-"):-len(".jpg")]
-                        for p in glob.glob(os.path.join(image_dir,
-                                                        "img-*.jpg")))
+    self.names = sorted(
+        os.path.basename(p)[len("img-") : -len(".jpg")]
+        for p in glob.glob(os.path.join(image_dir, "img-*.jpg"))
+    )
     if not self.names:
       raise user_errors.InvalidValueError(
-          f"No img-*.jpg files in {image_dir!r}.")
+          f"No img-*.jpg files in {image_dir!r}."
+      )
 
   def __len__(self) -> int:
     return len(self.names)
 
   def __getitem__(self, index: int) -> dict[str, Any]:
     name = self.names[int(index)]
-    mat_path = _require(os.path.join(
-        self._root, "Gridlaserdata", f"depth_sph_corr-{name}.mat"),
-        "Make3D laser depth .mat")
+    mat_path = _require(
+        os.path.join(self._root, "Gridlaserdata", f"depth_sph_corr-{name}.mat"),
+        "Make3D laser depth .mat",
+    )
     try:
       mat = scipy.io.loadmat(mat_path)
     except (OSError, ValueError, TypeError) as e:
       raise pp.CorruptRecordError(
-          f"{mat_path} cannot be read: {type(e).__name__}: {e}") from e
+          f"{mat_path} cannot be read: {type(e).__name__}: {e}"
+      ) from e
     if "Position3DGrid" not in mat:
       raise user_errors.InvalidValueError(
-          f"depth_sph_corr-{name}.mat has no Position3DGrid.")
-    return {"image": read_rgb(os.path.join(self._root, "Test134",
-                                           f"img-{name}.jpg")),
-            "depth": np.asarray(mat["Position3DGrid"][..., 3], np.float32)}
+          f"depth_sph_corr-{name}.mat has no Position3DGrid."
+      )
+    return {
+        "image": read_rgb(
+            os.path.join(self._root, "Test134", f"img-{name}.jpg")
+        ),
+        "depth": np.asarray(mat["Position3DGrid"][..., 3], np.float32),
+    }

@@ -39,14 +39,19 @@ CROP_SCALE = 1.2
 
 def _field(label: dict, key: str, path: str) -> np.ndarray:
   if key not in label:
-    raise user_errors.InvalidValueError(user_errors.message(
-        f"the annotation has no {key!r}", path,
-        "use the official Penn Action labels/*.mat"))
+    raise user_errors.InvalidValueError(
+        user_errors.message(
+            f"the annotation has no {key!r}",
+            path,
+            "use the official Penn Action labels/*.mat",
+        )
+    )
   return np.asarray(label[key])
 
 
-def crop_keypoints(x: np.ndarray, y: np.ndarray, visible: np.ndarray,
-                   mapping=PENN_TO_LSP14) -> tuple[np.ndarray, np.ndarray]:
+def crop_keypoints(
+    x: np.ndarray, y: np.ndarray, visible: np.ndarray, mapping=PENN_TO_LSP14
+) -> tuple[np.ndarray, np.ndarray]:
   """(kp2d [T, 14, 3] in the [-1, 1] crop, valid [T]) from a dataset's
   joints; `mapping[j]` is the source joint of LSP joint j (None: absent)."""
   length = len(x)
@@ -64,8 +69,11 @@ def crop_keypoints(x: np.ndarray, y: np.ndarray, visible: np.ndarray,
     valid[t] = True
     for j, src in enumerate(mapping):
       if src is not None and vis[src]:
-        kp[t, j] = [2 * (x[t, src] - centre[0]) / side,
-                    2 * (y[t, src] - centre[1]) / side, 1.0]
+        kp[t, j] = [
+            2 * (x[t, src] - centre[0]) / side,
+            2 * (y[t, src] - centre[1]) / side,
+            1.0,
+        ]
   return kp, valid
 
 
@@ -74,54 +82,89 @@ def load_video(label_path: str, feature_path: str) -> tuple[int, dict]:
   label = scipy.io.loadmat(label_path)
   x, y = _field(label, "x", label_path), _field(label, "y", label_path)
   visible = _field(label, "visibility", label_path)
-  if x.ndim != 2 or x.shape[1] != 13 or y.shape != x.shape or (
-      visible.shape != x.shape):
-    raise user_errors.InvalidValueError(user_errors.message(
-        f"x, y, visibility must be (nframes, 13), got {x.shape}, {y.shape}, "
-        f"{visible.shape}", label_path, "use the official Penn Action labels"))
+  if (
+      x.ndim != 2
+      or x.shape[1] != 13
+      or y.shape != x.shape
+      or (visible.shape != x.shape)
+  ):
+    raise user_errors.InvalidValueError(
+        user_errors.message(
+            f"x, y, visibility must be (nframes, 13), got {x.shape}, {y.shape}, "
+            f"{visible.shape}",
+            label_path,
+            "use the official Penn Action labels",
+        )
+    )
   if not os.path.isfile(feature_path):
-    raise user_errors.MissingInputError(user_errors.message(
-        "no backbone features for this video", feature_path,
-        "extract f32[nframes, F] SPIN ResNet-50 features of the 1.2x "
-        "keypoint-box crops (jaxvision/data/penn_action.py)"))
+    raise user_errors.MissingInputError(
+        user_errors.message(
+            "no backbone features for this video",
+            feature_path,
+            "extract f32[nframes, F] SPIN ResNet-50 features of the 1.2x "
+            "keypoint-box crops (jaxvision/data/penn_action.py)",
+        )
+    )
   features = np.load(feature_path).astype(np.float32)
   if features.ndim != 2 or len(features) != len(x):
-    raise user_errors.InvalidValueError(user_errors.message(
-        f"features have shape {features.shape}, the labels {len(x)} frames",
-        feature_path, "write one feature row per frame"))
-  kp2d, valid = crop_keypoints(x.astype(np.float64), y.astype(np.float64),
-                               visible)
+    raise user_errors.InvalidValueError(
+        user_errors.message(
+            f"features have shape {features.shape}, the labels {len(x)} frames",
+            feature_path,
+            "write one feature row per frame",
+        )
+    )
+  kp2d, valid = crop_keypoints(
+      x.astype(np.float64), y.astype(np.float64), visible
+  )
   length = len(x)
   action = label.get("action", np.array([""]))
   return int(_field(label, "train", label_path).ravel()[0]), {
-      "features": features, "kp2d": kp2d,
-      "kp3d": np.zeros_like(kp2d), "pose": np.zeros((length, 72), np.float32),
-      "shape": np.zeros((length, 10), np.float32), "valid": valid,
+      "features": features,
+      "kp2d": kp2d,
+      "kp3d": np.zeros_like(kp2d),
+      "pose": np.zeros((length, 72), np.float32),
+      "shape": np.zeros((length, 10), np.float32),
+      "valid": valid,
       "has_smpl": np.bool_(False),
-      "action": str(np.asarray(action).ravel()[0]) if np.size(action) else ""}
+      "action": str(np.asarray(action).ravel()[0]) if np.size(action) else "",
+  }
 
 
 def load_split(root: str, split: str) -> dict[str, dict]:
   """video id -> sequence of the official train or test split."""
   if split not in SPLITS:
-    raise user_errors.InvalidValueError(user_errors.message(
-        f"Penn Action has splits {sorted(SPLITS)}, not {split!r}",
-        "pennaction", "use 'train' or 'test'"))
+    raise user_errors.InvalidValueError(
+        user_errors.message(
+            f"Penn Action has splits {sorted(SPLITS)}, not {split!r}",
+            "pennaction",
+            "use 'train' or 'test'",
+        )
+    )
   folder = os.path.join(os.path.expanduser(root), "pennaction")
   paths = sorted(glob.glob(os.path.join(folder, "labels", "*.mat")))
   if not paths:
-    raise user_errors.MissingInputError(user_errors.message(
-        "no Penn Action annotations", os.path.join(folder, "labels"),
-        "unpack the official release (labels/*.mat) there"))
+    raise user_errors.MissingInputError(
+        user_errors.message(
+            "no Penn Action annotations",
+            os.path.join(folder, "labels"),
+            "unpack the official release (labels/*.mat) there",
+        )
+    )
   out = {}
   for path in paths:
     video = os.path.splitext(os.path.basename(path))[0]
-    flag, seq = load_video(path, os.path.join(folder, "features",
-                                              f"{video}.npy"))
+    flag, seq = load_video(
+        path, os.path.join(folder, "features", f"{video}.npy")
+    )
     if flag == SPLITS[split]:
       out[video] = seq
   if not out:
-    raise user_errors.InvalidValueError(user_errors.message(
-        f"no Penn Action video has train = {SPLITS[split]}", folder,
-        f"check the labels' train flags for the {split!r} split"))
+    raise user_errors.InvalidValueError(
+        user_errors.message(
+            f"no Penn Action video has train = {SPLITS[split]}",
+            folder,
+            f"check the labels' train flags for the {split!r} split",
+        )
+    )
   return out

@@ -98,9 +98,14 @@ class _CorruptIterator(grain.DatasetIterator):
   an endless stream skip forever.
   """
 
-  def __init__(self, parent: grain.DatasetIterator, skip: bool,
-               counter: _Counter, replacement: dict[str, Any] | None,
-               limit: int):
+  def __init__(
+      self,
+      parent: grain.DatasetIterator,
+      skip: bool,
+      counter: _Counter,
+      replacement: dict[str, Any] | None,
+      limit: int,
+  ):
     super().__init__(parent)
     self._skip = skip
     self._counter = counter
@@ -116,26 +121,31 @@ class _CorruptIterator(grain.DatasetIterator):
       if not self._skip:
         raise pp.CorruptRecordError(
             f"{example[_CORRUPT]}. Pass skip_corrupt=True (config "
-            "data.skip_corrupt) to skip and count such records.")
+            "data.skip_corrupt) to skip and count such records."
+        )
       self._counter.value += 1
       in_a_row += 1
       if in_a_row >= self._limit:
         raise pp.CorruptRecordError(
             f"{in_a_row} records in a row are corrupt, the last one "
-            f"{example[_CORRUPT]}. Check or re-prepare the data.")
+            f"{example[_CORRUPT]}. Check or re-prepare the data."
+        )
       if self._replacement is not None:
         return dict(self._replacement)
 
   def get_state(self) -> dict[str, Any]:
-    return {"pipeline": self._parent.get_state(),
-            "num_corrupt": self._counter.value}
+    return {
+        "pipeline": self._parent.get_state(),
+        "num_corrupt": self._counter.value,
+    }
 
   def set_state(self, state: dict[str, Any]) -> None:
-    if not isinstance(state, dict) or set(state) != {"pipeline",
-                                                     "num_corrupt"}:
-      raise ValueError("Not a jaxvision data iterator state: expected a dict "
-                       "with keys ['num_corrupt', 'pipeline'] as returned by "
-                       f"DataIterator.get_state(), got {state!r}.")
+    if not isinstance(state, dict) or set(state) != {"pipeline", "num_corrupt"}:
+      raise ValueError(
+          "Not a jaxvision data iterator state: expected a dict "
+          "with keys ['num_corrupt', 'pipeline'] as returned by "
+          f"DataIterator.get_state(), got {state!r}."
+      )
     self._parent.set_state(state["pipeline"])
     self._counter.value = int(state["num_corrupt"])
 
@@ -143,8 +153,14 @@ class _CorruptIterator(grain.DatasetIterator):
 class _HandleCorrupt(grain.IterDataset):
   """Runs in the main process, after any worker processes."""
 
-  def __init__(self, parent: grain.IterDataset, skip: bool, counter: _Counter,
-               replacement: dict[str, Any] | None, limit: int):
+  def __init__(
+      self,
+      parent: grain.IterDataset,
+      skip: bool,
+      counter: _Counter,
+      replacement: dict[str, Any] | None,
+      limit: int,
+  ):
     super().__init__(parent)
     self._args = (skip, counter, replacement, limit)
 
@@ -152,33 +168,48 @@ class _HandleCorrupt(grain.IterDataset):
     return _CorruptIterator(self._parent.__iter__(), *self._args)
 
 
-def _per_host(global_batch_size: int, process_index: int,
-              process_count: int) -> int:
+def _per_host(
+    global_batch_size: int, process_index: int, process_count: int
+) -> int:
   if process_count < 1 or not 0 <= process_index < process_count:
-    raise ValueError(f"process_index={process_index} must be in "
-                     f"[0, process_count={process_count}).")
+    raise ValueError(
+        f"process_index={process_index} must be in "
+        f"[0, process_count={process_count})."
+    )
   if global_batch_size < 1 or global_batch_size % process_count:
-    raise user_errors.InvalidValueError(user_errors.message(
-        f"global batch size {global_batch_size} is not a positive multiple "
-        f"of the {process_count} processes", "the stage's batch_size",
-        f"use a multiple of {process_count}"))
+    raise user_errors.InvalidValueError(
+        user_errors.message(
+            f"global batch size {global_batch_size} is not a positive multiple "
+            f"of the {process_count} processes",
+            "the stage's batch_size",
+            f"use a multiple of {process_count}",
+        )
+    )
   return global_batch_size // process_count
 
 
 def _check_source(source: Any) -> int:
   n = len(source)
   if n == 0:
-    raise user_errors.InvalidValueError(user_errors.message(
-        "the data source is empty", repr(source),
-        "check the split name/slice and that the dataset was prepared"))
+    raise user_errors.InvalidValueError(
+        user_errors.message(
+            "the data source is empty",
+            repr(source),
+            "check the split name/slice and that the dataset was prepared",
+        )
+    )
   return n
 
 
 def _workers(ds: grain.IterDataset, worker_count: int) -> grain.IterDataset:
   if worker_count < 0:
-    raise user_errors.InvalidValueError(user_errors.message(
-        f"worker_count={worker_count} is negative", "config.data.worker_count",
-        "use 0 (read in this process) or a number of worker processes"))
+    raise user_errors.InvalidValueError(
+        user_errors.message(
+            f"worker_count={worker_count} is negative",
+            "config.data.worker_count",
+            "use 0 (read in this process) or a number of worker processes",
+        )
+    )
   if worker_count == 0:
     return ds
   # NOTE: grain's worker processes read absl flags; outside an absl app (tests,
@@ -188,13 +219,21 @@ def _workers(ds: grain.IterDataset, worker_count: int) -> grain.IterDataset:
   return ds.mp_prefetch(grain.MultiprocessingOptions(num_workers=worker_count))
 
 
-def make_iterator(source: Any, *, pp_fn: PreprocessFn, global_batch_size: int,
-                  seed: int, shuffle: bool = True,
-                  num_epochs: int | None = None, process_index: int = 0,
-                  process_count: int = 1, drop_remainder: bool = True,
-                  skip_corrupt: bool = True, worker_count: int = 0,
-                  read_options: grain.ReadOptions | None = None
-                 ) -> DataIterator:
+def make_iterator(
+    source: Any,
+    *,
+    pp_fn: PreprocessFn,
+    global_batch_size: int,
+    seed: int,
+    shuffle: bool = True,
+    num_epochs: int | None = None,
+    process_index: int = 0,
+    process_count: int = 1,
+    drop_remainder: bool = True,
+    skip_corrupt: bool = True,
+    worker_count: int = 0,
+    read_options: grain.ReadOptions | None = None,
+) -> DataIterator:
   """Training iterator over this host's share of a random-access source.
 
   Args:
@@ -222,9 +261,13 @@ def make_iterator(source: Any, *, pp_fn: PreprocessFn, global_batch_size: int,
   per_host = _per_host(global_batch_size, process_index, process_count)
   n = _check_source(source)
   if not 0 <= seed < 2**32:
-    raise user_errors.InvalidValueError(user_errors.message(
-        f"seed {seed} is outside [0, 2**32)", "config.seed",
-        "use a seed in [0, 2**32)"))
+    raise user_errors.InvalidValueError(
+        user_errors.message(
+            f"seed {seed} is outside [0, 2**32)",
+            "config.seed",
+            "use a seed in [0, 2**32)",
+        )
+    )
   records = grain.MapDataset.range(n)
   if shuffle:
     # NOTE: grain's shuffle reseeds with seed + epoch for indices >= n, which
@@ -234,10 +277,14 @@ def make_iterator(source: Any, *, pp_fn: PreprocessFn, global_batch_size: int,
   if num_epochs is not None and drop_remainder:
     whole = len(records) // global_batch_size * global_batch_size
     if whole == 0:
-      raise user_errors.InvalidValueError(user_errors.message(
-          f"{num_epochs} epoch(s) of {n} records is less than one global "
-          f"batch of {global_batch_size}", "the stage's batch_size",
-          "use a smaller batch or more epochs"))
+      raise user_errors.InvalidValueError(
+          user_errors.message(
+              f"{num_epochs} epoch(s) of {n} records is less than one global "
+              f"batch of {global_batch_size}",
+              "the stage's batch_size",
+              "use a smaller batch or more epochs",
+          )
+      )
     records = records[:whole]
   positions = records.map_with_index(lambda i, record: (i // n, record))
   host = positions[process_index::process_count]
@@ -246,15 +293,22 @@ def make_iterator(source: Any, *, pp_fn: PreprocessFn, global_batch_size: int,
   ds = _workers(examples.to_iter_dataset(read_options), worker_count)
   counter = _Counter()
   ds = _HandleCorrupt(ds, skip_corrupt, counter, None, limit=n).batch(
-      per_host, drop_remainder=drop_remainder)
+      per_host, drop_remainder=drop_remainder
+  )
   return DataIterator(ds.__iter__(), counter)
 
 
 class _EvalLoad:
   """Loads slot j of host p (record p + j * P), or padding past the end."""
 
-  def __init__(self, source: Any, pp_fn: PreprocessFn, process_index: int,
-               process_count: int, mask_key: str):
+  def __init__(
+      self,
+      source: Any,
+      pp_fn: PreprocessFn,
+      process_index: int,
+      process_count: int,
+      mask_key: str,
+  ):
     self._load = _Load(source, pp_fn, seed=0)
     self._n = len(source)
     self._first = process_index
@@ -268,13 +322,19 @@ class _EvalLoad:
       example = self._load(0, record)
       if _CORRUPT not in example:
         if self._mask_key in example:
-          raise ValueError(f"pp output already has key {self._mask_key!r}; "
-                           "rename that feature or pass another mask_key.")
+          raise ValueError(
+              f"pp output already has key {self._mask_key!r}; "
+              "rename that feature or pass another mask_key."
+          )
         padding = {k: np.zeros_like(v) for k, v in example.items()}
         return {**padding, self._mask_key: np.bool_(False)}
-    raise user_errors.InvalidValueError(user_errors.message(
-        "every record of the eval source failed to decode",
-        f"{self._n} records", "check the eval split's files"))
+    raise user_errors.InvalidValueError(
+        user_errors.message(
+            "every record of the eval source failed to decode",
+            f"{self._n} records",
+            "check the eval split's files",
+        )
+    )
 
   def __call__(self, slot: int) -> dict[str, Any]:
     record = self._first + slot * self._stride
@@ -286,10 +346,17 @@ class _EvalLoad:
     return example
 
 
-def make_eval_iterator(source: Any, *, pp_fn: PreprocessFn, batch_size: int,
-                       process_index: int = 0, process_count: int = 1,
-                       skip_corrupt: bool = True, worker_count: int = 0,
-                       mask_key: str = "mask") -> DataIterator:
+def make_eval_iterator(
+    source: Any,
+    *,
+    pp_fn: PreprocessFn,
+    batch_size: int,
+    process_index: int = 0,
+    process_count: int = 1,
+    skip_corrupt: bool = True,
+    worker_count: int = 0,
+    mask_key: str = "mask",
+) -> DataIterator:
   """One in-order pass over the split, padded to whole batches.
 
   Host p gets records p, p + P, p + 2P, ... (P = process_count); every host
@@ -307,21 +374,27 @@ def make_eval_iterator(source: Any, *, pp_fn: PreprocessFn, batch_size: int,
   slots = grain.MapDataset.range(num_batches * per_host).map(load)
   ds = _workers(slots.to_iter_dataset(), worker_count)
   counter = _Counter()
-  ds = _HandleCorrupt(ds, skip_corrupt, counter, replacement=load.padding,
-                      limit=n)
+  ds = _HandleCorrupt(
+      ds, skip_corrupt, counter, replacement=load.padding, limit=n
+  )
   return DataIterator(ds.batch(per_host).__iter__(), counter)
 
 
 def _host_args(data_cfg: ml_collections.ConfigDict | None) -> dict[str, int]:
   """This host's slice of the stream and the configured grain workers."""
   workers = 0 if data_cfg is None else data_cfg.get("worker_count", 0)
-  return dict(process_index=jax.process_index(),
-              process_count=jax.process_count(), worker_count=workers)
+  return dict(
+      process_index=jax.process_index(),
+      process_count=jax.process_count(),
+      worker_count=workers,
+  )
 
 
-def host_iterator(source: Any,
-                  data_cfg: ml_collections.ConfigDict | None = None,
-                  **kwargs: Any) -> DataIterator:
+def host_iterator(
+    source: Any,
+    data_cfg: ml_collections.ConfigDict | None = None,
+    **kwargs: Any,
+) -> DataIterator:
   """`make_iterator` over this host's share of the global stream.
 
   Args:
@@ -334,9 +407,11 @@ def host_iterator(source: Any,
   return make_iterator(source, **_host_args(data_cfg), **kwargs)
 
 
-def host_eval_iterator(source: Any,
-                       data_cfg: ml_collections.ConfigDict | None = None,
-                       **kwargs: Any) -> DataIterator:
+def host_eval_iterator(
+    source: Any,
+    data_cfg: ml_collections.ConfigDict | None = None,
+    **kwargs: Any,
+) -> DataIterator:
   """`make_eval_iterator` over this host's records; arguments as in
   `host_iterator`."""
   return make_eval_iterator(source, **_host_args(data_cfg), **kwargs)

@@ -35,13 +35,20 @@ POSETRACK_TO_LSP14 = (16, 14, 12, 11, 13, 15, 10, 8, 6, 5, 7, 9, 1, 2)
 
 
 def _sequence(kps: np.ndarray, features: np.ndarray) -> dict:
-  kp2d, valid = penn_action.crop_keypoints(kps[..., 0], kps[..., 1],
-                                           kps[..., 2], POSETRACK_TO_LSP14)
+  kp2d, valid = penn_action.crop_keypoints(
+      kps[..., 0], kps[..., 1], kps[..., 2], POSETRACK_TO_LSP14
+  )
   length = len(kps)
-  return {"features": features, "kp2d": kp2d, "kp3d": np.zeros_like(kp2d),
-          "pose": np.zeros((length, 72), np.float32),
-          "shape": np.zeros((length, 10), np.float32), "valid": valid,
-          "has_smpl": np.bool_(False), "action": ""}
+  return {
+      "features": features,
+      "kp2d": kp2d,
+      "kp3d": np.zeros_like(kp2d),
+      "pose": np.zeros((length, 72), np.float32),
+      "shape": np.zeros((length, 10), np.float32),
+      "valid": valid,
+      "has_smpl": np.bool_(False),
+      "action": "",
+  }
 
 
 def load_video(path: str, feature_dir: str) -> dict[str, dict]:
@@ -56,26 +63,37 @@ def load_video(path: str, feature_dir: str) -> dict[str, dict]:
   for a in video["annotations"]:
     if a["image_id"] in position and a.get("keypoints"):
       tracks.setdefault(a["track_id"], []).append(
-          (position[a["image_id"]], a["keypoints"]))
+          (position[a["image_id"]], a["keypoints"])
+      )
   out = {}
   for track, rows in sorted(tracks.items()):
     rows.sort(key=lambda r: r[0])
     feature_path = os.path.join(feature_dir, f"{name}_{track}.npy")
     if not os.path.isfile(feature_path):
-      raise user_errors.MissingInputError(user_errors.message(
-          "no backbone features for this track", feature_path,
-          "extract f32[annotations, F] SPIN ResNet-50 features of the 1.2x "
-          "keypoint-box crops (jaxvision/data/posetrack.py)"))
+      raise user_errors.MissingInputError(
+          user_errors.message(
+              "no backbone features for this track",
+              feature_path,
+              "extract f32[annotations, F] SPIN ResNet-50 features of the 1.2x "
+              "keypoint-box crops (jaxvision/data/posetrack.py)",
+          )
+      )
     features = np.load(feature_path).astype(np.float32)
     if features.ndim != 2 or len(features) != len(rows):
-      raise user_errors.InvalidValueError(user_errors.message(
-          f"features have shape {features.shape}, the track {len(rows)} "
-          "annotations", feature_path, "write one row per annotation"))
+      raise user_errors.InvalidValueError(
+          user_errors.message(
+              f"features have shape {features.shape}, the track {len(rows)} "
+              "annotations",
+              feature_path,
+              "write one row per annotation",
+          )
+      )
     kps = np.asarray([r[1] for r in rows], np.float64).reshape(-1, 17, 3)
     frames = np.array([r[0] for r in rows])
     breaks = np.flatnonzero(np.diff(frames) != 1) + 1
-    for run, (lo, hi) in enumerate(zip(np.r_[0, breaks],
-                                       np.r_[breaks, len(rows)])):
+    for run, (lo, hi) in enumerate(
+        zip(np.r_[0, breaks], np.r_[breaks, len(rows)])
+    ):
       out[f"{name}_{track}_{run}"] = _sequence(kps[lo:hi], features[lo:hi])
   return out
 
@@ -83,16 +101,25 @@ def load_video(path: str, feature_dir: str) -> dict[str, dict]:
 def load_split(root: str, split: str) -> dict[str, dict]:
   """sequence name -> sequence of the official train or val split."""
   if split not in SPLITS:
-    raise user_errors.InvalidValueError(user_errors.message(
-        f"PoseTrack has splits {SPLITS}, not {split!r}", "posetrack",
-        "use 'train' or 'val'"))
+    raise user_errors.InvalidValueError(
+        user_errors.message(
+            f"PoseTrack has splits {SPLITS}, not {split!r}",
+            "posetrack",
+            "use 'train' or 'val'",
+        )
+    )
   folder = os.path.join(os.path.expanduser(root), "posetrack")
-  paths = sorted(glob.glob(os.path.join(folder, "annotations", split,
-                                        "*.json")))
+  paths = sorted(
+      glob.glob(os.path.join(folder, "annotations", split, "*.json"))
+  )
   if not paths:
-    raise user_errors.MissingInputError(user_errors.message(
-        "no PoseTrack annotations", os.path.join(folder, "annotations", split),
-        "unpack the official PoseTrack 2018 JSON there"))
+    raise user_errors.MissingInputError(
+        user_errors.message(
+            "no PoseTrack annotations",
+            os.path.join(folder, "annotations", split),
+            "unpack the official PoseTrack 2018 JSON there",
+        )
+    )
   out = {}
   for path in paths:
     out.update(load_video(path, os.path.join(folder, "features")))

@@ -100,9 +100,11 @@ def parse(pp_string: str) -> list[tuple[str, tuple[Any, ...], dict[str, Any]]]:
       args = tuple(ast.literal_eval(a) for a in node.args)
       kwargs = {kw.arg: ast.literal_eval(kw.value) for kw in node.keywords}
     except (SyntaxError, ValueError) as e:
-      raise PPError(f"pp op {text!r} in {pp_string!r} cannot be parsed "
-                    f"({e}); write `name` or `name(1, k='v')` with literal "
-                       "arguments.") from e
+      raise PPError(
+          f"pp op {text!r} in {pp_string!r} cannot be parsed "
+          f"({e}); write `name` or `name(1, k='v')` with literal "
+          "arguments."
+      ) from e
     specs.append((node.func.id, args, kwargs))
   return specs
 
@@ -114,8 +116,9 @@ class Preprocess:
     self.pp_string = pp_string
     self.ops = tuple(ops)
 
-  def __call__(self, example: Mapping[str, Any],
-               rng: np.random.Generator) -> Example:
+  def __call__(
+      self, example: Mapping[str, Any], rng: np.random.Generator
+  ) -> Example:
     out = dict(example)
     for op in self.ops:
       out = op(out, rng)
@@ -125,31 +128,39 @@ class Preprocess:
     return f"Preprocess({self.pp_string!r})"
 
 
-def build(pp_string: str,
-          extra_ops: Mapping[str, Callable[..., Op]] | None = None
-         ) -> Preprocess:
+def build(
+    pp_string: str, extra_ops: Mapping[str, Callable[..., Op]] | None = None
+) -> Preprocess:
   """Builds the pp chain; `extra_ops` adds method ops (e.g. tokenizers)."""
   if not pp_string or not pp_string.strip():
-    raise PPError("pp string is empty; give at least one op, e.g. "
-                  "\"decode|value_range(-1, 1)\".")
+    raise PPError(
+        "pp string is empty; give at least one op, e.g. "
+        '"decode|value_range(-1, 1)".'
+    )
   table = dict(OPS)
   for name in extra_ops or {}:
     if name in OPS:
-      raise PPError(f"extra pp op {name!r} shadows the built-in op; give it "
-                    "another name.")
+      raise PPError(
+          f"extra pp op {name!r} shadows the built-in op; give it "
+          "another name."
+      )
   table.update(extra_ops or {})
   ops = []
   for name, args, kwargs in parse(pp_string):
     if name not in table:
       close = difflib.get_close_matches(name, table, n=3)
       hint = f" Did you mean {', '.join(close)}?" if close else ""
-      raise PPError(f"Unknown pp op {name!r} in {pp_string!r}.{hint} "
-                    f"Known ops: {sorted(table)}.")
+      raise PPError(
+          f"Unknown pp op {name!r} in {pp_string!r}.{hint} "
+          f"Known ops: {sorted(table)}."
+      )
     factory = table[name]
     try:
       inspect.signature(factory).bind(*args, **kwargs)
     except TypeError as e:
-      raise PPError(f"pp op {name!r}: {e}; signature is "
-                    f"{name}{inspect.signature(factory)}.") from e
+      raise PPError(
+          f"pp op {name!r}: {e}; signature is "
+          f"{name}{inspect.signature(factory)}."
+      ) from e
     ops.append(factory(*args, **kwargs))
   return Preprocess(pp_string, ops)

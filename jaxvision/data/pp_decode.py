@@ -9,12 +9,17 @@ from PIL import Image
 
 from jaxvision.data import pp_keys
 
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError,
-                  Image.DecompressionBombError)
+_DECODE_ERRORS = (
+    OSError,
+    SyntaxError,
+    ValueError,
+    Image.DecompressionBombError,
+)
 
 
-def _decode_one(data: bytes, channels: int | None,
-                reduce_to: int | None) -> np.ndarray:
+def _decode_one(
+    data: bytes, channels: int | None, reduce_to: int | None
+) -> np.ndarray:
   mode = {1: "L", 3: "RGB", None: None}[channels]
   try:
     with Image.open(io.BytesIO(data)) as img:
@@ -41,17 +46,20 @@ def decode_file(path: str, mode: str | None = None) -> np.ndarray:
   """
   try:
     with Image.open(path) as img:
-      return np.asarray(img.convert(mode) if mode and img.mode != mode
-                        else img)
+      return np.asarray(img.convert(mode) if mode and img.mode != mode else img)
   except FileNotFoundError:
     raise
   except _DECODE_ERRORS as e:
-    raise pp_keys.CorruptRecordError(f"cannot decode image {path}: "
-                                     f"{type(e).__name__}: {e}") from e
+    raise pp_keys.CorruptRecordError(
+        f"cannot decode image {path}: " f"{type(e).__name__}: {e}"
+    ) from e
 
 
-def decode(keys: str | Sequence[str] = ("image",), channels: int | None = 3,
-           reduce_to: int | None = None) -> pp_keys.Op:
+def decode(
+    keys: str | Sequence[str] = ("image",),
+    channels: int | None = 3,
+    reduce_to: int | None = None,
+) -> pp_keys.Op:
   """Decodes encoded image bytes (JPEG/PNG/...) to uint8 (H, W, C) with PIL.
 
   Args:
@@ -68,8 +76,9 @@ def decode(keys: str | Sequence[str] = ("image",), channels: int | None = 3,
   """
   keys = pp_keys.as_keys(keys, "decode")
   if channels not in (1, 3, None):
-    raise pp_keys.PPError(f"pp op decode: channels must be 1, 3 or None, got "
-                          f"{channels!r}.")
+    raise pp_keys.PPError(
+        f"pp op decode: channels must be 1, 3 or None, got " f"{channels!r}."
+    )
 
   def op(example: pp_keys.Example, rng: np.random.Generator) -> pp_keys.Example:
     del rng
@@ -81,18 +90,23 @@ def decode(keys: str | Sequence[str] = ("image",), channels: int | None = 3,
       if isinstance(value, (bytes, np.bytes_)):
         out[key] = _decode_one(bytes(value), channels, reduce_to)
       elif isinstance(value, (list, tuple)) or (
-          isinstance(value, np.ndarray) and value.dtype.kind in "OS"):
-        frames = [_decode_one(bytes(f), channels, reduce_to)
-                  for f in np.asarray(value, dtype=object).reshape(-1)]
+          isinstance(value, np.ndarray) and value.dtype.kind in "OS"
+      ):
+        frames = [
+            _decode_one(bytes(f), channels, reduce_to)
+            for f in np.asarray(value, dtype=object).reshape(-1)
+        ]
         if len({f.shape for f in frames}) != 1:
           raise pp_keys.CorruptRecordError(
               f"clip {key!r} has frames of different sizes "
-              f"{[f.shape for f in frames]}.")
+              f"{[f.shape for f in frames]}."
+          )
         out[key] = np.stack(frames)
       elif not (isinstance(value, np.ndarray) and value.dtype.kind in "uif"):
         raise pp_keys.PPError(
             f"pp op decode: {key!r} is {type(value).__name__}, expected "
-            "encoded bytes or a decoded array.")
+            "encoded bytes or a decoded array."
+        )
     return out
 
   return op

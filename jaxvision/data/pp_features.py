@@ -7,9 +7,14 @@ import numpy as np
 from jaxvision.data import pp_keys
 
 
-def value_range(vmin: float = -1.0, vmax: float = 1.0, in_min: float = 0.0,
-                in_max: float = 255.0, keys: str | Sequence[str] = ("image",),
-                clip_values: bool = False) -> pp_keys.Op:
+def value_range(
+    vmin: float = -1.0,
+    vmax: float = 1.0,
+    in_min: float = 0.0,
+    in_max: float = 255.0,
+    keys: str | Sequence[str] = ("image",),
+    clip_values: bool = False,
+) -> pp_keys.Op:
   """Maps [in_min, in_max] (default 0..255) linearly to float32 [vmin, vmax]."""
   keys = pp_keys.as_keys(keys, "value_range")
   if in_max == in_min:
@@ -22,8 +27,9 @@ def value_range(vmin: float = -1.0, vmax: float = 1.0, in_min: float = 0.0,
     for key in keys:
       x = np.asarray(pp_keys.get(example, key, "value_range"), dtype=np.float32)
       x = np.float32(vmin) + (x - np.float32(in_min)) * np.float32(scale)
-      out[key] = (np.clip(x, min(vmin, vmax), max(vmin, vmax))
-                  if clip_values else x)
+      out[key] = (
+          np.clip(x, min(vmin, vmax), max(vmin, vmax)) if clip_values else x
+      )
     return out
 
   return op

@@ -57,8 +57,9 @@ def _image_size(data: bytes) -> tuple[int, int]:
   return height, width
 
 
-def rasterize_polygons(polygons: Sequence[Sequence[Sequence[float]]],
-                       height: int, width: int) -> np.ndarray:
+def rasterize_polygons(
+    polygons: Sequence[Sequence[Sequence[float]]], height: int, width: int
+) -> np.ndarray:
   """Union of polygons given as [[x, y], ...] in pixel coordinates."""
   canvas = Image.new("L", (width, height), 0)
   draw = ImageDraw.Draw(canvas)
@@ -74,17 +75,20 @@ class PhraseCut:
 
   def __init__(self, root: str | os.PathLike[str], split: str = "test"):
     self._root = os.path.expanduser(os.fspath(root))
-    path = _require(os.path.join(self._root, f"refer_{split}.json"),
-                    PHRASECUT_LAYOUT)
+    path = _require(
+        os.path.join(self._root, f"refer_{split}.json"), PHRASECUT_LAYOUT
+    )
     with open(path, encoding="utf-8") as f:
       tasks = json.load(f)
     if not isinstance(tasks, list) or not tasks:
       raise user_errors.InvalidValueError(
-          f"{path!r} holds no list of tasks; {PHRASECUT_LAYOUT}")
+          f"{path!r} holds no list of tasks; {PHRASECUT_LAYOUT}"
+      )
     for key in ("image_id", "phrase", "Polygons"):
       if key not in tasks[0]:
         raise user_errors.InvalidValueError(
-            f"Tasks in {path!r} lack {key!r}; {PHRASECUT_LAYOUT}")
+            f"Tasks in {path!r} lack {key!r}; {PHRASECUT_LAYOUT}"
+        )
     self._tasks = tasks
 
   def __len__(self) -> int:
@@ -92,15 +96,20 @@ class PhraseCut:
 
   def __getitem__(self, index: int) -> dict[str, Any]:
     task = self._tasks[index]
-    data = _read(os.path.join(self._root, "images",
-                              f"{task['image_id']}.jpg"), PHRASECUT_LAYOUT)
+    data = _read(
+        os.path.join(self._root, "images", f"{task['image_id']}.jpg"),
+        PHRASECUT_LAYOUT,
+    )
     height, width = _image_size(data)
     # NOTE: Polygons is a list over instances, each a list of polygons of
     # [x, y] points; the phrase's mask is the union over all of them.
     polygons = [p for instance in task["Polygons"] for p in instance]
-    return {"image": data, "phrase": task["phrase"],
-            "mask": rasterize_polygons(polygons, height, width),
-            "id": str(task.get("task_id", index))}
+    return {
+        "image": data,
+        "phrase": task["phrase"],
+        "mask": rasterize_polygons(polygons, height, width),
+        "id": str(task.get("task_id", index)),
+    }
 
 
 def _coco_mask(segmentation: Any, height: int, width: int) -> np.ndarray:
@@ -108,46 +117,63 @@ def _coco_mask(segmentation: Any, height: int, width: int) -> np.ndarray:
   if isinstance(segmentation, list):
     polygons = [np.asarray(p, np.float64).reshape(-1, 2) for p in segmentation]
     return rasterize_polygons(polygons, height, width)
-  counts = segmentation.get("counts") if isinstance(segmentation, dict) else None
+  counts = (
+      segmentation.get("counts") if isinstance(segmentation, dict) else None
+  )
   if isinstance(counts, list):
     flat = np.repeat(np.arange(len(counts)) % 2, counts).astype(np.uint8)
     return flat.reshape(width, height).T  # column-major
   raise user_errors.InvalidValueError(
       "Compressed-RLE segmentations are not supported; RefCOCO "
       "referring annotations are polygons, so this file is not a "
-      "REFER instances.json.")
+      "REFER instances.json."
+  )
 
 
 class RefCoco:
   """One split of RefCOCO / RefCOCO+ / RefCOCOg: one record per expression."""
 
-  def __init__(self, root: str | os.PathLike[str], dataset: str = "refcoco",
-               split: str = "val", image_dir: str | os.PathLike[str] = "",
-               split_by: str | None = None):
+  def __init__(
+      self,
+      root: str | os.PathLike[str],
+      dataset: str = "refcoco",
+      split: str = "val",
+      image_dir: str | os.PathLike[str] = "",
+      split_by: str | None = None,
+  ):
     if dataset not in REFCOCO_SPLIT_BY:
       raise user_errors.InvalidValueError(
           f"dataset must be one of {sorted(REFCOCO_SPLIT_BY)}, "
-          f"got {dataset!r}.")
+          f"got {dataset!r}."
+      )
     root = os.path.expanduser(os.fspath(root))
     split_by = split_by or REFCOCO_SPLIT_BY[dataset]
-    refs_path = _require(os.path.join(root, dataset, f"refs({split_by}).p"),
-                         REFCOCO_LAYOUT)
+    refs_path = _require(
+        os.path.join(root, dataset, f"refs({split_by}).p"), REFCOCO_LAYOUT
+    )
     with open(refs_path, "rb") as f:
       refs = pickle.load(f)
-    with open(_require(os.path.join(root, dataset, "instances.json"),
-                       REFCOCO_LAYOUT), encoding="utf-8") as f:
+    with open(
+        _require(os.path.join(root, dataset, "instances.json"), REFCOCO_LAYOUT),
+        encoding="utf-8",
+    ) as f:
       instances = json.load(f)
     self._anns = {a["id"]: a for a in instances["annotations"]}
     self._images = {i["id"]: i for i in instances["images"]}
     self._image_dir = os.path.expanduser(os.fspath(image_dir)) or os.path.join(
-        root, "images", "train2014")
+        root, "images", "train2014"
+    )
     available = sorted({r["split"] for r in refs})
     if split not in available:
       raise user_errors.InvalidValueError(
-          f"{refs_path!r} has no split {split!r}; it has "
-          f"{available}.")
-    self._items = [(ref, sentence["sent"]) for ref in refs
-                   if ref["split"] == split for sentence in ref["sentences"]]
+          f"{refs_path!r} has no split {split!r}; it has " f"{available}."
+      )
+    self._items = [
+        (ref, sentence["sent"])
+        for ref in refs
+        if ref["split"] == split
+        for sentence in ref["sentences"]
+    ]
 
   def __len__(self) -> int:
     return len(self._items)
@@ -155,12 +181,18 @@ class RefCoco:
   def __getitem__(self, index: int) -> dict[str, Any]:
     ref, sentence = self._items[index]
     info = self._images[ref["image_id"]]
-    data = _read(os.path.join(self._image_dir, info["file_name"]),
-                 REFCOCO_LAYOUT)
-    mask = _coco_mask(self._anns[ref["ann_id"]]["segmentation"],
-                      info["height"], info["width"])
-    return {"image": data, "phrase": sentence, "mask": mask,
-            "id": f"{ref['ref_id']}_{index}"}
+    data = _read(
+        os.path.join(self._image_dir, info["file_name"]), REFCOCO_LAYOUT
+    )
+    mask = _coco_mask(
+        self._anns[ref["ann_id"]]["segmentation"], info["height"], info["width"]
+    )
+    return {
+        "image": data,
+        "phrase": sentence,
+        "mask": mask,
+        "id": f"{ref['ref_id']}_{index}",
+    }
 
 
 class AigiFolder:
@@ -171,11 +203,15 @@ class AigiFolder:
     path = _require(os.path.join(self._root, "manifest.json"), AIGI_LAYOUT)
     with open(path, encoding="utf-8") as f:
       entries = json.load(f)
-    if not isinstance(entries, list) or not entries or any(
-        not {"image", "prompt", "mask"} <= set(e) for e in entries):
+    if (
+        not isinstance(entries, list)
+        or not entries
+        or any(not {"image", "prompt", "mask"} <= set(e) for e in entries)
+    ):
       raise user_errors.InvalidValueError(
           f"{path!r} must be a non-empty list of "
-          f"{{image, prompt, mask}} entries; {AIGI_LAYOUT}")
+          f"{{image, prompt, mask}} entries; {AIGI_LAYOUT}"
+      )
     self._entries = entries
 
   def __len__(self) -> int:
@@ -189,6 +225,11 @@ class AigiFolder:
     if mask.shape != _image_size(data):
       raise user_errors.InvalidValueError(
           f"Mask {entry['mask']!r} is {mask.shape}, image "
-          f"{entry['image']!r} is {_image_size(data)}.")
-    return {"image": data, "phrase": entry["prompt"],
-            "mask": mask.astype(np.uint8), "id": str(index)}
+          f"{entry['image']!r} is {_image_size(data)}."
+      )
+    return {
+        "image": data,
+        "phrase": entry["prompt"],
+        "mask": mask.astype(np.uint8),
+        "id": str(index),
+    }

@@ -16,8 +16,9 @@ from jaxvision import user_errors
 T = TypeVar("T")
 
 
-def lookup(registry: Mapping[str, T], name: str, where: str,
-           what: str = "dataset") -> T:
+def lookup(
+    registry: Mapping[str, T], name: str, where: str, what: str = "dataset"
+) -> T:
   """`registry[name]`, or an `UnknownNameError` naming the closest name.
 
   Args:
@@ -31,5 +32,8 @@ def lookup(registry: Mapping[str, T], name: str, where: str,
   known = sorted(registry)
   close = difflib.get_close_matches(str(name), known, n=1)
   hint = f"did you mean {close[0]!r}? " if close else ""
-  raise user_errors.UnknownNameError(user_errors.message(
-      f"unknown {what} {name!r}", where, f"{hint}Known: {', '.join(known)}"))
+  raise user_errors.UnknownNameError(
+      user_errors.message(
+          f"unknown {what} {name!r}", where, f"{hint}Known: {', '.join(known)}"
+      )
+  )

@@ -39,23 +39,52 @@ import numpy as np
 
 from jaxvision import user_errors
 
-FINE_CLASSES = ("Penalty-Kick", "Goal", "Free-Kick", "Stepover", "Elastico",
-                "Chop", "Goal-Saving")
+FINE_CLASSES = (
+    "Penalty-Kick",
+    "Goal",
+    "Free-Kick",
+    "Stepover",
+    "Elastico",
+    "Chop",
+    "Goal-Saving",
+)
 TASKS = {
     "shooting": ("Penalty-Kick", "Goal", "Free-Kick"),
     "dribbling": ("Stepover", "Elastico", "Chop"),
-    "all": ("Penalty-Kick", "Goal", "Free-Kick", "Stepover", "Elastico",
-            "Chop"),
+    "all": (
+        "Penalty-Kick",
+        "Goal",
+        "Free-Kick",
+        "Stepover",
+        "Elastico",
+        "Chop",
+    ),
     "shooting_gk": ("Penalty-Kick", "Goal", "Free-Kick", "Goal-Saving"),
 }
 NUM_FOLDS = 5
 # Train/val/test clip counts of the seed (Section 2.4.5).
-SPLIT_SIZES = {"shooting": (242, 30, 64), "dribbling": (157, 31, 45),
-               "all": (397, 62, 110), "shooting_gk": (241, 30, 65)}
-ACTING_CATEGORIES = {"player": ("player", "shooter", "dribbler"),
-                     "goalkeeper": ("goalkeeper",)}
-META_COLUMNS = ("clip_id", "coarse", "fine", "source", "match_id", "fps",
-                "height", "width", "role", "source_clip")
+SPLIT_SIZES = {
+    "shooting": (242, 30, 64),
+    "dribbling": (157, 31, 45),
+    "all": (397, 62, 110),
+    "shooting_gk": (241, 30, 65),
+}
+ACTING_CATEGORIES = {
+    "player": ("player", "shooter", "dribbler"),
+    "goalkeeper": ("goalkeeper",),
+}
+META_COLUMNS = (
+    "clip_id",
+    "coarse",
+    "fine",
+    "source",
+    "match_id",
+    "fps",
+    "height",
+    "width",
+    "role",
+    "source_clip",
+)
 PERSON, SPORTS_BALL = 1, 37
 
 
@@ -64,13 +93,15 @@ def _missing(path: str, what: str) -> FileNotFoundError:
       f"{path} not found ({what}). Put a local copy of the Soccer Players "
       "Highlight Videos dataset in the layout described in "
       "jaxvision/data/soccer.py (meta.csv, detections/, keypoints/) and set "
-      "--config.data.root to its folder.")
+      "--config.data.root to its folder."
+  )
 
 
 def task_classes(task: str) -> tuple[str, ...]:
   if task not in TASKS:
     raise user_errors.InvalidValueError(
-        f"Unknown soccer task {task!r}; valid: {sorted(TASKS)}.")
+        f"Unknown soccer task {task!r}; valid: {sorted(TASKS)}."
+    )
   return TASKS[task]
 
 
@@ -85,23 +116,27 @@ def read_meta(root: str) -> dict[str, dict[str, str]]:
     if missing:
       raise user_errors.InvalidValueError(
           f"{path} lacks columns {sorted(missing)}; header must "
-          f"be {','.join(META_COLUMNS)}.")
+          f"be {','.join(META_COLUMNS)}."
+      )
     rows = {r["clip_id"]: r for r in reader}
   for clip_id, row in rows.items():
     if row["fine"] not in FINE_CLASSES:
       raise user_errors.InvalidValueError(
           f"{path}: clip {clip_id!r} has fine label "
-          f"{row['fine']!r}; valid: {FINE_CLASSES}.")
+          f"{row['fine']!r}; valid: {FINE_CLASSES}."
+      )
     if row["role"] not in ACTING_CATEGORIES:
       raise user_errors.InvalidValueError(
           f"{path}: clip {clip_id!r} has role {row['role']!r}; "
-          f"valid: {sorted(ACTING_CATEGORIES)}.")
+          f"valid: {sorted(ACTING_CATEGORIES)}."
+      )
   return rows
 
 
 def label_of(row: dict[str, str], task: str) -> int:
   return task_classes(task).index(
-      "Goal-Saving" if row["role"] == "goalkeeper" else row["fine"])
+      "Goal-Saving" if row["role"] == "goalkeeper" else row["fine"]
+  )
 
 
 def _npz(path: str, what: str) -> dict[str, np.ndarray]:
@@ -120,25 +155,34 @@ def load_clip(root: str, clip_id: str, meta=None) -> dict:
   if clip_id not in meta:
     raise KeyError(f"Clip {clip_id!r} is not in {root}/meta.csv.")
   row = meta[clip_id]
-  det = _npz(os.path.join(root, "detections", f"{clip_id}.npz"),
-             "Mask R-CNN detections")
+  det = _npz(
+      os.path.join(root, "detections", f"{clip_id}.npz"),
+      "Mask R-CNN detections",
+  )
   for key in ("frame", "boxes", "scores", "labels", "masks"):
     if key not in det:
       raise user_errors.InvalidValueError(
           f"detections/{clip_id}.npz lacks {key!r}; it needs "
-          "frame, boxes, scores, labels, masks.")
+          "frame, boxes, scores, labels, masks."
+      )
   kps = _npz(os.path.join(root, "keypoints", f"{clip_id}.npz"), "keypoints")
   if "coco17" not in kps and "body25" not in kps:
     raise user_errors.InvalidValueError(
-        f"keypoints/{clip_id}.npz has neither coco17 nor body25.")
+        f"keypoints/{clip_id}.npz has neither coco17 nor body25."
+    )
   num_frames = int(det["frame"].max()) + 1 if len(det["frame"]) else 0
   for name in ("coco17", "body25"):
     if f"{name}_frame" in kps and len(kps[f"{name}_frame"]):
       num_frames = max(num_frames, int(kps[f"{name}_frame"].max()) + 1)
-  return {"clip_id": clip_id, "meta": row, "num_frames": num_frames,
-          "frame_size": (int(row["height"]), int(row["width"])),
-          "detections": det, "keypoints": kps,
-          "init_box": _initial_box(root, clip_id, row["role"])}
+  return {
+      "clip_id": clip_id,
+      "meta": row,
+      "num_frames": num_frames,
+      "frame_size": (int(row["height"]), int(row["width"])),
+      "detections": det,
+      "keypoints": kps,
+      "init_box": _initial_box(root, clip_id, row["role"]),
+  }
 
 
 def _initial_box(root: str, clip_id: str, role: str):
@@ -148,12 +192,20 @@ def _initial_box(root: str, clip_id: str, role: str):
     return None
   with open(path) as f:
     coco = json.load(f)
-  frames = {img["id"]: i for i, img in enumerate(
-      sorted(coco["images"], key=lambda im: im["id"]))}
-  acting = {c["id"] for c in coco["categories"]
-            if c["name"].lower() in ACTING_CATEGORIES[role]}
-  boxes = sorted((frames[a["image_id"]], a["bbox"])
-                 for a in coco["annotations"] if a["category_id"] in acting)
+  frames = {
+      img["id"]: i
+      for i, img in enumerate(sorted(coco["images"], key=lambda im: im["id"]))
+  }
+  acting = {
+      c["id"]
+      for c in coco["categories"]
+      if c["name"].lower() in ACTING_CATEGORIES[role]
+  }
+  boxes = sorted(
+      (frames[a["image_id"]], a["bbox"])
+      for a in coco["annotations"]
+      if a["category_id"] in acting
+  )
   if not boxes:
     return None
   frame, (x, y, w, h) = boxes[0]
@@ -182,8 +234,9 @@ def _deal(composition: np.ndarray, order, num_bins: int) -> np.ndarray:
   return bins
 
 
-def _drawn_splits(meta, task: str, fold: int, include_goalkeeper: bool,
-                  seed: int) -> dict[str, list[str]]:
+def _drawn_splits(
+    meta, task: str, fold: int, include_goalkeeper: bool, seed: int
+) -> dict[str, list[str]]:
   """Fold `fold` of NUM_FOLDS seeded stratified match-grouped folds.
 
   The folds partition the player clips (the same for every fold, seeded by
@@ -193,23 +246,31 @@ def _drawn_splits(meta, task: str, fold: int, include_goalkeeper: bool,
   if not 0 <= fold < NUM_FOLDS:
     raise user_errors.InvalidValueError(
         f"fold {fold} is not one of the {NUM_FOLDS} drawn folds "
-        f"(data.fold); set data.fold to 0..{NUM_FOLDS - 1}.")
+        f"(data.fold); set data.fold to 0..{NUM_FOLDS - 1}."
+    )
   classes = task_classes(task)
-  players = sorted(c for c, r in meta.items() if r["role"] == "player"
-                   and r["fine"] in classes)
+  players = sorted(
+      c
+      for c, r in meta.items()
+      if r["role"] == "player" and r["fine"] in classes
+  )
   groups = _match_groups(meta, players)
   composition = np.zeros((len(groups), len(classes)), np.int64)
   for i, group in enumerate(groups):
     for c in group:
       composition[i, classes.index(meta[c]["fine"])] += 1
-  folds = _deal(composition, np.random.default_rng(seed).permutation(
-      len(groups)), NUM_FOLDS)
+  folds = _deal(
+      composition,
+      np.random.default_rng(seed).permutation(len(groups)),
+      NUM_FOLDS,
+  )
   # Val: whole groups of the other folds, up to the seed's val share of
   # each class, in a fold-seeded order.
   train_size, val_size, _ = SPLIT_SIZES[task]
   rest = np.flatnonzero(folds != fold)
-  target = np.round(composition[rest].sum(0) * val_size /
-                    (train_size + val_size))
+  target = np.round(
+      composition[rest].sum(0) * val_size / (train_size + val_size)
+  )
   in_val = np.zeros(len(composition), bool)
   val_counts = np.zeros(len(classes))
   for i in np.random.default_rng((seed, fold)).permutation(rest):
@@ -230,8 +291,15 @@ def _drawn_splits(meta, task: str, fold: int, include_goalkeeper: bool,
   return split
 
 
-def split_ids(root: str, meta, task: str, fold: int, split: str,
-              include_goalkeeper: bool = False, seed: int = 0) -> list[str]:
+def split_ids(
+    root: str,
+    meta,
+    task: str,
+    fold: int,
+    split: str,
+    include_goalkeeper: bool = False,
+    seed: int = 0,
+) -> list[str]:
   """Clip ids of `split` of fold `fold` for `task`."""
   path = os.path.join(root, "splits", f"{task}_fold{fold}.json")
   if os.path.exists(path):
@@ -241,12 +309,15 @@ def split_ids(root: str, meta, task: str, fold: int, split: str,
     splits = _drawn_splits(meta, task, fold, include_goalkeeper, seed)
   if split not in splits:
     raise user_errors.InvalidValueError(
-        f"Split {split!r} not in {sorted(splits)} ({path}).")
+        f"Split {split!r} not in {sorted(splits)} ({path})."
+    )
   unknown = [c for c in splits[split] if c not in meta]
   if unknown:
     raise user_errors.InvalidValueError(
-        f"{path}: clips {unknown[:5]} are not in meta.csv.")
+        f"{path}: clips {unknown[:5]} are not in meta.csv."
+    )
   if not splits[split]:
     raise user_errors.InvalidValueError(
-        f"Split {split!r} of task {task!r} fold {fold} is empty.")
+        f"Split {split!r} of task {task!r} fold {fold} is empty."
+    )
   return list(splits[split])

@@ -46,19 +46,26 @@ class Source(Protocol):
 
 
 def _prepare_hint(name: str, data_dir: str) -> str:
-  return (f"Prepare it with `python -m jaxvision.main prepare-data "
-          f"--dataset={name} --data_dir={data_dir}` (needs the optional "
-          "TensorFlow extra and, for manual datasets such as imagenet2012, the "
-          f"source archives in {data_dir}/downloads/manual), or copy an "
-          f"already prepared TFDS directory to {data_dir}/{name}/<version>/ "
-          "(file format array_record).")
+  return (
+      f"Prepare it with `python -m jaxvision.main prepare-data "
+      f"--dataset={name} --data_dir={data_dir}` (needs the optional "
+      "TensorFlow extra and, for manual datasets such as imagenet2012, the "
+      f"source archives in {data_dir}/downloads/manual), or copy an "
+      f"already prepared TFDS directory to {data_dir}/{name}/<version>/ "
+      "(file format array_record)."
+  )
 
 
-def _not_prepared(name: str, data_dir: str,
-                  expected: str) -> user_errors.MissingInputError:
-  return user_errors.MissingInputError(user_errors.message(
-      f"dataset {name!r} is not prepared under {data_dir}", expected,
-      "p" + _prepare_hint(name, data_dir)[1:]))
+def _not_prepared(
+    name: str, data_dir: str, expected: str
+) -> user_errors.MissingInputError:
+  return user_errors.MissingInputError(
+      user_errors.message(
+          f"dataset {name!r} is not prepared under {data_dir}",
+          expected,
+          "p" + _prepare_hint(name, data_dir)[1:],
+      )
+  )
 
 
 def _check_data_dir(data_dir: str) -> None:
@@ -68,17 +75,22 @@ def _check_data_dir(data_dir: str) -> None:
   for folder in (pathlib.Path(data_dir), *pathlib.Path(data_dir).parents):
     if folder.exists():
       if not folder.is_dir():
-        raise user_errors.MissingInputError(user_errors.message(
-            f"data_dir {data_dir} is not a folder: {folder} is a file",
-            "data_dir", "point the config's data_dir at a folder"))
+        raise user_errors.MissingInputError(
+            user_errors.message(
+                f"data_dir {data_dir} is not a folder: {folder} is a file",
+                "data_dir",
+                "point the config's data_dir at a folder",
+            )
+        )
       return
 
 
 def _prepared_dir(name: str, data_dir: str) -> str | None:
   """`data_dir/<name>/<version>` holding dataset_info.json, if there is one."""
   base, _, version = name.partition(":")
-  found = sorted(pathlib.Path(data_dir, base).glob(
-      f"{version or '*'}/dataset_info.json"))
+  found = sorted(
+      pathlib.Path(data_dir, base).glob(f"{version or '*'}/dataset_info.json")
+  )
   return os.fspath(found[-1].parent) if found else None
 
 
@@ -86,8 +98,10 @@ def _tfds_builder(name: str, data_dir: str) -> tfds.core.DatasetBuilder:
   try:
     return tfds.builder(name, data_dir=data_dir)
   except tfds.core.registered.DatasetNotFoundError as e:
-    known = [*synthetic.BUILDERS, *tfds.list_builders(with_community_datasets=
-                                                      False)]
+    known = [
+        *synthetic.BUILDERS,
+        *tfds.list_builders(with_community_datasets=False),
+    ]
     close = difflib.get_close_matches(name.partition(":")[0], known, n=3)
     hint = f" Did you mean {', '.join(close)}?" if close else ""
     raise FileNotFoundError(
@@ -99,12 +113,18 @@ def _tfds_builder(name: str, data_dir: str) -> tfds.core.DatasetBuilder:
 
 def image_decoders(features: tfds.features.FeaturesDict) -> dict[str, Any]:
   """SkipDecoding for top-level Image/Video features (decoded by pp later)."""
-  return {key: tfds.decode.SkipDecoding() for key, feature in features.items()
-          if isinstance(feature, (tfds.features.Image, tfds.features.Video))}
+  return {
+      key: tfds.decode.SkipDecoding()
+      for key, feature in features.items()
+      if isinstance(feature, (tfds.features.Image, tfds.features.Video))
+  }
 
 
-def _split_source(builder: tfds.core.DatasetBuilder, split: str,
-                  decoders: dict[str, Any] | None) -> Source:
+def _split_source(
+    builder: tfds.core.DatasetBuilder,
+    split: str,
+    decoders: dict[str, Any] | None,
+) -> Source:
   """Opens `split` (TFDS slicing allowed) with clear errors for bad splits."""
   name = builder.info.name
   try:
@@ -115,17 +135,21 @@ def _split_source(builder: tfds.core.DatasetBuilder, split: str,
     hint = f" Did you mean {', '.join(close)}?" if close else ""
     raise user_errors.InvalidValueError(
         f"Dataset {name!r} has no split {split!r} ({e}).{hint} "
-        f"Splits: {known}; slices look like 'train[:90%]'.") from e
+        f"Splits: {known}; slices look like 'train[:90%]'."
+    ) from e
   if num_examples == 0:
     raise user_errors.InvalidValueError(
         f"Split {split!r} of dataset {name!r} is empty; widen the "
-        "slice or choose another split.")
-  return builder.as_data_source(split=split, decoders=decoders or None,
-                                file_format=_ARRAY_RECORD)
+        "slice or choose another split."
+    )
+  return builder.as_data_source(
+      split=split, decoders=decoders or None, file_format=_ARRAY_RECORD
+  )
 
 
 def open(  # pylint: disable=redefined-builtin
-    name: str, split: str, data_dir: str | None = None) -> Source:
+    name: str, split: str, data_dir: str | None = None
+) -> Source:
   """Opens split `split` of dataset `name` as a random-access source.
 
   Args:
@@ -141,8 +165,9 @@ def open(  # pylint: disable=redefined-builtin
   data_dir = os.fspath(data_dir or tfds.core.constants.DATA_DIR)
   _check_data_dir(data_dir)
   if name in synthetic.BUILDERS:
-    return _NamedShards(_split_source(synthetic.build(name, data_dir), split,
-                                      None))
+    return _NamedShards(
+        _split_source(synthetic.build(name, data_dir), split, None)
+    )
   try:
     builder = _tfds_builder(name, data_dir)
   except ModuleNotFoundError as e:
@@ -150,13 +175,16 @@ def open(  # pylint: disable=redefined-builtin
     # they are constructed; a prepared copy reads without it.
     prepared = _prepared_dir(name, data_dir)
     if prepared is None:
-      raise _not_prepared(name, data_dir, os.path.join(
-          data_dir, name.partition(":")[0], "<version>",
-          "dataset_info.json")) from e
+      raise _not_prepared(
+          name,
+          data_dir,
+          os.path.join(
+              data_dir, name.partition(":")[0], "<version>", "dataset_info.json"
+          ),
+      ) from e
     builder = tfds.builder_from_directory(prepared)
   if not builder.is_prepared():
-    raise _not_prepared(name, data_dir,
-                        f"{builder.data_dir}/dataset_info.json")
+    raise _not_prepared(name, data_dir, f"{builder.data_dir}/dataset_info.json")
   formats = [builder.info.file_format, *builder.info.alternative_file_formats]
   if _ARRAY_RECORD not in formats:
     raise user_errors.InvalidValueError(
@@ -164,9 +192,11 @@ def open(  # pylint: disable=redefined-builtin
         f"{[str(f) for f in formats]}, but random access needs array_record. "
         "Convert it in place with `tfds convert_format "
         f"--dataset_version_dir={builder.data_dir} "
-        "--out_file_format=array_record` or re-prepare it.")
-  return _NamedShards(_split_source(builder, split,
-                                    image_decoders(builder.info.features)))
+        "--out_file_format=array_record` or re-prepare it."
+    )
+  return _NamedShards(
+      _split_source(builder, split, image_decoders(builder.info.features))
+  )
 
 
 class _NamedShards:
@@ -205,7 +235,8 @@ class _NamedShards:
       return self._source[index]
     except RuntimeError as e:
       raise pp.CorruptRecordError(
-          f"record {index} of {self.shard(index)} cannot be read ({e})") from e
+          f"record {index} of {self.shard(index)} cannot be read ({e})"
+      ) from e
 
   def __getitems__(self, indices: list[int]) -> list[dict[str, Any]]:
     try:
@@ -235,7 +266,8 @@ def prepare(name: str, data_dir: str | None = None) -> str:
         f"`pip install {e.name}` (preparing real datasets needs tensorflow and "
         "importlib_resources), or prepare it on another machine and copy "
         f"its folder to {data_dir}/{name.partition(':')[0]}/.",
-        name=e.name) from e
+        name=e.name,
+    ) from e
   return os.fspath(builder.data_dir)
 
 
@@ -253,8 +285,7 @@ class InMemory:
     self._records = []
     for start in range(0, n, chunk):
       indices = list(range(start, min(start + chunk, n)))
-      self._records += (read(indices) if read else
-                        [source[i] for i in indices])
+      self._records += read(indices) if read else [source[i] for i in indices]
 
   def __len__(self) -> int:
     return len(self._records)
@@ -274,8 +305,9 @@ class ArraySource:
   def __init__(self, arrays: dict[str, Any]):
     lengths = {k: len(v) for k, v in arrays.items()}
     if not lengths or len(set(lengths.values())) != 1:
-      raise ValueError(f"ArraySource needs arrays of one common length, got "
-                       f"{lengths}.")
+      raise ValueError(
+          f"ArraySource needs arrays of one common length, got " f"{lengths}."
+      )
     self._arrays = arrays
     self._n = next(iter(lengths.values()))
 

@@ -43,8 +43,9 @@ _CHUNK = 1000  # examples rendered per numpy batch.
 
 def _image() -> tfds.features.Tensor:
   # Raw bytes: much faster to write than TFDS's default int64 list encoding.
-  return tfds.features.Tensor(shape=(32, 32, 3), dtype=np.uint8,
-                              encoding=tfds.features.Encoding.BYTES)
+  return tfds.features.Tensor(
+      shape=(32, 32, 3), dtype=np.uint8, encoding=tfds.features.Encoding.BYTES
+  )
 
 
 def _label() -> tfds.features.Scalar:
@@ -63,8 +64,9 @@ class _ShapesBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
   # and crashes `download_and_prepare`; these builders download nothing.
   code_path = None
 
-  def __init__(self, *, split_sizes: Mapping[str, int] | None = None,
-               **kwargs: Any):
+  def __init__(
+      self, *, split_sizes: Mapping[str, int] | None = None, **kwargs: Any
+  ):
     """`split_sizes` overrides SPLIT_SIZES; kwargs go to the TFDS builder."""
     # NOTE: TFDS re-creates builders with extra kwargs (e.g. `config`) when a
     # data source is unpickled in a grain worker; pass them through.
@@ -76,26 +78,33 @@ class _ShapesBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
     """The member's feature connectors."""
 
   @abc.abstractmethod
-  def _examples(self, rng: np.random.Generator,
-                count: int) -> list[dict[str, Any]]:
+  def _examples(
+      self, rng: np.random.Generator, count: int
+  ) -> list[dict[str, Any]]:
     """`count` examples drawn from `rng` (rendered as one numpy batch)."""
 
   def _info(self) -> tfds.core.DatasetInfo:
     return tfds.core.DatasetInfo(
-        builder=self, description=self.__doc__,
-        features=tfds.features.FeaturesDict(self._features()))
+        builder=self,
+        description=self.__doc__,
+        features=tfds.features.FeaturesDict(self._features()),
+    )
 
   def _split_generators(self, dl_manager: Any) -> dict[str, Iterator]:
     del dl_manager  # nothing is downloaded.
-    return {split: self._generate_examples(split, num)
-            for split, num in self._split_sizes.items()}
+    return {
+        split: self._generate_examples(split, num)
+        for split, num in self._split_sizes.items()
+    }
 
-  def _generate_examples(self, split: str,
-                         num: int) -> Iterator[tuple[int, dict[str, Any]]]:
+  def _generate_examples(
+      self, split: str, num: int
+  ) -> Iterator[tuple[int, dict[str, Any]]]:
     rng = np.random.default_rng((self.SEED, _SPLIT_SEEDS[split]))
     for start in range(0, num, _CHUNK):
       for offset, example in enumerate(
-          self._examples(rng, min(_CHUNK, num - start))):
+          self._examples(rng, min(_CHUNK, num - start))
+      ):
         yield start + offset, example
 
 
@@ -107,17 +116,27 @@ class ShapesCaptions(_ShapesBuilder, skip_registration=True):
 
   def _features(self) -> dict[str, tfds.features.FeatureConnector]:
     labels = {name: _label() for name in SHAPES_CAPTIONS_ATTRIBUTES}
-    return {"image": _image(), "caption": tfds.features.Text(),
-            "caption_full": tfds.features.Text(), **labels}
+    return {
+        "image": _image(),
+        "caption": tfds.features.Text(),
+        "caption_full": tfds.features.Text(),
+        **labels,
+    }
 
-  def _examples(self, rng: np.random.Generator,
-                count: int) -> list[dict[str, Any]]:
+  def _examples(
+      self, rng: np.random.Generator, count: int
+  ) -> list[dict[str, Any]]:
     scenes = [synthetic_shapes.sample_scene(rng) for _ in range(count)]
     images, _ = synthetic_shapes.render_batch(scenes, rng)
-    return [{"image": image,
-             "caption": synthetic_shapes.caption(scene, rng),
-             "caption_full": synthetic_shapes.caption_full(scene),
-             **scene.labels()} for scene, image in zip(scenes, images)]
+    return [
+        {
+            "image": image,
+            "caption": synthetic_shapes.caption(scene, rng),
+            "caption_full": synthetic_shapes.caption_full(scene),
+            **scene.labels(),
+        }
+        for scene, image in zip(scenes, images)
+    ]
 
 
 class ShapesClasses(_ShapesBuilder, skip_registration=True):
@@ -129,12 +148,15 @@ class ShapesClasses(_ShapesBuilder, skip_registration=True):
   def _features(self) -> dict[str, tfds.features.FeatureConnector]:
     return {"image": _image(), "label": _label()}
 
-  def _examples(self, rng: np.random.Generator,
-                count: int) -> list[dict[str, Any]]:
+  def _examples(
+      self, rng: np.random.Generator, count: int
+  ) -> list[dict[str, Any]]:
     scenes = [synthetic_shapes.sample_scene(rng) for _ in range(count)]
     images, _ = synthetic_shapes.render_batch(scenes, rng)
-    return [{"image": image, "label": scene.shape}
-            for scene, image in zip(scenes, images)]
+    return [
+        {"image": image, "label": scene.shape}
+        for scene, image in zip(scenes, images)
+    ]
 
 
 BUILDERS: dict[str, type[_ShapesBuilder]] = {
@@ -150,7 +172,8 @@ def builder_class(name: str) -> type[_ShapesBuilder]:
     hint = f" Did you mean {', '.join(close)}?" if close else ""
     raise user_errors.InvalidValueError(
         f"Unknown synthetic dataset {name!r}.{hint} Known: "
-        f"{sorted(BUILDERS)}.")
+        f"{sorted(BUILDERS)}."
+    )
   return BUILDERS[name]
 
 
@@ -171,9 +194,13 @@ def _build_lock(data_dir: str, name: str) -> Iterator[None]:
       fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def build(name: str, data_dir: str | None = None, *,
-          num_train: int | None = None,
-          num_test: int | None = None) -> tfds.core.DatasetBuilder:
+def build(
+    name: str,
+    data_dir: str | None = None,
+    *,
+    num_train: int | None = None,
+    num_test: int | None = None,
+) -> tfds.core.DatasetBuilder:
   """Builds member `name` under `data_dir` unless it is already there.
 
   Args:
@@ -188,24 +215,31 @@ def build(name: str, data_dir: str | None = None, *,
     The prepared builder (`.as_data_source(split)` reads it).
   """
   cls = builder_class(name)
-  requested = {split: num for split, num in
-               (("train", num_train), ("test", num_test)) if num is not None}
+  requested = {
+      split: num
+      for split, num in (("train", num_train), ("test", num_test))
+      if num is not None
+  }
   for split, num in requested.items():
     if not isinstance(num, int) or num < 1:
       raise user_errors.InvalidValueError(
-          f"num_{split} must be a positive int, got {num!r}.")
+          f"num_{split} must be a positive int, got {num!r}."
+      )
   data_dir = os.fspath(data_dir or tfds.core.constants.DATA_DIR)
   with _build_lock(data_dir, name):
     builder = cls(data_dir=data_dir, split_sizes=requested)
     if not builder.is_prepared():
       builder.download_and_prepare(file_format="array_record")
       return builder
-  stored = {split: builder.info.splits[split].num_examples
-            for split in builder.info.splits}
+  stored = {
+      split: builder.info.splits[split].num_examples
+      for split in builder.info.splits
+  }
   wrong = {s: n for s, n in requested.items() if stored.get(s) != n}
   if wrong:
     raise user_errors.InvalidValueError(
         f"Synthetic dataset {name!r} in {builder.data_dir} has "
         f"split sizes {stored}, not the requested {wrong}. Use "
-        "another data_dir or delete that directory.")
+        "another data_dir or delete that directory."
+    )
   return builder

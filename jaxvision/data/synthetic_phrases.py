@@ -13,19 +13,24 @@ import functools
 
 import numpy as np
 
-COLOURS = {"red": (200, 40, 40), "green": (40, 170, 60),
-           "blue": (40, 70, 210), "yellow": (220, 200, 40)}
+COLOURS = {
+    "red": (200, 40, 40),
+    "green": (40, 170, 60),
+    "blue": (40, 70, 210),
+    "yellow": (220, 200, 40),
+}
 SHAPES = ("circle", "square", "triangle")
 PLURALS = {"circle": "circles", "square": "squares", "triangle": "triangles"}
 TEMPLATES = ("a photo of a {}.", "{}.", "an image of the {}.")
 
 
-def _shape_mask(shape: str, cy: float, cx: float, size: float,
-                canvas: int) -> np.ndarray:
+def _shape_mask(
+    shape: str, cy: float, cx: float, size: float, canvas: int
+) -> np.ndarray:
   y, x = np.mgrid[:canvas, :canvas] + 0.5
   dy, dx, half = y - cy, x - cx, size / 2
   if shape == "circle":
-    return dy ** 2 + dx ** 2 <= half ** 2
+    return dy**2 + dx**2 <= half**2
   if shape == "square":
     return (np.abs(dy) <= half) & (np.abs(dx) <= half)
   # Upward triangle: inside the bounding box, below both slanted edges.
@@ -36,7 +41,7 @@ def _background(rng: np.random.Generator, canvas: int) -> np.ndarray:
   a, b = rng.uniform(60, 200, (2, 3))
   angle = rng.uniform(0, 2 * np.pi)
   y, x = np.mgrid[:canvas, :canvas] / (canvas - 1)
-  w = (np.cos(angle) * x + np.sin(angle) * y)
+  w = np.cos(angle) * x + np.sin(angle) * y
   w = (w - w.min()) / max(w.max() - w.min(), 1e-6)
   image = a + (b - a) * w[..., None]
   return image + rng.normal(0, 6, image.shape)
@@ -90,9 +95,12 @@ def generate(num: int, seed: int, canvas: int = 64) -> dict[str, np.ndarray]:
     masks.append(mask)
     phrases.append(phrase)
     captions.append(caption)
-  out = {"image": np.stack(images), "mask": np.stack(masks).astype(np.uint8),
-         "phrase": np.array(phrases, object),
-         "caption": np.array(captions, object)}
+  out = {
+      "image": np.stack(images),
+      "mask": np.stack(masks).astype(np.uint8),
+      "phrase": np.array(phrases, object),
+      "caption": np.array(captions, object),
+  }
   for array in out.values():
     array.setflags(write=False)
   return out

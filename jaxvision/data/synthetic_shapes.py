@@ -29,10 +29,17 @@ ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "hpos": ("left", "right"),
     "quadrant": ("top left", "top right", "bottom left", "bottom right"),
 }
-COLOURS_RGB = np.array([
-    [0.7, 0.3, 0.3], [0.3, 0.7, 0.3], [0.3, 0.3, 0.7],
-    [0.7, 0.7, 0.3], [0.7, 0.3, 0.7], [0.3, 0.7, 0.7],
-], dtype=np.float64)
+COLOURS_RGB = np.array(
+    [
+        [0.7, 0.3, 0.3],
+        [0.3, 0.7, 0.3],
+        [0.3, 0.3, 0.7],
+        [0.7, 0.7, 0.3],
+        [0.7, 0.3, 0.7],
+        [0.3, 0.7, 0.7],
+    ],
+    dtype=np.float64,
+)
 RADII = (5.0, 9.0)  # small, large; in pixels of a 32-px canvas.
 STRIPE_DELTA = 0.25
 BACKGROUND = 0.5
@@ -43,15 +50,25 @@ SYNONYMS = {"square": "box", "circle": "ball"}
 GENERIC_NOUNS = ("object", "shape")  # used when the shape word is dropped.
 _LINK_WORDS = ("a", "an", "in", "the", "at", "on")
 # Every word a caption can contain (for word-level tokenizers).
-WORDS: tuple[str, ...] = tuple(sorted(
-    {w for attr, values in ATTRIBUTES.items() if attr != "quadrant"
-     for w in values}
-    | set(SYNONYMS.values()) | set(GENERIC_NOUNS) | set(_LINK_WORDS)))
+WORDS: tuple[str, ...] = tuple(
+    sorted(
+        {
+            w
+            for attr, values in ATTRIBUTES.items()
+            if attr != "quadrant"
+            for w in values
+        }
+        | set(SYNONYMS.values())
+        | set(GENERIC_NOUNS)
+        | set(_LINK_WORDS)
+    )
+)
 
 
 @dataclasses.dataclass(frozen=True)
 class Scene:
   """Attribute indices into `ATTRIBUTES` plus geometry on a 32-px canvas."""
+
   colour: int
   shape: int
   size: int
@@ -87,9 +104,11 @@ def sample_scene(rng: np.random.Generator) -> Scene:
   draw = dict(zip(names, draws.tolist()))
   r = RADII[draw["size"]]
   near_y, near_x = rng.uniform(r, 16.0 - r / 2, size=2).tolist()
-  return Scene(**draw,
-               centre_y=near_y if draw["vpos"] == 0 else 32 - near_y,
-               centre_x=near_x if draw["hpos"] == 0 else 32 - near_x)
+  return Scene(
+      **draw,
+      centre_y=near_y if draw["vpos"] == 0 else 32 - near_y,
+      centre_x=near_x if draw["hpos"] == 0 else 32 - near_x,
+  )
 
 
 def _mask(name: str, dy: np.ndarray, dx: np.ndarray) -> np.ndarray:
@@ -101,8 +120,9 @@ def _mask(name: str, dy: np.ndarray, dx: np.ndarray) -> np.ndarray:
   if name == "triangle":  # apex up at dy = -1, base at dy = 0.7.
     return (dy <= 0.7) & (np.abs(dx) <= (dy + 1.0) / 1.7)
   arm = 1.0 / 3.0  # cross: two bars of half-width r / 3.
-  return (((np.abs(dx) <= arm) & (np.abs(dy) <= 1.0))
-          | ((np.abs(dy) <= arm) & (np.abs(dx) <= 1.0)))
+  return ((np.abs(dx) <= arm) & (np.abs(dy) <= 1.0)) | (
+      (np.abs(dy) <= arm) & (np.abs(dx) <= 1.0)
+  )
 
 
 def shape_masks(scenes: Sequence[Scene], canvas: int = 32) -> np.ndarray:
@@ -115,38 +135,45 @@ def shape_masks(scenes: Sequence[Scene], canvas: int = 32) -> np.ndarray:
     group = np.flatnonzero(shapes == index)
     if not group.size:
       continue
-    cy, cx, r = (np.array([[getattr(scenes[i], a) for i in group]],
-                          dtype=np.float32).T * scale
-                 for a in ("centre_y", "centre_x", "radius"))
+    cy, cx, r = (
+        np.array([[getattr(scenes[i], a) for i in group]], dtype=np.float32).T
+        * scale
+        for a in ("centre_y", "centre_x", "radius")
+    )
     dy = (centres[None, :] - cy) / r
     dx = (centres[None, :] - cx) / r
     masks[group] = _mask(name, dy[:, :, None], dx[:, None, :])
   return masks
 
 
-def render_batch(scenes: Sequence[Scene], rng: np.random.Generator,
-                 canvas: int = 32) -> tuple[np.ndarray, np.ndarray]:
+def render_batch(
+    scenes: Sequence[Scene], rng: np.random.Generator, canvas: int = 32
+) -> tuple[np.ndarray, np.ndarray]:
   """Renders K scenes: (uint8 images (K, canvas, canvas, 3), bool masks).
 
   The background is gray 0.5 plus per-pixel N(0, 0.03) noise (the same for all
   channels, so it stays gray); the object is flat or striped, noise-free.
   """
   masks = shape_masks(scenes, canvas)
-  noise = rng.standard_normal((len(scenes), canvas, canvas, 1),
-                              dtype=np.float32)
-  background = np.clip(np.round(BACKGROUND * 255 + NOISE_STD * 255 * noise),
-                       0, 255).astype(np.uint8)
+  noise = rng.standard_normal(
+      (len(scenes), canvas, canvas, 1), dtype=np.float32
+  )
+  background = np.clip(
+      np.round(BACKGROUND * 255 + NOISE_STD * 255 * noise), 0, 255
+  ).astype(np.uint8)
   colours = COLOURS_RGB[[s.colour for s in scenes]][:, None, None, :]
   striped = np.array([ATTRIBUTES["fill"][s.fill] == "striped" for s in scenes])
   sign = np.where(np.arange(canvas) % 2 == 0, 1.0, -1.0)
-  rows = colours + (STRIPE_DELTA * striped[:, None, None, None]
-                    * sign[None, :, None, None])
+  rows = colours + (
+      STRIPE_DELTA * striped[:, None, None, None] * sign[None, :, None, None]
+  )
   rows = np.round(rows * 255).astype(np.uint8)  # values stay inside [0, 1].
   return np.where(masks[..., None], rows, background), masks
 
 
-def render(scene: Scene, rng: np.random.Generator,
-           canvas: int = 32) -> tuple[np.ndarray, np.ndarray]:
+def render(
+    scene: Scene, rng: np.random.Generator, canvas: int = 32
+) -> tuple[np.ndarray, np.ndarray]:
   """Renders one scene: (uint8 image (canvas, canvas, 3), bool mask)."""
   images, masks = render_batch([scene], rng, canvas)
   return images[0], masks[0]
@@ -162,10 +189,19 @@ def caption_full(scene: Scene) -> str:
 
   E.g. 'a small striped red circle in the top left'.
   """
-  words = [ATTRIBUTES[attr][getattr(scene, attr)]
-           for attr in ("size", "fill", "colour", "shape")]
-  return _with_article([*words, "in", "the", ATTRIBUTES["vpos"][scene.vpos],
-                        ATTRIBUTES["hpos"][scene.hpos]])
+  words = [
+      ATTRIBUTES[attr][getattr(scene, attr)]
+      for attr in ("size", "fill", "colour", "shape")
+  ]
+  return _with_article(
+      [
+          *words,
+          "in",
+          "the",
+          ATTRIBUTES["vpos"][scene.vpos],
+          ATTRIBUTES["hpos"][scene.hpos],
+      ]
+  )
 
 
 def caption(scene: Scene, rng: np.random.Generator) -> str:
@@ -176,8 +212,11 @@ def caption(scene: Scene, rng: np.random.Generator) -> str:
   'on the left' or is absent. So partial zero-shot prompts such as
   'a red object' are in-distribution.
   """
-  words = [ATTRIBUTES[attr][getattr(scene, attr)]
-           for attr in ("size", "fill", "colour") if rng.random() >= DROP_P]
+  words = [
+      ATTRIBUTES[attr][getattr(scene, attr)]
+      for attr in ("size", "fill", "colour")
+      if rng.random() >= DROP_P
+  ]
   shape = ATTRIBUTES["shape"][scene.shape]
   if rng.random() < DROP_P:
     shape = GENERIC_NOUNS[int(rng.integers(len(GENERIC_NOUNS)))]

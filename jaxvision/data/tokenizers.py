@@ -29,7 +29,9 @@ class Tokenizer(Protocol):
   def vocab_size(self) -> int:
     """Size of the id space, padding id 0 included (the text embedding table size)."""
 
-  def encode(self, texts: Sequence[str], max_len: int, lowercase: bool = True) -> np.ndarray:
+  def encode(
+      self, texts: Sequence[str], max_len: int, lowercase: bool = True
+  ) -> np.ndarray:
     """Returns int32 [len(texts), max_len] ids, 0-padded."""
 
   def decode(self, ids: Sequence[int] | np.ndarray) -> str | list[str]:
@@ -53,7 +55,8 @@ class SentencePieceTokenizer:
       raise FileNotFoundError(
           f'SentencePiece model not found at {model_path!r}. Put a SentencePiece `.model` file there (for '
           "example T5's English vocabulary `cc_en.32000/sentencepiece.model`, or one built with "
-          '`jaxvision.data.tokenizers.train_sentencepiece`) and point the config key `text.tokenizer_path` at it.')
+          '`jaxvision.data.tokenizers.train_sentencepiece`) and point the config key `text.tokenizer_path` at it.'
+      )
     self._model_path = model_path
     self._sp = spm.SentencePieceProcessor(model_file=model_path)
     # NOTE: a model with pad_id 0 keeps its ids; any other model (pad disabled = -1, or pad elsewhere) is
@@ -82,7 +85,9 @@ class SentencePieceTokenizer:
     """The (shifted) EOS id, or None when the model has no EOS piece."""
     return self._eos
 
-  def encode(self, texts: Sequence[str], max_len: int, lowercase: bool = True) -> np.ndarray:
+  def encode(
+      self, texts: Sequence[str], max_len: int, lowercase: bool = True
+  ) -> np.ndarray:
     """Tokenises `texts` into an int32 array [len(texts), max_len], truncated and padded with 0.
 
     Args:
@@ -91,13 +96,17 @@ class SentencePieceTokenizer:
       lowercase: lower-case before tokenising (RECLIP spec §6: captions are lower-cased).
     """
     if isinstance(texts, (str, bytes)):
-      raise TypeError(f'encode() takes a sequence of strings, got a single string {texts!r}; wrap it in a list.')
+      raise TypeError(
+          f'encode() takes a sequence of strings, got a single string {texts!r}; wrap it in a list.'
+      )
     if not isinstance(max_len, (int, np.integer)) or max_len < 1:
       raise ValueError(f'max_len must be a positive integer, got {max_len!r}.')
     texts = list(texts)
     for i, text in enumerate(texts):
       if not isinstance(text, str):
-        raise TypeError(f'encode() expects strings; element {i} is {type(text).__name__}: {text!r}.')
+        raise TypeError(
+            f'encode() expects strings; element {i} is {type(text).__name__}: {text!r}.'
+        )
     if lowercase:
       texts = [t.lower() for t in texts]
     out = np.zeros((len(texts), max_len), np.int32)
@@ -105,7 +114,7 @@ class SentencePieceTokenizer:
       ids = [i + self._offset for i in ids[:max_len]]
       if self._eos is not None and len(ids) < max_len:
         ids.append(self._eos)
-      out[row, :len(ids)] = ids
+      out[row, : len(ids)] = ids
     return out
 
   def decode(self, ids: Sequence[int] | np.ndarray) -> str | list[str]:
@@ -114,22 +123,30 @@ class SentencePieceTokenizer:
     if arr.ndim == 2:
       return [self._decode_row(row) for row in arr]
     if arr.ndim != 1:
-      raise ValueError(f'decode() takes a 1-D row or a 2-D batch of ids, got shape {arr.shape}.')
+      raise ValueError(
+          f'decode() takes a 1-D row or a 2-D batch of ids, got shape {arr.shape}.'
+      )
     return self._decode_row(arr)
 
   def _decode_row(self, row: np.ndarray) -> str:
     bad = row[(row < 0) | (row >= self.vocab_size)]
     if bad.size:
-      raise ValueError(f'Token ids {bad.tolist()} are outside [0, {self.vocab_size}) for {self!r}.')
-    keep = row[(row != PAD_ID) & (row != (-1 if self._eos is None else self._eos))]
+      raise ValueError(
+          f'Token ids {bad.tolist()} are outside [0, {self.vocab_size}) for {self!r}.'
+      )
+    keep = row[
+        (row != PAD_ID) & (row != (-1 if self._eos is None else self._eos))
+    ]
     return self._sp.decode([int(i) - self._offset for i in keep])
 
 
-def train_sentencepiece(texts: Iterable[str],
-                        model_prefix: str | os.PathLike[str],
-                        vocab_size: int,
-                        model_type: str = 'unigram',
-                        lowercase: bool = True) -> str:
+def train_sentencepiece(
+    texts: Iterable[str],
+    model_prefix: str | os.PathLike[str],
+    vocab_size: int,
+    model_type: str = 'unigram',
+    lowercase: bool = True,
+) -> str:
   """Trains a SentencePiece model on `texts` and returns the path of the written `.model` file.
 
   The model uses pad_id 0, unk_id 1, no BOS and eos_id 2, so `SentencePieceTokenizer` uses its ids unshifted.
@@ -148,12 +165,18 @@ def train_sentencepiece(texts: Iterable[str],
   if model_type not in model_types:
     close = difflib.get_close_matches(model_type, model_types, n=1)
     hint = f' Did you mean {close[0]!r}?' if close else ''
-    raise ValueError(f'Unknown SentencePiece model_type {model_type!r}.{hint} Choose one of {model_types}.')
+    raise ValueError(
+        f'Unknown SentencePiece model_type {model_type!r}.{hint} Choose one of {model_types}.'
+    )
   if vocab_size < 4:
-    raise ValueError(f'vocab_size must be at least 4 (pad, unk, eos and one piece), got {vocab_size}.')
+    raise ValueError(
+        f'vocab_size must be at least 4 (pad, unk, eos and one piece), got {vocab_size}.'
+    )
   sentences = [t.lower() if lowercase else t for t in texts]
   if not any(s.strip() for s in sentences):
-    raise ValueError('train_sentencepiece() got no non-empty training sentences.')
+    raise ValueError(
+        'train_sentencepiece() got no non-empty training sentences.'
+    )
   prefix = pathlib.Path(model_prefix)
   prefix.parent.mkdir(parents=True, exist_ok=True)
   spm.SentencePieceTrainer.train(
@@ -168,7 +191,8 @@ def train_sentencepiece(texts: Iterable[str],
       character_coverage=1.0,
       hard_vocab_limit=False,
       num_threads=1,
-      minloglevel=2)
+      minloglevel=2,
+  )
   return f'{prefix}.model'
 
 
@@ -180,5 +204,7 @@ def load(kind: str, path: str | os.PathLike[str]) -> Tokenizer:
   if kind not in TOKENIZERS:
     close = difflib.get_close_matches(kind, list(TOKENIZERS), n=1)
     hint = f' Did you mean {close[0]!r}?' if close else ''
-    raise ValueError(f'Unknown tokenizer kind {kind!r}.{hint} Registered kinds: {sorted(TOKENIZERS)}.')
+    raise ValueError(
+        f'Unknown tokenizer kind {kind!r}.{hint} Registered kinds: {sorted(TOKENIZERS)}.'
+    )
   return TOKENIZERS[kind](path)

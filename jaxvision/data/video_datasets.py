@@ -39,6 +39,7 @@ FRAME_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp")
 @dataclasses.dataclass(frozen=True)
 class Clip:
   """One labelled clip: a video file or a folder of frames."""
+
   path: str
   label: int
   video_id: str
@@ -61,20 +62,34 @@ def _folder_label(names: dict[str, int]) -> Callable[[list[str]], int | None]:
       if key in names:
         return names[key]
     return None
+
   return label
 
 
 _LAYOUTS = {
-    "hockey": (_hockey_label,
-               "files or frame folders named fi* (fight) and no* "
-               "(non-fight), e.g. ROOT/fi1_xvid.avi, ROOT/no1_xvid.avi"),
-    "movies": (_folder_label({"fights": 1, "fight": 1, "nofights": 0,
-                              "nofight": 0, "nonfights": 0}),
-               "ROOT/fights/*.avi and ROOT/noFights/*.avi (or frame "
-               "folders in them)"),
-    "violent_flows": (_folder_label({"violence": 1, "nonviolence": 0}),
-                      "ROOT/<fold 1..5>/Violence/*.avi and "
-                      "ROOT/<fold 1..5>/NonViolence/*.avi"),
+    "hockey": (
+        _hockey_label,
+        "files or frame folders named fi* (fight) and no* "
+        "(non-fight), e.g. ROOT/fi1_xvid.avi, ROOT/no1_xvid.avi",
+    ),
+    "movies": (
+        _folder_label(
+            {
+                "fights": 1,
+                "fight": 1,
+                "nofights": 0,
+                "nofight": 0,
+                "nonfights": 0,
+            }
+        ),
+        "ROOT/fights/*.avi and ROOT/noFights/*.avi (or frame "
+        "folders in them)",
+    ),
+    "violent_flows": (
+        _folder_label({"violence": 1, "nonviolence": 0}),
+        "ROOT/<fold 1..5>/Violence/*.avi and "
+        "ROOT/<fold 1..5>/NonViolence/*.avi",
+    ),
 }
 DATASETS = tuple(_LAYOUTS)
 
@@ -99,8 +114,11 @@ def _candidates(root: str) -> list[str]:
       found.append(dirpath)
       dirnames[:] = []
       continue
-    found += [os.path.join(dirpath, f) for f in sorted(filenames)
-              if f.lower().endswith(VIDEO_EXTENSIONS)]
+    found += [
+        os.path.join(dirpath, f)
+        for f in sorted(filenames)
+        if f.lower().endswith(VIDEO_EXTENSIONS)
+    ]
   return found
 
 
@@ -115,11 +133,14 @@ def list_clips(name: str, root: str) -> list[Clip]:
   if name not in _LAYOUTS:
     raise user_errors.InvalidValueError(
         f"Unknown violence dataset {name!r}; choose one of "
-        f"{list(DATASETS)}.")
+        f"{list(DATASETS)}."
+    )
   label_fn, layout = _LAYOUTS[name]
   root = os.path.expanduser(root)
-  hint = (f"Unpack the {name} archive so that it looks like {layout} "
-          f"(ROOT={root!r}); nothing is downloaded.")
+  hint = (
+      f"Unpack the {name} archive so that it looks like {layout} "
+      f"(ROOT={root!r}); nothing is downloaded."
+  )
   if not os.path.isdir(root):
     raise FileNotFoundError(f"No {name} dataset directory at {root!r}. {hint}")
   clips = []
@@ -147,8 +168,9 @@ def sample_indices(num_available: int, num_frames: int) -> np.ndarray:
 
 
 def _read_folder(path: str) -> list[str]:
-  return [os.path.join(path, f) for f in sorted(os.listdir(path))
-          if _is_frame(f)]
+  return [
+      os.path.join(path, f) for f in sorted(os.listdir(path)) if _is_frame(f)
+  ]
 
 
 def _load_image(path: str) -> np.ndarray:
@@ -159,17 +181,20 @@ def _import_av():
   try:
     import av  # pylint: disable=g-import-not-at-top
   except ImportError as e:
-    raise ImportError("Reading video files needs PyAV: `pip install av` (or "
-                      "the `video` extra: pip install 'jaxvision[video]'), or "
-                      "extract the clips to frame folders.") from e
+    raise ImportError(
+        "Reading video files needs PyAV: `pip install av` (or "
+        "the `video` extra: pip install 'jaxvision[video]'), or "
+        "extract the clips to frame folders."
+    ) from e
   return av
 
 
 def _decode_video(path: str) -> list[np.ndarray]:
   av = _import_av()
   with av.open(path) as container:
-    return [frame.to_ndarray(format="rgb24")
-            for frame in container.decode(video=0)]
+    return [
+        frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)
+    ]
 
 
 def read_clip(path: str, num_frames: int) -> np.ndarray:
@@ -182,20 +207,32 @@ def read_clip(path: str, num_frames: int) -> np.ndarray:
   try:
     if os.path.isdir(path):
       files = _read_folder(path)
-      frames = [_load_image(files[i])
-                for i in sample_indices(len(files), num_frames)] if files else []
+      frames = (
+          [
+              _load_image(files[i])
+              for i in sample_indices(len(files), num_frames)
+          ]
+          if files
+          else []
+      )
     else:
       decoded = _decode_video(path)
-      frames = [decoded[i] for i in sample_indices(len(decoded), num_frames)
-               ] if decoded else []
+      frames = (
+          [decoded[i] for i in sample_indices(len(decoded), num_frames)]
+          if decoded
+          else []
+      )
   except (OSError, ValueError) as e:
-    raise pp.CorruptRecordError(f"cannot read clip {path!r}: "
-                                f"{type(e).__name__}: {e}") from e
+    raise pp.CorruptRecordError(
+        f"cannot read clip {path!r}: " f"{type(e).__name__}: {e}"
+    ) from e
   if not frames:
     raise pp.CorruptRecordError(f"clip {path!r} has no frames.")
   if len({f.shape for f in frames}) != 1:
-    raise pp.CorruptRecordError(f"clip {path!r} has frames of different "
-                                f"sizes {sorted({f.shape for f in frames})}.")
+    raise pp.CorruptRecordError(
+        f"clip {path!r} has frames of different "
+        f"sizes {sorted({f.shape for f in frames})}."
+    )
   return np.stack(frames)
 
 
@@ -209,11 +246,11 @@ class ClipSource:
 
   def __init__(self, clips: list[Clip], num_frames: int):
     if not clips:
-      raise user_errors.InvalidValueError(
-          "ClipSource needs at least one clip.")
+      raise user_errors.InvalidValueError("ClipSource needs at least one clip.")
     if num_frames < 1:
       raise user_errors.InvalidValueError(
-          f"num_frames must be >= 1, got {num_frames}.")
+          f"num_frames must be >= 1, got {num_frames}."
+      )
     self.clips = list(clips)
     self.num_frames = num_frames
 
@@ -222,5 +259,7 @@ class ClipSource:
 
   def __getitem__(self, index: int) -> dict[str, Any]:
     clip = self.clips[index]
-    return {"frames": read_clip(clip.path, self.num_frames),
-            "label": np.int32(clip.label)}
+    return {
+        "frames": read_clip(clip.path, self.num_frames),
+        "label": np.int32(clip.label),
+    }

@@ -22,8 +22,12 @@ class ScoreCounts:
     self.pos = np.zeros((0,), np.int64)
     self.neg = np.zeros((0,), np.int64)
 
-  def add(self, scores: np.ndarray, labels: np.ndarray,
-          valid: np.ndarray | None = None) -> None:
+  def add(
+      self,
+      scores: np.ndarray,
+      labels: np.ndarray,
+      valid: np.ndarray | None = None,
+  ) -> None:
     """Adds scores with binary labels of the same shape.
 
     Args:
@@ -35,13 +39,18 @@ class ScoreCounts:
     scores = np.asarray(scores, np.float32)
     labels = np.asarray(labels)
     if scores.shape != labels.shape:
-      raise ValueError(f"scores {scores.shape} and labels {labels.shape} must "
-                       "have the same shape (upsample maps to the mask "
-                       "resolution first).")
+      raise ValueError(
+          f"scores {scores.shape} and labels {labels.shape} must "
+          "have the same shape (upsample maps to the mask "
+          "resolution first)."
+      )
     if valid is not None:
-      keep = np.broadcast_to(np.asarray(valid, bool).reshape(
-          np.shape(valid) + (1,) * (scores.ndim - np.ndim(valid))),
-                             scores.shape)
+      keep = np.broadcast_to(
+          np.asarray(valid, bool).reshape(
+              np.shape(valid) + (1,) * (scores.ndim - np.ndim(valid))
+          ),
+          scores.shape,
+      )
       scores, labels = scores[keep], labels[keep]
     scores, labels = scores.ravel(), labels.ravel().astype(bool)
     if not np.all(np.isfinite(scores)):
@@ -52,12 +61,15 @@ class ScoreCounts:
     self._merge(values, pos.astype(np.int64), neg.astype(np.int64))
 
   def _merge(self, values, pos, neg) -> None:
-    merged, inverse = np.unique(np.concatenate([self.values, values]),
-                                return_inverse=True)
-    self.pos = np.bincount(inverse, weights=np.concatenate([self.pos, pos]),
-                           minlength=len(merged)).astype(np.int64)
-    self.neg = np.bincount(inverse, weights=np.concatenate([self.neg, neg]),
-                           minlength=len(merged)).astype(np.int64)
+    merged, inverse = np.unique(
+        np.concatenate([self.values, values]), return_inverse=True
+    )
+    self.pos = np.bincount(
+        inverse, weights=np.concatenate([self.pos, pos]), minlength=len(merged)
+    ).astype(np.int64)
+    self.neg = np.bincount(
+        inverse, weights=np.concatenate([self.neg, neg]), minlength=len(merged)
+    ).astype(np.int64)
     self.values = merged
 
   def roc(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -73,8 +85,10 @@ class ScoreCounts:
   def _totals(self) -> tuple[int, int]:
     num_pos, num_neg = int(self.pos.sum()), int(self.neg.sum())
     if num_pos == 0 or num_neg == 0:
-      raise ValueError(f"AUROC needs positives and negatives, got {num_pos} "
-                       f"positive and {num_neg} negative samples.")
+      raise ValueError(
+          f"AUROC needs positives and negatives, got {num_pos} "
+          f"positive and {num_neg} negative samples."
+      )
     return num_pos, num_neg
 
   def auroc(self) -> float:
@@ -128,25 +142,32 @@ class Localization:
 
   def __init__(self, map_norm: str = "none", pixel_level: bool = True):
     if map_norm not in ("none", "minmax_per_image"):
-      raise ValueError(f"map_norm must be 'none' or 'minmax_per_image', got "
-                       f"{map_norm!r}.")
+      raise ValueError(
+          f"map_norm must be 'none' or 'minmax_per_image', got "
+          f"{map_norm!r}."
+      )
     self.map_norm = map_norm
     self.pixel_level = pixel_level
     self.pixels = ScoreCounts()
     self.image_scores: list[np.ndarray] = []
     self.image_labels: list[np.ndarray] = []
 
-  def add(self, maps: np.ndarray, masks: np.ndarray | None,
-          valid: np.ndarray | None = None,
-          image_labels: np.ndarray | None = None) -> None:
+  def add(
+      self,
+      maps: np.ndarray,
+      masks: np.ndarray | None,
+      valid: np.ndarray | None = None,
+      image_labels: np.ndarray | None = None,
+  ) -> None:
     """maps, masks: [B, H, W]; valid: [B] bool (False = padding)."""
     maps = np.asarray(maps, np.float32)
     if maps.ndim != 3:
       raise ValueError(f"maps must be [B, H, W], got {maps.shape}.")
     if self.map_norm == "minmax_per_image":
       maps = minmax_per_image(maps)
-    valid = np.ones(len(maps), bool) if valid is None else np.asarray(
-        valid, bool)
+    valid = (
+        np.ones(len(maps), bool) if valid is None else np.asarray(valid, bool)
+    )
     if self.pixel_level:
       masks = np.asarray(masks) > 0
       self.pixels.add(maps, masks, valid)
@@ -166,6 +187,7 @@ class Localization:
       out[f"best_iou_{prefix}"] = self.pixels.best_iou()[0]
     labels = np.concatenate(self.image_labels)
     if labels.any() and not labels.all():
-      out[f"image_auroc_{prefix}"] = auroc(np.concatenate(self.image_scores),
-                                           labels)
+      out[f"image_auroc_{prefix}"] = auroc(
+          np.concatenate(self.image_scores), labels
+      )
     return out

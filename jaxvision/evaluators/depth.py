@@ -35,6 +35,7 @@ class Protocol:
     median_scaling: multiply the prediction by median(gt)/median(pred) over
       the valid pixels of each image (self-supervised, scale-free methods).
   """
+
   min_depth: float = 1e-3
   max_depth: float = 80.0
   crop: str | None = None
@@ -42,16 +43,22 @@ class Protocol:
 
   def __post_init__(self):
     if self.crop is not None and self.crop not in CROPS:
-      raise ValueError(f"Unknown depth crop {self.crop!r}; valid: "
-                       f"{sorted(CROPS)} or None.")
+      raise ValueError(
+          f"Unknown depth crop {self.crop!r}; valid: "
+          f"{sorted(CROPS)} or None."
+      )
     if not 0 <= self.min_depth < self.max_depth:
-      raise ValueError(f"Need 0 <= min_depth < max_depth, got "
-                       f"{self.min_depth}, {self.max_depth}.")
+      raise ValueError(
+          f"Need 0 <= min_depth < max_depth, got "
+          f"{self.min_depth}, {self.max_depth}."
+      )
 
   def describe(self) -> str:
-    return (f"min_depth={self.min_depth:g} max_depth={self.max_depth:g} "
-            f"crop={self.crop or 'none'} "
-            f"median_scaling={self.median_scaling} per_image_mean=True")
+    return (
+        f"min_depth={self.min_depth:g} max_depth={self.max_depth:g} "
+        f"crop={self.crop or 'none'} "
+        f"median_scaling={self.median_scaling} per_image_mean=True"
+    )
 
 
 def crop_mask(shape: tuple[int, int], crop: str | None) -> np.ndarray:
@@ -62,12 +69,13 @@ def crop_mask(shape: tuple[int, int], crop: str | None) -> np.ndarray:
     mask[:] = True
     return mask
   top, bottom, left, right = CROPS[crop]
-  mask[int(top * h):int(bottom * h), int(left * w):int(right * w)] = True
+  mask[int(top * h) : int(bottom * h), int(left * w) : int(right * w)] = True
   return mask
 
 
-def evaluate_image(pred: np.ndarray, gt: np.ndarray,
-                   protocol: Protocol) -> dict[str, float] | None:
+def evaluate_image(
+    pred: np.ndarray, gt: np.ndarray, protocol: Protocol
+) -> dict[str, float] | None:
   """Metrics of one (H, W) prediction at GT resolution; None if no valid px.
 
   Median scaling happens before the clip (MonoIndoor++ order: median-scale,
@@ -76,8 +84,10 @@ def evaluate_image(pred: np.ndarray, gt: np.ndarray,
   pred = np.asarray(pred, np.float64)
   gt = np.asarray(gt, np.float64)
   if pred.shape != gt.shape:
-    raise ValueError(f"prediction shape {pred.shape} != ground truth shape "
-                     f"{gt.shape}; resize the prediction to GT resolution.")
+    raise ValueError(
+        f"prediction shape {pred.shape} != ground truth shape "
+        f"{gt.shape}; resize the prediction to GT resolution."
+    )
   valid = (gt > protocol.min_depth) & (gt < protocol.max_depth)
   valid &= crop_mask(gt.shape, protocol.crop) & np.isfinite(pred)
   if not valid.any():
@@ -93,8 +103,8 @@ def evaluate_image(pred: np.ndarray, gt: np.ndarray,
       "rmse": float(np.sqrt(np.mean((d - g) ** 2))),
       "rmse_log": float(np.sqrt(np.mean((np.log(d) - np.log(g)) ** 2))),
       "a1": float(np.mean(ratio < 1.25)),
-      "a2": float(np.mean(ratio < 1.25 ** 2)),
-      "a3": float(np.mean(ratio < 1.25 ** 3)),
+      "a2": float(np.mean(ratio < 1.25**2)),
+      "a3": float(np.mean(ratio < 1.25**3)),
   }
 
 
@@ -119,8 +129,10 @@ class Accumulator:
 
   def result(self) -> dict[str, float]:
     if not self.count:
-      raise ValueError("No test image had a valid ground-truth pixel under "
-                       f"protocol {self.protocol.describe()}.")
+      raise ValueError(
+          "No test image had a valid ground-truth pixel under "
+          f"protocol {self.protocol.describe()}."
+      )
     out = {k: v / self.count for k, v in self._sums.items()}
     out["num_images"] = float(self.count)
     return out

@@ -22,16 +22,24 @@ import numpy as np
 Encoder = Callable[[np.ndarray], np.ndarray]
 
 
-def latent_scale(encode: Encoder, sampler: Any, rng: np.random.Generator,
-                 num_samples: int) -> np.ndarray:
+def latent_scale(
+    encode: Encoder, sampler: Any, rng: np.random.Generator, num_samples: int
+) -> np.ndarray:
   """Per-dim std of the latent means over a random subset (step a)."""
   images, _ = sampler.sample(num_samples, rng)
   return np.asarray(encode(images), np.float64).std(axis=0)
 
 
-def votes(encode: Encoder, sampler: Any, rng: np.random.Generator,
-          scale: np.ndarray, active: np.ndarray, num_votes: int,
-          batch: int, votes_per_call: int = 16) -> np.ndarray:
+def votes(
+    encode: Encoder,
+    sampler: Any,
+    rng: np.random.Generator,
+    scale: np.ndarray,
+    active: np.ndarray,
+    num_votes: int,
+    batch: int,
+    votes_per_call: int = 16,
+) -> np.ndarray:
   """[num_votes, 2] int array of (argmin dim, factor) pairs (step b).
 
   Images of `votes_per_call` votes are encoded in one call.
@@ -48,13 +56,17 @@ def votes(encode: Encoder, sampler: Any, rng: np.random.Generator,
     z = np.asarray(encode(np.concatenate(images)), np.float64)
     z = z.reshape(len(chosen), batch, -1) / np.where(scale > 0, scale, 1.0)
     variance = np.where(active, z.var(axis=1, ddof=1), np.inf)
-    out[start:start + len(chosen), 0] = np.argmin(variance, axis=1)
-    out[start:start + len(chosen), 1] = chosen
+    out[start : start + len(chosen), 0] = np.argmin(variance, axis=1)
+    out[start : start + len(chosen), 1] = chosen
   return out
 
 
-def majority_accuracy(train_votes: np.ndarray, eval_votes: np.ndarray,
-                      num_dims: int, num_factors: int) -> tuple[float, float]:
+def majority_accuracy(
+    train_votes: np.ndarray,
+    eval_votes: np.ndarray,
+    num_dims: int,
+    num_factors: int,
+) -> tuple[float, float]:
   """(train, eval) accuracy of the majority-vote classifier (step c)."""
   counts = np.zeros((num_dims, num_factors), np.int64)
   np.add.at(counts, (train_votes[:, 0], train_votes[:, 1]), 1)
@@ -66,10 +78,17 @@ def majority_accuracy(train_votes: np.ndarray, eval_votes: np.ndarray,
   return accuracy(train_votes), accuracy(eval_votes)
 
 
-def kim_mnih(encode: Encoder, sampler: Any, seed: int = 0, *,
-             num_train_votes: int = 800, num_eval_votes: int = 800,
-             batch: int = 100, num_scale_samples: int = 10_000,
-             prune_threshold: float = 0.05) -> dict[str, float]:
+def kim_mnih(
+    encode: Encoder,
+    sampler: Any,
+    seed: int = 0,
+    *,
+    num_train_votes: int = 800,
+    num_eval_votes: int = 800,
+    batch: int = 100,
+    num_scale_samples: int = 10_000,
+    prune_threshold: float = 0.05,
+) -> dict[str, float]:
   """The metric: eval accuracy of the vote classifier, plus diagnostics.
 
   Args:
@@ -90,11 +109,18 @@ def kim_mnih(encode: Encoder, sampler: Any, seed: int = 0, *,
   scale = latent_scale(encode, sampler, rng, num_scale_samples)
   active = scale >= prune_threshold
   if not active.any():
-    return {"disentanglement": 0.0, "disentanglement_train": 0.0,
-            "active_dims": 0.0}
+    return {
+        "disentanglement": 0.0,
+        "disentanglement_train": 0.0,
+        "active_dims": 0.0,
+    }
   train = votes(encode, sampler, rng, scale, active, num_train_votes, batch)
   held_out = votes(encode, sampler, rng, scale, active, num_eval_votes, batch)
-  train_acc, eval_acc = majority_accuracy(train, held_out, len(scale),
-                                          len(sampler.factor_sizes))
-  return {"disentanglement": eval_acc, "disentanglement_train": train_acc,
-          "active_dims": float(active.sum())}
+  train_acc, eval_acc = majority_accuracy(
+      train, held_out, len(scale), len(sampler.factor_sizes)
+  )
+  return {
+      "disentanglement": eval_acc,
+      "disentanglement_train": train_acc,
+      "active_dims": float(active.sum()),
+  }

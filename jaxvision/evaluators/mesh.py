@@ -12,16 +12,33 @@ import collections
 
 import numpy as np
 
-LSP14_NAMES = ("R_ankle", "R_knee", "R_hip", "L_hip", "L_knee", "L_ankle",
-               "R_wrist", "R_elbow", "R_shoulder", "L_shoulder", "L_elbow",
-               "L_wrist", "neck", "head")
+LSP14_NAMES = (
+    "R_ankle",
+    "R_knee",
+    "R_hip",
+    "L_hip",
+    "L_knee",
+    "L_ankle",
+    "R_wrist",
+    "R_elbow",
+    "R_shoulder",
+    "L_shoulder",
+    "L_elbow",
+    "L_wrist",
+    "neck",
+    "head",
+)
 # H36M 17-joint regressor output -> the 14 LSP joints (VIBE/SPIN).
 H36M_TO_J14 = (6, 5, 4, 1, 2, 3, 16, 15, 14, 11, 12, 13, 8, 10)
 LSP14_HIPS = (2, 3)
 # Table 6.2 per-part joints in LSP order (default, not in the text).
-LSP14_PARTS = {"right_leg": (0, 1, 2), "left_leg": (3, 4, 5),
-               "right_arm": (6, 7, 8), "left_arm": (9, 10, 11),
-               "head": (12, 13)}
+LSP14_PARTS = {
+    "right_leg": (0, 1, 2),
+    "left_leg": (3, 4, 5),
+    "right_arm": (6, 7, 8),
+    "left_arm": (9, 10, 11),
+    "head": (12, 13),
+}
 ACCEL_MODES = ("per_sequence", "vibe_concat")
 
 
@@ -31,8 +48,10 @@ def to_lsp14(joints: np.ndarray) -> np.ndarray:
     return joints[..., list(H36M_TO_J14), :]
   if joints.shape[-2] == 14:
     return joints
-  raise ValueError(f"expected 17 (H36M regressor) or 14 (LSP) joints, got "
-                   f"{joints.shape[-2]}.")
+  raise ValueError(
+      f"expected 17 (H36M regressor) or 14 (LSP) joints, got "
+      f"{joints.shape[-2]}."
+  )
 
 
 def align_pelvis(joints: np.ndarray, hips=LSP14_HIPS) -> np.ndarray:
@@ -109,16 +128,25 @@ class Accumulator:
 
   def __init__(self, accel_mode: str = "per_sequence"):
     if accel_mode not in ACCEL_MODES:
-      raise ValueError(f"accel_mode must be one of {ACCEL_MODES}, got "
-                       f"{accel_mode!r}.")
+      raise ValueError(
+          f"accel_mode must be one of {ACCEL_MODES}, got " f"{accel_mode!r}."
+      )
     self.accel_mode = accel_mode
     self._joints = collections.defaultdict(list)
     self._order = []
     self._pve = []
     self._groups = collections.defaultdict(list)
 
-  def add(self, seq_ids, frames, pred_joints, gt_joints, pred_verts=None,
-          gt_verts=None, groups=None):
+  def add(
+      self,
+      seq_ids,
+      frames,
+      pred_joints,
+      gt_joints,
+      pred_verts=None,
+      gt_verts=None,
+      groups=None,
+  ):
     """Adds frames: seq_ids/frames [N], joints [N, 14, 3] (m), verts [N, V, 3].
 
     groups: optional [N] labels (e.g. H36M actions) for per-group PA-MPJPE.
@@ -159,8 +187,11 @@ class Accumulator:
     pred, gt = (np.stack(x) for x in zip(*self._order))
     err = mpjpe(pred, gt) * 1000
     pa_err = pa_mpjpe(pred, gt) * 1000
-    out = {"mpjpe": float(err.mean()), "pa_mpjpe": float(pa_err.mean()),
-           "num_frames": float(len(pred))}
+    out = {
+        "mpjpe": float(err.mean()),
+        "pa_mpjpe": float(pa_err.mean()),
+        "num_frames": float(len(pred)),
+    }
     for part, joints in LSP14_PARTS.items():
       out[f"mpjpe_{part}"] = float(err[:, list(joints)].mean())
       out[f"pa_mpjpe_{part}"] = float(pa_err[:, list(joints)].mean())

@@ -28,10 +28,13 @@ def angular_error(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
   pred = np.asarray(pred, np.float64)
   gt = np.asarray(gt, np.float64)
   if pred.shape != gt.shape or pred.shape[-1] != 3:
-    raise ValueError(f"Normal maps must both be (..., 3); got {pred.shape} "
-                     f"and {gt.shape}.")
-  unit = lambda n: n / np.maximum(np.linalg.norm(n, axis=-1, keepdims=True),
-                                  1e-12)
+    raise ValueError(
+        f"Normal maps must both be (..., 3); got {pred.shape} "
+        f"and {gt.shape}."
+    )
+  unit = lambda n: n / np.maximum(
+      np.linalg.norm(n, axis=-1, keepdims=True), 1e-12
+  )
   cos = np.clip(np.sum(unit(pred) * unit(gt), axis=-1), -1.0, 1.0)
   return np.degrees(np.arccos(cos))
 
@@ -44,13 +47,16 @@ class Protocol:
 
   def __post_init__(self):
     if self.mae_reduction not in REDUCTIONS:
-      raise ValueError(f"mae_reduction={self.mae_reduction!r}; valid: "
-                       f"{REDUCTIONS}.")
+      raise ValueError(
+          f"mae_reduction={self.mae_reduction!r}; valid: " f"{REDUCTIONS}."
+      )
 
   def describe(self) -> str:
-    return (f"mask>={self.mask_threshold:g} thresholds="
-            f"{','.join(f'{t:g}' for t in self.thresholds)}deg "
-            f"mae_reduction={self.mae_reduction} acc=pooled_pixels")
+    return (
+        f"mask>={self.mask_threshold:g} thresholds="
+        f"{','.join(f'{t:g}' for t in self.thresholds)}deg "
+        f"mae_reduction={self.mae_reduction} acc=pooled_pixels"
+    )
 
 
 class Accumulator:
@@ -79,10 +85,15 @@ class Accumulator:
 
   def result(self) -> dict[str, float]:
     if not self._count:
-      raise ValueError("No masked pixel in the normal test set under "
-                       f"{self.protocol.describe()}.")
-    mae = (self._sum / self._count if self.protocol.mae_reduction == "global"
-           else float(np.mean(self._batch_means)))
+      raise ValueError(
+          "No masked pixel in the normal test set under "
+          f"{self.protocol.describe()}."
+      )
+    mae = (
+        self._sum / self._count
+        if self.protocol.mae_reduction == "global"
+        else float(np.mean(self._batch_means))
+    )
     out = {"mae": mae, "num_pixels": float(self._count)}
     for t, below in zip(self.protocol.thresholds, self._below):
       out[f"acc_{t:g}"] = float(below / self._count)

@@ -32,24 +32,35 @@ def l2_normalize(x: Any, name: str) -> np.ndarray:
     raise ValueError(f'{name} must be 2-D [N, E], got shape {x.shape}.')
   bad = np.flatnonzero(~np.isfinite(x).all(axis=1))
   if bad.size:
-    raise ValueError(f'{name} has non-finite values in rows {bad[:10].tolist()} (of {bad.size}); the model '
-                     'produced NaN/Inf embeddings.')
+    raise ValueError(
+        f'{name} has non-finite values in rows {bad[:10].tolist()} (of {bad.size}); the model '
+        'produced NaN/Inf embeddings.'
+    )
   norms = np.linalg.norm(x, axis=1, keepdims=True)
   zero = np.flatnonzero(norms[:, 0] == 0)
   if zero.size:
-    raise ValueError(f'{name} has all-zero rows {zero[:10].tolist()} (of {zero.size}); cosine similarity is '
-                     'undefined for them.')
+    raise ValueError(
+        f'{name} has all-zero rows {zero[:10].tolist()} (of {zero.size}); cosine similarity is '
+        'undefined for them.'
+    )
   return x / norms
 
 
 def _check_ks(ks: Sequence[int]) -> tuple[int, ...]:
   ks = tuple(ks)
   if not ks or any(not isinstance(k, (int, np.integer)) or k < 1 for k in ks):
-    raise ValueError(f'ks must be a non-empty sequence of positive integers, got {ks!r}.')
+    raise ValueError(
+        f'ks must be a non-empty sequence of positive integers, got {ks!r}.'
+    )
   return ks
 
 
-def _t2i_ranks(image: np.ndarray, text: np.ndarray, text_image_ids: np.ndarray, block_size: int) -> np.ndarray:
+def _t2i_ranks(
+    image: np.ndarray,
+    text: np.ndarray,
+    text_image_ids: np.ndarray,
+    block_size: int,
+) -> np.ndarray:
   """Position (0 = first) of each caption's ground-truth image in its similarity ranking of all images."""
   ranks = np.empty(len(text), np.int64)
   columns = np.arange(len(image))[None, :]
@@ -63,7 +74,12 @@ def _t2i_ranks(image: np.ndarray, text: np.ndarray, text_image_ids: np.ndarray, 
   return ranks
 
 
-def _i2t_ranks(image: np.ndarray, text: np.ndarray, text_image_ids: np.ndarray, block_size: int) -> np.ndarray:
+def _i2t_ranks(
+    image: np.ndarray,
+    text: np.ndarray,
+    text_image_ids: np.ndarray,
+    block_size: int,
+) -> np.ndarray:
   """Position of each image's best-ranked ground-truth caption in its ranking of all captions."""
   ranks = np.empty(len(image), np.int64)
   columns = np.arange(len(text))[None, :]
@@ -80,11 +96,13 @@ def _i2t_ranks(image: np.ndarray, text: np.ndarray, text_image_ids: np.ndarray, 
   return ranks
 
 
-def recall_at_k(image_emb: Any,
-                text_emb: Any,
-                text_image_ids: Any,
-                ks: Sequence[int] = (1, 5, 10),
-                block_size: int = 512) -> dict[str, float]:
+def recall_at_k(
+    image_emb: Any,
+    text_emb: Any,
+    text_image_ids: Any,
+    ks: Sequence[int] = (1, 5, 10),
+    block_size: int = 512,
+) -> dict[str, float]:
   """Computes I2T and T2I Recall@K as fractions.
 
   Args:
@@ -102,17 +120,25 @@ def recall_at_k(image_emb: Any,
   image = l2_normalize(image_emb, 'image_emb')
   text = l2_normalize(text_emb, 'text_emb')
   if image.shape[1] != text.shape[1]:
-    raise ValueError(f'image_emb and text_emb have different widths: {image.shape} vs {text.shape}.')
+    raise ValueError(
+        f'image_emb and text_emb have different widths: {image.shape} vs {text.shape}.'
+    )
   ids = np.asarray(text_image_ids)
   if ids.shape != (len(text),) or not np.issubdtype(ids.dtype, np.integer):
-    raise ValueError(f'text_image_ids must be integers of shape ({len(text)},) (one per caption), got '
-                     f'{ids.dtype} {ids.shape}.')
+    raise ValueError(
+        f'text_image_ids must be integers of shape ({len(text)},) (one per caption), got '
+        f'{ids.dtype} {ids.shape}.'
+    )
   if ids.size and (ids.min() < 0 or ids.max() >= len(image)):
-    raise ValueError(f'text_image_ids must lie in [0, {len(image)}), got range [{ids.min()}, {ids.max()}].')
+    raise ValueError(
+        f'text_image_ids must lie in [0, {len(image)}), got range [{ids.min()}, {ids.max()}].'
+    )
   orphans = np.flatnonzero(np.bincount(ids, minlength=len(image)) == 0)
   if orphans.size:
-    raise ValueError(f'Images {orphans[:10].tolist()} (of {orphans.size}) have no caption; I2T recall is '
-                     'undefined for them. Drop them or fix text_image_ids.')
+    raise ValueError(
+        f'Images {orphans[:10].tolist()} (of {orphans.size}) have no caption; I2T recall is '
+        'undefined for them. Drop them or fix text_image_ids.'
+    )
   if block_size < 1:
     raise ValueError(f'block_size must be positive, got {block_size}.')
   i2t = _i2t_ranks(image, text, ids, block_size)
@@ -124,11 +150,13 @@ def recall_at_k(image_emb: Any,
   return metrics
 
 
-def evaluate(embed_images: Callable[[Any], Any],
-             embed_texts: Callable[[Any], Any],
-             batches: Iterable[Mapping[str, Any]],
-             ks: Sequence[int] = (1, 5, 10),
-             block_size: int = 512) -> dict[str, float]:
+def evaluate(
+    embed_images: Callable[[Any], Any],
+    embed_texts: Callable[[Any], Any],
+    batches: Iterable[Mapping[str, Any]],
+    ks: Sequence[int] = (1, 5, 10),
+    block_size: int = 512,
+) -> dict[str, float]:
   """Embeds an evaluation set batch by batch and returns Recall@K plus the image and caption counts.
 
   Each batch is a dict with
@@ -154,20 +182,35 @@ def evaluate(embed_images: Callable[[Any], Any],
     if tokens.ndim == 2:
       tokens = tokens[:, None, :]
     if tokens.ndim != 3:
-      raise ValueError(f"Batch {index}: 'tokens' must be [B, L] or [B, C, L], got shape {tokens.shape}.")
+      raise ValueError(
+          f"Batch {index}: 'tokens' must be [B, L] or [B, C, L], got shape {tokens.shape}."
+      )
     b, c, _ = tokens.shape
     if np.shape(batch['image'])[0] != b:
-      raise ValueError(f"Batch {index}: 'image' has {np.shape(batch['image'])[0]} rows but 'tokens' has {b}.")
+      raise ValueError(
+          f"Batch {index}: 'image' has {np.shape(batch['image'])[0]} rows but 'tokens' has {b}."
+      )
     mask = np.asarray(batch.get('mask', np.ones(b, bool)), bool)
-    caption_mask = np.asarray(batch.get('caption_mask', np.ones((b, c), bool)), bool)
+    caption_mask = np.asarray(
+        batch.get('caption_mask', np.ones((b, c), bool)), bool
+    )
     if mask.shape != (b,) or caption_mask.shape != (b, c):
-      raise ValueError(f"Batch {index}: 'mask' must be [{b}] and 'caption_mask' [{b}, {c}], got "
-                       f'{mask.shape} and {caption_mask.shape}.')
+      raise ValueError(
+          f"Batch {index}: 'mask' must be [{b}] and 'caption_mask' [{b}, {c}], got "
+          f'{mask.shape} and {caption_mask.shape}.'
+      )
     images = np.asarray(embed_images(batch['image']))
     texts = np.asarray(embed_texts(tokens.reshape(b * c, -1)))
-    if images.ndim != 2 or images.shape[0] != b or texts.ndim != 2 or texts.shape[0] != b * c:
-      raise ValueError(f'Batch {index}: embed_images must return [{b}, E] and embed_texts [{b * c}, E], got '
-                       f'{images.shape} and {texts.shape}.')
+    if (
+        images.ndim != 2
+        or images.shape[0] != b
+        or texts.ndim != 2
+        or texts.shape[0] != b * c
+    ):
+      raise ValueError(
+          f'Batch {index}: embed_images must return [{b}, E] and embed_texts [{b * c}, E], got '
+          f'{images.shape} and {texts.shape}.'
+      )
     kept = np.flatnonzero(mask)
     image_embs.append(images[kept])
     image_number = np.full(b, -1, np.int64)
@@ -177,10 +220,17 @@ def evaluate(embed_images: Callable[[Any], Any],
     text_ids.append(image_number[rows])
     num_images += kept.size
   if num_images == 0:
-    raise ValueError('The retrieval evaluation set is empty: no batch had a valid (mask=True) example.')
+    raise ValueError(
+        'The retrieval evaluation set is empty: no batch had a valid (mask=True) example.'
+    )
   text_image_ids = np.concatenate(text_ids)
   metrics: dict[str, float] = recall_at_k(
-      np.concatenate(image_embs), np.concatenate(text_embs), text_image_ids, ks=ks, block_size=block_size)
+      np.concatenate(image_embs),
+      np.concatenate(text_embs),
+      text_image_ids,
+      ks=ks,
+      block_size=block_size,
+  )
   metrics['num_images'] = num_images
   metrics['num_texts'] = int(text_image_ids.size)
   return metrics

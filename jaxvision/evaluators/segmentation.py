@@ -36,8 +36,9 @@ class FixedThresholdMetrics:
 
   def __init__(self, miou_mode: str = "per_sample"):
     if miou_mode not in MIOU_MODES:
-      raise ValueError(f"miou_mode must be one of {MIOU_MODES}, got "
-                       f"{miou_mode!r}.")
+      raise ValueError(
+          f"miou_mode must be one of {MIOU_MODES}, got " f"{miou_mode!r}."
+      )
     self.miou_mode = miou_mode
     self._tp, self._fp, self._fn, self._tn = [], [], [], []
 
@@ -46,13 +47,18 @@ class FixedThresholdMetrics:
     probs = np.asarray(probs, np.float64)
     masks = np.asarray(masks).astype(bool)
     if probs.shape != masks.shape or probs.ndim != 3:
-      raise ValueError(f"probabilities {probs.shape} and masks "
-                       f"{masks.shape} must both be (N, H, W) at GT "
-                       "resolution; resize predictions first.")
-    if probs.size and (probs.min() < 0 or probs.max() > 1 or
-                       not np.isfinite(probs).all()):
-      raise ValueError("probabilities must be finite and in [0, 1]; apply "
-                       "a sigmoid to logits first.")
+      raise ValueError(
+          f"probabilities {probs.shape} and masks "
+          f"{masks.shape} must both be (N, H, W) at GT "
+          "resolution; resize predictions first."
+      )
+    if probs.size and (
+        probs.min() < 0 or probs.max() > 1 or not np.isfinite(probs).all()
+    ):
+      raise ValueError(
+          "probabilities must be finite and in [0, 1]; apply "
+          "a sigmoid to logits first."
+      )
     for p, m in zip(probs, masks):
       positives, negatives = p[m], p[~m]
       tp = _counts_above(positives)
@@ -69,8 +75,10 @@ class FixedThresholdMetrics:
   def result(self) -> dict[str, float]:
     if not self._tp:
       raise ValueError("No samples were added.")
-    tp, fp, fn, tn = (np.asarray(x, np.float64) for x in
-                      (self._tp, self._fp, self._fn, self._tn))
+    tp, fp, fn, tn = (
+        np.asarray(x, np.float64)
+        for x in (self._tp, self._fp, self._fn, self._tn)
+    )
     stp, sfp, sfn, stn = tp.sum(0), fp.sum(0), fn.sum(0), tn.sum(0)
     fg_iou = stp / (1 + stp + sfp + sfn)
     if self.miou_mode == "per_sample":
@@ -78,14 +86,16 @@ class FixedThresholdMetrics:
     else:
       miou = (fg_iou + stn / (1 + stn + sfn + sfp)) / 2
     best = int(np.argmax(fg_iou))
-    return {"iou_fg": float(fg_iou.max()), "miou": float(miou.max()),
-            "ap": _average_precision(stp, sfp, sfn),
-            "best_threshold": float(THRESHOLDS[best]),
-            "num_samples": float(self.num_samples)}
+    return {
+        "iou_fg": float(fg_iou.max()),
+        "miou": float(miou.max()),
+        "ap": _average_precision(stp, sfp, sfn),
+        "best_threshold": float(THRESHOLDS[best]),
+        "num_samples": float(self.num_samples),
+    }
 
 
-def _average_precision(tp: np.ndarray, fp: np.ndarray,
-                       fn: np.ndarray) -> float:
+def _average_precision(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> float:
   valid = tp + fp > 0
   precision = tp[valid] / (1 + tp[valid] + fp[valid])
   recall = tp[valid] / (1 + tp[valid] + fn[valid])

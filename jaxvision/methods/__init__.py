@@ -34,8 +34,10 @@ def get(name: str) -> method_lib.Method:
   else:
     close = difflib.get_close_matches(name, list(METHODS), n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""
-    raise ValueError(f"Unknown method {name!r}.{hint} Registered methods: "
-                     f"{', '.join(sorted(METHODS))} (or use 'module:ATTR').")
+    raise ValueError(
+        f"Unknown method {name!r}.{hint} Registered methods: "
+        f"{', '.join(sorted(METHODS))} (or use 'module:ATTR')."
+    )
   method = getattr(importlib.import_module(module_name), attr, None)
   if not isinstance(method, method_lib.Method):
     raise ValueError(f"{module_name}:{attr} is not a jaxvision Method.")

@@ -24,22 +24,28 @@ _ACTIVATIONS = {None: None, "none": None, "relu": nn.relu, "tanh": jnp.tanh}
 
 def _check_sequence(xs: jax.Array, name: str) -> None:
   if xs.ndim != 5:
-    raise ValueError(f"{name} expects a (B, T, H, W, C) sequence, got shape "
-                     f"{xs.shape}.")
+    raise ValueError(
+        f"{name} expects a (B, T, H, W, C) sequence, got shape " f"{xs.shape}."
+    )
 
 
 class ConvLSTMCell(nn.Module):
   """One ConvLSTM step: ((h, c), x) -> ((h, c), h)."""
+
   hidden: int
   kernel: int = 3
 
   @nn.compact
   def __call__(self, carry, x):
     h, c = carry
-    gates = nn.Conv(4 * self.hidden, (self.kernel, self.kernel),
-                    padding="SAME", kernel_init=_GATE_INIT,
-                    bias_init=nn.initializers.zeros, name="gates")(
-                        jnp.concatenate([x, h], axis=-1))
+    gates = nn.Conv(
+        4 * self.hidden,
+        (self.kernel, self.kernel),
+        padding="SAME",
+        kernel_init=_GATE_INIT,
+        bias_init=nn.initializers.zeros,
+        name="gates",
+    )(jnp.concatenate([x, h], axis=-1))
     i, f, o, g = jnp.split(gates, 4, axis=-1)
     c = nn.sigmoid(f) * c + nn.sigmoid(i) * jnp.tanh(g)
     h = nn.sigmoid(o) * jnp.tanh(c)
@@ -53,6 +59,7 @@ class ConvLSTM(nn.Module):
   `unroll` time steps are unrolled per loop iteration; unrolling short
   sequences makes small CPU runs several times faster.
   """
+
   hidden: int
   kernel: int = 3
   unroll: int = 1
@@ -62,9 +69,14 @@ class ConvLSTM(nn.Module):
     _check_sequence(xs, "ConvLSTM")
     b, _, h, w, _ = xs.shape
     zeros = jnp.zeros((b, h, w, self.hidden), xs.dtype)
-    scan = nn.scan(ConvLSTMCell, variable_broadcast="params",
-                   split_rngs={"params": False}, in_axes=1, out_axes=1,
-                   unroll=self.unroll)
+    scan = nn.scan(
+        ConvLSTMCell,
+        variable_broadcast="params",
+        split_rngs={"params": False},
+        in_axes=1,
+        out_axes=1,
+        unroll=self.unroll,
+    )
     _, hs = scan(self.hidden, self.kernel, name="cell")((zeros, zeros), xs)
     return hs
 
@@ -84,6 +96,7 @@ class BiConvLSTM(nn.Module):
       per direction.
     unroll: see `ConvLSTM`.
   """
+
   hidden: int
   features: int
   kernel: int = 3
@@ -96,19 +109,26 @@ class BiConvLSTM(nn.Module):
   def __call__(self, xs: jax.Array) -> jax.Array:
     _check_sequence(xs, "BiConvLSTM")
     if self.fuse_act not in _ACTIVATIONS:
-      raise ValueError(f"Unknown fuse_act {self.fuse_act!r}; choose one of "
-                       f"{sorted(str(k) for k in _ACTIVATIONS)}.")
+      raise ValueError(
+          f"Unknown fuse_act {self.fuse_act!r}; choose one of "
+          f"{sorted(str(k) for k in _ACTIVATIONS)}."
+      )
     forward = ConvLSTM(self.hidden, self.kernel, self.unroll, name="forward")
-    backward = (forward if self.share_direction_weights else
-                ConvLSTM(self.hidden, self.kernel, self.unroll,
-                         name="backward"))
+    backward = (
+        forward
+        if self.share_direction_weights
+        else ConvLSTM(self.hidden, self.kernel, self.unroll, name="backward")
+    )
     h_forward = forward(xs)
     # NOTE: run on the time-reversed input, then reverse the outputs back so
     # h_b[t] lines up with h_f[t] (invisible under max aggregation, wrong
     # under 'last' if forgotten).
     h_backward = jnp.flip(backward(jnp.flip(xs, axis=1)), axis=1)
-    y = nn.Conv(self.features, (self.fuse_kernel, self.fuse_kernel),
-                padding="SAME", name="fuse")(
-                    jnp.concatenate([h_forward, h_backward], axis=-1))
+    y = nn.Conv(
+        self.features,
+        (self.fuse_kernel, self.fuse_kernel),
+        padding="SAME",
+        name="fuse",
+    )(jnp.concatenate([h_forward, h_backward], axis=-1))
     act = _ACTIVATIONS[self.fuse_act]
     return act(y) if act is not None else y

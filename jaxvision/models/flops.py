@@ -29,12 +29,14 @@ def _positive(**sizes: int | None) -> None:
   """Raises ValueError naming the first size that is not a positive int."""
   for name, value in sizes.items():
     if value is not None and (
-        not isinstance(value, numbers.Integral) or value <= 0):
+        not isinstance(value, numbers.Integral) or value <= 0
+    ):
       raise ValueError(f'{name} must be a positive int, got {value!r}.')
 
 
-def encoder_layer_macs(num_tokens: int, width: int, mlp_dim: int,
-                       qkv_features: int | None = None) -> int:
+def encoder_layer_macs(
+    num_tokens: int, width: int, mlp_dim: int, qkv_features: int | None = None
+) -> int:
   """MACs of one pre-LN encoder layer over ``num_tokens`` tokens.
 
   Args:
@@ -43,15 +45,20 @@ def encoder_layer_macs(num_tokens: int, width: int, mlp_dim: int,
     mlp_dim: MLP hidden width.
     qkv_features: attention width ``num_heads * head_dim``; None means d.
   """
-  _positive(num_tokens=num_tokens, width=width, mlp_dim=mlp_dim,
-            qkv_features=qkv_features)
+  _positive(
+      num_tokens=num_tokens,
+      width=width,
+      mlp_dim=mlp_dim,
+      qkv_features=qkv_features,
+  )
   n, d = num_tokens, width
   q = d if qkv_features is None else qkv_features
   return 4 * n * d * q + 2 * n * n * q + 2 * n * d * mlp_dim
 
 
-def _qkv_features(width: int, num_heads: int | None,
-                  head_dim: int | None) -> int:
+def _qkv_features(
+    width: int, num_heads: int | None, head_dim: int | None
+) -> int:
   """Attention width; defaults to ``width`` unless head_dim is explicit."""
   if head_dim is None:
     return width
@@ -60,10 +67,17 @@ def _qkv_features(width: int, num_heads: int | None,
   return num_heads * head_dim
 
 
-def vit_macs(image_size: int | tuple[int, int], *, patch_size: int,
-             width: int, depth: int, mlp_dim: int,
-             num_heads: int | None = None, head_dim: int | None = None,
-             num_kept_tokens: int | None = None) -> int:
+def vit_macs(
+    image_size: int | tuple[int, int],
+    *,
+    patch_size: int,
+    width: int,
+    depth: int,
+    mlp_dim: int,
+    num_heads: int | None = None,
+    head_dim: int | None = None,
+    num_kept_tokens: int | None = None,
+) -> int:
   """Forward MACs of one image through `jaxvision.models.vit.ViT`.
 
   Args:
@@ -81,28 +95,42 @@ def vit_macs(image_size: int | tuple[int, int], *, patch_size: int,
     Integer MAC count (divide by 1e9 for the GMACs of Table 3.2).
   """
   h, w = (image_size, image_size) if isinstance(image_size, int) else image_size
-  _positive(image_h=h, image_w=w, patch_size=patch_size, depth=depth,
-            num_kept_tokens=num_kept_tokens)
+  _positive(
+      image_h=h,
+      image_w=w,
+      patch_size=patch_size,
+      depth=depth,
+      num_kept_tokens=num_kept_tokens,
+  )
   if h % patch_size or w % patch_size:
     raise ValueError(
-        f'Image size {h}x{w} is not divisible by patch size {patch_size}.')
+        f'Image size {h}x{w} is not divisible by patch size {patch_size}.'
+    )
   num_patches = (h // patch_size) * (w // patch_size)
   num_tokens = num_patches
   if num_kept_tokens is not None:
     if num_kept_tokens > num_patches:
       raise ValueError(
           f'num_kept_tokens {num_kept_tokens} exceeds the {num_patches} '
-          'patches of the image.')
+          'patches of the image.'
+      )
     num_tokens = num_kept_tokens
   patch_embed = num_patches * patch_size * patch_size * 3 * width
-  layer = encoder_layer_macs(num_tokens, width, mlp_dim,
-                             _qkv_features(width, num_heads, head_dim))
+  layer = encoder_layer_macs(
+      num_tokens, width, mlp_dim, _qkv_features(width, num_heads, head_dim)
+  )
   return patch_embed + depth * layer
 
 
-def text_macs(seq_len: int, *, width: int, depth: int, mlp_dim: int,
-              num_heads: int | None = None,
-              head_dim: int | None = None) -> int:
+def text_macs(
+    seq_len: int,
+    *,
+    width: int,
+    depth: int,
+    mlp_dim: int,
+    num_heads: int | None = None,
+    head_dim: int | None = None,
+) -> int:
   """Forward MACs of one caption of ``seq_len`` tokens through the text tower.
 
   Args:
@@ -116,7 +144,8 @@ def text_macs(seq_len: int, *, width: int, depth: int, mlp_dim: int,
   """
   _positive(seq_len=seq_len, depth=depth)
   return depth * encoder_layer_macs(
-      seq_len, width, mlp_dim, _qkv_features(width, num_heads, head_dim))
+      seq_len, width, mlp_dim, _qkv_features(width, num_heads, head_dim)
+  )
 
 
 def flops_from_cost_analysis(cost: Any) -> float:
@@ -130,7 +159,8 @@ def flops_from_cost_analysis(cost: Any) -> float:
   if not isinstance(cost, dict) or 'flops' not in cost:
     raise ValueError(
         f'XLA cost_analysis() returned no "flops" entry ({cost!r}); this '
-        'backend does not report costs.')
+        'backend does not report costs.'
+    )
   return float(cost['flops'])
 
 

@@ -26,14 +26,17 @@ IMPLEMENTATIONS = ("flax", "auto", "xla", "cudnn")
 
 def check(implementation: str) -> str:
   if implementation not in IMPLEMENTATIONS:
-    raise ValueError(f"Unknown attention implementation {implementation!r}; "
-                     f"valid: {IMPLEMENTATIONS}.")
+    raise ValueError(
+        f"Unknown attention implementation {implementation!r}; "
+        f"valid: {IMPLEMENTATIONS}."
+    )
   return implementation
 
 
 def _jax_nn(query, key, value, mask=None, *, implementation):
-  return jax.nn.dot_product_attention(query, key, value, mask=mask,
-                                      implementation=implementation)
+  return jax.nn.dot_product_attention(
+      query, key, value, mask=mask, implementation=implementation
+  )
 
 
 def attention_fn(implementation: str):
@@ -42,8 +45,9 @@ def attention_fn(implementation: str):
   if implementation == "flax":
     return nn.dot_product_attention
   return functools.partial(
-      _jax_nn, implementation=None if implementation == "auto" else
-      implementation)
+      _jax_nn,
+      implementation=None if implementation == "auto" else implementation,
+  )
 
 
 def attend(query, key, value, mask=None, implementation: str = "auto"):

@@ -21,39 +21,53 @@ import numpy as np
 Params = dict[str, Any]
 
 
-def _conv_bn(p: Params, name: str, x: jax.Array, stride: int = 1,
-             padding: tuple[int, int] = (0, 0)) -> jax.Array:
+def _conv_bn(
+    p: Params,
+    name: str,
+    x: jax.Array,
+    stride: int = 1,
+    padding: tuple[int, int] = (0, 0),
+) -> jax.Array:
   w = jnp.transpose(p[f"{name}.conv.weight"], (2, 3, 1, 0))  # OIHW -> HWIO
   y = jax.lax.conv_general_dilated(
-      x, w, (stride, stride), ((padding[0],) * 2, (padding[1],) * 2),
-      dimension_numbers=("NHWC", "HWIO", "NHWC"))
+      x,
+      w,
+      (stride, stride),
+      ((padding[0],) * 2, (padding[1],) * 2),
+      dimension_numbers=("NHWC", "HWIO", "NHWC"),
+  )
   scale = p[f"{name}.bn.weight"] * jax.lax.rsqrt(
-      p[f"{name}.bn.running_var"] + 1e-3)
+      p[f"{name}.bn.running_var"] + 1e-3
+  )
   y = (y - p[f"{name}.bn.running_mean"]) * scale + p[f"{name}.bn.bias"]
   return jax.nn.relu(y)
 
 
 def _max_pool(x: jax.Array, stride: int = 2) -> jax.Array:
-  return jax.lax.reduce_window(x, -jnp.inf, jax.lax.max, (1, 3, 3, 1),
-                               (1, stride, stride, 1), "VALID")
+  return jax.lax.reduce_window(
+      x, -jnp.inf, jax.lax.max, (1, 3, 3, 1), (1, stride, stride, 1), "VALID"
+  )
 
 
 def _avg_pool_same(x: jax.Array) -> jax.Array:
   """3x3 stride-1 pad-1 average that excludes padding (count_include_pad
   False)."""
   pad = ((0, 0), (1, 1), (1, 1), (0, 0))
-  total = jax.lax.reduce_window(x, 0.0, jax.lax.add, (1, 3, 3, 1),
-                                (1, 1, 1, 1), pad)
+  total = jax.lax.reduce_window(
+      x, 0.0, jax.lax.add, (1, 3, 3, 1), (1, 1, 1, 1), pad
+  )
   ones = jnp.ones((1,) + x.shape[1:3] + (1,), x.dtype)
-  count = jax.lax.reduce_window(ones, 0.0, jax.lax.add, (1, 3, 3, 1),
-                                (1, 1, 1, 1), pad)
+  count = jax.lax.reduce_window(
+      ones, 0.0, jax.lax.add, (1, 3, 3, 1), (1, 1, 1, 1), pad
+  )
   return total / count
 
 
 def _block_a(p, n, x):
   b1 = _conv_bn(p, f"{n}.branch1x1", x)
-  b5 = _conv_bn(p, f"{n}.branch5x5_2", _conv_bn(p, f"{n}.branch5x5_1", x),
-                padding=(2, 2))
+  b5 = _conv_bn(
+      p, f"{n}.branch5x5_2", _conv_bn(p, f"{n}.branch5x5_1", x), padding=(2, 2)
+  )
   b3 = _conv_bn(p, f"{n}.branch3x3dbl_1", x)
   b3 = _conv_bn(p, f"{n}.branch3x3dbl_2", b3, padding=(1, 1))
   b3 = _conv_bn(p, f"{n}.branch3x3dbl_3", b3, padding=(1, 1))
@@ -82,8 +96,9 @@ def _block_c(p, n, x):
 
 
 def _block_d(p, n, x):
-  b3 = _conv_bn(p, f"{n}.branch3x3_2", _conv_bn(p, f"{n}.branch3x3_1", x),
-                stride=2)
+  b3 = _conv_bn(
+      p, f"{n}.branch3x3_2", _conv_bn(p, f"{n}.branch3x3_1", x), stride=2
+  )
   b7 = _conv_bn(p, f"{n}.branch7x7x3_1", x)
   b7 = _conv_bn(p, f"{n}.branch7x7x3_2", b7, padding=(0, 3))
   b7 = _conv_bn(p, f"{n}.branch7x7x3_3", b7, padding=(3, 0))
@@ -94,18 +109,38 @@ def _block_d(p, n, x):
 def _block_e(p, n, x, max_pool: bool):
   b1 = _conv_bn(p, f"{n}.branch1x1", x)
   b3 = _conv_bn(p, f"{n}.branch3x3_1", x)
-  b3 = jnp.concatenate([
-      _conv_bn(p, f"{n}.branch3x3_2a", b3, padding=(0, 1)),
-      _conv_bn(p, f"{n}.branch3x3_2b", b3, padding=(1, 0))], -1)
-  bd = _conv_bn(p, f"{n}.branch3x3dbl_2", _conv_bn(
-      p, f"{n}.branch3x3dbl_1", x), padding=(1, 1))
-  bd = jnp.concatenate([
-      _conv_bn(p, f"{n}.branch3x3dbl_3a", bd, padding=(0, 1)),
-      _conv_bn(p, f"{n}.branch3x3dbl_3b", bd, padding=(1, 0))], -1)
-  pooled = (jax.lax.reduce_window(x, -jnp.inf, jax.lax.max, (1, 3, 3, 1),
-                                  (1, 1, 1, 1), ((0, 0), (1, 1), (1, 1),
-                                                 (0, 0)))
-            if max_pool else _avg_pool_same(x))
+  b3 = jnp.concatenate(
+      [
+          _conv_bn(p, f"{n}.branch3x3_2a", b3, padding=(0, 1)),
+          _conv_bn(p, f"{n}.branch3x3_2b", b3, padding=(1, 0)),
+      ],
+      -1,
+  )
+  bd = _conv_bn(
+      p,
+      f"{n}.branch3x3dbl_2",
+      _conv_bn(p, f"{n}.branch3x3dbl_1", x),
+      padding=(1, 1),
+  )
+  bd = jnp.concatenate(
+      [
+          _conv_bn(p, f"{n}.branch3x3dbl_3a", bd, padding=(0, 1)),
+          _conv_bn(p, f"{n}.branch3x3dbl_3b", bd, padding=(1, 0)),
+      ],
+      -1,
+  )
+  pooled = (
+      jax.lax.reduce_window(
+          x,
+          -jnp.inf,
+          jax.lax.max,
+          (1, 3, 3, 1),
+          (1, 1, 1, 1),
+          ((0, 0), (1, 1), (1, 1), (0, 0)),
+      )
+      if max_pool
+      else _avg_pool_same(x)
+  )
   bp = _conv_bn(p, f"{n}.branch_pool", pooled)
   return jnp.concatenate([b1, b3, bd, bp], -1)
 
@@ -131,58 +166,76 @@ def pool3(params: Params, x: jax.Array) -> jax.Array:
 
 def _layers(width_div: int) -> list[tuple[str, int, int, tuple[int, int]]]:
   """(name, in_ch, out_ch, kernel) of every BasicConv2d, torch order."""
+
   def ch(c):
     return max(1, c // width_div)
-  layers = [("Conv2d_1a_3x3", 3, ch(32), (3, 3)),
-            ("Conv2d_2a_3x3", ch(32), ch(32), (3, 3)),
-            ("Conv2d_2b_3x3", ch(32), ch(64), (3, 3)),
-            ("Conv2d_3b_1x1", ch(64), ch(80), (1, 1)),
-            ("Conv2d_4a_3x3", ch(80), ch(192), (3, 3))]
+
+  layers = [
+      ("Conv2d_1a_3x3", 3, ch(32), (3, 3)),
+      ("Conv2d_2a_3x3", ch(32), ch(32), (3, 3)),
+      ("Conv2d_2b_3x3", ch(32), ch(64), (3, 3)),
+      ("Conv2d_3b_1x1", ch(64), ch(80), (1, 1)),
+      ("Conv2d_4a_3x3", ch(80), ch(192), (3, 3)),
+  ]
   c = ch(192)
   for name, pool in (("Mixed_5b", 32), ("Mixed_5c", 64), ("Mixed_5d", 64)):
-    layers += [(f"{name}.branch1x1", c, ch(64), (1, 1)),
-               (f"{name}.branch5x5_1", c, ch(48), (1, 1)),
-               (f"{name}.branch5x5_2", ch(48), ch(64), (5, 5)),
-               (f"{name}.branch3x3dbl_1", c, ch(64), (1, 1)),
-               (f"{name}.branch3x3dbl_2", ch(64), ch(96), (3, 3)),
-               (f"{name}.branch3x3dbl_3", ch(96), ch(96), (3, 3)),
-               (f"{name}.branch_pool", c, ch(pool), (1, 1))]
+    layers += [
+        (f"{name}.branch1x1", c, ch(64), (1, 1)),
+        (f"{name}.branch5x5_1", c, ch(48), (1, 1)),
+        (f"{name}.branch5x5_2", ch(48), ch(64), (5, 5)),
+        (f"{name}.branch3x3dbl_1", c, ch(64), (1, 1)),
+        (f"{name}.branch3x3dbl_2", ch(64), ch(96), (3, 3)),
+        (f"{name}.branch3x3dbl_3", ch(96), ch(96), (3, 3)),
+        (f"{name}.branch_pool", c, ch(pool), (1, 1)),
+    ]
     c = ch(64) + ch(64) + ch(96) + ch(pool)
-  layers += [("Mixed_6a.branch3x3", c, ch(384), (3, 3)),
-             ("Mixed_6a.branch3x3dbl_1", c, ch(64), (1, 1)),
-             ("Mixed_6a.branch3x3dbl_2", ch(64), ch(96), (3, 3)),
-             ("Mixed_6a.branch3x3dbl_3", ch(96), ch(96), (3, 3))]
+  layers += [
+      ("Mixed_6a.branch3x3", c, ch(384), (3, 3)),
+      ("Mixed_6a.branch3x3dbl_1", c, ch(64), (1, 1)),
+      ("Mixed_6a.branch3x3dbl_2", ch(64), ch(96), (3, 3)),
+      ("Mixed_6a.branch3x3dbl_3", ch(96), ch(96), (3, 3)),
+  ]
   c = ch(384) + ch(96) + c
-  for name, c7 in (("Mixed_6b", 128), ("Mixed_6c", 160), ("Mixed_6d", 160),
-                   ("Mixed_6e", 192)):
-    layers += [(f"{name}.branch1x1", c, ch(192), (1, 1)),
-               (f"{name}.branch7x7_1", c, ch(c7), (1, 1)),
-               (f"{name}.branch7x7_2", ch(c7), ch(c7), (1, 7)),
-               (f"{name}.branch7x7_3", ch(c7), ch(192), (7, 1)),
-               (f"{name}.branch7x7dbl_1", c, ch(c7), (1, 1)),
-               (f"{name}.branch7x7dbl_2", ch(c7), ch(c7), (7, 1)),
-               (f"{name}.branch7x7dbl_3", ch(c7), ch(c7), (1, 7)),
-               (f"{name}.branch7x7dbl_4", ch(c7), ch(c7), (7, 1)),
-               (f"{name}.branch7x7dbl_5", ch(c7), ch(192), (1, 7)),
-               (f"{name}.branch_pool", c, ch(192), (1, 1))]
+  for name, c7 in (
+      ("Mixed_6b", 128),
+      ("Mixed_6c", 160),
+      ("Mixed_6d", 160),
+      ("Mixed_6e", 192),
+  ):
+    layers += [
+        (f"{name}.branch1x1", c, ch(192), (1, 1)),
+        (f"{name}.branch7x7_1", c, ch(c7), (1, 1)),
+        (f"{name}.branch7x7_2", ch(c7), ch(c7), (1, 7)),
+        (f"{name}.branch7x7_3", ch(c7), ch(192), (7, 1)),
+        (f"{name}.branch7x7dbl_1", c, ch(c7), (1, 1)),
+        (f"{name}.branch7x7dbl_2", ch(c7), ch(c7), (7, 1)),
+        (f"{name}.branch7x7dbl_3", ch(c7), ch(c7), (1, 7)),
+        (f"{name}.branch7x7dbl_4", ch(c7), ch(c7), (7, 1)),
+        (f"{name}.branch7x7dbl_5", ch(c7), ch(192), (1, 7)),
+        (f"{name}.branch_pool", c, ch(192), (1, 1)),
+    ]
     c = 4 * ch(192)
-  layers += [("Mixed_7a.branch3x3_1", c, ch(192), (1, 1)),
-             ("Mixed_7a.branch3x3_2", ch(192), ch(320), (3, 3)),
-             ("Mixed_7a.branch7x7x3_1", c, ch(192), (1, 1)),
-             ("Mixed_7a.branch7x7x3_2", ch(192), ch(192), (1, 7)),
-             ("Mixed_7a.branch7x7x3_3", ch(192), ch(192), (7, 1)),
-             ("Mixed_7a.branch7x7x3_4", ch(192), ch(192), (3, 3))]
+  layers += [
+      ("Mixed_7a.branch3x3_1", c, ch(192), (1, 1)),
+      ("Mixed_7a.branch3x3_2", ch(192), ch(320), (3, 3)),
+      ("Mixed_7a.branch7x7x3_1", c, ch(192), (1, 1)),
+      ("Mixed_7a.branch7x7x3_2", ch(192), ch(192), (1, 7)),
+      ("Mixed_7a.branch7x7x3_3", ch(192), ch(192), (7, 1)),
+      ("Mixed_7a.branch7x7x3_4", ch(192), ch(192), (3, 3)),
+  ]
   c = ch(320) + ch(192) + c
   for name in ("Mixed_7b", "Mixed_7c"):
-    layers += [(f"{name}.branch1x1", c, ch(320), (1, 1)),
-               (f"{name}.branch3x3_1", c, ch(384), (1, 1)),
-               (f"{name}.branch3x3_2a", ch(384), ch(384), (1, 3)),
-               (f"{name}.branch3x3_2b", ch(384), ch(384), (3, 1)),
-               (f"{name}.branch3x3dbl_1", c, ch(448), (1, 1)),
-               (f"{name}.branch3x3dbl_2", ch(448), ch(384), (3, 3)),
-               (f"{name}.branch3x3dbl_3a", ch(384), ch(384), (1, 3)),
-               (f"{name}.branch3x3dbl_3b", ch(384), ch(384), (3, 1)),
-               (f"{name}.branch_pool", c, ch(192), (1, 1))]
+    layers += [
+        (f"{name}.branch1x1", c, ch(320), (1, 1)),
+        (f"{name}.branch3x3_1", c, ch(384), (1, 1)),
+        (f"{name}.branch3x3_2a", ch(384), ch(384), (1, 3)),
+        (f"{name}.branch3x3_2b", ch(384), ch(384), (3, 1)),
+        (f"{name}.branch3x3dbl_1", c, ch(448), (1, 1)),
+        (f"{name}.branch3x3dbl_2", ch(448), ch(384), (3, 3)),
+        (f"{name}.branch3x3dbl_3a", ch(384), ch(384), (1, 3)),
+        (f"{name}.branch3x3dbl_3b", ch(384), ch(384), (3, 1)),
+        (f"{name}.branch_pool", c, ch(192), (1, 1)),
+    ]
     c = ch(320) + 4 * ch(384) + ch(192)
   return layers
 
@@ -197,8 +250,7 @@ def expected_shapes(width_div: int = 1) -> dict[str, tuple[int, ...]]:
   return shapes
 
 
-def random_state_dict(width_div: int, seed: int = 0
-                     ) -> dict[str, np.ndarray]:
+def random_state_dict(width_div: int, seed: int = 0) -> dict[str, np.ndarray]:
   """A randomly initialised state dict in pytorch-fid's layout (for tests)."""
   rng = np.random.default_rng(seed)
   out = {}
@@ -217,15 +269,22 @@ def check_state_dict(state: dict[str, np.ndarray], path: str) -> int:
   """Validates a loaded state dict; returns its width_div (1 = published)."""
   c1 = state.get("Conv2d_1a_3x3.conv.weight")
   if c1 is None:
-    raise ValueError(f"{path!r} is not an Inception-v3 state dict in "
-                     "pytorch-fid's layout (no Conv2d_1a_3x3.conv.weight).")
+    raise ValueError(
+        f"{path!r} is not an Inception-v3 state dict in "
+        "pytorch-fid's layout (no Conv2d_1a_3x3.conv.weight)."
+    )
   width_div = max(1, 32 // int(c1.shape[0]))
   expected = expected_shapes(width_div)
   missing = sorted(set(expected) - set(state))
-  wrong = [f"{k}: {tuple(state[k].shape)} vs {v}" for k, v in
-           expected.items() if k in state and tuple(state[k].shape) != v]
+  wrong = [
+      f"{k}: {tuple(state[k].shape)} vs {v}"
+      for k, v in expected.items()
+      if k in state and tuple(state[k].shape) != v
+  ]
   if missing or wrong:
-    raise ValueError(f"Inception weights {path!r} do not match the FID "
-                     f"Inception-v3 layout (width_div={width_div}): missing "
-                     f"{missing[:8]}, shape mismatches {wrong[:8]}.")
+    raise ValueError(
+        f"Inception weights {path!r} do not match the FID "
+        f"Inception-v3 layout (width_div={width_div}): missing "
+        f"{missing[:8]}, shape mismatches {wrong[:8]}."
+    )
   return width_div

@@ -29,13 +29,16 @@ def policy_name(remat: bool | str | None) -> str:
   if remat is True:
     return "full"
   if remat not in POLICIES:
-    raise ValueError(f"Unknown remat policy {remat!r}; valid: "
-                     f"{sorted(POLICIES)} (or true/false).")
+    raise ValueError(
+        f"Unknown remat policy {remat!r}; valid: "
+        f"{sorted(POLICIES)} (or true/false)."
+    )
   return remat
 
 
-def wrap(module_cls: type[nn.Module], remat: bool | str | None,
-         **kwargs: Any) -> type[nn.Module]:
+def wrap(
+    module_cls: type[nn.Module], remat: bool | str | None, **kwargs: Any
+) -> type[nn.Module]:
   """`module_cls`, rematerialised by the policy `remat` names.
 
   `kwargs` go to `nn.remat` (e.g. `static_argnums`, `prevent_cse=False`

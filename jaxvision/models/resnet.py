@@ -30,18 +30,26 @@ WIDTHS = (64, 64, 128, 256, 512)
 
 
 def _norm(train: bool, name: str) -> nn.BatchNorm:
-  return nn.BatchNorm(use_running_average=not train, momentum=0.9,
-                      epsilon=1e-5, name=name)
+  return nn.BatchNorm(
+      use_running_average=not train, momentum=0.9, epsilon=1e-5, name=name
+  )
 
 
 def _conv(features: int, kernel: int, strides: int, name: str) -> nn.Conv:
   pad = kernel // 2
-  return nn.Conv(features, (kernel, kernel), strides=strides,
-                 padding=((pad, pad), (pad, pad)), use_bias=False, name=name)
+  return nn.Conv(
+      features,
+      (kernel, kernel),
+      strides=strides,
+      padding=((pad, pad), (pad, pad)),
+      use_bias=False,
+      name=name,
+  )
 
 
 class BasicBlock(nn.Module):
   """torchvision BasicBlock: conv3x3-BN-ReLU-conv3x3-BN + shortcut, ReLU."""
+
   features: int
   strides: int = 1
 
@@ -49,17 +57,20 @@ class BasicBlock(nn.Module):
 
   @nn.compact
   def __call__(self, x, train: bool = False):
-    y = nn.relu(_norm(train, "bn1")(
-        _conv(self.features, 3, self.strides, "conv1")(x)))
+    y = nn.relu(
+        _norm(train, "bn1")(_conv(self.features, 3, self.strides, "conv1")(x))
+    )
     y = _norm(train, "bn2")(_conv(self.features, 3, 1, "conv2")(y))
     if x.shape[-1] != self.features or self.strides != 1:
       x = _norm(train, "downsample_1")(
-          _conv(self.features, 1, self.strides, "downsample_0")(x))
+          _conv(self.features, 1, self.strides, "downsample_0")(x)
+      )
     return nn.relu(x + y)
 
 
 class Bottleneck(nn.Module):
   """torchvision Bottleneck (v1.5: the stride sits on the 3x3 conv)."""
+
   features: int
   strides: int = 1
 
@@ -69,12 +80,14 @@ class Bottleneck(nn.Module):
   def __call__(self, x, train: bool = False):
     out = self.features * self.expansion
     y = nn.relu(_norm(train, "bn1")(_conv(self.features, 1, 1, "conv1")(x)))
-    y = nn.relu(_norm(train, "bn2")(
-        _conv(self.features, 3, self.strides, "conv2")(y)))
+    y = nn.relu(
+        _norm(train, "bn2")(_conv(self.features, 3, self.strides, "conv2")(y))
+    )
     y = _norm(train, "bn3")(_conv(out, 1, 1, "conv3")(y))
     if x.shape[-1] != out or self.strides != 1:
       x = _norm(train, "downsample_1")(
-          _conv(out, 1, self.strides, "downsample_0")(x))
+          _conv(out, 1, self.strides, "downsample_0")(x)
+      )
     return nn.relu(x + y)
 
 
@@ -90,6 +103,7 @@ class ResNet(nn.Module):
     widths: stem width then the four stage widths (before expansion).
     num_classes: None returns the feature pyramid; an int adds avgpool + fc.
   """
+
   blocks: Sequence[int] = (2, 2, 2, 2)
   block: str = "basic"
   widths: Sequence[int] = WIDTHS
@@ -104,11 +118,14 @@ class ResNet(nn.Module):
   @nn.compact
   def __call__(self, x, train: bool = False):
     if self.block not in BLOCKS:
-      raise ValueError(f"Unknown ResNet block {self.block!r}; valid: "
-                       f"{sorted(BLOCKS)}.")
+      raise ValueError(
+          f"Unknown ResNet block {self.block!r}; valid: " f"{sorted(BLOCKS)}."
+      )
     if len(self.blocks) != 4 or len(self.widths) != 5:
-      raise ValueError("ResNet needs 4 stage block counts and 5 widths, got "
-                       f"{self.blocks} and {self.widths}.")
+      raise ValueError(
+          "ResNet needs 4 stage block counts and 5 widths, got "
+          f"{self.blocks} and {self.widths}."
+      )
     block = BLOCKS[self.block]
     x = nn.relu(_norm(train, "bn1")(_conv(self.widths[0], 7, 2, "conv1")(x)))
     features = [x]
@@ -123,9 +140,12 @@ class ResNet(nn.Module):
     return nn.Dense(self.num_classes, name="fc")(jnp.mean(x, axis=(1, 2)))
 
 
-def build(arch: str, widths: Sequence[int] | None = None,
-          blocks: Sequence[int] | None = None,
-          num_classes: int | None = None) -> ResNet:
+def build(
+    arch: str,
+    widths: Sequence[int] | None = None,
+    blocks: Sequence[int] | None = None,
+    num_classes: int | None = None,
+) -> ResNet:
   """A named architecture, optionally with custom widths / block counts.
 
   "tiny_resnet" style smoke encoders are `build("resnet18", widths=(16, 16,
@@ -134,8 +154,12 @@ def build(arch: str, widths: Sequence[int] | None = None,
   if arch not in ARCHS:
     raise ValueError(f"Unknown ResNet {arch!r}; valid: {sorted(ARCHS)}.")
   kind, default_blocks = ARCHS[arch]
-  return ResNet(blocks=tuple(blocks or default_blocks), block=kind,
-                widths=tuple(widths or WIDTHS), num_classes=num_classes)
+  return ResNet(
+      blocks=tuple(blocks or default_blocks),
+      block=kind,
+      widths=tuple(widths or WIDTHS),
+      num_classes=num_classes,
+  )
 
 
 resnet18 = functools.partial(build, "resnet18")

@@ -24,9 +24,14 @@ def skew(v):
   """[..., 3] -> [..., 3, 3] cross-product matrices [v]x."""
   x, y, z = v[..., 0], v[..., 1], v[..., 2]
   zero = jnp.zeros_like(x)
-  return jnp.stack([jnp.stack([zero, -z, y], -1),
-                    jnp.stack([z, zero, -x], -1),
-                    jnp.stack([-y, x, zero], -1)], -2)
+  return jnp.stack(
+      [
+          jnp.stack([zero, -z, y], -1),
+          jnp.stack([z, zero, -x], -1),
+          jnp.stack([-y, x, zero], -1),
+      ],
+      -2,
+  )
 
 
 def axis_angle_to_matrix(r):
@@ -72,19 +77,42 @@ def matrix_to_quaternion(rotmat):
   """
   m = rotmat
   m00, m11, m22 = m[..., 0, 0], m[..., 1, 1], m[..., 2, 2]
-  candidates_sq = jnp.stack([1 + m00 + m11 + m22, 1 + m00 - m11 - m22,
-                             1 - m00 + m11 - m22, 1 - m00 - m11 + m22], -1)
+  candidates_sq = jnp.stack(
+      [
+          1 + m00 + m11 + m22,
+          1 + m00 - m11 - m22,
+          1 - m00 + m11 - m22,
+          1 - m00 - m11 + m22,
+      ],
+      -1,
+  )
   root = jnp.sqrt(jnp.maximum(candidates_sq, _EPS))
-  d21, d02, d10 = m[..., 2, 1] - m[..., 1, 2], m[..., 0, 2] - m[..., 2, 0], \
-      m[..., 1, 0] - m[..., 0, 1]
-  s01, s02, s12 = m[..., 0, 1] + m[..., 1, 0], m[..., 0, 2] + m[..., 2, 0], \
-      m[..., 1, 2] + m[..., 2, 1]
-  quats = jnp.stack([
-      jnp.stack([root[..., 0] ** 2, d21, d02, d10], -1) / root[..., 0:1],
-      jnp.stack([d21, root[..., 1] ** 2, s01, s02], -1) / root[..., 1:2],
-      jnp.stack([d02, s01, root[..., 2] ** 2, s12], -1) / root[..., 2:3],
-      jnp.stack([d10, s02, s12, root[..., 3] ** 2], -1) / root[..., 3:4],
-  ], -2) / 2.0
+  d21, d02, d10 = (
+      m[..., 2, 1] - m[..., 1, 2],
+      m[..., 0, 2] - m[..., 2, 0],
+      m[..., 1, 0] - m[..., 0, 1],
+  )
+  s01, s02, s12 = (
+      m[..., 0, 1] + m[..., 1, 0],
+      m[..., 0, 2] + m[..., 2, 0],
+      m[..., 1, 2] + m[..., 2, 1],
+  )
+  quats = (
+      jnp.stack(
+          [
+              jnp.stack([root[..., 0] ** 2, d21, d02, d10], -1)
+              / root[..., 0:1],
+              jnp.stack([d21, root[..., 1] ** 2, s01, s02], -1)
+              / root[..., 1:2],
+              jnp.stack([d02, s01, root[..., 2] ** 2, s12], -1)
+              / root[..., 2:3],
+              jnp.stack([d10, s02, s12, root[..., 3] ** 2], -1)
+              / root[..., 3:4],
+          ],
+          -2,
+      )
+      / 2.0
+  )
   best = jnp.argmax(candidates_sq, axis=-1)
   q = jnp.take_along_axis(quats, best[..., None, None], axis=-2)[..., 0, :]
   return jnp.where(q[..., :1] < 0, -q, q)

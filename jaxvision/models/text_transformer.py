@@ -24,8 +24,9 @@ POOL_TYPES = ('gap_masked', 'gap_all', 'eos')
 EXTEND_METHODS = ('zeros', 'linear')
 
 
-def extend_posemb(table: jax.Array, new_len: int,
-                  method: str = 'zeros') -> jax.Array:
+def extend_posemb(
+    table: jax.Array, new_len: int, method: str = 'zeros'
+) -> jax.Array:
   """Changes the length of a 1-D positional table ``[L, D] -> [new_len, D]``.
 
   Needed when the text length changes between phases or at evaluation (spec
@@ -50,7 +51,8 @@ def extend_posemb(table: jax.Array, new_len: int,
   transformer.check_choice('text posemb extend method', method, EXTEND_METHODS)
   if table.ndim != 2:
     raise ValueError(
-        f'extend_posemb expects a [length, D] table, got shape {table.shape}.')
+        f'extend_posemb expects a [length, D] table, got shape {table.shape}.'
+    )
   if new_len <= 0:
     raise ValueError(f'new_len must be positive, got {new_len}.')
   old_len = table.shape[0]
@@ -61,7 +63,8 @@ def extend_posemb(table: jax.Array, new_len: int,
       return table[:new_len]
     return jnp.pad(table, ((0, new_len - old_len), (0, 0)))
   resized = jax.image.resize(
-      table.astype(jnp.float32), (new_len, table.shape[1]), method='linear')
+      table.astype(jnp.float32), (new_len, table.shape[1]), method='linear'
+  )
   return resized.astype(table.dtype)
 
 
@@ -97,6 +100,7 @@ class TextTransformer(nn.Module):
     scan: `nn.scan` over the blocks (see `transformer.Encoder`).
     attention: attention implementation (`fused_attention.IMPLEMENTATIONS`).
   """
+
   vocab_size: int
   width: int
   depth: int
@@ -118,32 +122,47 @@ class TextTransformer(nn.Module):
     if tokens.ndim != 2 or not jnp.issubdtype(tokens.dtype, jnp.integer):
       raise ValueError(
           f'TextTransformer expects integer tokens [batch, length], got shape '
-          f'{tokens.shape} dtype {tokens.dtype}.')
+          f'{tokens.shape} dtype {tokens.dtype}.'
+      )
     length = tokens.shape[1]
     if length > self.max_len:
       raise ValueError(
           f'Token length {length} exceeds max_len {self.max_len}; truncate '
           f'the captions to {self.max_len} tokens or extend the positional '
-          'table with text_transformer.extend_posemb and a larger max_len.')
+          'table with text_transformer.extend_posemb and a larger max_len.'
+      )
     head_dim = transformer.resolve_head_dim(
-        self.width, self.num_heads, self.head_dim)
+        self.width, self.num_heads, self.head_dim
+    )
 
     x = nn.Embed(
-        self.vocab_size, self.width,
+        self.vocab_size,
+        self.width,
         embedding_init=nn.initializers.normal(stddev=0.02),
-        dtype=self.dtype, param_dtype=self.param_dtype,
-        name='token_embedding')(tokens)
+        dtype=self.dtype,
+        param_dtype=self.param_dtype,
+        name='token_embedding',
+    )(tokens)
     posemb = self.param(
-        'pos_embedding', nn.initializers.normal(stddev=0.02),
-        (self.max_len, self.width), self.param_dtype)
+        'pos_embedding',
+        nn.initializers.normal(stddev=0.02),
+        (self.max_len, self.width),
+        self.param_dtype,
+    )
     x = x + posemb[:length].astype(x.dtype)[None]
 
     valid = tokens != PAD_ID
     x = transformer.Encoder(
-        depth=self.depth, num_heads=self.num_heads, head_dim=head_dim,
-        mlp_dim=self.mlp_dim, dtype=self.dtype,
-        param_dtype=self.param_dtype, remat=self.remat, scan=self.scan,
-        attention=self.attention, name='Transformer',
+        depth=self.depth,
+        num_heads=self.num_heads,
+        head_dim=head_dim,
+        mlp_dim=self.mlp_dim,
+        dtype=self.dtype,
+        param_dtype=self.param_dtype,
+        remat=self.remat,
+        scan=self.scan,
+        attention=self.attention,
+        name='Transformer',
     )(x, valid)
 
     if self.pool == 'gap_all':

@@ -70,13 +70,15 @@ def resolve_head_dim(width: int, num_heads: int, head_dim: int | None) -> int:
   """
   if width <= 0 or num_heads <= 0:
     raise ValueError(
-        f'width ({width}) and num_heads ({num_heads}) must be positive.')
+        f'width ({width}) and num_heads ({num_heads}) must be positive.'
+    )
   if head_dim is None:
     if width % num_heads:
       raise ValueError(
           f'width {width} is not divisible by num_heads {num_heads}; pass an '
           f'explicit head_dim (e.g. head_dim=64 gives qkv_features '
-          f'{num_heads * 64} projected back to width {width}).')
+          f'{num_heads * 64} projected back to width {width}).'
+      )
     return width // num_heads
   if head_dim <= 0:
     raise ValueError(f'head_dim must be positive, got {head_dim}.')
@@ -95,10 +97,12 @@ def padding_attention_mask(valid: jax.Array) -> jax.Array:
   """
   if valid.ndim != 2:
     raise ValueError(
-        f'valid mask must be [batch, length], got shape {valid.shape}.')
+        f'valid mask must be [batch, length], got shape {valid.shape}.'
+    )
   return jnp.broadcast_to(
       valid[:, None, None, :],
-      (valid.shape[0], 1, valid.shape[1], valid.shape[1]))
+      (valid.shape[0], 1, valid.shape[1], valid.shape[1]),
+  )
 
 
 class MlpBlock(nn.Module):
@@ -109,13 +113,19 @@ class MlpBlock(nn.Module):
     dtype: computation dtype (e.g. bfloat16); None keeps the input dtype.
     param_dtype: parameter storage dtype.
   """
+
   mlp_dim: int
   dtype: Any = None
   param_dtype: Any = jnp.float32
 
   def _dense(self, features: int) -> nn.Dense:
-    return nn.Dense(features, dtype=self.dtype, param_dtype=self.param_dtype,
-                    kernel_init=KERNEL_INIT, bias_init=BIAS_INIT)
+    return nn.Dense(
+        features,
+        dtype=self.dtype,
+        param_dtype=self.param_dtype,
+        kernel_init=KERNEL_INIT,
+        bias_init=BIAS_INIT,
+    )
 
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
@@ -138,6 +148,7 @@ class EncoderBlock(nn.Module):
     param_dtype: parameter storage dtype.
     attention: attention implementation (`fused_attention.IMPLEMENTATIONS`).
   """
+
   num_heads: int
   head_dim: int
   mlp_dim: int
@@ -146,12 +157,14 @@ class EncoderBlock(nn.Module):
   attention: str = 'flax'
 
   def _norm(self) -> nn.LayerNorm:
-    return nn.LayerNorm(epsilon=LAYERNORM_EPSILON, dtype=self.dtype,
-                        param_dtype=self.param_dtype)
+    return nn.LayerNorm(
+        epsilon=LAYERNORM_EPSILON,
+        dtype=self.dtype,
+        param_dtype=self.param_dtype,
+    )
 
   @nn.compact
-  def __call__(self, x: jax.Array,
-               mask: jax.Array | None = None) -> jax.Array:
+  def __call__(self, x: jax.Array, mask: jax.Array | None = None) -> jax.Array:
     """Applies the block to ``x [B, L, width]``; mask is ``[B, 1, L, L]``."""
     y = self._norm()(x)
     y = nn.MultiHeadDotProductAttention(
@@ -167,8 +180,9 @@ class EncoderBlock(nn.Module):
     )(y, y, mask=mask)
     x = x + y
     y = self._norm()(x)
-    y = MlpBlock(self.mlp_dim, dtype=self.dtype,
-                 param_dtype=self.param_dtype)(y)
+    y = MlpBlock(self.mlp_dim, dtype=self.dtype, param_dtype=self.param_dtype)(
+        y
+    )
     return x + y
 
 
@@ -190,6 +204,7 @@ class Encoder(nn.Module):
       `unstack_blocks` convert from / to the per-layer names above.
     attention: attention implementation (`fused_attention.IMPLEMENTATIONS`).
   """
+
   depth: int
   num_heads: int
   head_dim: int
@@ -201,8 +216,7 @@ class Encoder(nn.Module):
   attention: str = 'flax'
 
   @nn.compact
-  def __call__(self, x: jax.Array,
-               valid: jax.Array | None = None) -> jax.Array:
+  def __call__(self, x: jax.Array, valid: jax.Array | None = None) -> jax.Array:
     """Encodes ``x [B, L, width]``.
 
     Args:
@@ -215,35 +229,48 @@ class Encoder(nn.Module):
     """
     if x.ndim != 3:
       raise ValueError(
-          f'Encoder expects tokens [batch, length, width], got {x.shape}.')
+          f'Encoder expects tokens [batch, length, width], got {x.shape}.'
+      )
     mask = None
     if valid is not None:
       if valid.shape != x.shape[:2]:
         raise ValueError(
             f'valid mask shape {valid.shape} does not match tokens '
-            f'{x.shape[:2]} (expected [batch, length]).')
+            f'{x.shape[:2]} (expected [batch, length]).'
+        )
       mask = padding_attention_mask(valid)
-    block_args = dict(num_heads=self.num_heads, head_dim=self.head_dim,
-                      mlp_dim=self.mlp_dim, dtype=self.dtype,
-                      param_dtype=self.param_dtype, attention=self.attention)
+    block_args = dict(
+        num_heads=self.num_heads,
+        head_dim=self.head_dim,
+        mlp_dim=self.mlp_dim,
+        dtype=self.dtype,
+        param_dtype=self.param_dtype,
+        attention=self.attention,
+    )
     if self.scan:
       body = remat_lib.wrap(_ScanBody, self.remat, prevent_cse=False)
       x, _ = nn.scan(
-          body, variable_axes={'params': 0}, split_rngs={'params': True},
-          in_axes=nn.broadcast, length=self.depth)(
-              EncoderBlock(**block_args, parent=None),
-              name='encoderblock')(x, mask)
+          body,
+          variable_axes={'params': 0},
+          split_rngs={'params': True},
+          in_axes=nn.broadcast,
+          length=self.depth,
+      )(EncoderBlock(**block_args, parent=None), name='encoderblock')(x, mask)
     else:
       block_cls = remat_lib.wrap(EncoderBlock, self.remat)
       for i in range(self.depth):
         x = block_cls(name=f'encoderblock_{i}', **block_args)(x, mask)
     return nn.LayerNorm(
-        epsilon=LAYERNORM_EPSILON, dtype=self.dtype,
-        param_dtype=self.param_dtype, name='encoder_norm')(x)
+        epsilon=LAYERNORM_EPSILON,
+        dtype=self.dtype,
+        param_dtype=self.param_dtype,
+        name='encoder_norm',
+    )(x)
 
 
 class _ScanBody(nn.Module):
   """An `EncoderBlock` as an `nn.scan` body: (x, mask) -> (x, None)."""
+
   block: EncoderBlock
 
   def __call__(self, x: jax.Array, mask: jax.Array | None):
@@ -252,11 +279,15 @@ class _ScanBody(nn.Module):
 
 def stack_blocks(encoder_params: dict[str, Any]) -> dict[str, Any]:
   """Per-layer ``encoderblock_{i}`` params -> the `scan=True` layout."""
-  names = sorted((k for k in encoder_params if k.startswith('encoderblock_')),
-                 key=lambda k: int(k.rsplit('_', 1)[1]))
+  names = sorted(
+      (k for k in encoder_params if k.startswith('encoderblock_')),
+      key=lambda k: int(k.rsplit('_', 1)[1]),
+  )
   if not names:
-    raise ValueError('No encoderblock_{i} params to stack; keys: '
-                     f'{sorted(encoder_params)}.')
+    raise ValueError(
+        'No encoderblock_{i} params to stack; keys: '
+        f'{sorted(encoder_params)}.'
+    )
   rest = {k: v for k, v in encoder_params.items() if k not in names}
   blocks = [encoder_params[k] for k in names]
   stacked = jax.tree.map(lambda *xs: jnp.stack(xs), *blocks)
@@ -268,6 +299,10 @@ def unstack_blocks(encoder_params: dict[str, Any]) -> dict[str, Any]:
   stacked = encoder_params['encoderblock']['block']
   depth = jax.tree.leaves(stacked)[0].shape[0]
   rest = {k: v for k, v in encoder_params.items() if k != 'encoderblock'}
-  return {**rest, **{f'encoderblock_{i}': jax.tree.map(lambda x, i=i: x[i],
-                                                       stacked)
-                     for i in range(depth)}}
+  return {
+      **rest,
+      **{
+          f'encoderblock_{i}': jax.tree.map(lambda x, i=i: x[i], stacked)
+          for i in range(depth)
+      },
+  }

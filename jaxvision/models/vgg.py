@@ -20,8 +20,23 @@ import jax.numpy as jnp
 # Channel plans; "M" is a 2x2 max-pool.
 CONFIGS = {
     # Configuration "B" of the VGG paper: 10 convs, 9.4M conv parameters.
-    "vgg13": (64, 64, "M", 128, 128, "M", 256, 256, "M", 512, 512, "M",
-              512, 512, "M"),
+    "vgg13": (
+        64,
+        64,
+        "M",
+        128,
+        128,
+        "M",
+        256,
+        256,
+        "M",
+        512,
+        512,
+        "M",
+        512,
+        512,
+        "M",
+    ),
     # A small VGG-style trunk for CPU smoke runs (spec 11): 32 px -> 8x8x32
     # once the last pool is dropped.
     "vgg_tiny": (8, "M", 16, "M", 32, 32, "M"),
@@ -49,6 +64,7 @@ class VGG(nn.Module):
     batch_norm: BatchNorm (torchvision eps 1e-5, momentum 0.1) after each conv.
     drop_last_pool: remove a trailing "M".
   """
+
   channels: Sequence[int | str]
   batch_norm: bool = False
   drop_last_pool: bool = False
@@ -65,12 +81,17 @@ class VGG(nn.Module):
       if entry == "M":
         x = nn.max_pool(x, (2, 2), strides=(2, 2))
         continue
-      x = nn.Conv(int(entry), (3, 3), padding=((1, 1), (1, 1)),
-                  name=f"conv_{conv}")(x)
+      x = nn.Conv(
+          int(entry), (3, 3), padding=((1, 1), (1, 1)), name=f"conv_{conv}"
+      )(x)
       if self.batch_norm:
         # NOTE: torchvision momentum 0.1 is flax momentum 0.9.
-        x = nn.BatchNorm(use_running_average=not train, momentum=0.9,
-                         epsilon=1e-5, name=f"bn_{conv}")(x)
+        x = nn.BatchNorm(
+            use_running_average=not train,
+            momentum=0.9,
+            epsilon=1e-5,
+            name=f"bn_{conv}",
+        )(x)
       x = nn.relu(x)
       conv += 1
     return x
@@ -78,5 +99,8 @@ class VGG(nn.Module):
 
 def build(name: str, drop_last_pool: bool = True) -> VGG:
   """`VGG` for a backbone name: vgg13, vgg13_bn, vgg_tiny, vgg_tiny_bn."""
-  return VGG(channels=plan(name), batch_norm=uses_batchnorm(name),
-             drop_last_pool=drop_last_pool)
+  return VGG(
+      channels=plan(name),
+      batch_norm=uses_batchnorm(name),
+      drop_last_pool=drop_last_pool,
+  )

@@ -37,15 +37,16 @@ GiB = 2**30
 @dataclasses.dataclass(frozen=True)
 class Chip:
   """One TPU generation's per-chip figures."""
+
   generation: str
-  peak_bf16_flops: float      # FLOP/s per chip
-  hbm_bytes: float            # per chip
-  hbm_bandwidth: float        # bytes/s per chip
-  ici_bandwidth: float        # bytes/s per chip (see the module docstring)
+  peak_bf16_flops: float  # FLOP/s per chip
+  hbm_bytes: float  # per chip
+  hbm_bandwidth: float  # bytes/s per chip
+  ici_bandwidth: float  # bytes/s per chip (see the module docstring)
   cores_per_chip: int
-  devices_per_chip: int       # JAX devices per chip (1 with megacore)
-  counts_cores: bool          # `vX-N` counts TensorCores (else chips)
-  dims: int                   # 2-D or 3-D torus/mesh
+  devices_per_chip: int  # JAX devices per chip (1 with megacore)
+  counts_cores: bool  # `vX-N` counts TensorCores (else chips)
+  dims: int  # 2-D or 3-D torus/mesh
 
   def per_device(self, value: float) -> float:
     return value / self.devices_per_chip
@@ -58,8 +59,7 @@ CHIPS = {
     "v5p": Chip("v5p", 459e12, 95e9, 2765e9, 1200e9, 2, 1, True, 3),
     "v6e": Chip("v6e", 918e12, 32e9, 1640e9, 448e9, 1, 1, False, 2),
 }
-ALIASES = {"v5litepod": "v5e", "v5lite": "v5e", "v6": "v6e",
-           "trillium": "v6e"}
+ALIASES = {"v5litepod": "v5e", "v5lite": "v5e", "v6": "v6e", "trillium": "v6e"}
 
 
 class TopologyError(user_errors.InputError, ValueError):
@@ -69,10 +69,11 @@ class TopologyError(user_errors.InputError, ValueError):
 @dataclasses.dataclass(frozen=True)
 class Slice:
   """A resolved slice: what to ask libtpu for, and its chip."""
-  name: str                   # as given
-  topology: str               # e.g. "v3:4x4"
+
+  name: str  # as given
+  topology: str  # e.g. "v3:4x4"
   chip: Chip
-  shape: tuple[int, ...]      # chips per torus dimension
+  shape: tuple[int, ...]  # chips per torus dimension
   topology_kwargs: tuple[tuple[str, str], ...] = ()
 
   @property
@@ -89,15 +90,18 @@ def _chip(generation: str, name: str) -> Chip:
   if generation not in CHIPS:
     raise TopologyError(
         f"unknown TPU generation {generation!r} in {name!r}; known: "
-        f"{sorted(CHIPS)} (and {sorted(ALIASES)})")
+        f"{sorted(CHIPS)} (and {sorted(ALIASES)})"
+    )
   return CHIPS[generation]
 
 
 def _shape(chips: int, dims: int, name: str) -> tuple[int, ...]:
   """The usual slice shape of `chips` chips: near-square powers of two."""
   if chips < 1 or chips & (chips - 1):
-    raise TopologyError(f"{name!r}: {chips} chips is not a power of two; "
-                        "give a topology string such as v4:2x2x3 instead")
+    raise TopologyError(
+        f"{name!r}: {chips} chips is not a power of two; "
+        "give a topology string such as v4:2x2x3 instead"
+    )
   shape = [1] * dims
   while math.prod(shape) < chips:
     shape[shape.index(min(shape))] *= 2
@@ -120,13 +124,16 @@ def resolve(name: str) -> Slice:
       raise TopologyError(
           f"cannot read TPU slice {name!r}; give a slice name such as v3-8, "
           "v3-256, v4-32, v5e-16, v5p-128, v6e-64, or a topology such as "
-          "v3:4x4 or v4:2x2x4")
+          "v3:4x4 or v4:2x2x4"
+      )
     chip = _chip(match.group(1), name)
     count = int(match.group(2))
     if chip.counts_cores:
       if count % chip.cores_per_chip:
-        raise TopologyError(f"{name!r}: {chip.generation} slices count "
-                            f"TensorCores, {chip.cores_per_chip} per chip")
+        raise TopologyError(
+            f"{name!r}: {chip.generation} slices count "
+            f"TensorCores, {chip.cores_per_chip} per chip"
+        )
       count //= chip.cores_per_chip
     shape = _shape(count, chip.dims, name)
   kwargs = ()
@@ -139,6 +146,10 @@ def resolve(name: str) -> Slice:
     # one host of its own shape.
     bounds = tuple(shape) + (1,) * (3 - len(shape))
     kwargs += (("chips_per_host_bounds", bounds),)
-  return Slice(name=name, topology=f"{chip.generation}:" +
-               "x".join(map(str, shape)), chip=chip, shape=shape,
-               topology_kwargs=kwargs)
+  return Slice(
+      name=name,
+      topology=f"{chip.generation}:" + "x".join(map(str, shape)),
+      chip=chip,
+      shape=shape,
+      topology_kwargs=kwargs,
+  )

@@ -13,16 +13,39 @@ those of one execution of each instruction.
 import math
 import re
 
-KINDS = ("all-gather", "reduce-scatter", "all-reduce", "all-to-all",
-         "collective-permute")
-DTYPE_BYTES = {"pred": 1, "s8": 1, "u8": 1, "s16": 2, "u16": 2, "f16": 2,
-               "bf16": 2, "s32": 4, "u32": 4, "f32": 4, "s64": 8, "u64": 8,
-               "f64": 8, "c64": 8, "c128": 16, "f8e4m3fn": 1, "f8e5m2": 1,
-               "s4": 0.5, "u4": 0.5}
+KINDS = (
+    "all-gather",
+    "reduce-scatter",
+    "all-reduce",
+    "all-to-all",
+    "collective-permute",
+)
+DTYPE_BYTES = {
+    "pred": 1,
+    "s8": 1,
+    "u8": 1,
+    "s16": 2,
+    "u16": 2,
+    "f16": 2,
+    "bf16": 2,
+    "s32": 4,
+    "u32": 4,
+    "f32": 4,
+    "s64": 8,
+    "u64": 8,
+    "f64": 8,
+    "c64": 8,
+    "c128": 16,
+    "f8e4m3fn": 1,
+    "f8e5m2": 1,
+    "s4": 0.5,
+    "u4": 0.5,
+}
 
 _INSTRUCTION = re.compile(
     r"=\s*(?P<type>\(.*?\)|[a-z0-9]+\[[0-9,]*\][^ ]*)\s+"
-    r"(?P<op>" + "|".join(KINDS) + r")(?P<start>-start)?\(")
+    r"(?P<op>" + "|".join(KINDS) + r")(?P<start>-start)?\("
+)
 _ARRAY = re.compile(r"([a-z][a-z0-9]*)\[([0-9,]*)\]")
 
 
@@ -31,7 +54,9 @@ def _array_bytes(dtype: str, dims: str) -> float:
   return DTYPE_BYTES.get(dtype, 4) * math.prod(shape)
 
 
-def collective_ops(hlo_text: str) -> list[tuple[str, list[tuple[int, ...]], float]]:
+def collective_ops(
+    hlo_text: str,
+) -> list[tuple[str, list[tuple[int, ...]], float]]:
   """(kind, array shapes of its result, bytes) per collective instruction."""
   ops = []
   for line in hlo_text.splitlines():

@@ -13,16 +13,26 @@ import sys
 
 from jaxvision.tpu import hlo
 
-SHORT = {"all-gather": "AG", "reduce-scatter": "RS", "all-reduce": "AR",
-         "all-to-all": "A2A", "collective-permute": "CP"}
-HEADER = ("| config | slice | program | devices (mesh) | batch (per device) "
-          "| peak GiB / HBM | fits | GFLOP/device | step s (est) | MFU (est) "
-          "| collectives (count, GiB) | compile s | knobs |")
+SHORT = {
+    "all-gather": "AG",
+    "reduce-scatter": "RS",
+    "all-reduce": "AR",
+    "all-to-all": "A2A",
+    "collective-permute": "CP",
+}
+HEADER = (
+    "| config | slice | program | devices (mesh) | batch (per device) "
+    "| peak GiB / HBM | fits | GFLOP/device | step s (est) | MFU (est) "
+    "| collectives (count, GiB) | compile s | knobs |"
+)
 
 
 def _collectives(stats: dict) -> str:
-  parts = [f"{SHORT[k]} {int(stats[k]['count'])}, {stats[k]['bytes'] / 2**30:.3g}"
-           for k in hlo.KINDS if stats.get(k, {}).get("count")]
+  parts = [
+      f"{SHORT[k]} {int(stats[k]['count'])}, {stats[k]['bytes'] / 2**30:.3g}"
+      for k in hlo.KINDS
+      if stats.get(k, {}).get("count")
+  ]
   return "; ".join(parts) or "none"
 
 
@@ -40,7 +50,8 @@ def rows(label: str, report: dict) -> list[str]:
         f"{'yes' if p['fits'] else '**no**'} | {p['gflops_per_device']:.4g} | "
         f"{p['step_time_est_s']:.3g} | {p['mfu_est']:.2f} | "
         f"{_collectives(p['collectives'])} | {p['compile_s']:.0f} | "
-        f"{_knobs(report.get('knobs', {}))} |")
+        f"{_knobs(report.get('knobs', {}))} |"
+    )
   return out
 
 

@@ -27,16 +27,28 @@ import numpy as np
 from jaxvision import user_errors
 
 _STORAGE_DTYPES = {
-    "DoubleStorage": np.float64, "FloatStorage": np.float32,
-    "HalfStorage": np.float16, "BFloat16Storage": ml_dtypes.bfloat16,
-    "LongStorage": np.int64, "IntStorage": np.int32,
-    "ShortStorage": np.int16, "CharStorage": np.int8,
-    "ByteStorage": np.uint8, "BoolStorage": np.bool_,
+    "DoubleStorage": np.float64,
+    "FloatStorage": np.float32,
+    "HalfStorage": np.float16,
+    "BFloat16Storage": ml_dtypes.bfloat16,
+    "LongStorage": np.int64,
+    "IntStorage": np.int32,
+    "ShortStorage": np.int16,
+    "CharStorage": np.int8,
+    "ByteStorage": np.uint8,
+    "BoolStorage": np.bool_,
 }
 _TORCH_DTYPES = {
-    "float64": np.float64, "float32": np.float32, "float16": np.float16,
-    "bfloat16": ml_dtypes.bfloat16, "int64": np.int64, "int32": np.int32,
-    "int16": np.int16, "int8": np.int8, "uint8": np.uint8, "bool": np.bool_,
+    "float64": np.float64,
+    "float32": np.float32,
+    "float16": np.float16,
+    "bfloat16": ml_dtypes.bfloat16,
+    "int64": np.int64,
+    "int32": np.int32,
+    "int16": np.int16,
+    "int8": np.int8,
+    "uint8": np.uint8,
+    "bool": np.bool_,
 }
 
 
@@ -82,6 +94,7 @@ class Opaque:
   Each unknown class gets its own subclass whose `name` is the class's dotted
   path; the object keeps its constructor arguments and pickled state.
   """
+
   name = "Opaque"
 
   def __init__(self, *args, **kwargs):
@@ -97,6 +110,7 @@ class Opaque:
 
 
 class _StorageType:
+
   def __init__(self, dtype):
     self.dtype = np.dtype(dtype)
 
@@ -120,12 +134,17 @@ def _view_error(storage, offset, size, stride) -> str | None:
     return f"its view is not integers ({view})"
   if len(size) != len(stride) or min(dims) < 0:
     return f"its view is malformed ({view})"
-  end = offset if 0 in size else offset + 1 + sum(
-      (n - 1) * s for n, s in zip(size, stride))
+  end = (
+      offset
+      if 0 in size
+      else offset + 1 + sum((n - 1) * s for n, s in zip(size, stride))
+  )
   if end > storage.size:
-    return (f"its view ({view}; {math.prod(size)} elements) needs "
-            f"{end * storage.itemsize} bytes of a {storage.nbytes}-byte "
-            "storage")
+    return (
+        f"its view ({view}; {math.prod(size)} elements) needs "
+        f"{end * storage.itemsize} bytes of a {storage.nbytes}-byte "
+        "storage"
+    )
   return None
 
 
@@ -139,8 +158,10 @@ def _rebuild_tensor(storage, offset, size, stride, *unused):
     return np.array(storage[offset])
   item = storage.itemsize
   view = np.lib.stride_tricks.as_strided(
-      storage[offset:], shape=tuple(size),
-      strides=tuple(s * item for s in stride))
+      storage[offset:],
+      shape=tuple(size),
+      strides=tuple(s * item for s in stride),
+  )
   return np.array(view)
 
 
@@ -161,10 +182,14 @@ _SAFE = {
     ("builtins", "set"): set,
     ("builtins", "frozenset"): frozenset,
     ("builtins", "slice"): slice,
-    **{("torch", name): _StorageType(dtype)
-       for name, dtype in _STORAGE_DTYPES.items()},
-    **{("torch", name): np.dtype(dtype)
-       for name, dtype in _TORCH_DTYPES.items()},
+    **{
+        ("torch", name): _StorageType(dtype)
+        for name, dtype in _STORAGE_DTYPES.items()
+    },
+    **{
+        ("torch", name): np.dtype(dtype)
+        for name, dtype in _TORCH_DTYPES.items()
+    },
 }
 
 
@@ -184,8 +209,11 @@ class _Unpickler(RestrictedUnpickler):
     kind, storage_type, key, _, _ = pid
     if kind != "storage":
       raise pickle.UnpicklingError(f"unknown persistent id {kind!r}")
-    dtype = (storage_type.dtype if isinstance(storage_type, _StorageType)
-             else storage_type)
+    dtype = (
+        storage_type.dtype
+        if isinstance(storage_type, _StorageType)
+        else storage_type
+    )
     if not isinstance(dtype, np.dtype):
       raise pickle.UnpicklingError(f"unsupported storage type {storage_type}")
     if key not in self._storages:
@@ -196,7 +224,8 @@ class _Unpickler(RestrictedUnpickler):
       except KeyError:
         raw = b""
       self._storages[key] = np.frombuffer(
-          raw, dtype=dtype, count=len(raw) // dtype.itemsize)
+          raw, dtype=dtype, count=len(raw) // dtype.itemsize
+      )
     return self._storages[key]
 
 
@@ -218,8 +247,10 @@ def _find_invalid(obj: Any) -> tuple[str, _InvalidTensor] | None:
       items = vars(obj).items()
     else:
       continue
-    todo.extend((f"{where}.{k}" if where else str(k), v)
-                for k, v in reversed(list(items)))
+    todo.extend(
+        (f"{where}.{k}" if where else str(k), v)
+        for k, v in reversed(list(items))
+    )
   return None
 
 
@@ -241,13 +272,19 @@ def load(path: str | os.PathLike[str]) -> Any:
         f"{path!r} is not a zip-format PyTorch file. Files written by torch "
         "< 1.6 use a legacy format; re-save it once with `torch.save(torch."
         "load(f), f2)` on a machine with torch, or convert it to "
-        ".safetensors.")
+        ".safetensors."
+    )
   with zipfile.ZipFile(path) as archive:
-    pickles = [n for n in archive.namelist() if n.endswith("/data.pkl")
-               or n == "data.pkl"]
+    pickles = [
+        n
+        for n in archive.namelist()
+        if n.endswith("/data.pkl") or n == "data.pkl"
+    ]
     if not pickles:
-      raise ValueError(f"{path!r} is a zip file without data.pkl; it is not "
-                       "a PyTorch checkpoint.")
+      raise ValueError(
+          f"{path!r} is a zip file without data.pkl; it is not "
+          "a PyTorch checkpoint."
+      )
     prefix = pickles[0].rpartition("/")[0]
     with archive.open(pickles[0]) as f:
       obj = _Unpickler(f, archive, prefix).load()
@@ -256,22 +293,28 @@ def load(path: str | os.PathLike[str]) -> Any:
     key, tensor = invalid
     raise InvalidTensorError(
         f"tensor {key!r} does not fit in its storage: {tensor.reason} "
-        f"({path}); the file is truncated or corrupt, download it again")
+        f"({path}); the file is truncated or corrupt, download it again"
+    )
   return obj
 
 
-def state_dict(path: str | os.PathLike[str],
-               key: str | None = None) -> dict[str, np.ndarray]:
+def state_dict(
+    path: str | os.PathLike[str], key: str | None = None
+) -> dict[str, np.ndarray]:
   """A flat {name: array} dict: the file itself, or its entry `key` (e.g.
   'state_dict' of Lightning checkpoints), keeping only array values."""
   obj = load(path)
   if key is not None:
     if not isinstance(obj, dict) or key not in obj:
       found = sorted(obj) if isinstance(obj, dict) else type(obj).__name__
-      raise ValueError(f"{os.fspath(path)!r} has no entry {key!r}; top-level "
-                       f"entries: {found}.")
+      raise ValueError(
+          f"{os.fspath(path)!r} has no entry {key!r}; top-level "
+          f"entries: {found}."
+      )
     obj = obj[key]
   if not isinstance(obj, dict):
-    raise ValueError(f"{os.fspath(path)!r} does not hold a state dict "
-                     f"(got {type(obj).__name__}).")
+    raise ValueError(
+        f"{os.fspath(path)!r} does not hold a state dict "
+        f"(got {type(obj).__name__})."
+    )
   return {k: v for k, v in obj.items() if isinstance(v, np.ndarray)}

@@ -35,8 +35,9 @@ class NotSafetensorsError(user_errors.InputError, ValueError):
   """A `.safetensors` path holds something else, or a truncated file."""
 
 
-def read_safetensors(path: str | os.PathLike[str],
-                     fix: str) -> dict[str, np.ndarray]:
+def read_safetensors(
+    path: str | os.PathLike[str], fix: str
+) -> dict[str, np.ndarray]:
   """{name: array} of a .safetensors file.
 
   A file that is not one (a renamed text file, a truncated download) raises
@@ -48,7 +49,8 @@ def read_safetensors(path: str | os.PathLike[str],
   except safetensors.SafetensorError as e:
     raise NotSafetensorsError(
         f"not a safetensors file, or a truncated one ({os.fspath(path)}: "
-        f"{e}); {fix}") from None
+        f"{e}); {fix}"
+    ) from None
 
 
 def flax_path(name: str) -> tuple[str, ...]:
@@ -62,8 +64,11 @@ def flax_path(name: str) -> tuple[str, ...]:
   return tuple(parts)
 
 
-def _leaf(path: tuple[str, ...], value: np.ndarray,
-          expected: Mapping[tuple[str, ...], tuple[int, ...]]):
+def _leaf(
+    path: tuple[str, ...],
+    value: np.ndarray,
+    expected: Mapping[tuple[str, ...], tuple[int, ...]],
+):
   """(flax path, transformed value) for one torch tensor, or None."""
   base, leaf = path[:-1], path[-1]
   if leaf == "bias":
@@ -87,8 +92,9 @@ def _leaf(path: tuple[str, ...], value: np.ndarray,
   return None
 
 
-def to_flax(state: Mapping[str, np.ndarray], expected: Any,
-            what: str) -> dict[str, Any]:
+def to_flax(
+    state: Mapping[str, np.ndarray], expected: Any, what: str
+) -> dict[str, Any]:
   """Params shaped like `expected` (a pytree of arrays/ShapeDtypeStructs).
 
   Args:
@@ -99,8 +105,10 @@ def to_flax(state: Mapping[str, np.ndarray], expected: Any,
   Returns:
     A nested dict of float32 numpy arrays with exactly `expected`'s structure.
   """
-  want = {k: tuple(v.shape) for k, v in
-          flax.traverse_util.flatten_dict(_unfreeze(expected)).items()}
+  want = {
+      k: tuple(v.shape)
+      for k, v in flax.traverse_util.flatten_dict(_unfreeze(expected)).items()
+  }
   out, unexpected, reshaped, sources, seen = {}, [], [], {}, set()
   for name, value in state.items():
     mapped = _leaf(flax_path(name), np.asarray(value), want)
@@ -110,8 +118,10 @@ def to_flax(state: Mapping[str, np.ndarray], expected: Any,
     path, array = mapped
     seen.add(path)
     if tuple(array.shape) != want[path]:
-      reshaped.append(f"{name} {tuple(value.shape)} -> {'/'.join(path)} "
-                      f"{tuple(array.shape)} vs expected {want[path]}")
+      reshaped.append(
+          f"{name} {tuple(value.shape)} -> {'/'.join(path)} "
+          f"{tuple(array.shape)} vs expected {want[path]}"
+      )
       continue
     if path in sources:
       unexpected.append(f"{name} (duplicate of {sources[path]})")
@@ -120,25 +130,29 @@ def to_flax(state: Mapping[str, np.ndarray], expected: Any,
     out[path] = np.asarray(array, np.float32)
   missing = sorted("/".join(k) for k in set(want) - seen)
   if missing or unexpected or reshaped:
-    raise WeightsMismatchError(_report(what, missing, sorted(unexpected),
-                                       sorted(reshaped)))
+    raise WeightsMismatchError(
+        _report(what, missing, sorted(unexpected), sorted(reshaped))
+    )
   return flax.traverse_util.unflatten_dict(out)
 
 
 def _report(what: str, missing, unexpected, reshaped) -> str:
   lines = [f"{what} does not match the model architecture:"]
-  for title, items in (("missing (Flax params with no source tensor)",
-                        missing),
-                       ("unexpected (source tensors with no Flax param)",
-                        unexpected),
-                       ("shape mismatch", reshaped)):
+  for title, items in (
+      ("missing (Flax params with no source tensor)", missing),
+      ("unexpected (source tensors with no Flax param)", unexpected),
+      ("shape mismatch", reshaped),
+  ):
     if items:
-      shown = items[:20] + ([f"... {len(items) - 20} more"]
-                            if len(items) > 20 else [])
+      shown = items[:20] + (
+          [f"... {len(items) - 20} more"] if len(items) > 20 else []
+      )
       lines.append(f"  {title} ({len(items)}): " + ", ".join(shown))
-  lines.append("  Check that the file is an SD v1.x checkpoint of this size "
-               "and that the config's architecture (ldm.unet/vae/text) "
-               "matches it.")
+  lines.append(
+      "  Check that the file is an SD v1.x checkpoint of this size "
+      "and that the config's architecture (ldm.unet/vae/text) "
+      "matches it."
+  )
   return "\n".join(lines)
 
 
@@ -153,15 +167,23 @@ def save_tree(path: str | os.PathLike[str], tree: Any) -> None:
   flat = flax.traverse_util.flatten_dict(_unfreeze(tree), sep="/")
   safetensors_numpy.save_file(
       {k: np.ascontiguousarray(np.asarray(v)) for k, v in flat.items()},
-      os.fspath(path))
+      os.fspath(path),
+  )
 
 
 def load_tree(path: str | os.PathLike[str]) -> dict[str, Any]:
   """Reads a params tree written by `save_tree`."""
   if not os.path.isfile(path):
-    raise FileNotFoundError(f"No converted params file at {os.fspath(path)!r}; "
-                            "write one with `python -m jaxvision.main convert "
-                            "sd-v1 --src ... --dst ...`.")
-  return flax.traverse_util.unflatten_dict(read_safetensors(
-      path, "write it again with `python -m jaxvision.main convert sd-v1 "
-      "--src ... --dst ...`"), sep="/")
+    raise FileNotFoundError(
+        f"No converted params file at {os.fspath(path)!r}; "
+        "write one with `python -m jaxvision.main convert "
+        "sd-v1 --src ... --dst ...`."
+    )
+  return flax.traverse_util.unflatten_dict(
+      read_safetensors(
+          path,
+          "write it again with `python -m jaxvision.main convert sd-v1 "
+          "--src ... --dst ...`",
+      ),
+      sep="/",
+  )

@@ -23,8 +23,9 @@ from jaxvision.models import vgg
 from jaxvision.weights import torch_pickle
 
 
-def feature_indices(channels: Sequence[int | str],
-                    batch_norm: bool) -> list[tuple[int, int | None]]:
+def feature_indices(
+    channels: Sequence[int | str], batch_norm: bool
+) -> list[tuple[int, int | None]]:
   """(conv index, BatchNorm index or None) in `features` for every conv."""
   out, index = [], 0
   for entry in channels:
@@ -36,8 +37,9 @@ def feature_indices(channels: Sequence[int | str],
   return out
 
 
-def _expected(channels: Sequence[int | str], batch_norm: bool,
-              in_channels: int = 3) -> dict[str, tuple[int, ...]]:
+def _expected(
+    channels: Sequence[int | str], batch_norm: bool, in_channels: int = 3
+) -> dict[str, tuple[int, ...]]:
   """torchvision key -> shape of the features part of a VGG."""
   shapes, c_in = {}, in_channels
   convs = [c for c in channels if c != "M"]
@@ -66,33 +68,45 @@ def vgg_variables(state: dict[str, np.ndarray], name: str) -> dict[str, Any]:
   """
   channels, batch_norm = vgg.plan(name), vgg.uses_batchnorm(name)
   expected = _expected(channels, batch_norm)
-  features = {k: v for k, v in state.items() if k.startswith("features.")
-              and not k.endswith("num_batches_tracked")}
+  features = {
+      k: v
+      for k, v in state.items()
+      if k.startswith("features.") and not k.endswith("num_batches_tracked")
+  }
   missing = sorted(set(expected) - set(features))
   unexpected = sorted(set(features) - set(expected))
-  wrong = {k: (tuple(features[k].shape), expected[k]) for k in expected
-           if k in features and tuple(features[k].shape) != expected[k]}
+  wrong = {
+      k: (tuple(features[k].shape), expected[k])
+      for k in expected
+      if k in features and tuple(features[k].shape) != expected[k]
+  }
   if missing or unexpected or wrong:
     raise ValueError(
         f"State dict does not match torchvision {name} features: "
         f"missing={missing[:8]}{'...' if len(missing) > 8 else ''} "
         f"unexpected={unexpected[:8]}{'...' if len(unexpected) > 8 else ''} "
         f"shape (got, expected)={wrong}. Use the matching file "
-        "(vgg13-c768596a.pth for vgg13, vgg13_bn-abd245e5.pth for vgg13_bn).")
+        "(vgg13-c768596a.pth for vgg13, vgg13_bn-abd245e5.pth for vgg13_bn)."
+    )
   params, stats = {}, {}
   for i, (conv, bn) in enumerate(feature_indices(channels, batch_norm)):
     weight = np.asarray(features[f"features.{conv}.weight"], np.float32)
     params[f"conv_{i}"] = {
         "kernel": weight.transpose(2, 3, 1, 0),
-        "bias": np.asarray(features[f"features.{conv}.bias"], np.float32)}
+        "bias": np.asarray(features[f"features.{conv}.bias"], np.float32),
+    }
     if bn is not None:
-      get = lambda leaf, bn=bn: np.asarray(features[f"features.{bn}.{leaf}"],
-                                           np.float32)
+      get = lambda leaf, bn=bn: np.asarray(
+          features[f"features.{bn}.{leaf}"], np.float32
+      )
       params[f"bn_{i}"] = {"scale": get("weight"), "bias": get("bias")}
-      stats[f"bn_{i}"] = {"mean": get("running_mean"),
-                          "var": get("running_var")}
-  return {"params": params, "batch_stats": stats} if stats else {
-      "params": params}
+      stats[f"bn_{i}"] = {
+          "mean": get("running_mean"),
+          "var": get("running_var"),
+      }
+  return (
+      {"params": params, "batch_stats": stats} if stats else {"params": params}
+  )
 
 
 @functools.lru_cache(maxsize=2)
@@ -109,7 +123,8 @@ def load_vgg(path: str, name: str) -> dict[str, Any]:
         f"No VGG weights at {path!r}. Copy torchvision's ImageNet file there "
         "(vgg13-c768596a.pth for vgg13, vgg13_bn-abd245e5.pth for vgg13_bn; "
         "nothing is downloaded) or set backbone.pretrained_path='' to start "
-        "from random weights.")
+        "from random weights."
+    )
   try:
     return vgg_variables(torch_pickle.state_dict(path), name)
   except ValueError as e:

@@ -17,8 +17,9 @@ import pytest
 
 # Whether each method's claims held in the last full run (docs/claims.md).
 HELD_IN_FULL_RUN = {"reclip": False, "akd": False}
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
+REPO = os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+)
 
 
 @pytest.mark.extended
@@ -26,9 +27,21 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(
 def test_quick_claim_runs_and_has_the_papers_sign(method, tmp_path):
   out = tmp_path / f"{method}.json"
   proc = subprocess.run(
-      [sys.executable, "-m", "benchmarks.claims", method, "--quick",
-       "--json", str(out)], cwd=REPO, capture_output=True, text=True,
-      timeout=1200, check=False)
+      [
+          sys.executable,
+          "-m",
+          "benchmarks.claims",
+          method,
+          "--quick",
+          "--json",
+          str(out),
+      ],
+      cwd=REPO,
+      capture_output=True,
+      text=True,
+      timeout=1200,
+      check=False,
+  )
   assert proc.returncode == 0, proc.stderr[-3000:]
   lines = [l for l in proc.stdout.splitlines() if l.startswith("claim=")]
   record = json.loads(out.read_text())

@@ -15,7 +15,8 @@ from benchmarks.claims import docs
 LINE = re.compile(
     r"^claim=\S+ metric=\S+ a=-?\d+\.\d{4}±\d+\.\d{4} b=-?\d+\.\d{4}±\d+\.\d{4}"
     r" effect=[+-]\d+\.\d{4} ci95=\[[+-](\d+\.\d{4}|nan),[+-](\d+\.\d{4}|nan)\]"
-    r" holds=(true|false)$")
+    r" holds=(true|false)$"
+)
 
 
 def test_paired_interval_matches_scipy():
@@ -26,9 +27,11 @@ def test_paired_interval_matches_scipy():
   np.testing.assert_allclose(common.paired_t_interval(d), want, rtol=1e-12)
   # Hand value: n = 3 uses t_{0.975, 2} = 4.302653.
   lo, hi = common.paired_t_interval([1.0, 2.0, 3.0])
-  np.testing.assert_allclose([lo, hi], [2 - 4.302653 / math.sqrt(3),
-                                        2 + 4.302653 / math.sqrt(3)],
-                             rtol=1e-6)
+  np.testing.assert_allclose(
+      [lo, hi],
+      [2 - 4.302653 / math.sqrt(3), 2 + 4.302653 / math.sqrt(3)],
+      rtol=1e-6,
+  )
 
 
 def test_one_difference_has_no_interval_and_never_holds():
@@ -37,12 +40,20 @@ def test_one_difference_has_no_interval_and_never_holds():
   assert not common.holds(ci, higher_is_better=True)
 
 
-@pytest.mark.parametrize("ci,higher,expected", [
-    ((0.01, 0.2), True, True), ((-0.01, 0.2), True, False),
-    ((-0.3, -0.1), True, False), ((-0.3, -0.1), False, True),
-    ((-0.3, 0.0), False, False), ((0.0, 0.3), True, False)])
-def test_holds_needs_the_whole_interval_on_the_papers_side(ci, higher,
-                                                           expected):
+@pytest.mark.parametrize(
+    "ci,higher,expected",
+    [
+        ((0.01, 0.2), True, True),
+        ((-0.01, 0.2), True, False),
+        ((-0.3, -0.1), True, False),
+        ((-0.3, -0.1), False, True),
+        ((-0.3, 0.0), False, False),
+        ((0.0, 0.3), True, False),
+    ],
+)
+def test_holds_needs_the_whole_interval_on_the_papers_side(
+    ci, higher, expected
+):
   assert common.holds(ci, higher) is expected
 
 
@@ -67,8 +78,10 @@ def test_unknown_method_lists_the_implemented_ones(capsys):
 def test_docs_table_is_rendered_between_the_markers(tmp_path):
   claim = common.Claim("c", "m")
   summary = common.summarize(claim, [0.9, 0.8], [0.5, 0.6])
-  rec = dict(common.record("m", 2, False, [], [summary], 60.0),
-             environment=dict(jax="j", flax="f", python="p", commit="abc"))
+  rec = dict(
+      common.record("m", 2, False, [], [summary], 60.0),
+      environment=dict(jax="j", flax="f", python="p", commit="abc"),
+  )
   path = tmp_path / "m.json"
   path.write_text(json.dumps(rec))
   page = tmp_path / "claims.md"

@@ -42,8 +42,11 @@ class Mlp(nn.Module):
 
 
 def _model(ctx):
-  return Mlp(hidden=ctx.config.hidden, dropout=ctx.config.dropout,
-             batch_norm=ctx.config.get("batch_norm", False))
+  return Mlp(
+      hidden=ctx.config.hidden,
+      dropout=ctx.config.dropout,
+      batch_norm=ctx.config.get("batch_norm", False),
+  )
 
 
 def _dim(ctx) -> int:
@@ -54,12 +57,14 @@ def init(ctx, rng):
   x = jnp.zeros((1, _dim(ctx)), jnp.float32)
   if ctx.config.get("batch_norm", False):
     return state_lib.split_variables(
-        {"model": _model(ctx).init(rng, x, train=False)})
+        {"model": _model(ctx).init(rng, x, train=False)}
+    )
   roles = {"model": _model(ctx).init(rng, x, train=False)["params"]}
   if ctx.config.get("with_teacher", False):
     # A frozen role of the same architecture (e.g. a distillation teacher).
-    roles["teacher"] = _model(ctx).init(jax.random.fold_in(rng, 1), x,
-                                        train=False)["params"]
+    roles["teacher"] = _model(ctx).init(
+        jax.random.fold_in(rng, 1), x, train=False
+    )["params"]
   return roles
 
 
@@ -68,17 +73,23 @@ def make_train_step(ctx):
   nan_at = ctx.config.get("nan_at_step", -1)
 
   def logits_and_ce(params, batch, rng):
-    logits = model.apply({"params": params}, batch["x"], train=True,
-                         rngs={"dropout": rng})
-    return logits, optax.softmax_cross_entropy_with_integer_labels(
-        logits, batch["y"]).mean()
+    logits = model.apply(
+        {"params": params}, batch["x"], train=True, rngs={"dropout": rng}
+    )
+    return (
+        logits,
+        optax.softmax_cross_entropy_with_integer_labels(
+            logits, batch["y"]
+        ).mean(),
+    )
 
   def loss_fn(params, batch, rng, state):
     logits, loss = logits_and_ce(params, batch, rng)
     loss = jnp.where(state.step == nan_at, jnp.nan, loss)
     if "teacher" in state.frozen:
-      teacher = model.apply({"params": state.frozen["teacher"]}, batch["x"],
-                            train=False)
+      teacher = model.apply(
+          {"params": state.frozen["teacher"]}, batch["x"], train=False
+      )
       loss += 0.1 * jnp.mean((logits - teacher) ** 2)
     return loss, {"accuracy": jnp.mean(jnp.argmax(logits, -1) == batch["y"])}
 
@@ -94,13 +105,22 @@ def make_train_step(ctx):
 
     def objective(params):
       logits, updates = model.apply(
-          state_lib.merge_variables(params, collections), batch["x"],
-          train=True, rngs={"dropout": rng}, mutable=list(collections))
-      return optax.softmax_cross_entropy_with_integer_labels(
-          logits, batch["y"]).mean(), updates
+          state_lib.merge_variables(params, collections),
+          batch["x"],
+          train=True,
+          rngs={"dropout": rng},
+          mutable=list(collections),
+      )
+      return (
+          optax.softmax_cross_entropy_with_integer_labels(
+              logits, batch["y"]
+          ).mean(),
+          updates,
+      )
 
     (loss, updates), grads = jax.value_and_grad(objective, has_aux=True)(
-        state.params["model"])
+        state.params["model"]
+    )
     state = state.apply_gradients({"model": grads})
     return state.update_model_state("model", updates), {"loss": loss}
 
@@ -139,7 +159,7 @@ class ArrayIterator:
     epoch, pos = divmod(self.index, per_epoch)
     order = np.random.default_rng([self.seed, epoch]).permutation(n)
     start = (pos * jax.process_count() + jax.process_index()) * self.batch_size
-    idx = order[start:start + self.batch_size]
+    idx = order[start : start + self.batch_size]
     self.index += 1
     time.sleep(self.sleep)
     return {"x": self.x[idx], "y": self.y[idx]}
@@ -153,15 +173,22 @@ class ArrayIterator:
 
 def make_train_data(ctx, seed):
   x, y = _dataset(_dim(ctx), 2048, seed=0)
-  return ArrayIterator(x, y, ctx.local_batch_size, seed,
-                       sleep=ctx.config.get("sleep_per_batch", 0.0))
+  return ArrayIterator(
+      x,
+      y,
+      ctx.local_batch_size,
+      seed,
+      sleep=ctx.config.get("sleep_per_batch", 0.0),
+  )
 
 
 def evaluate(ctx, state, split="test"):
   x, y = _dataset(_dim(ctx), 512, seed={"test": 1, "validation": 2}[split])
   logits = _model(ctx).apply(state.variables("model"), x, train=False)
-  results = {"accuracy": float(jnp.mean(jnp.argmax(logits, -1) == y)),
-             "chance": 1.0 / NUM_CLASSES}
+  results = {
+      "accuracy": float(jnp.mean(jnp.argmax(logits, -1) == y)),
+      "chance": 1.0 / NUM_CLASSES,
+  }
   if split == "validation":
     # A metric that peaks mid-run (at step 8), for model-selection tests.
     results["peak_at_8"] = -abs(float(state.step) - 8)
@@ -185,28 +212,57 @@ def flops_fns(ctx):
   model = _model(ctx)
   abstract_params = jax.eval_shape(lambda: init(ctx, jax.random.key(0)))
   x = jax.ShapeDtypeStruct((1, _dim(ctx)), jnp.float32)
-  return {"mlp": (lambda p, x: model.apply({"params": p["model"]}, x,
-                                           train=False), (abstract_params, x))}
+  return {
+      "mlp": (
+          lambda p, x: model.apply({"params": p["model"]}, x, train=False),
+          (abstract_params, x),
+      )
+  }
 
 
 METHOD = method_lib.Method(
-    name="fake", init=init, make_train_step=make_train_step,
-    make_train_data=make_train_data, evaluate=evaluate, transition=transition,
-    flops_fns=flops_fns)
+    name="fake",
+    init=init,
+    make_train_step=make_train_step,
+    make_train_data=make_train_data,
+    evaluate=evaluate,
+    transition=transition,
+    flops_fns=flops_fns,
+)
 
 
 def config(**overrides) -> ml_collections.ConfigDict:
   """Two stages of 12 + 8 steps, checkpoint every 4 steps."""
   optim = dict(name="adamw", lr=3e-3, warmup_steps=2, weight_decay=1e-4)
-  cfg = ml_collections.ConfigDict(dict(
-      method="tests.core.fake_method:METHOD", seed=0, hidden=32, dropout=0.1,
-      log_every=4, nan_at_step=-1, sleep_per_batch=0.0,
-      checkpoint=dict(every_steps=4, keep=10, async_save=True),
-      mesh=dict(data=-1),
-      stages=[dict(name="first", steps=12, batch_size=32, input_dim=8,
-                   optim=optim),
-              dict(name="second", steps=8, batch_size=32, input_dim=16,
-                   optim=dict(optim, lr=1e-3))]))
+  cfg = ml_collections.ConfigDict(
+      dict(
+          method="tests.core.fake_method:METHOD",
+          seed=0,
+          hidden=32,
+          dropout=0.1,
+          log_every=4,
+          nan_at_step=-1,
+          sleep_per_batch=0.0,
+          checkpoint=dict(every_steps=4, keep=10, async_save=True),
+          mesh=dict(data=-1),
+          stages=[
+              dict(
+                  name="first",
+                  steps=12,
+                  batch_size=32,
+                  input_dim=8,
+                  optim=optim,
+              ),
+              dict(
+                  name="second",
+                  steps=8,
+                  batch_size=32,
+                  input_dim=16,
+                  optim=dict(optim, lr=1e-3),
+              ),
+          ],
+      )
+  )
   for key, value in overrides.items():
     cfg[key] = value
   return config_lib.normalize(cfg)

@@ -42,26 +42,33 @@ SMOKE = {
 
 
 def _spec(tree) -> dict[str, tuple[tuple[int, ...], str]]:
-  return {key: (tuple(value.shape), np.dtype(value.dtype).name)
-          for key, value in tree.items()}
+  return {
+      key: (tuple(value.shape), np.dtype(value.dtype).name)
+      for key, value in tree.items()
+  }
 
 
 @pytest.mark.parametrize("name", sorted(SMOKE))
 def test_abstract_batch_matches_a_real_batch_of_every_stage(name, tmp_path):
   path, overrides = SMOKE[name]
   config = config_lib.load_config(
-      path, [overrides(tmp_path)] if overrides else [])
+      path, [overrides(tmp_path)] if overrides else []
+  )
   method = methods.get(config.method)
   assert method.abstract_batch is not None, name
   assert method.eval_fns is not None, name
   mesh = sharding.make_mesh(config.get("mesh", None))
   for ctx in method_lib.stage_contexts(config, mesh):
-    batch = next(method.make_train_data(
-        ctx, method_lib.data_seed(config, ctx.index)))
+    batch = next(
+        method.make_train_data(ctx, method_lib.data_seed(config, ctx.index))
+    )
     # NOTE: the trainer puts the batch on device, where 64-bit values become
     # 32-bit (jax_enable_x64 is off): the dtype the step is compiled for.
-    real = {k: (shape, jax.dtypes.canonicalize_dtype(dtype).name)
-            for k, (shape, dtype) in _spec(
-                {k: np.asarray(v) for k, v in batch.items()}).items()}
+    real = {
+        k: (shape, jax.dtypes.canonicalize_dtype(dtype).name)
+        for k, (shape, dtype) in _spec(
+            {k: np.asarray(v) for k, v in batch.items()}
+        ).items()
+    }
     assert _spec(method.abstract_batch(ctx)) == real, ctx.stage.name
     assert {shape[0] for shape, _ in real.values()} == {ctx.stage.batch_size}

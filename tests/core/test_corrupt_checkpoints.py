@@ -30,14 +30,17 @@ def finished(tmp_path_factory):
 
 def _array_files(step_dir: pathlib.Path) -> list[pathlib.Path]:
   """The OCDBT data files of a step's state item, largest first."""
-  files = [f for f in (step_dir / "state").rglob("*")
-           if f.is_file() and f.parent.name == "d"]
+  files = [
+      f
+      for f in (step_dir / "state").rglob("*")
+      if f.is_file() and f.parent.name == "d"
+  ]
   return sorted(files, key=lambda f: -f.stat().st_size)
 
 
 def _truncate_arrays(step_dir):
   for f in _array_files(step_dir):
-    f.write_bytes(f.read_bytes()[:f.stat().st_size // 3])
+    f.write_bytes(f.read_bytes()[: f.stat().st_size // 3])
 
 
 def _delete_state_metadata(step_dir):
@@ -52,7 +55,7 @@ def _flip_array_bytes(step_dir):
   for f in _array_files(step_dir):
     data = bytearray(f.read_bytes())
     middle = len(data) // 2
-    data[middle - 256:middle + 256] = b"\xff" * 512
+    data[middle - 256 : middle + 256] = b"\xff" * 512
     f.write_bytes(bytes(data))
 
 
@@ -71,11 +74,19 @@ def _nan_in_params(step_dir):
   manager.close()
 
 
-@pytest.mark.parametrize("damage", [_truncate_arrays, _delete_state_metadata,
-                                    _delete_meta, _flip_array_bytes,
-                                    _nan_in_params])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        _truncate_arrays,
+        _delete_state_metadata,
+        _delete_meta,
+        _flip_array_bytes,
+        _nan_in_params,
+    ],
+)
 def test_damaged_latest_is_moved_aside_and_the_run_finishes(
-    finished, tmp_path, caplog, damage):
+    finished, tmp_path, caplog, damage
+):
   workdir = tmp_path / "run"
   shutil.copytree(finished, workdir)
   damage(pathlib.Path(checkpoint.step_directory(workdir, 20)))
@@ -83,9 +94,11 @@ def test_damaged_latest_is_moved_aside_and_the_run_finishes(
     train.train(fake_method.config(), str(workdir), fake_method.METHOD)
   assert "moved it to" in caplog.text
   assert (checkpoint.directory(workdir) / checkpoint.CORRUPT / "20").is_dir()
-  jax.tree.map(np.testing.assert_array_equal,
-               test_train.final_params(finished, 20),
-               test_train.final_params(workdir, 20))
+  jax.tree.map(
+      np.testing.assert_array_equal,
+      test_train.final_params(finished, 20),
+      test_train.final_params(workdir, 20),
+  )
   # A second rerun finds an intact step 20 and trains nothing.
   caplog.clear()
   with caplog.at_level(logging.WARNING):
@@ -94,7 +107,8 @@ def test_damaged_latest_is_moved_aside_and_the_run_finishes(
 
 
 def test_a_step_that_cannot_be_moved_is_skipped_in_place(
-    finished, tmp_path, caplog, monkeypatch):
+    finished, tmp_path, caplog, monkeypatch
+):
   workdir = tmp_path / "run"
   shutil.copytree(finished, workdir)
   _delete_meta(pathlib.Path(checkpoint.step_directory(workdir, 20)))
@@ -104,13 +118,15 @@ def test_a_step_that_cannot_be_moved_is_skipped_in_place(
     raise OSError(30, "Read-only file system", str(self))
 
   monkeypatch.setattr(type(manager.directory), "rename", read_only)
-  contexts = method_lib.stage_contexts(fake_method.config(),
-                                      jax.make_mesh((8,), ("data",)))
+  contexts = method_lib.stage_contexts(
+      fake_method.config(), jax.make_mesh((8,), ("data",))
+  )
   with caplog.at_level(logging.WARNING):
     step, *_ = manager.restore_latest(
         lambda meta: train.build_stage(
-            fake_method.METHOD,
-            contexts[meta["stage_index"]]).abstract_checkpoint())
+            fake_method.METHOD, contexts[meta["stage_index"]]
+        ).abstract_checkpoint()
+    )
   manager.close()
   assert step == 16
   assert "could not be moved" in caplog.text

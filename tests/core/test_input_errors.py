@@ -15,15 +15,25 @@ def test_batch_not_divisible_by_the_batch_shards(tmp_path):
     train.train(cfg, str(tmp_path), fake_method.METHOD)
   assert str(raised.value) == (
       "batch size 63 does not split over the 8 batch shards of the mesh (8 "
-      "devices) (stages.1.batch_size); set it to a multiple of 8, e.g. 56")
+      "devices) (stages.1.batch_size); set it to a multiple of 8, e.g. 56"
+  )
 
 
 def test_cli_prints_one_line_and_exits_2(tmp_path, capsys):
-  code = main.main(["train", "--config", "tests/core/fake_method.py",
-                    "--workdir", str(tmp_path),
-                    "--config.stages.0.batch_size=63"])
+  code = main.main(
+      [
+          "train",
+          "--config",
+          "tests/core/fake_method.py",
+          "--workdir",
+          str(tmp_path),
+          "--config.stages.0.batch_size=63",
+      ]
+  )
   assert code == 2
   err = capsys.readouterr().err.strip().splitlines()
-  assert err == ["error: batch size 63 does not split over the 8 batch shards "
-                 "of the mesh (8 devices) (stages.0.batch_size); set it to a "
-                 "multiple of 8, e.g. 56"]
+  assert err == [
+      "error: batch size 63 does not split over the 8 batch shards "
+      "of the mesh (8 devices) (stages.0.batch_size); set it to a "
+      "multiple of 8, e.g. 56"
+  ]

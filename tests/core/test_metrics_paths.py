@@ -34,13 +34,17 @@ def test_gs_workdir_goes_through_epath(tmp_path, monkeypatch):
   def redirected(fn, path, *args, **kwargs):
     path = os.fspath(path)
     if path.startswith("gs://"):
-      path = str(bucket / path[len("gs://"):])
+      path = str(bucket / path[len("gs://") :])
     return fn(path, *args, **kwargs)
 
   monkeypatch.setattr(metrics, "TensorBoardWriter", _FakeTensorBoard)
-  with epath_testing.mock_epath(open=redirected, mkdir=redirected,
-                                makedirs=redirected, exists=redirected,
-                                isdir=redirected):
+  with epath_testing.mock_epath(
+      open=redirected,
+      mkdir=redirected,
+      makedirs=redirected,
+      exists=redirected,
+      isdir=redirected,
+  ):
     writer = metrics.make_writer("gs://bucket/run")
     writer.write_scalars(1, {"loss": 2.0})
     writer.close()

@@ -24,11 +24,25 @@ CONFIG = "tests/core/fake_method.py"
 
 
 def cli(workdir, *extra, env=None):
-  cmd = [sys.executable, "-m", "jaxvision.main", "train", "--config", CONFIG,
-         "--workdir", str(workdir), *extra]
-  return subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})},
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True)
+  cmd = [
+      sys.executable,
+      "-m",
+      "jaxvision.main",
+      "train",
+      "--config",
+      CONFIG,
+      "--workdir",
+      str(workdir),
+      *extra,
+  ]
+  return subprocess.Popen(
+      cmd,
+      cwd=ROOT,
+      env={**os.environ, **(env or {})},
+      stdout=subprocess.PIPE,
+      stderr=subprocess.STDOUT,
+      text=True,
+  )
 
 
 def wait_for(predicate, timeout=120):
@@ -46,8 +60,11 @@ def checkpoint_steps(workdir):
 
 def logged_steps(workdir):
   path = pathlib.Path(workdir, "metrics.jsonl")
-  return [r["step"] for r in test_train.read_metrics(workdir)
-          if "loss" in r] if path.exists() else []
+  return (
+      [r["step"] for r in test_train.read_metrics(workdir) if "loss" in r]
+      if path.exists()
+      else []
+  )
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +89,11 @@ def test_sigterm_saves_and_resume_matches(tmp_path, uninterrupted):
   proc = cli(tmp_path)
   out, _ = proc.communicate(timeout=300)
   assert proc.returncode == 0, out
-  jax.tree.map(np.testing.assert_array_equal, uninterrupted,
-               test_train.final_params(tmp_path, 20))
+  jax.tree.map(
+      np.testing.assert_array_equal,
+      uninterrupted,
+      test_train.final_params(tmp_path, 20),
+  )
 
 
 def test_kill9_then_resume_matches(tmp_path, uninterrupted):
@@ -85,14 +105,18 @@ def test_kill9_then_resume_matches(tmp_path, uninterrupted):
   proc = cli(tmp_path)
   out, _ = proc.communicate(timeout=300)
   assert proc.returncode == 0, out
-  jax.tree.map(np.testing.assert_array_equal, uninterrupted,
-               test_train.final_params(tmp_path, 20))
+  jax.tree.map(
+      np.testing.assert_array_equal,
+      uninterrupted,
+      test_train.final_params(tmp_path, 20),
+  )
 
 
 def test_corrupt_latest_checkpoint_falls_back(tmp_path, caplog):
   train.train(fake_method.config(), str(tmp_path), fake_method.METHOD)
-  latest = pathlib.Path(checkpoint.step_directory(tmp_path, 20),
-                        checkpoint.STATE)
+  latest = pathlib.Path(
+      checkpoint.step_directory(tmp_path, 20), checkpoint.STATE
+  )
   for f in latest.rglob("*"):
     if f.is_file() and f.stat().st_size > 0 and "manifest" in f.name:
       f.write_bytes(f.read_bytes()[: f.stat().st_size // 2])
@@ -106,8 +130,9 @@ def test_corrupt_latest_checkpoint_falls_back(tmp_path, caplog):
   with caplog.at_level(logging.WARNING):
     step, state, data_state, meta = manager.restore_latest(
         lambda meta: train.build_stage(
-            fake_method.METHOD,
-            contexts[meta["stage_index"]]).abstract_checkpoint())
+            fake_method.METHOD, contexts[meta["stage_index"]]
+        ).abstract_checkpoint()
+    )
   manager.close()
   assert step == 16
   assert meta["stage"] == "second"
@@ -126,14 +151,19 @@ def test_two_processes_agree_with_one(tmp_path, uninterrupted):
   port = free_port()
   procs = []
   for pid in range(2):
-    env = {"JAX_COORDINATOR_ADDRESS": f"127.0.0.1:{port}",
-           "JAX_NUM_PROCESSES": "2", "JAX_PROCESS_ID": str(pid),
-           "XLA_FLAGS": "--xla_force_host_platform_device_count=4"}
+    env = {
+        "JAX_COORDINATOR_ADDRESS": f"127.0.0.1:{port}",
+        "JAX_NUM_PROCESSES": "2",
+        "JAX_PROCESS_ID": str(pid),
+        "XLA_FLAGS": "--xla_force_host_platform_device_count=4",
+    }
     procs.append(cli(tmp_path, env=env))
   outs = [p.communicate(timeout=400)[0] for p in procs]
   for p, out in zip(procs, outs):
     assert p.returncode == 0, out
   jax.tree.map(
       lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6),
-      uninterrupted, test_train.final_params(tmp_path, 20, like=uninterrupted))
+      uninterrupted,
+      test_train.final_params(tmp_path, 20, like=uninterrupted),
+  )
   assert "accuracy=" in outs[0]

@@ -29,9 +29,11 @@ def _config(**overrides):
 
 
 def _validation(workdir) -> dict[int, float]:
-  return {r["step"]: r["eval_validation/peak_at_8"]
-          for r in test_train.read_metrics(workdir)
-          if "eval_validation/peak_at_8" in r}
+  return {
+      r["step"]: r["eval_validation/peak_at_8"]
+      for r in test_train.read_metrics(workdir)
+      if "eval_validation/peak_at_8" in r
+  }
 
 
 def test_keeps_the_best_validation_step_and_evaluates_it_on_test(tmp_path):
@@ -42,11 +44,9 @@ def test_keeps_the_best_validation_step_and_evaluates_it_on_test(tmp_path):
   # Kept beside the latest checkpoint, which keep=1 alone would have left.
   assert checkpoint.steps(tmp_path) == [20]
   best_dir = checkpoint.directory(tmp_path) / checkpoint.BEST
-  assert sorted(p.name for p in best_dir.iterdir() if p.name.isdigit()) == [
-      "8"]
+  assert sorted(p.name for p in best_dir.iterdir() if p.name.isdigit()) == ["8"]
   # The final test metrics are those of the best step's params.
-  tests = [r for r in test_train.read_metrics(tmp_path)
-           if "eval/accuracy" in r]
+  tests = [r for r in test_train.read_metrics(tmp_path) if "eval/accuracy" in r]
   assert tests[-1]["step"] == 8
   assert final["accuracy"] == pytest.approx(tests[-1]["eval/accuracy"])
 
@@ -64,6 +64,8 @@ def test_resume_keeps_the_best_so_far(tmp_path):
 
 def test_bad_select_best_is_an_input_error(tmp_path):
   with pytest.raises(user_errors.InputError, match="select_best.mode"):
-    train.Trainer(fake_method.config(select_best={"metric": "a",
-                                                  "mode": "up"}),
-                  str(tmp_path), fake_method.METHOD)
+    train.Trainer(
+        fake_method.config(select_best={"metric": "a", "mode": "up"}),
+        str(tmp_path),
+        fake_method.METHOD,
+    )

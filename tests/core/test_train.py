@@ -20,8 +20,9 @@ def read_metrics(workdir) -> list[dict]:
 
 
 def losses(workdir) -> dict[int, float]:
-  return {row["step"]: row["loss"] for row in read_metrics(workdir)
-          if "loss" in row}
+  return {
+      row["step"]: row["loss"] for row in read_metrics(workdir) if "loss" in row
+  }
 
 
 def final_params(workdir, step, like=None):
@@ -32,24 +33,32 @@ def final_params(workdir, step, like=None):
 
 def test_one_and_eight_devices_agree(tmp_path):
   cfg = fake_method.config()
-  one = train.train(cfg, str(tmp_path / "one"), fake_method.METHOD,
-                    devices=jax.devices()[:1])
+  one = train.train(
+      cfg, str(tmp_path / "one"), fake_method.METHOD, devices=jax.devices()[:1]
+  )
   cfg8 = fake_method.config(mesh={"data": 4, "fsdp": 2})
   eight = train.train(cfg8, str(tmp_path / "eight"), fake_method.METHOD)
   assert len(jax.devices()) == 8
   l1, l8 = losses(tmp_path / "one"), losses(tmp_path / "eight")
   assert sorted(l1) == [4, 8, 12, 16, 20]
-  np.testing.assert_allclose([l1[s] for s in sorted(l1)],
-                             [l8[s] for s in sorted(l8)], rtol=1e-5)
+  np.testing.assert_allclose(
+      [l1[s] for s in sorted(l1)], [l8[s] for s in sorted(l8)], rtol=1e-5
+  )
   assert one["accuracy"] == pytest.approx(eight["accuracy"], abs=1e-6)
-  p1, p8 = final_params(tmp_path / "one", 20), final_params(tmp_path / "eight",
-                                                               20)
-  jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5,
-                                                       atol=1e-6), p1, p8)
+  p1, p8 = final_params(tmp_path / "one", 20), final_params(
+      tmp_path / "eight", 20
+  )
+  jax.tree.map(
+      lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6),
+      p1,
+      p8,
+  )
   # The logged FLOPs are those of the global step, whatever the mesh (the
   # sharded program has collectives and padding, hence the tolerance).
-  f1, f8 = (max(r.get("flops_per_step", 0) for r in read_metrics(tmp_path / d))
-            for d in ("one", "eight"))
+  f1, f8 = (
+      max(r.get("flops_per_step", 0) for r in read_metrics(tmp_path / d))
+      for d in ("one", "eight")
+  )
   assert f1 > 0 and f8 == pytest.approx(f1, rel=0.25)
 
 
@@ -66,7 +75,8 @@ def test_learns_and_logs(tmp_path):
   state = final_params(tmp_path, 20)
   assert state["params"]["model"]["Dense_0"]["kernel"].shape == (16, 32)
   assert final_params(tmp_path, 12)["params"]["model"]["Dense_0"][
-      "kernel"].shape == (8, 32)
+      "kernel"
+  ].shape == (8, 32)
 
 
 def test_nan_guard_stops_without_saving_nan(tmp_path):
@@ -80,10 +90,13 @@ def test_nan_guard_stops_without_saving_nan(tmp_path):
 
 def test_changed_architecture_in_old_workdir_is_a_clear_error(tmp_path):
   train.train(fake_method.config(), str(tmp_path), fake_method.METHOD)
-  with pytest.raises(checkpoint.CheckpointMismatchError,
-                     match=r"(?s)Checkpoint 20 .*shape mismatch"):
-    train.train(fake_method.config(hidden=16), str(tmp_path),
-                fake_method.METHOD)
+  with pytest.raises(
+      checkpoint.CheckpointMismatchError,
+      match=r"(?s)Checkpoint 20 .*shape mismatch",
+  ):
+    train.train(
+        fake_method.config(hidden=16), str(tmp_path), fake_method.METHOD
+    )
 
 
 def test_resume_in_process_matches_uninterrupted(tmp_path):
@@ -105,23 +118,34 @@ def test_init_from_loads_roles_and_reports_mismatch(tmp_path):
   source = fake_method.config()
   source.stages = source.stages[:1]
   # Written on one device, loaded on eight: init_from crosses topologies.
-  train.train(source, str(tmp_path / "source"), fake_method.METHOD,
-              devices=jax.devices()[:1])
+  train.train(
+      source,
+      str(tmp_path / "source"),
+      fake_method.METHOD,
+      devices=jax.devices()[:1],
+  )
   target = fake_method.config(init_from={"workdir": str(tmp_path / "source")})
   target.stages = target.stages[:1]
   target.stages[0].steps = 1
   trainer = train.Trainer(target, str(tmp_path / "target"), fake_method.METHOD)
   build = train.build_stage(fake_method.METHOD, trainer.contexts[0])
-  loaded = final_params(tmp_path / "source", 12,
-                        like=build.abstract.checkpointed())["params"]["model"]
+  loaded = final_params(
+      tmp_path / "source", 12, like=build.abstract.checkpointed()
+  )["params"]["model"]
   state, _ = trainer._start(build, None, None)  # pylint: disable=protected-access
-  jax.tree.map(np.testing.assert_array_equal, loaded,
-               jax.device_get(state.params["model"]))
+  jax.tree.map(
+      np.testing.assert_array_equal,
+      loaded,
+      jax.device_get(state.params["model"]),
+  )
 
-  wider = fake_method.config(hidden=16,
-                             init_from={"workdir": str(tmp_path / "source")})
-  with pytest.raises(init_from.CheckpointMismatchError,
-                     match=r"(?s)shape mismatch.*Dense_0/kernel: \(8, 32\)"):
+  wider = fake_method.config(
+      hidden=16, init_from={"workdir": str(tmp_path / "source")}
+  )
+  with pytest.raises(
+      init_from.CheckpointMismatchError,
+      match=r"(?s)shape mismatch.*Dense_0/kernel: \(8, 32\)",
+  ):
     train.train(wider, str(tmp_path / "wider"), fake_method.METHOD)
 
 
@@ -132,46 +156,72 @@ def test_role_trained_then_frozen_is_checkpointed_and_resumed(tmp_path):
   def config():
     cfg = fake_method.config(with_teacher=True)
     cfg.stages[1].input_dim = 8
-    cfg.stages[1].optim = {"model": cfg.stages[1].optim.to_dict(),
-                           "teacher": {"name": "frozen"}}
+    cfg.stages[1].optim = {
+        "model": cfg.stages[1].optim.to_dict(),
+        "teacher": {"name": "frozen"},
+    }
     return cfg
 
   full, part = tmp_path / "full", tmp_path / "part"
-  train.train(config(), str(full), fake_method.METHOD,
-              devices=jax.devices()[:1])
+  train.train(
+      config(), str(full), fake_method.METHOD, devices=jax.devices()[:1]
+  )
   trained = final_params(full, 12)["params"]["teacher"]
-  initial = jax.device_get(train.build_stage(
-      fake_method.METHOD, train.Trainer(config(), str(full), fake_method.METHOD)
-      .contexts[0]).init(train.base_rng(config(), 0)).params["teacher"])
-  assert not np.allclose(initial["Dense_0"]["kernel"],
-                         trained["Dense_0"]["kernel"])
+  initial = jax.device_get(
+      train.build_stage(
+          fake_method.METHOD,
+          train.Trainer(config(), str(full), fake_method.METHOD).contexts[0],
+      )
+      .init(train.base_rng(config(), 0))
+      .params["teacher"]
+  )
+  assert not np.allclose(
+      initial["Dense_0"]["kernel"], trained["Dense_0"]["kernel"]
+  )
   saved = final_params(full, 20)
-  jax.tree.map(np.testing.assert_array_equal, trained,
-               saved["frozen"]["teacher"])
-  train.train(config(), str(part), fake_method.METHOD,
-              devices=jax.devices()[:1])
+  jax.tree.map(
+      np.testing.assert_array_equal, trained, saved["frozen"]["teacher"]
+  )
+  train.train(
+      config(), str(part), fake_method.METHOD, devices=jax.devices()[:1]
+  )
   checkpoint.step_directory(part, 20).rename(part / "dropped_20")
-  train.train(config(), str(part), fake_method.METHOD,
-              devices=jax.devices()[:1])
-  jax.tree.map(np.testing.assert_array_equal, final_params(full, 20),
-               final_params(part, 20))
+  train.train(
+      config(), str(part), fake_method.METHOD, devices=jax.devices()[:1]
+  )
+  jax.tree.map(
+      np.testing.assert_array_equal,
+      final_params(full, 20),
+      final_params(part, 20),
+  )
 
 
 def test_frozen_teacher_from_init_from_is_reloaded_on_resume(tmp_path):
   source = fake_method.config()
   source.stages = source.stages[:1]
-  train.train(source, str(tmp_path / "source"), fake_method.METHOD,
-              devices=jax.devices()[:1])
+  train.train(
+      source,
+      str(tmp_path / "source"),
+      fake_method.METHOD,
+      devices=jax.devices()[:1],
+  )
   teacher = final_params(tmp_path / "source", 12)["params"]["model"]
 
   def student():
-    cfg = fake_method.config(with_teacher=True, init_from={
-        "workdir": str(tmp_path / "source"), "roles": ["teacher"],
-        "role_map": {"teacher": "model"}})
+    cfg = fake_method.config(
+        with_teacher=True,
+        init_from={
+            "workdir": str(tmp_path / "source"),
+            "roles": ["teacher"],
+            "role_map": {"teacher": "model"},
+        },
+    )
     cfg.stages = cfg.stages[:1]
     for stage in cfg.stages:
-      stage.optim = {"model": stage.optim.to_dict(),
-                     "teacher": {"name": "frozen"}}
+      stage.optim = {
+          "model": stage.optim.to_dict(),
+          "teacher": {"name": "frozen"},
+      }
     return cfg
 
   full, part = tmp_path / "full", tmp_path / "part"
@@ -181,12 +231,21 @@ def test_frozen_teacher_from_init_from_is_reloaded_on_resume(tmp_path):
   # fresh random one, and end where the uninterrupted run ended.
   train.train(student(), str(part), fake_method.METHOD)
   checkpoint.step_directory(part, 12).rename(part / "dropped_12")
-  build = train.build_stage(fake_method.METHOD, train.Trainer(
-      student(), str(part), fake_method.METHOD).contexts[0])
-  resumed = build.from_checkpoint(final_params(part, 8, like=(
-      build.abstract.checkpointed())))
-  jax.tree.map(np.testing.assert_array_equal, teacher,
-               jax.device_get(resumed.frozen["teacher"]))
+  build = train.build_stage(
+      fake_method.METHOD,
+      train.Trainer(student(), str(part), fake_method.METHOD).contexts[0],
+  )
+  resumed = build.from_checkpoint(
+      final_params(part, 8, like=(build.abstract.checkpointed()))
+  )
+  jax.tree.map(
+      np.testing.assert_array_equal,
+      teacher,
+      jax.device_get(resumed.frozen["teacher"]),
+  )
   train.train(student(), str(part), fake_method.METHOD)
-  jax.tree.map(np.testing.assert_array_equal, final_params(full, 12),
-               final_params(part, 12))
+  jax.tree.map(
+      np.testing.assert_array_equal,
+      final_params(full, 12),
+      final_params(part, 12),
+  )

@@ -13,7 +13,8 @@ from jaxvision.data import dsprites
 
 def _write_idx(path, array, gz):
   header = bytes([0, 0, 0x08, array.ndim]) + b"".join(
-      int(s).to_bytes(4, "big") for s in array.shape)
+      int(s).to_bytes(4, "big") for s in array.shape
+  )
   opener = gzip.open if gz else open
   with opener(path, "wb") as f:
     f.write(header + array.astype(np.uint8).tobytes())
@@ -57,7 +58,7 @@ def test_ucsd_ped1_uses_only_clips_with_ground_truth(tmp_path):
       Image.fromarray(data).save(folder / f"{i + 1:03d}.{ext}")
 
   frames(root / "Train" / "Train001", 3, "tif")
-  frames(root / "Test" / "Test001", 2, "tif")   # no ground truth: skipped
+  frames(root / "Test" / "Test001", 2, "tif")  # no ground truth: skipped
   frames(root / "Test" / "Test002", 2, "tif")
   frames(root / "Test" / "Test002_gt", 2, "bmp", mask=True)
   train = anomaly_datasets.ucsd_ped1(str(root), "train", 100)
@@ -77,8 +78,9 @@ def test_mvtec_layout(tmp_path):
 
   def png(path, shape, value=None):
     os.makedirs(path.parent, exist_ok=True)
-    data = (rng.integers(0, 256, shape) if value is None else
-            np.full(shape, value)).astype(np.uint8)
+    data = (
+        rng.integers(0, 256, shape) if value is None else np.full(shape, value)
+    ).astype(np.uint8)
     Image.fromarray(data).save(path)
 
   png(base / "train" / "good" / "000.png", (40, 40, 3))
@@ -97,12 +99,14 @@ def test_mvtec_layout(tmp_path):
 
 def test_dsprites_npz_and_factor_sampler(tmp_path):
   sizes = (1, 3, 2, 2, 4, 4)
-  classes = np.stack(np.meshgrid(*[np.arange(s) for s in sizes],
-                                 indexing="ij"), -1).reshape(-1, 6)
+  classes = np.stack(
+      np.meshgrid(*[np.arange(s) for s in sizes], indexing="ij"), -1
+  ).reshape(-1, 6)
   imgs = np.zeros((len(classes), 64, 64), np.uint8)
   imgs[np.arange(len(classes)), classes[:, 4], classes[:, 5]] = 1
-  np.savez(tmp_path / dsprites.DSPRITES_FILE, imgs=imgs,
-           latents_classes=classes)
+  np.savez(
+      tmp_path / dsprites.DSPRITES_FILE, imgs=imgs, latents_classes=classes
+  )
   grid = dsprites.sampler(str(tmp_path))
   assert grid.factor_sizes == sizes
   rng = np.random.default_rng(0)

@@ -30,7 +30,8 @@ def _write_celeba(root, rows=ROWS, partition=True):
   (root / celeba.ATTR_FILE).write_text("\n".join(lines) + "\n")
   if partition:
     (root / celeba.PARTITION_FILE).write_text(
-        "".join(f"{name} {part}\n" for name, (_, part) in rows.items()))
+        "".join(f"{name} {part}\n" for name, (_, part) in rows.items())
+    )
 
 
 def test_official_splits_records_and_attribute_order(tmp_path):
@@ -66,8 +67,9 @@ def test_stargan_split_matches_reference_shuffle(tmp_path):
   # No partition file is needed for the StarGAN split (and no image is read).
   os.makedirs(tmp_path / celeba.IMAGE_DIR)
   (tmp_path / celeba.ATTR_FILE).write_text(
-      f"{len(rows)}\n{' '.join(NAMES)}\n" + "".join(
-          f"{n} 1 -1 1 -1\n" for n in names))
+      f"{len(rows)}\n{' '.join(NAMES)}\n"
+      + "".join(f"{n} 1 -1 1 -1\n" for n in names)
+  )
   source = celeba.CelebA(str(tmp_path), "train", partition="stargan")
   assert source.files == shuffled[1999:]
 
@@ -79,8 +81,9 @@ def test_clear_errors(tmp_path):
   with pytest.raises(FileNotFoundError, match="list_eval_partition.txt"):
     celeba.CelebA(str(tmp_path), "train")
   with pytest.raises(ValueError, match="Unknown CelebA attributes"):
-    celeba.CelebA(str(tmp_path), "train", attributes=["Bald"],
-                  partition="stargan")
+    celeba.CelebA(
+        str(tmp_path), "train", attributes=["Bald"], partition="stargan"
+    )
   with pytest.raises(ValueError, match="split"):
     celeba.CelebA(str(tmp_path), "val", partition="stargan")
   source = celeba.CelebA(str(tmp_path), "test", partition="stargan")

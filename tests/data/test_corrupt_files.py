@@ -23,7 +23,7 @@ def _png(path, shape=(24, 32, 3), dtype=np.uint8, seed=0):
 
 
 def _truncate(path):
-  path.write_bytes(path.read_bytes()[:path.stat().st_size // 2])
+  path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
 
 
 def _kitti(tmp_path, n=4):
@@ -38,9 +38,15 @@ def _kitti(tmp_path, n=4):
 
 
 def _batches(source, skip_corrupt):
-  it = pipeline.make_iterator(source, pp_fn=lambda x, rng: x,
-                              global_batch_size=1, seed=0, num_epochs=1,
-                              shuffle=False, skip_corrupt=skip_corrupt)
+  it = pipeline.make_iterator(
+      source,
+      pp_fn=lambda x, rng: x,
+      global_batch_size=1,
+      seed=0,
+      num_epochs=1,
+      shuffle=False,
+      skip_corrupt=skip_corrupt,
+  )
   return it, list(it)
 
 
@@ -56,8 +62,9 @@ def test_truncated_kitti_png_is_skipped_and_counted(tmp_path):
 def test_not_an_image_is_corrupt_not_a_crash(tmp_path):
   source = _kitti(tmp_path, n=1)
   (tmp_path / "l0.png").write_bytes(b"not a png at all")
-  with pytest.raises(pp.CorruptRecordError,
-                     match="cannot decode image .*l0.png: Unidentified"):
+  with pytest.raises(
+      pp.CorruptRecordError, match="cannot decode image .*l0.png: Unidentified"
+  ):
     source[0]  # pylint: disable=pointless-statement
 
 

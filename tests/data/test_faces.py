@@ -18,9 +18,12 @@ def test_sfs_faces_csv(tmp_path):
   _png(tmp_path / "mask.png", np.full((4, 4), 255))
   light = np.arange(27) / 10
   (tmp_path / "train.csv").write_text(
-      "image,mask,normal,albedo," + ",".join(f"l{i}" for i in range(27)) +
-      "\nimg.png,mask.png,normal.png,albedo.png," +
-      ",".join(map(str, light)) + "\n")
+      "image,mask,normal,albedo,"
+      + ",".join(f"l{i}" for i in range(27))
+      + "\nimg.png,mask.png,normal.png,albedo.png,"
+      + ",".join(map(str, light))
+      + "\n"
+  )
   source = faces.SfSFaces(str(tmp_path), str(tmp_path / "train.csv"))
   record = source[0]
   assert len(source) == 1 and record["image"].dtype == np.uint8
@@ -44,7 +47,6 @@ def test_photoface_and_missing_files(tmp_path):
   _png(tmp_path / "s1_mask.png", np.full((4, 4), 255))
   record = faces.Photoface(str(tmp_path))[0]
   np.testing.assert_allclose(record["normal"][0, 0], [128 / 255, 128 / 255, 1])
-  assert faces.validation_ids([str(i) for i in range(20)]) == [
-      "17", "18", "19"]
+  assert faces.validation_ids([str(i) for i in range(20)]) == ["17", "18", "19"]
   with pytest.raises(FileNotFoundError, match="nothing is downloaded"):
     faces.Photoface(str(tmp_path / "nope"))

@@ -10,9 +10,11 @@ def _write(root, dataset, split, name, length, smpl=True, **extra):
   directory = root / dataset / split
   directory.mkdir(parents=True, exist_ok=True)
   rng = np.random.default_rng(length)
-  arrays = dict(features=rng.normal(size=(length, 4)).astype(np.float32),
-                kp2d=rng.normal(size=(length, 14, 3)).astype(np.float32),
-                kp3d=rng.normal(size=(length, 14, 3)).astype(np.float32))
+  arrays = dict(
+      features=rng.normal(size=(length, 4)).astype(np.float32),
+      kp2d=rng.normal(size=(length, 14, 3)).astype(np.float32),
+      kp3d=rng.normal(size=(length, 14, 3)).astype(np.float32),
+  )
   if smpl:
     arrays.update(pose=rng.normal(size=(length, 72)), shape=np.ones(10))
   np.savez(directory / f"{name}.npz", **arrays, **extra)
@@ -34,8 +36,7 @@ def test_windows_stay_inside_sequences(tmp_path):
 def test_pad_tail_masks_padding_and_invalid_frames(tmp_path):
   valid = np.ones(10, bool)
   valid[1] = False
-  _write(tmp_path, "mpi_inf_3dhp", "test", "TS1", 10, smpl=False,
-         valid=valid)
+  _write(tmp_path, "mpi_inf_3dhp", "test", "TS1", 10, smpl=False, valid=valid)
   seqs = human_mesh.load_split(str(tmp_path), "mpi_inf_3dhp", "test")
   w = human_mesh.make_windows(seqs, seq_len=4, stride=4, tail="pad")
   assert len(w["seq"]) == 3
@@ -60,7 +61,11 @@ def test_clear_errors(tmp_path):
     human_mesh.sequence_paths(str(tmp_path), "h36m", "validation")
   directory = tmp_path / "3dpw" / "test"
   directory.mkdir(parents=True)
-  np.savez(directory / "bad.npz", features=np.zeros((3, 4)),
-           kp2d=np.zeros((3, 17, 3)), kp3d=np.zeros((3, 14, 3)))
+  np.savez(
+      directory / "bad.npz",
+      features=np.zeros((3, 4)),
+      kp2d=np.zeros((3, 17, 3)),
+      kp3d=np.zeros((3, 14, 3)),
+  )
   with pytest.raises(ValueError, match="kp2d has shape"):
     human_mesh.load_split(str(tmp_path), "3dpw", "test")

@@ -26,7 +26,11 @@ def _decoded_colour(data: bytes) -> np.ndarray:
 
 
 def _entry(filename, split, captions, filepath=None):
-  entry = {'filename': filename, 'split': split, 'sentences': [{'raw': c, 'tokens': c.split()} for c in captions]}
+  entry = {
+      'filename': filename,
+      'split': split,
+      'sentences': [{'raw': c, 'tokens': c.split()} for c in captions],
+  }
   if filepath:
     entry['filepath'] = filepath
   return entry
@@ -35,16 +39,25 @@ def _entry(filename, split, captions, filepath=None):
 @pytest.fixture
 def coco_root(tmp_path):
   images = [
-      _entry('COCO_val2014_1.jpg', 'test', ['A red square. ', 'a RED box'], 'val2014'),
+      _entry(
+          'COCO_val2014_1.jpg',
+          'test',
+          ['A red square. ', 'a RED box'],
+          'val2014',
+      ),
       _entry('COCO_val2014_2.jpg', 'val', ['green'], 'val2014'),
       _entry('COCO_train2014_3.jpg', 'train', ['blue one'], 'train2014'),
       _entry('COCO_val2014_4.jpg', 'restval', ['white one'], 'val2014'),
-      _entry('COCO_val2014_5.jpg', 'test', ['black', 'dark', 'night'], 'val2014'),
+      _entry(
+          'COCO_val2014_5.jpg', 'test', ['black', 'dark', 'night'], 'val2014'
+      ),
   ]
   colours = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255), (0, 0, 0)]
   for entry, colour in zip(images, colours):
     _jpeg(tmp_path / entry['filepath'] / entry['filename'], colour)
-  (tmp_path / 'dataset_coco.json').write_text(json.dumps({'images': images, 'dataset': 'coco'}))
+  (tmp_path / 'dataset_coco.json').write_text(
+      json.dumps({'images': images, 'dataset': 'coco'})
+  )
   return tmp_path
 
 
@@ -54,12 +67,22 @@ def test_coco_karpathy_splits_captions_and_bytes(coco_root):
   first = test[0]
   assert set(first) == {'image', 'captions'}
   assert first['captions'] == ['A red square.', 'a RED box']
-  assert first['image'] == (coco_root / 'val2014' / 'COCO_val2014_1.jpg').read_bytes()
-  np.testing.assert_allclose(_decoded_colour(first['image']), [255, 0, 0], atol=3)
+  assert (
+      first['image']
+      == (coco_root / 'val2014' / 'COCO_val2014_1.jpg').read_bytes()
+  )
+  np.testing.assert_allclose(
+      _decoded_colour(first['image']), [255, 0, 0], atol=3
+  )
   assert test[1]['captions'] == ['black', 'dark', 'night']
   train = image_text.coco_karpathy(coco_root, ('train', 'restval'))
-  assert [ex['captions'] for ex in (train[0], train[1])] == [['blue one'], ['white one']]
-  np.testing.assert_allclose(_decoded_colour(train[0]['image']), [0, 0, 255], atol=3)
+  assert [ex['captions'] for ex in (train[0], train[1])] == [
+      ['blue one'],
+      ['white one'],
+  ]
+  np.testing.assert_allclose(
+      _decoded_colour(train[0]['image']), [0, 0, 255], atol=3
+  )
 
 
 def test_coco_karpathy_errors(coco_root, tmp_path_factory):
@@ -73,18 +96,29 @@ def test_coco_karpathy_errors(coco_root, tmp_path_factory):
 
 
 def test_flickr30k_karpathy(tmp_path):
-  images = [_entry('1000.jpg', 'test', ['a dog', 'two dogs']), _entry('1001.jpg', 'train', ['a cat']),
-            _entry('1002.jpg', 'test', ['a bird'])]
+  images = [
+      _entry('1000.jpg', 'test', ['a dog', 'two dogs']),
+      _entry('1001.jpg', 'train', ['a cat']),
+      _entry('1002.jpg', 'test', ['a bird']),
+  ]
   _jpeg(tmp_path / 'flickr30k-images' / '1000.jpg', (10, 200, 30))
   _jpeg(tmp_path / 'flickr30k-images' / '1001.jpg', (0, 0, 0))
-  (tmp_path / 'dataset_flickr30k.json').write_text(json.dumps({'images': images}))
+  (tmp_path / 'dataset_flickr30k.json').write_text(
+      json.dumps({'images': images})
+  )
   test = image_text.flickr30k_karpathy(tmp_path)
   assert len(test) == 2 and test.num_captions == 3
   assert test[0]['captions'] == ['a dog', 'two dogs']
-  np.testing.assert_allclose(_decoded_colour(test[0]['image']), [10, 200, 30], atol=4)
-  with pytest.raises(FileNotFoundError, match='flickr30k-images/<image id>.jpg'):
+  np.testing.assert_allclose(
+      _decoded_colour(test[0]['image']), [10, 200, 30], atol=4
+  )
+  with pytest.raises(
+      FileNotFoundError, match='flickr30k-images/<image id>.jpg'
+  ):
     test[1]  # 1002.jpg was never written.
-  with pytest.raises(ValueError, match=r"is empty; the file has splits \['test', 'train'\]"):
+  with pytest.raises(
+      ValueError, match=r"is empty; the file has splits \['test', 'train'\]"
+  ):
     image_text.flickr30k_karpathy(tmp_path, 'restval')
 
 
@@ -104,13 +138,19 @@ def test_image_folder_sorted_labels(folder_root):
   examples = [source[i] for i in range(3)]
   assert [int(ex['label']) for ex in examples] == [0, 0, 1]
   assert examples[0]['label'].dtype == np.int32
-  np.testing.assert_allclose(_decoded_colour(examples[0]['image']), [255, 0, 0], atol=3)  # a.jpeg sorts first.
+  np.testing.assert_allclose(
+      _decoded_colour(examples[0]['image']), [255, 0, 0], atol=3
+  )  # a.jpeg sorts first.
   np.testing.assert_array_equal(source.class_subset, [0, 1])
 
 
-def test_image_folder_class_index_file_maps_to_full_space(folder_root, tmp_path):
+def test_image_folder_class_index_file_maps_to_full_space(
+    folder_root, tmp_path
+):
   mapping = tmp_path / 'LOC_synset_mapping.txt'
-  mapping.write_text('n0000 tench, Tinca tinca\nn0001 goldfish\nn0002 shark\nn0003 ray\n')
+  mapping.write_text(
+      'n0000 tench, Tinca tinca\nn0001 goldfish\nn0002 shark\nn0003 ray\n'
+  )
   source = image_text.ImageFolder(folder_root, class_index_file=mapping)
   assert [int(source[i]['label']) for i in range(3)] == [1, 1, 3]
   np.testing.assert_array_equal(source.class_subset, [1, 3])
@@ -171,7 +211,9 @@ def test_tar_shards_errors(shards):
   root, red, _ = shards
   with tarfile.open(root / 'shard-000002.tar', 'w') as tar:
     _add(tar, 'lonely.jpg', red)
-  with pytest.raises(ValueError, match=r"lack an image or a .txt caption \(keys \['lonely'\]\)"):
+  with pytest.raises(
+      ValueError, match=r"lack an image or a .txt caption \(keys \['lonely'\]\)"
+  ):
     image_text.TarShards(root)
   source = image_text.TarShards(root, skip_incomplete=True)
   assert len(source) == 3 and source.num_skipped == 1
@@ -179,11 +221,15 @@ def test_tar_shards_errors(shards):
     image_text.TarShards(str(root / 'nothing-*.tar'))
   compressed = root / 'gz' / 'shard.tar'
   compressed.parent.mkdir()
-  compressed.write_bytes(gzip.compress((root / 'shard-000000.tar').read_bytes()))
+  compressed.write_bytes(
+      gzip.compress((root / 'shard-000000.tar').read_bytes())
+  )
   with pytest.raises(ValueError, match='not a readable uncompressed tar'):
     image_text.TarShards(compressed)
 
 
 def test_karpathy_source_with_grain(coco_root):
-  dataset = grain.MapDataset.source(image_text.coco_karpathy(coco_root, 'test')).map(lambda ex: len(ex['captions']))
+  dataset = grain.MapDataset.source(
+      image_text.coco_karpathy(coco_root, 'test')
+  ).map(lambda ex: len(ex['captions']))
   assert list(dataset) == [2, 3]

@@ -25,11 +25,14 @@ def test_euroc_asl_layout(tmp_path):
       "sensor_type: camera\nresolution: [16, 12]\n"
       "intrinsics: [10.0, 11.0, 7.5, 5.5]\n"
       "distortion_model: radial-tangential\n"
-      "distortion_coefficients: [0.0, 0.0, 0.0, 0.0]\n")
+      "distortion_coefficients: [0.0, 0.0, 0.0, 0.0]\n"
+  )
   gt = tmp_path / "V1_01" / "mav0" / "state_groundtruth_estimate0"
   gt.mkdir(parents=True)
-  (gt / "data.csv").write_text("#t,px,py,pz,qw,qx,qy,qz\n" + "".join(
-      f"{s + 5},{i},0,0,1,0,0,0\n" for i, s in enumerate(stamps)))
+  (gt / "data.csv").write_text(
+      "#t,px,py,pz,qw,qx,qy,qz\n"
+      + "".join(f"{s + 5},{i},0,0,1,0,0,0\n" for i, s in enumerate(stamps))
+  )
   seq = indoor_depth.euroc_sequence(str(tmp_path / "V1_01"))
   assert seq.grayscale and len(seq.images) == 4
   np.testing.assert_allclose(seq.intrinsics[0], [10.0, 0, 7.5])
@@ -49,8 +52,9 @@ def test_undistort_identity_without_distortion_and_moves_with_it():
   same = indoor_depth.undistort(image, k, np.zeros(4))
   np.testing.assert_array_equal(same, image)
   moved = indoor_depth.undistort(image, k, np.array([0.3, 0, 0, 0]))
-  assert moved[5, 6] == image[5, 6] or abs(int(moved[5, 6]) -
-                                          int(image[5, 6])) < 3
+  assert (
+      moved[5, 6] == image[5, 6] or abs(int(moved[5, 6]) - int(image[5, 6])) < 3
+  )
   assert not np.array_equal(moved, image)
 
 
@@ -67,8 +71,9 @@ def test_seven_scenes_layout(tmp_path):
   assert len(seqs) == 1 and len(seqs[0].images) == 3
   depth = indoor_depth.read_depth(seqs[0], 1)
   assert depth[0, 0] == 0.0 and depth[1, 1] == pytest.approx(1.5)
-  source = indoor_depth.eval_source("seven_scenes", str(tmp_path), (4, 3),
-                                    scene="chess")
+  source = indoor_depth.eval_source(
+      "seven_scenes", str(tmp_path), (4, 3), scene="chess"
+  )
   assert len(source) == 1 and source[0]["image"].shape == (3, 4, 3)
   assert source[0]["depth"].shape == (6, 8)
 
@@ -78,17 +83,22 @@ def test_scannet_export_layout(tmp_path):
   for i in range(3):
     (scene / "color").mkdir(parents=True, exist_ok=True)
     Image.fromarray(np.full((6, 8, 3), 9, np.uint8)).save(
-        scene / "color" / f"{i}.jpg")
+        scene / "color" / f"{i}.jpg"
+    )
     _png(scene / "depth" / f"{i}.png", np.full((3, 4), 2000, np.uint16))
     (scene / "pose").mkdir(exist_ok=True)
     np.savetxt(scene / "pose" / f"{i}.txt", np.eye(4))
   (scene / "intrinsic").mkdir()
-  np.savetxt(scene / "intrinsic" / "intrinsic_color.txt",
-             np.array([[5.0, 0, 3.5, 0], [0, 5.0, 2.5, 0], [0, 0, 1, 0],
-                       [0, 0, 0, 1]]))
+  np.savetxt(
+      scene / "intrinsic" / "intrinsic_color.txt",
+      np.array(
+          [[5.0, 0, 3.5, 0], [0, 5.0, 2.5, 0], [0, 0, 1, 0], [0, 0, 0, 1]]
+      ),
+  )
   (tmp_path / "train.txt").write_text("scene0000_00\n")
-  seqs = indoor_depth.scannet_sequences(str(tmp_path),
-                                        str(tmp_path / "train.txt"))
+  seqs = indoor_depth.scannet_sequences(
+      str(tmp_path), str(tmp_path / "train.txt")
+  )
   assert seqs[0].poses.shape == (3, 4, 4)
   assert indoor_depth.read_depth(seqs[0], 0)[0, 0] == pytest.approx(2.0)
   assert len(indoor_depth.TripletSource(seqs, (8, 6))) == 1
@@ -96,18 +106,23 @@ def test_scannet_export_layout(tmp_path):
 
 def test_nyu_raw_and_labeled_mat(tmp_path):
   for i in range(4):
-    _png(tmp_path / "raw" / "bedroom_0001" / f"r-{i:03d}.png",
-         np.full((6, 8, 3), i, np.uint8))
+    _png(
+        tmp_path / "raw" / "bedroom_0001" / f"r-{i:03d}.png",
+        np.full((6, 8, 3), i, np.uint8),
+    )
   (tmp_path / "split.txt").write_text("bedroom_0001\n")
-  seqs = indoor_depth.nyu_raw_sequences(str(tmp_path / "raw"),
-                                        str(tmp_path / "split.txt"))
+  seqs = indoor_depth.nyu_raw_sequences(
+      str(tmp_path / "raw"), str(tmp_path / "split.txt")
+  )
   assert len(indoor_depth.TripletSource(seqs, (8, 6), stride=1)) == 2
   images = np.random.default_rng(0).integers(0, 255, (6, 8, 3, 2), np.uint8)
   depths = np.random.default_rng(1).uniform(0.5, 9, (6, 8, 2))
-  scipy.io.savemat(tmp_path / "labeled.mat", {"images": images,
-                                             "depths": depths})
-  source = indoor_depth.eval_source("nyu_labeled", str(tmp_path /
-                                                       "labeled.mat"), (8, 6))
+  scipy.io.savemat(
+      tmp_path / "labeled.mat", {"images": images, "depths": depths}
+  )
+  source = indoor_depth.eval_source(
+      "nyu_labeled", str(tmp_path / "labeled.mat"), (8, 6)
+  )
   assert len(source) == 2
   np.testing.assert_array_equal(source[1]["image"], images[..., 1])
   np.testing.assert_allclose(source[1]["depth"], depths[..., 1], rtol=1e-6)

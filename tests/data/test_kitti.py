@@ -20,10 +20,12 @@ def _calib(directory, width=8, height=6):
       f"S_rect_02: {width} {height}\n"
       "R_rect_00: 1 0 0 0 1 0 0 0 1\n"
       f"P_rect_02: {' '.join(map(str, p2))}\n"
-      f"P_rect_03: {' '.join(map(str, P3))}\n")
+      f"P_rect_03: {' '.join(map(str, P3))}\n"
+  )
   # Velodyne x forward, y left, z up -> camera x right, y down, z forward.
   (directory / "calib_velo_to_cam.txt").write_text(
-      "R: 0 -1 0 0 0 -1 1 0 0\nT: 0 0 0\n")
+      "R: 0 -1 0 0 0 -1 1 0 0\nT: 0 0 0\n"
+  )
 
 
 def test_focal_baseline_matches_formula():
@@ -38,8 +40,9 @@ def test_velodyne_projection_keeps_nearest(tmp_path):
   # Two points on the optical axis (centre pixel) at 5 m and 3 m, one behind.
   points = np.array([[5, 0, 0, 1], [3, 0, 0, 1], [-4, 0, 0, 1]], np.float32)
   points.tofile(tmp_path / "scan.bin")
-  depth = kitti.velodyne_depth(str(tmp_path / "calib"),
-                               str(tmp_path / "scan.bin"))
+  depth = kitti.velodyne_depth(
+      str(tmp_path / "calib"), str(tmp_path / "scan.bin")
+  )
   assert depth.shape == (6, 8)
   # u = round(4) - 1 = 3, v = round(3) - 1 = 2.
   assert depth[2, 3] == 3.0 and np.count_nonzero(depth) == 1
@@ -52,8 +55,9 @@ def test_kitti_stereo_records_and_depth_png(tmp_path):
   gt = np.array([[0, 256 * 10], [512, 65535]], np.uint16)
   Image.fromarray(gt).save(tmp_path / "gt.png")
   (tmp_path / "list.txt").write_text("l.png r.png 2011_09_26 gt.png\n")
-  source = kitti.KittiStereo(str(tmp_path), str(tmp_path / "list.txt"),
-                             gt="png")
+  source = kitti.KittiStereo(
+      str(tmp_path), str(tmp_path / "list.txt"), gt="png"
+  )
   record = source[0]
   assert record["image"].shape == record["right"].shape == (6, 8, 3)
   assert record["fb"] == pytest.approx(4.0 * (-339.5 / -721.5))
@@ -70,7 +74,8 @@ def test_vkitti_depth_in_centimetres(tmp_path):
   dep.mkdir(parents=True)
   Image.fromarray(np.zeros((2, 3, 3), np.uint8)).save(rgb / "00000.png")
   Image.fromarray(np.array([[150, 8000, 65535]] * 2, np.uint16)).save(
-      dep / "00000.png")
+      dep / "00000.png"
+  )
   record = kitti.VKitti(str(tmp_path))[0]
   np.testing.assert_allclose(record["depth"][0], [1.5, 80, 655.35])
 
@@ -79,11 +84,14 @@ def test_make3d_mat(tmp_path):
   (tmp_path / "Test134").mkdir()
   (tmp_path / "Gridlaserdata").mkdir()
   Image.fromarray(np.zeros((8, 6, 3), np.uint8)).save(
-      tmp_path / "Test134" / "img-abc.jpg")
+      tmp_path / "Test134" / "img-abc.jpg"
+  )
   grid = np.zeros((55, 305, 4))
   grid[..., 3] = 12.5
-  scipy.io.savemat(tmp_path / "Gridlaserdata" / "depth_sph_corr-abc.mat",
-                   {"Position3DGrid": grid})
+  scipy.io.savemat(
+      tmp_path / "Gridlaserdata" / "depth_sph_corr-abc.mat",
+      {"Position3DGrid": grid},
+  )
   record = kitti.Make3D(str(tmp_path))[0]
   assert record["depth"].shape == (55, 305)
   assert np.all(record["depth"] == 12.5)

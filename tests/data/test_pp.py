@@ -25,9 +25,11 @@ def _rng(seed: int = 0) -> np.random.Generator:
 
 def test_parse_literal_args_and_kwargs():
   specs = pp.parse("decode|resize(16, antialias=True)|keep('image', 'a|b')")
-  assert specs == [("decode", (), {}),
-                   ("resize", (16,), {"antialias": True}),
-                   ("keep", ("image", "a|b"), {})]
+  assert specs == [
+      ("decode", (), {}),
+      ("resize", (16,), {"antialias": True}),
+      ("keep", ("image", "a|b"), {}),
+  ]
 
 
 def test_unknown_op_suggests_close_name():
@@ -36,13 +38,23 @@ def test_unknown_op_suggests_close_name():
 
 
 def test_registry_keeps_every_op_name():
-  assert sorted(pp.OPS) == ["central_crop", "decode", "flip_lr", "keep",
-                            "random_crop", "rename", "resize", "resize_small",
-                            "value_range"]
+  assert sorted(pp.OPS) == [
+      "central_crop",
+      "decode",
+      "flip_lr",
+      "keep",
+      "random_crop",
+      "rename",
+      "resize",
+      "resize_small",
+      "value_range",
+  ]
 
 
-@pytest.mark.parametrize("bad", ["decode|resise(16)", "resize(0)",
-                                 "resize(8, method='cubic')", "keep()"])
+@pytest.mark.parametrize(
+    "bad",
+    ["decode|resise(16)", "resize(0)", "resize(8, method='cubic')", "keep()"],
+)
 def test_pp_errors_are_input_errors(bad):
   # One line at the CLI (exit 2), and still a ValueError for old callers.
   with pytest.raises(pp.PPError) as info:
@@ -54,7 +66,8 @@ def test_pp_errors_are_input_errors(bad):
 def test_op_applied_to_a_missing_key_is_a_pp_error():
   with pytest.raises(pp.PPError, match="example has no key 'depth'"):
     pp.build("flip_lr(keys=('image', 'depth'), p=1.0)")(
-        {"image": np.zeros((4, 4, 3), np.uint8)}, np.random.default_rng(0))
+        {"image": np.zeros((4, 4, 3), np.uint8)}, np.random.default_rng(0)
+    )
 
 
 def test_bad_arguments_name_the_signature():
@@ -62,8 +75,7 @@ def test_bad_arguments_name_the_signature():
     pp.build("resize(16, sizes=3)")
 
 
-@pytest.mark.parametrize("bad", ["", "decode||flip_lr", "resize(x)",
-                                 "a.b(1)"])
+@pytest.mark.parametrize("bad", ["", "decode||flip_lr", "resize(x)", "a.b(1)"])
 def test_malformed_pp_strings_raise(bad):
   with pytest.raises(ValueError):
     pp.build(bad)
@@ -83,8 +95,7 @@ def test_ops_do_not_mutate_input():
   example = {"image": np.arange(16, dtype=np.uint8).reshape(4, 4), "y": 1}
   pp.build("flip_lr(p=1.0)|keep('image')")(example, _rng())
   assert set(example) == {"image", "y"}
-  np.testing.assert_array_equal(example["image"],
-                                np.arange(16).reshape(4, 4))
+  np.testing.assert_array_equal(example["image"], np.arange(16).reshape(4, 4))
 
 
 # -- decode ------------------------------------------------------------------
@@ -94,8 +105,9 @@ def test_decode_png_is_exact_and_grayscale_keeps_channel_axis():
   image = np.random.default_rng(1).integers(0, 256, (5, 7, 3), dtype=np.uint8)
   out = pp.build("decode")({"image": _encode(image, "PNG")}, _rng())
   np.testing.assert_array_equal(out["image"], image)
-  gray = pp.build("decode(channels=1)")({"image": _encode(image, "PNG")},
-                                        _rng())
+  gray = pp.build("decode(channels=1)")(
+      {"image": _encode(image, "PNG")}, _rng()
+  )
   assert gray["image"].shape == (5, 7, 1)
 
 
@@ -110,8 +122,9 @@ def test_decode_jpeg_at_reduced_size():
   assert abs(int(small.mean()) - 100) <= 2
 
 
-@pytest.mark.parametrize("data", [b"", b"not an image at all",
-                                  b"\xff\xd8\xff\xe0garbage"])
+@pytest.mark.parametrize(
+    "data", [b"", b"not an image at all", b"\xff\xd8\xff\xe0garbage"]
+)
 def test_decode_corrupt_bytes_raises_corrupt_record_error(data):
   with pytest.raises(pp.CorruptRecordError):
     pp.build("decode")({"image": data}, _rng())
@@ -120,15 +133,16 @@ def test_decode_corrupt_bytes_raises_corrupt_record_error(data):
 def test_decode_truncated_jpeg_raises():
   data = _encode(np.zeros((64, 64, 3), np.uint8), "JPEG")
   with pytest.raises(pp.CorruptRecordError):
-    pp.build("decode")({"image": data[:len(data) // 2]}, _rng())
+    pp.build("decode")({"image": data[: len(data) // 2]}, _rng())
 
 
 def test_decode_passes_decoded_arrays_and_stacks_clips():
   image = np.ones((4, 4, 3), np.uint8)
   assert pp.build("decode")({"image": image}, _rng())["image"] is image
   frames = [_encode(np.full((4, 6, 3), v, np.uint8), "PNG") for v in (0, 9)]
-  clip = pp.build("decode")({"image": np.array(frames, dtype=object)},
-                            _rng())["image"]
+  clip = pp.build("decode")({"image": np.array(frames, dtype=object)}, _rng())[
+      "image"
+  ]
   assert clip.shape == (2, 4, 6, 3)
   np.testing.assert_array_equal(clip[:, 0, 0, 0], [0, 9])
 
@@ -137,8 +151,9 @@ def test_decode_passes_decoded_arrays_and_stacks_clips():
 
 
 def test_area_resize_is_block_mean():
-  image = np.array([[0, 2, 4, 6], [2, 4, 6, 8], [10, 10, 0, 0],
-                    [10, 10, 0, 0]], np.float32)
+  image = np.array(
+      [[0, 2, 4, 6], [2, 4, 6, 8], [10, 10, 0, 0], [10, 10, 0, 0]], np.float32
+  )
   out = pp.build("resize(2, method='area')")({"image": image}, _rng())
   np.testing.assert_allclose(out["image"], [[2, 6], [10, 0]])
   assert out["image"].dtype == np.float32
@@ -160,8 +175,9 @@ def test_resize_without_antialias_samples_pixel_centres():
 
 def test_paired_resize_uses_nearest_for_masks():
   image = np.zeros((4, 4, 3), np.uint8)
-  mask = np.array([[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]],
-                  np.int32)
+  mask = np.array(
+      [[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]], np.int32
+  )
   fn = pp.build("resize(2, keys=('image', 'mask'), nearest=('mask',))")
   out = fn({"image": image, "mask": mask}, _rng())
   np.testing.assert_array_equal(out["mask"], [[1, 2], [3, 4]])
@@ -171,14 +187,16 @@ def test_paired_resize_uses_nearest_for_masks():
 def test_resize_rejects_integer_maps_without_nearest():
   with pytest.raises(ValueError, match="nearest"):
     pp.build("resize(2, keys=('mask',))")(
-        {"mask": np.zeros((4, 4), np.int32)}, _rng())
+        {"mask": np.zeros((4, 4), np.int32)}, _rng()
+    )
   with pytest.raises(ValueError, match="not in keys"):
     pp.build("resize(2, nearest=('mask',))")
 
 
 def test_resize_small_keeps_aspect_ratio():
-  out = pp.build("resize_small(10)")({"image": np.zeros((20, 40, 3),
-                                                        np.uint8)}, _rng())
+  out = pp.build("resize_small(10)")(
+      {"image": np.zeros((20, 40, 3), np.uint8)}, _rng()
+  )
   assert out["image"].shape == (10, 20, 3)
 
 
@@ -202,14 +220,18 @@ def test_random_crop_same_window_for_paired_keys():
     out = fn({"image": image, "depth": depth}, _rng(seed))
     np.testing.assert_array_equal(out["depth"], out["image"][..., 0])
     # Locate the window to check it is a true crop of the input.
-    top, left = next((t, l) for t in range(7) for l in range(9)
-                     if np.array_equal(image[t:t + 4, l:l + 4], out["image"]))
+    top, left = next(
+        (t, l)
+        for t in range(7)
+        for l in range(9)
+        if np.array_equal(image[t : t + 4, l : l + 4], out["image"])
+    )
     offsets.add((top, left))
   assert len(offsets) > 5  # the window moves with the rng.
   again = fn({"image": image, "depth": depth}, _rng(3))
-  np.testing.assert_array_equal(again["image"],
-                                fn({"image": image, "depth": depth},
-                                   _rng(3))["image"])
+  np.testing.assert_array_equal(
+      again["image"], fn({"image": image, "depth": depth}, _rng(3))["image"]
+  )
 
 
 def test_random_crop_same_window_for_every_clip_frame():
@@ -225,15 +247,18 @@ def test_random_crop_same_window_for_every_clip_frame():
 def test_paired_keys_must_share_size():
   with pytest.raises(ValueError, match="share one spatial size"):
     pp.build("random_crop(2, keys=('image', 'mask'))")(
-        {"image": np.zeros((4, 4, 3)), "mask": np.zeros((8, 8))}, _rng())
+        {"image": np.zeros((4, 4, 3)), "mask": np.zeros((8, 8))}, _rng()
+    )
 
 
 def test_flip_lr_paired_and_normals_negated():
   image = np.arange(6, dtype=np.float32).reshape(1, 3, 2)
-  normals = np.stack([np.array([[0.5, 0.0, -0.5]]), np.zeros((1, 3)),
-                      np.ones((1, 3))], axis=-1).astype(np.float32)
-  fn = pp.build("flip_lr(keys=('image', 'normals'), p=1.0, "
-                "negate_x=('normals',))")
+  normals = np.stack(
+      [np.array([[0.5, 0.0, -0.5]]), np.zeros((1, 3)), np.ones((1, 3))], axis=-1
+  ).astype(np.float32)
+  fn = pp.build(
+      "flip_lr(keys=('image', 'normals'), p=1.0, " "negate_x=('normals',))"
+  )
   out = fn({"image": image, "normals": normals}, _rng())
   np.testing.assert_array_equal(out["image"], image[:, ::-1])
   np.testing.assert_array_equal(out["normals"][0, :, 0], [0.5, 0.0, -0.5])
@@ -271,7 +296,8 @@ def test_value_range_hand_values():
 def test_keep_and_rename():
   example = {"image": 1, "caption": 2, "caption_full": 3}
   out = pp.build("rename('caption_full', 'caption')|keep('image', 'caption')")(
-      example, _rng())
+      example, _rng()
+  )
   assert out == {"image": 1, "caption": 3}
   with pytest.raises(ValueError, match="has no key 'label'"):
     pp.build("keep('label')")(example, _rng())
@@ -280,9 +306,11 @@ def test_keep_and_rename():
 def test_full_chain_shapes_and_determinism():
   image = np.random.default_rng(0).integers(0, 256, (48, 64, 3), np.uint8)
   example = {"image": _encode(image, "JPEG"), "caption": b"a cat", "id": 7}
-  fn = pp.build("decode|resize_small(36)|random_crop(32)|flip_lr|"
-                "resize(16, antialias=True)|value_range(-1, 1)|"
-                "keep('image', 'caption')")
+  fn = pp.build(
+      "decode|resize_small(36)|random_crop(32)|flip_lr|"
+      "resize(16, antialias=True)|value_range(-1, 1)|"
+      "keep('image', 'caption')"
+  )
   out = fn(example, _rng(5))
   assert set(out) == {"image", "caption"}
   assert out["image"].shape == (16, 16, 3) and out["image"].dtype == np.float32

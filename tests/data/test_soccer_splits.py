@@ -19,19 +19,39 @@ def _meta(seed=0):
   matches = [f"m{i}" for i in range(12) for _ in range(1 + i % 9)]
   for match in matches + [""] * 40:
     clip_id = f"c{n:03d}"
-    meta[clip_id] = dict(clip_id=clip_id, fine=classes[rng.integers(3)],
-                         match_id=match, role="player", source_clip="")
+    meta[clip_id] = dict(
+        clip_id=clip_id,
+        fine=classes[rng.integers(3)],
+        match_id=match,
+        role="player",
+        source_clip="",
+    )
     if n % 3 == 0:
-      meta[f"gk_{clip_id}"] = dict(meta[clip_id], clip_id=f"gk_{clip_id}",
-                                   role="goalkeeper", source_clip=clip_id)
+      meta[f"gk_{clip_id}"] = dict(
+          meta[clip_id],
+          clip_id=f"gk_{clip_id}",
+          role="goalkeeper",
+          source_clip=clip_id,
+      )
     n += 1
   return meta
 
 
 def _folds(tmp_path, meta, task="shooting", include_goalkeeper=False):
-  return [{s: soccer.split_ids(str(tmp_path), meta, task, fold, s,
-                               include_goalkeeper=include_goalkeeper)
-           for s in SPLITS} for fold in range(soccer.NUM_FOLDS)]
+  return [
+      {
+          s: soccer.split_ids(
+              str(tmp_path),
+              meta,
+              task,
+              fold,
+              s,
+              include_goalkeeper=include_goalkeeper,
+          )
+          for s in SPLITS
+      }
+      for fold in range(soccer.NUM_FOLDS)
+  ]
 
 
 def test_every_clip_is_tested_exactly_once(tmp_path):
@@ -70,8 +90,7 @@ def test_goalkeepers_follow_their_clip_and_folds_are_seeded(tmp_path):
         if meta[c]["role"] == "goalkeeper":
           assert meta[c]["source_clip"] in ids, split
   assert folds == _folds(tmp_path, meta, "shooting_gk", True)
-  other = soccer.split_ids(str(tmp_path), meta, "shooting", 0, "test",
-                           seed=1)
+  other = soccer.split_ids(str(tmp_path), meta, "shooting", 0, "test", seed=1)
   assert sorted(other) != sorted(_folds(tmp_path, meta)[0]["test"])
 
 

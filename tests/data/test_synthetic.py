@@ -48,12 +48,14 @@ def test_labels_match_captions(default_build):
     assert int(ex["quadrant"]) == 2 * int(ex["vpos"]) + int(ex["hpos"])
     assert _decode(ex["caption_full"]) == (
         f"a {name['size']} {name['fill']} {name['colour']} {name['shape']} "
-        f"in the {name['vpos']} {name['hpos']}")
+        f"in the {name['vpos']} {name['hpos']}"
+    )
     words = _decode(ex["caption"]).split()
     assert set(words) <= set(synthetic.SHAPES_CAPTIONS_WORDS)
     for attr in dropped:
-      said = [synonyms.get(w, w) for w in words if synonyms.get(w, w)
-              in ATTRS[attr]]
+      said = [
+          synonyms.get(w, w) for w in words if synonyms.get(w, w) in ATTRS[attr]
+      ]
       assert said in ([], [name[attr]]), (attr, words, name)
       dropped[attr] += not said
     for attr in ("vpos", "hpos"):
@@ -74,25 +76,45 @@ def test_images_match_labels():
     colour = np.round(synthetic_shapes.COLOURS_RGB[scene.colour] * 255)
     inside = image[mask].astype(np.float64)
     if ATTRS["fill"][scene.fill] == "solid":
-      np.testing.assert_array_equal(inside, np.broadcast_to(colour,
-                                                             inside.shape))
+      np.testing.assert_array_equal(
+          inside, np.broadcast_to(colour, inside.shape)
+      )
     background = image[~mask].astype(np.float64)
     assert abs(background.mean() - 127.5) < 2.0
     assert 5.0 < background.std() < 10.0  # N(0, 0.03) * 255 = 7.65.
-  small = sum(synthetic_shapes.render(synthetic_shapes.Scene(
-      0, s, 0, 0, 0, 0, 10.0, 10.0), rng)[1].sum() for s in range(4))
-  large = sum(synthetic_shapes.render(synthetic_shapes.Scene(
-      0, s, 1, 0, 0, 0, 10.0, 10.0), rng)[1].sum() for s in range(4))
+  small = sum(
+      synthetic_shapes.render(
+          synthetic_shapes.Scene(0, s, 0, 0, 0, 0, 10.0, 10.0), rng
+      )[1].sum()
+      for s in range(4)
+  )
+  large = sum(
+      synthetic_shapes.render(
+          synthetic_shapes.Scene(0, s, 1, 0, 0, 0, 10.0, 10.0), rng
+      )[1].sum()
+      for s in range(4)
+  )
   assert large > 2.5 * small
 
 
 def _pair(shape: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
   """(solid image, striped image, mask) of one large centred scene."""
-  scenes = [synthetic_shapes.Scene(colour=4, shape=shape, size=1, fill=fill,
-                                   vpos=0, hpos=0, centre_y=12.0,
-                                   centre_x=12.0) for fill in (0, 1)]
+  scenes = [
+      synthetic_shapes.Scene(
+          colour=4,
+          shape=shape,
+          size=1,
+          fill=fill,
+          vpos=0,
+          hpos=0,
+          centre_y=12.0,
+          centre_x=12.0,
+      )
+      for fill in (0, 1)
+  ]
   (solid, striped), masks = synthetic_shapes.render_batch(
-      scenes, np.random.default_rng(0))
+      scenes, np.random.default_rng(0)
+  )
   return solid, striped, masks[0]
 
 
@@ -114,25 +136,32 @@ def test_area_downsample_averages_stripes_away(shape):
 
 
 def test_splits_are_disjoint_and_builds_deterministic(tmp_path):
-  a = synthetic.build("shapes_classes", tmp_path / "a", num_train=60,
-                      num_test=20)
-  b = synthetic.build("shapes_classes", tmp_path / "b", num_train=60,
-                      num_test=20)
+  a = synthetic.build(
+      "shapes_classes", tmp_path / "a", num_train=60, num_test=20
+  )
+  b = synthetic.build(
+      "shapes_classes", tmp_path / "b", num_train=60, num_test=20
+  )
   train, test = a.as_data_source("train"), a.as_data_source("test")
   again = b.as_data_source("train")
   for i in range(len(train)):
     np.testing.assert_array_equal(train[i]["image"], again[i]["image"])
   train_images = {train[i]["image"].tobytes() for i in range(len(train))}
-  assert not train_images & {test[i]["image"].tobytes()
-                             for i in range(len(test))}
+  assert not train_images & {
+      test[i]["image"].tobytes() for i in range(len(test))
+  }
   labels = [int(train[i]["label"]) for i in range(len(train))]
   assert set(labels) == set(range(len(synthetic.SHAPES_CLASSES_NAMES)))
 
 
 def test_size_mismatch_and_unknown_names(tmp_path):
   synthetic.build("shapes_classes", tmp_path, num_train=10, num_test=5)
-  assert synthetic.build("shapes_classes", tmp_path).info.splits[
-      "train"].num_examples == 10
+  assert (
+      synthetic.build("shapes_classes", tmp_path)
+      .info.splits["train"]
+      .num_examples
+      == 10
+  )
   with pytest.raises(ValueError, match="not the requested"):
     synthetic.build("shapes_classes", tmp_path, num_train=11)
   with pytest.raises(ValueError, match="Did you mean shapes_captions"):
@@ -145,8 +174,9 @@ def test_build_waits_for_another_builders_lock(tmp_path):
   results = []
 
   def build():
-    results.append(synthetic.build("shapes_captions", tmp_path, num_train=50,
-                                   num_test=10))
+    results.append(
+        synthetic.build("shapes_captions", tmp_path, num_train=50, num_test=10)
+    )
 
   worker = threading.Thread(target=build)
   # pylint: disable-next=protected-access
@@ -162,8 +192,16 @@ def test_build_waits_for_another_builders_lock(tmp_path):
 
 def test_attribute_vocabularies():
   assert {k: len(v) for k, v in ATTRS.items()} == {
-      "colour": 6, "shape": 4, "size": 2, "fill": 2, "vpos": 2, "hpos": 2,
-      "quadrant": 4}
+      "colour": 6,
+      "shape": 4,
+      "size": 2,
+      "fill": 2,
+      "vpos": 2,
+      "hpos": 2,
+      "quadrant": 4,
+  }
   assert synthetic.SHAPES_CLASSES_NAMES == ATTRS["shape"]
-  assert np.all((synthetic_shapes.COLOURS_RGB >= 0.3)
-                & (synthetic_shapes.COLOURS_RGB <= 0.7))
+  assert np.all(
+      (synthetic_shapes.COLOURS_RGB >= 0.3)
+      & (synthetic_shapes.COLOURS_RGB <= 0.7)
+  )

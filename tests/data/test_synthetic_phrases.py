@@ -14,15 +14,17 @@ def test_phrases_masks_and_determinism():
   fractions = data["mask"].reshape(64, -1).mean(1)
   assert (fractions > 0).all()  # every phrase has a match
   assert 0.02 < fractions.mean() < 0.3
-  for image, mask, phrase in zip(data["image"], data["mask"],
-                                 data["phrase"]):
+  for image, mask, phrase in zip(data["image"], data["mask"], data["phrase"]):
     colour = phrase.split()[0]
     if colour in synthetic_phrases.COLOURS:
       # Every masked pixel has the phrase's colour.
-      assert (image[mask.astype(bool)] ==
-              synthetic_phrases.COLOURS[colour]).all()
-  assert any(p.endswith("s") and p[:-1] in synthetic_phrases.SHAPES
-             for p in data["phrase"])
+      assert (
+          image[mask.astype(bool)] == synthetic_phrases.COLOURS[colour]
+      ).all()
+  assert any(
+      p.endswith("s") and p[:-1] in synthetic_phrases.SHAPES
+      for p in data["phrase"]
+  )
   vocab = set(synthetic_phrases.vocabulary())
   assert all(set(c.split()) <= vocab for c in data["caption"])
   other = synthetic_phrases.generate(8, seed=4)

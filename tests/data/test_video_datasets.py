@@ -26,8 +26,9 @@ def _video(path, num_frames, size=(32, 48)):
     stream.pix_fmt = "yuv420p"
     for t in range(num_frames):
       frame = np.full((*size, 3), 20 * t, np.uint8)
-      for packet in stream.encode(av.VideoFrame.from_ndarray(frame,
-                                                             format="rgb24")):
+      for packet in stream.encode(
+          av.VideoFrame.from_ndarray(frame, format="rgb24")
+      ):
         container.mux(packet)
     for packet in stream.encode():
       container.mux(packet)
@@ -37,8 +38,10 @@ def test_hockey_frame_folders(tmp_path):
   _frame_folder(tmp_path / "fi1_xvid", 5)
   _frame_folder(tmp_path / "no1_xvid", 3)
   clips = video_datasets.list_clips("hockey", str(tmp_path))
-  assert [(c.video_id, c.label) for c in clips] == [("fi1_xvid", 1),
-                                                    ("no1_xvid", 0)]
+  assert [(c.video_id, c.label) for c in clips] == [
+      ("fi1_xvid", 1),
+      ("no1_xvid", 0),
+  ]
   source = video_datasets.ClipSource(clips, num_frames=4)
   fight, calm = source[0], source[1]
   assert fight["frames"].shape == (4, 12, 16, 3) and fight["label"] == 1

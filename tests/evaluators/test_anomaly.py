@@ -32,8 +32,11 @@ def test_matches_sklearn_on_pooled_maps_with_ties_and_padding():
   valid = np.arange(12) < 10
   counts = anomaly.ScoreCounts()
   for start in range(0, 12, 5):  # merged batch by batch
-    counts.add(maps[start:start + 5], masks[start:start + 5],
-               valid[start:start + 5])
+    counts.add(
+        maps[start : start + 5],
+        masks[start : start + 5],
+        valid[start : start + 5],
+    )
   expected = sk_metrics.roc_auc_score(masks[:10].ravel(), maps[:10].ravel())
   assert counts.auroc() == pytest.approx(expected, abs=1e-12)
   # Best IoU from sklearn's ROC: TP = TPR * P, FP = FPR * N, FN = P - TP.
@@ -71,8 +74,9 @@ def test_localization_pools_pixels_and_scores_images():
 
 def test_map_norm_and_errors():
   maps = np.array([[[0.0, 2.0]], [[1.0, 1.0]]])
-  np.testing.assert_allclose(anomaly.minmax_per_image(maps),
-                             [[[0.0, 1.0]], [[0.0, 0.0]]])
+  np.testing.assert_allclose(
+      anomaly.minmax_per_image(maps), [[[0.0, 1.0]], [[0.0, 0.0]]]
+  )
   with pytest.raises(ValueError, match="map_norm"):
     anomaly.Localization("per_image")
   with pytest.raises(ValueError, match="same shape"):

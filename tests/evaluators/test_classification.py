@@ -15,7 +15,8 @@ def test_report_matches_sklearn():
   names = ["a", "b", "c", "d"]
   out = classification.report(labels, preds, names)
   p, r, f, _ = skm.precision_recall_fscore_support(
-      labels, preds, labels=range(4), zero_division=0)
+      labels, preds, labels=range(4), zero_division=0
+  )
   assert out["accuracy"] == pytest.approx(skm.accuracy_score(labels, preds))
   for i, name in enumerate(names):
     assert out[f"precision/{name}"] == pytest.approx(p[i])
@@ -24,7 +25,8 @@ def test_report_matches_sklearn():
   assert out["macro_f1"] == pytest.approx(f.mean())
   np.testing.assert_array_equal(
       classification.confusion_matrix(labels, preds, 4),
-      skm.confusion_matrix(labels, preds, labels=range(4)))
+      skm.confusion_matrix(labels, preds, labels=range(4)),
+  )
 
 
 def test_errors_and_mean_std():
@@ -33,4 +35,5 @@ def test_errors_and_mean_std():
   with pytest.raises(ValueError, match="3 labels but 2 predictions"):
     classification.confusion_matrix([0, 1, 1], [0, 1], 2)
   assert classification.mean_std([0.9, 0.8, 1.0]) == pytest.approx(
-      (0.9, np.std([0.9, 0.8, 1.0])))
+      (0.9, np.std([0.9, 0.8, 1.0]))
+  )

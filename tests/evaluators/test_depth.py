@@ -24,7 +24,8 @@ def test_median_scaling_then_cap_and_per_image_mean():
   protocol = depth.Protocol(1e-3, 10.0, median_scaling=True)
   # A prediction off by a global factor is perfect after median scaling.
   assert depth.evaluate_image(0.1 * gt, gt, protocol)["abs_rel"] == (
-      pytest.approx(0.0, abs=1e-12))
+      pytest.approx(0.0, abs=1e-12)
+  )
   # Scaling happens before the 10 m cap: 9 m GT, prediction 3x too small but
   # with one pixel far off; after scaling that pixel is capped at 10 m.
   gt2 = np.full((2, 2), 9.0)
@@ -41,10 +42,14 @@ def test_garg_crop_and_errors():
   mask = depth.crop_mask((375, 1242), "garg")
   rows = np.flatnonzero(mask.any(1))
   cols = np.flatnonzero(mask.any(0))
-  assert (rows[0], rows[-1] + 1) == (int(0.40810811 * 375),
-                                     int(0.99189189 * 375))
-  assert (cols[0], cols[-1] + 1) == (int(0.03594771 * 1242),
-                                     int(0.96405229 * 1242))
+  assert (rows[0], rows[-1] + 1) == (
+      int(0.40810811 * 375),
+      int(0.99189189 * 375),
+  )
+  assert (cols[0], cols[-1] + 1) == (
+      int(0.03594771 * 1242),
+      int(0.96405229 * 1242),
+  )
   with pytest.raises(ValueError, match="Unknown depth crop 'gar'"):
     depth.Protocol(crop="gar")
   with pytest.raises(ValueError, match="resize the prediction"):

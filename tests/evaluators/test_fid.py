@@ -12,19 +12,19 @@ def test_frechet_distance_matches_hand_computation():
   # sum (sqrt(a) - sqrt(b))^2.
   mu1, mu2 = np.array([0.0, 1.0]), np.array([1.0, 3.0])
   s1, s2 = np.diag([1.0, 4.0]), np.diag([9.0, 1.0])
-  expected = (1 + 4) + (1 - 3)**2 + (2 - 1)**2
+  expected = (1 + 4) + (1 - 3) ** 2 + (2 - 1) ** 2
   assert fid.frechet_distance(mu1, s1, mu2, s2) == pytest.approx(expected)
   # 1-D: (m1 - m2)^2 + (s1 - s2)^2 for standard deviations s.
-  assert fid.frechet_distance(np.array([2.0]), np.array([[4.0]]),
-                              np.array([-1.0]), np.array([[0.25]])
-                             ) == pytest.approx(9 + (2 - 0.5)**2)
+  assert fid.frechet_distance(
+      np.array([2.0]), np.array([[4.0]]), np.array([-1.0]), np.array([[0.25]])
+  ) == pytest.approx(9 + (2 - 0.5) ** 2)
 
 
 def test_fid_of_samples_approaches_closed_form():
   rng = np.random.default_rng(0)
   a = rng.normal(0.0, 1.0, (20000, 3))
   b = rng.normal(0.5, 2.0, (20000, 3))
-  expected = 3 * 0.25 + 3 * (2 - 1)**2
+  expected = 3 * 0.25 + 3 * (2 - 1) ** 2
   assert fid.fid_from_features(a, b) == pytest.approx(expected, rel=0.03)
   assert fid.fid_from_features(a, a) == pytest.approx(0.0, abs=1e-6)
 
@@ -37,8 +37,9 @@ def test_feature_extractor_on_a_tiny_inception_file(tmp_path):
   feats = extractor(images)
   assert feats.shape == (3, 2048 // 32)
   assert np.isfinite(feats).all()
-  np.testing.assert_allclose(extractor(images[:1]), feats[:1], rtol=1e-4,
-                             atol=1e-5)
+  np.testing.assert_allclose(
+      extractor(images[:1]), feats[:1], rtol=1e-4, atol=1e-5
+  )
 
 
 def test_missing_and_wrong_files(tmp_path):

@@ -41,8 +41,7 @@ def test_accel_error_hand_computed_and_constant_offset():
   pred = gt.copy()
   pred[1, 0, 0] = 0.01  # a 1 cm spike on one joint at t=1
   # accel at t=1: -0.02; at t=2: 0.01 (hips unchanged), averaged over joints.
-  np.testing.assert_allclose(mesh.accel_error(pred, gt),
-                             [0.02 / 14, 0.01 / 14])
+  np.testing.assert_allclose(mesh.accel_error(pred, gt), [0.02 / 14, 0.01 / 14])
   np.testing.assert_allclose(mesh.accel_error(gt + 0.5, gt), 0.0)
   np.testing.assert_allclose(mesh.accel_error(gt, gt), 0.0)
 
@@ -69,8 +68,15 @@ def test_results_in_mm_with_parts_groups_and_pve():
   pred = gt.copy()
   pred[:, 0, 2] = 0.01  # right ankle 10 mm off
   acc = mesh.Accumulator()
-  acc.add(["s", "s"], [0, 1], pred, gt, np.ones((2, 5, 3)),
-          np.zeros((2, 5, 3)), groups=["Walking", "Eating"])
+  acc.add(
+      ["s", "s"],
+      [0, 1],
+      pred,
+      gt,
+      np.ones((2, 5, 3)),
+      np.zeros((2, 5, 3)),
+      groups=["Walking", "Eating"],
+  )
   out = acc.results()
   assert out["mpjpe"] == pytest.approx(10 / 14)
   assert out["mpjpe_right_leg"] == pytest.approx(10 / 3)

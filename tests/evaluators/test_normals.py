@@ -15,15 +15,19 @@ def test_decode_and_angles():
 
 def test_accumulator_pools_masked_pixels():
   z = np.array([0.0, 0.0, 1.0])
-  tilt = lambda deg: np.array([np.sin(np.radians(deg)), 0,
-                               np.cos(np.radians(deg))])
+  tilt = lambda deg: np.array(
+      [np.sin(np.radians(deg)), 0, np.cos(np.radians(deg))]
+  )
   # Batch 1: errors 10 and 22 deg (+ one pixel masked out at 0.5);
   # batch 2: one pixel at 40 deg.
   pred1 = np.stack([tilt(10), tilt(22), tilt(80)])[None, None]
   gt1 = np.stack([z, z, z])[None, None]
   mask1 = np.array([[[1.0, 0.95, 0.5]]])
-  pred2, gt2, mask2 = tilt(40)[None, None, None], z[None, None, None], \
-      np.ones((1, 1, 1, 1))
+  pred2, gt2, mask2 = (
+      tilt(40)[None, None, None],
+      z[None, None, None],
+      np.ones((1, 1, 1, 1)),
+  )
   acc = normals.Accumulator()
   acc.add(pred1, gt1, mask1)
   acc.add(pred2, gt2, mask2)

@@ -15,7 +15,9 @@ def test_three_by_three_by_hand():
   images = np.eye(3) * np.array([[2.0], [0.5], [3.0]])  # norms must not matter.
   texts = np.array([[1.0, 0.5, 0.0], [0.9, 0.5, 0.0], [0.0, 0.2, 1.0]])
   metrics = retrieval.recall_at_k(images, texts, [0, 1, 2], ks=(1, 2))
-  assert metrics == pytest.approx({'i2t_r1': 1.0, 't2i_r1': 2 / 3, 'i2t_r2': 1.0, 't2i_r2': 1.0})
+  assert metrics == pytest.approx(
+      {'i2t_r1': 1.0, 't2i_r1': 2 / 3, 'i2t_r2': 1.0, 't2i_r2': 1.0}
+  )
 
 
 def test_multi_caption_i2t_hit_semantics_and_ties():
@@ -28,13 +30,17 @@ def test_multi_caption_i2t_hit_semantics_and_ties():
   images = np.eye(2)
   texts = np.array([[1.0, 5.0], [5.0, 1.0], [1.0, 1.0], [1.0, 2.0]])
   metrics = retrieval.recall_at_k(images, texts, [0, 0, 1, 1], ks=(1, 2))
-  assert metrics == pytest.approx({'i2t_r1': 0.5, 't2i_r1': 0.5, 'i2t_r2': 1.0, 't2i_r2': 1.0})
+  assert metrics == pytest.approx(
+      {'i2t_r1': 0.5, 't2i_r1': 0.5, 'i2t_r2': 1.0, 't2i_r2': 1.0}
+  )
 
 
 def test_ties_broken_towards_lower_index_so_collapse_is_not_rewarded():
   # A collapsed model: every embedding identical. Only the first image (I2T: its captions come first) and
   # captions of the first image (T2I) can be hits at K=1.
-  metrics = retrieval.recall_at_k(np.ones((4, 3)), np.ones((8, 3)), np.repeat(np.arange(4), 2), ks=(1,))
+  metrics = retrieval.recall_at_k(
+      np.ones((4, 3)), np.ones((8, 3)), np.repeat(np.arange(4), 2), ks=(1,)
+  )
   assert metrics == pytest.approx({'i2t_r1': 1 / 4, 't2i_r1': 2 / 8})
 
 
@@ -47,8 +53,12 @@ def _reference(image, text, ids, ks):
   t2i_order = np.argsort(-sims.T, axis=1, kind='stable')
   out = {}
   for k in ks:
-    out[f'i2t_r{k}'] = np.mean([np.any(ids[i2t_order[i, :k]] == i) for i in range(len(image))])
-    out[f't2i_r{k}'] = np.mean([ids[t] in t2i_order[t, :k] for t in range(len(text))])
+    out[f'i2t_r{k}'] = np.mean(
+        [np.any(ids[i2t_order[i, :k]] == i) for i in range(len(image))]
+    )
+    out[f't2i_r{k}'] = np.mean(
+        [ids[t] in t2i_order[t, :k] for t in range(len(text))]
+    )
   return out
 
 
@@ -56,7 +66,9 @@ def test_blocked_matches_brute_force():
   rng = np.random.default_rng(0)
   image = rng.normal(size=(37, 8)).astype(np.float32)
   ids = rng.permutation(np.repeat(np.arange(37), 3))
-  text = image[ids] + rng.normal(scale=1.5, size=(ids.size, 8)).astype(np.float32)
+  text = image[ids] + rng.normal(scale=1.5, size=(ids.size, 8)).astype(
+      np.float32
+  )
   ks = (1, 5, 10)
   small_blocks = retrieval.recall_at_k(image, text, ids, ks=ks, block_size=5)
   one_block = retrieval.recall_at_k(image, text, ids, ks=ks, block_size=10_000)
@@ -71,7 +83,9 @@ def test_bad_inputs():
   with pytest.raises(ValueError, match='all-zero rows'):
     retrieval.recall_at_k(np.eye(2), np.array([[1.0, 0.0], [0.0, 0.0]]), [0, 1])
   with pytest.raises(ValueError, match='non-finite'):
-    retrieval.recall_at_k(np.array([[np.nan, 1.0], [0.0, 1.0]]), np.eye(2), [0, 1])
+    retrieval.recall_at_k(
+        np.array([[np.nan, 1.0], [0.0, 1.0]]), np.eye(2), [0, 1]
+    )
   with pytest.raises(ValueError, match=r'lie in \[0, 2\)'):
     retrieval.recall_at_k(np.eye(2), np.eye(2), [0, 2])
   with pytest.raises(ValueError, match='widths'):
@@ -86,7 +100,9 @@ def test_evaluate_runner_drops_padding_and_padded_captions():
   # Captions per image: 2, 3, 1, 3, 2 (11 in all); caption_table[j] is the embedding of caption j.
   counts = [2, 3, 1, 3, 2]
   ids = np.repeat(np.arange(5), counts)
-  caption_table = image[ids] + rng.normal(scale=0.8, size=(ids.size, 4)).astype(np.float32)
+  caption_table = image[ids] + rng.normal(scale=0.8, size=(ids.size, 4)).astype(
+      np.float32
+  )
   expected = retrieval.recall_at_k(image, caption_table, ids, ks=(1, 2))
 
   # Batches of B=3 images with C=3 caption slots; tokens [..., 0] holds the caption index (row of the table).
@@ -103,8 +119,19 @@ def test_evaluate_runner_drops_padding_and_padded_captions():
         tokens[row, slot, 0], caption_mask[row, slot] = next_caption, True
         next_caption += 1
     if start == 3:
-      b_images[2], tokens[2, :2, 0], caption_mask[2, :2] = image[0], [0, 1], True
-    batches.append({'image': b_images, 'tokens': tokens, 'caption_mask': caption_mask, 'mask': mask})
+      b_images[2], tokens[2, :2, 0], caption_mask[2, :2] = (
+          image[0],
+          [0, 1],
+          True,
+      )
+    batches.append(
+        {
+            'image': b_images,
+            'tokens': tokens,
+            'caption_mask': caption_mask,
+            'mask': mask,
+        }
+    )
 
   seen_shapes = []
 
@@ -122,7 +149,15 @@ def test_evaluate_runner_one_caption_per_image():
   images = np.eye(3) * np.array([[2.0], [0.5], [3.0]])
   table = np.array([[1.0, 0.5, 0.0], [0.9, 0.5, 0.0], [0.0, 0.2, 1.0]])
   batch = {'image': images, 'tokens': np.arange(3)[:, None]}
-  metrics = retrieval.evaluate(lambda x: x, lambda t: table[t[:, 0]], [batch], ks=(1,))
-  assert metrics == pytest.approx({'i2t_r1': 1.0, 't2i_r1': 2 / 3, 'num_images': 3, 'num_texts': 3})
+  metrics = retrieval.evaluate(
+      lambda x: x, lambda t: table[t[:, 0]], [batch], ks=(1,)
+  )
+  assert metrics == pytest.approx(
+      {'i2t_r1': 1.0, 't2i_r1': 2 / 3, 'num_images': 3, 'num_texts': 3}
+  )
   with pytest.raises(ValueError, match='empty'):
-    retrieval.evaluate(lambda x: x, lambda t: table[t[:, 0]], [dict(batch, mask=np.zeros(3, bool))])
+    retrieval.evaluate(
+        lambda x: x,
+        lambda t: table[t[:, 0]],
+        [dict(batch, mask=np.zeros(3, bool))],
+    )

@@ -17,8 +17,12 @@ def _brute_force(probs, masks):
     fg.append(tp.sum() / (1 + tp.sum() + fp.sum() + fn.sum()))
     per_sample.append(np.mean(tp / (1 + tp + fp + fn)))
     if tp.sum() + fp.sum() > 0:
-      pr.append((tp.sum() / (1 + tp.sum() + fn.sum()),
-                 tp.sum() / (1 + tp.sum() + fp.sum())))
+      pr.append(
+          (
+              tp.sum() / (1 + tp.sum() + fn.sum()),
+              tp.sum() / (1 + tp.sum() + fp.sum()),
+          )
+      )
   pr = np.unique(np.array(pr), axis=0)
   return max(fg), max(per_sample), integrate.simpson(pr[:, 1], x=pr[:, 0])
 

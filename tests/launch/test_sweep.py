@@ -16,7 +16,7 @@ import pytest
 from jaxvision import config_lib
 from launch import sweep
 
-_GET_CONFIG = '''
+_GET_CONFIG = """
 import ml_collections
 
 
@@ -32,14 +32,14 @@ def get_config(arg=None):
   config.optim = ml_collections.ConfigDict({'lr': 0.1, 'name': 'adam'})
   config.size = (224, 224)
   return config
-'''
+"""
 
-_SWEEP = '''
+_SWEEP = """
 def sweep():
   return [{'stages.0.batch_size': 4096, 'optim.lr': 0.001},
           {'stages.0.batch_size': 16384, 'optim.lr': 0.001},
           {'optim.name': 'sgd'}]
-'''
+"""
 
 
 def _write_config(tmp_path: pathlib.Path, sweep_source: str = _SWEEP) -> str:
@@ -52,24 +52,39 @@ def test_expand_names_workdirs_and_argv(tmp_path):
   spec = _write_config(tmp_path)
   runs = sweep.expand(spec, "gs://bucket/sweep/")
   assert [r.name for r in runs] == [
-      "batch_size=4096,lr=0.001", "batch_size=16384,lr=0.001", "name=sgd"]
+      "batch_size=4096,lr=0.001",
+      "batch_size=16384,lr=0.001",
+      "name=sgd",
+  ]
   assert [r.workdir for r in runs] == [
-      f"gs://bucket/sweep/{r.name}" for r in runs]
+      f"gs://bucket/sweep/{r.name}" for r in runs
+  ]
   assert runs[0].overrides == {"stages.0.batch_size": 4096, "optim.lr": 0.001}
   assert runs[0].argv == [
-      "python", "-m", "jaxvision.main", "train", "--config", spec,
-      "--workdir", "gs://bucket/sweep/batch_size=4096,lr=0.001",
-      "--config.stages.0.batch_size=4096", "--config.optim.lr=0.001"]
+      "python",
+      "-m",
+      "jaxvision.main",
+      "train",
+      "--config",
+      spec,
+      "--workdir",
+      "gs://bucket/sweep/batch_size=4096,lr=0.001",
+      "--config.stages.0.batch_size=4096",
+      "--config.optim.lr=0.001",
+  ]
   assert runs[2].argv[-1] == "--config.optim.name=sgd"
 
 
 def test_names_are_unique_stable_and_filesystem_safe(tmp_path):
-  spec = _write_config(tmp_path, '''
+  spec = _write_config(
+      tmp_path,
+      """
       def sweep():
         return [{'stages.0.batch_size': 16}, {'stages.1.batch_size': 16},
                 {'optim.name': 'a/b'}, {'optim.name': 'a_b'},
                 {'size': (64, 64)}, {'optim.name': '1e-3'}, {}]
-      ''')
+      """,
+  )
   runs = sweep.expand(spec, "root")
   names = [r.name for r in runs]
   assert names[0] == "0.batch_size=16"
@@ -89,10 +104,13 @@ def test_names_are_unique_stable_and_filesystem_safe(tmp_path):
 
 
 def test_sweep_receives_the_config_argument(tmp_path):
-  spec = _write_config(tmp_path, '''
+  spec = _write_config(
+      tmp_path,
+      """
       def sweep(arg):
         return [{'stages.0.steps': int(arg) * k} for k in (1, 2)]
-      ''')
+      """,
+  )
   runs = sweep.expand(spec + ":3", "root")
   assert [r.name for r in runs] == ["steps=3", "steps=6"]
   assert runs[1].argv[5] == spec + ":3"
@@ -110,19 +128,31 @@ def test_format_value_round_trips():
     sweep.format_value("k", np.float32(0.5))
 
 
-@pytest.mark.parametrize("sweep_source, message", [
-    ("def sweep():\n  return [{'optim.lr': 0.1}, {'optim.lrr': 0.2}]\n",
-     r"entry 1 \(lrr=0.2\): Unknown config key 'optim.lrr'\. "
-     r"Did you mean: optim.lr"),
-    ("def sweep():\n  return [{'stages.0.batch_size': 'big'}]\n",
-     "expects int"),
-    ("def sweep():\n  return [{'optim.lr': 0.1}, {'optim.lr': 0.1}]\n",
-     "entries 0 and 1 are identical"),
-    ("def sweep():\n  return []\n", "non-empty list of dicts"),
-    ("def sweep():\n  return [{'optim.lr': np.float32(1)}]\n"
-     "import numpy as np\n", "cannot be written on a command line"),
-    ("", "defines no sweep"),
-])
+@pytest.mark.parametrize(
+    "sweep_source, message",
+    [
+        (
+            "def sweep():\n  return [{'optim.lr': 0.1}, {'optim.lrr': 0.2}]\n",
+            r"entry 1 \(lrr=0.2\): Unknown config key 'optim.lrr'\. "
+            r"Did you mean: optim.lr",
+        ),
+        (
+            "def sweep():\n  return [{'stages.0.batch_size': 'big'}]\n",
+            "expects int",
+        ),
+        (
+            "def sweep():\n  return [{'optim.lr': 0.1}, {'optim.lr': 0.1}]\n",
+            "entries 0 and 1 are identical",
+        ),
+        ("def sweep():\n  return []\n", "non-empty list of dicts"),
+        (
+            "def sweep():\n  return [{'optim.lr': np.float32(1)}]\n"
+            "import numpy as np\n",
+            "cannot be written on a command line",
+        ),
+        ("", "defines no sweep"),
+    ],
+)
 def test_bad_sweeps_raise_config_error(tmp_path, sweep_source, message):
   spec = _write_config(tmp_path, sweep_source)
   with pytest.raises(config_lib.ConfigError, match=message):
@@ -131,10 +161,14 @@ def test_bad_sweeps_raise_config_error(tmp_path, sweep_source, message):
 
 def test_extra_args_are_appended_and_validated(tmp_path):
   spec = _write_config(tmp_path)
-  runs = sweep.expand(spec, "root",
-                      ["--config.stages.1.steps=3", "--distributed", "off"])
-  assert runs[0].argv[-3:] == ["--config.stages.1.steps=3", "--distributed",
-                               "off"]
+  runs = sweep.expand(
+      spec, "root", ["--config.stages.1.steps=3", "--distributed", "off"]
+  )
+  assert runs[0].argv[-3:] == [
+      "--config.stages.1.steps=3",
+      "--distributed",
+      "off",
+  ]
   with pytest.raises(config_lib.ConfigError, match="Unknown config key"):
     sweep.expand(spec, "root", ["--config.stages.1.stepz=3"])
   with pytest.raises(config_lib.ConfigError, match="both set optim.lr"):
@@ -188,17 +222,22 @@ class _FakePopen:
     return Process()
 
 
-def test_local_mode_runs_in_order_and_stops_at_a_failure(tmp_path,
-                                                          monkeypatch):
+def test_local_mode_runs_in_order_and_stops_at_a_failure(tmp_path, monkeypatch):
   spec = _write_config(tmp_path)
   fake = _FakePopen([0, 1, 0])
   monkeypatch.setattr(subprocess, "Popen", fake)
   argv = ["--config", spec, "--workdir", "w", "--mode", "local"]
   assert sweep.main(argv) == 1
-  assert [a[7] for a in fake.started] == ["w/batch_size=4096,lr=0.001",
-                                          "w/batch_size=16384,lr=0.001"]
-  assert fake.started[0][:4] == [sys.executable, "-m", "jaxvision.main",
-                                 "train"]
+  assert [a[7] for a in fake.started] == [
+      "w/batch_size=4096,lr=0.001",
+      "w/batch_size=16384,lr=0.001",
+  ]
+  assert fake.started[0][:4] == [
+      sys.executable,
+      "-m",
+      "jaxvision.main",
+      "train",
+  ]
 
   fake = _FakePopen([0, 1, 0])
   monkeypatch.setattr(subprocess, "Popen", fake)
@@ -207,14 +246,18 @@ def test_local_mode_runs_in_order_and_stops_at_a_failure(tmp_path,
 
 
 def test_a_typo_fails_before_anything_runs(tmp_path, monkeypatch, capsys):
-  spec = _write_config(tmp_path, '''
+  spec = _write_config(
+      tmp_path,
+      """
       def sweep():
         return [{'optim.lr': 0.1}, {'stages.0.batch_sise': 2}]
-      ''')
+      """,
+  )
   fake = _FakePopen([])
   monkeypatch.setattr(subprocess, "Popen", fake)
-  assert sweep.main(["--config", spec, "--workdir", "w", "--mode",
-                     "local"]) == 2
+  assert (
+      sweep.main(["--config", spec, "--workdir", "w", "--mode", "local"]) == 2
+  )
   assert fake.started == []
   assert "Did you mean: stages.0.batch_size" in capsys.readouterr().err
 
@@ -228,11 +271,13 @@ def test_local_mode_forwards_sigterm_and_stops(tmp_path):
       "  sys.exit(143)\n"
       "signal.signal(signal.SIGTERM, on_term)\n"
       f"pathlib.Path({str(ready)!r}).write_text('')\n"
-      "time.sleep(30)\n")
+      "time.sleep(30)\n"
+  )
   runs = [
       sweep.Run("a", {}, "w/a", ["python", "-c", child]),
-      sweep.Run("b", {}, "w/b", ["python", "-c",
-                                 f"open({str(second)!r}, 'w')"]),
+      sweep.Run(
+          "b", {}, "w/b", ["python", "-c", f"open({str(second)!r}, 'w')"]
+      ),
   ]
 
   def terminate_when_ready():
@@ -252,19 +297,34 @@ def test_local_mode_forwards_sigterm_and_stops(tmp_path):
   assert signal.getsignal(signal.SIGTERM) is previous
 
 
-def test_tpu_mode_starts_each_run_on_its_own_tpu(tmp_path, monkeypatch,
-                                                 capfd):
+def test_tpu_mode_starts_each_run_on_its_own_tpu(tmp_path, monkeypatch, capfd):
   spec = _write_config(tmp_path)
   monkeypatch.setenv("DRY_RUN", "1")
   monkeypatch.delenv("TPU_ZONE", raising=False)
   monkeypatch.delenv("TPU_PROJECT", raising=False)
-  assert sweep.main(["--config", spec, "--workdir", "gs://b/s", "--mode",
-                     "tpu", "--tpus", "tpu-a,tpu-b", "--only", "0,2"]) == 0
+  assert (
+      sweep.main(
+          [
+              "--config",
+              spec,
+              "--workdir",
+              "gs://b/s",
+              "--mode",
+              "tpu",
+              "--tpus",
+              "tpu-a,tpu-b",
+              "--only",
+              "0,2",
+          ]
+      )
+      == 0
+  )
   out, err = capfd.readouterr()
   commands = [shlex.split(line) for line in out.splitlines()]
   assert [c[:7] for c in commands] == [
       ["gcloud", "compute", "tpus", "tpu-vm", "ssh", tpu, "--worker=all"]
-      for tpu in ("tpu-a", "tpu-b")]
+      for tpu in ("tpu-a", "tpu-b")
+  ]
   remote = commands[0][7]
   assert "tmux new-session -d -s batch_size_4096_lr_0_001 " in remote
   assert "--workdir gs://b/s/batch_size=4096,lr=0.001" in remote
@@ -274,6 +334,19 @@ def test_tpu_mode_starts_each_run_on_its_own_tpu(tmp_path, monkeypatch,
 
 def test_tpu_mode_needs_one_tpu_per_run(tmp_path, capsys):
   spec = _write_config(tmp_path)
-  assert sweep.main(["--config", spec, "--workdir", "gs://b/s", "--mode",
-                     "tpu", "--tpus", "tpu-a"]) == 2
+  assert (
+      sweep.main(
+          [
+              "--config",
+              spec,
+              "--workdir",
+              "gs://b/s",
+              "--mode",
+              "tpu",
+              "--tpus",
+              "tpu-a",
+          ]
+      )
+      == 2
+  )
   assert "3 runs but only 1 TPU VMs" in capsys.readouterr().err

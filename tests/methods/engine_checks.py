@@ -41,10 +41,14 @@ def _total_steps(config: ml_collections.ConfigDict) -> int:
   return sum(stage.steps for stage in config.stages)
 
 
-def assert_devices_agree(config: ml_collections.ConfigDict,
-                         method: method_lib.Method, tmp_path,
-                         mesh: dict | None = None, rtol: float = 1e-4,
-                         atol: float = 1e-5):
+def assert_devices_agree(
+    config: ml_collections.ConfigDict,
+    method: method_lib.Method,
+    tmp_path,
+    mesh: dict | None = None,
+    rtol: float = 1e-4,
+    atol: float = 1e-5,
+):
   """1-device and 8-device runs agree on losses and final params."""
   one = config.copy_and_resolve_references()
   one.mesh = {"data": 1}
@@ -54,17 +58,23 @@ def assert_devices_agree(config: ml_collections.ConfigDict,
   train.train(eight, str(tmp_path / "eight"), method)
   l1, l8 = logged(tmp_path / "one"), logged(tmp_path / "eight")
   assert l1 and sorted(l1) == sorted(l8)
-  np.testing.assert_allclose([l1[s] for s in sorted(l1)],
-                             [l8[s] for s in sorted(l8)], rtol=rtol, atol=atol)
+  np.testing.assert_allclose(
+      [l1[s] for s in sorted(l1)],
+      [l8[s] for s in sorted(l8)],
+      rtol=rtol,
+      atol=atol,
+  )
   last = _total_steps(config)
   a = saved_state(tmp_path / "one", last)
   b = saved_state(tmp_path / "eight", last)
-  jax.tree.map(lambda x, y: np.testing.assert_allclose(x, y, rtol=rtol,
-                                                       atol=atol), a, b)
+  jax.tree.map(
+      lambda x, y: np.testing.assert_allclose(x, y, rtol=rtol, atol=atol), a, b
+  )
 
 
-def assert_resume_matches(config: ml_collections.ConfigDict,
-                          method: method_lib.Method, tmp_path):
+def assert_resume_matches(
+    config: ml_collections.ConfigDict, method: method_lib.Method, tmp_path
+):
   """Drop the final checkpoint, resume from the middle one: same end state.
 
   The resumed run restores params, optimizer state, the step (hence the RNG)
@@ -78,5 +88,6 @@ def assert_resume_matches(config: ml_collections.ConfigDict,
   reference = saved_state(workdir, last)
   shutil.rmtree(checkpoint.step_directory(workdir, last))
   train.train(config, str(workdir), method)
-  jax.tree.map(np.testing.assert_array_equal, reference,
-               saved_state(workdir, last))
+  jax.tree.map(
+      np.testing.assert_array_equal, reference, saved_state(workdir, last)
+  )

@@ -44,16 +44,23 @@ def test_bidirectional_alignment(unroll):
   assert y.shape == (2, 4, 5, 5, 6)
   p = variables["params"]
   forward = convlstm.ConvLSTM(4, unroll=unroll).apply(
-      {"params": p["forward"]}, x)
-  backward = jnp.flip(convlstm.ConvLSTM(4, unroll=unroll).apply(
-      {"params": p["backward"]}, jnp.flip(x, 1)), 1)
+      {"params": p["forward"]}, x
+  )
+  backward = jnp.flip(
+      convlstm.ConvLSTM(4, unroll=unroll).apply(
+          {"params": p["backward"]}, jnp.flip(x, 1)
+      ),
+      1,
+  )
   # Input is zero except at the last step: the forward state at t=0 never
   # saw it (it is the zero-input response), the backward state at t=0 did.
-  zero_response = convlstm.ConvLSTM(4).apply({"params": p["forward"]},
-                                             jnp.zeros_like(x))
+  zero_response = convlstm.ConvLSTM(4).apply(
+      {"params": p["forward"]}, jnp.zeros_like(x)
+  )
   np.testing.assert_allclose(forward[:, 0], zero_response[:, 0], atol=1e-6)
-  backward_zero = convlstm.ConvLSTM(4).apply({"params": p["backward"]},
-                                             jnp.zeros_like(x))
+  backward_zero = convlstm.ConvLSTM(4).apply(
+      {"params": p["backward"]}, jnp.zeros_like(x)
+  )
   assert float(jnp.abs(backward[:, 0] - backward_zero[:, 0]).max()) > 1e-3
   # The backward output at the last step saw only that step.
   single = convlstm.ConvLSTM(4).apply({"params": p["backward"]}, x[:, -1:])
@@ -62,12 +69,13 @@ def test_bidirectional_alignment(unroll):
 
 def test_shared_direction_weights_and_errors():
   x = _sequence()
-  shared = convlstm.BiConvLSTM(hidden=4, features=6,
-                               share_direction_weights=True)
-  assert set(shared.init(jax.random.key(0), x)["params"]) == {"forward",
-                                                              "fuse"}
+  shared = convlstm.BiConvLSTM(
+      hidden=4, features=6, share_direction_weights=True
+  )
+  assert set(shared.init(jax.random.key(0), x)["params"]) == {"forward", "fuse"}
   with pytest.raises(ValueError, match=r"\(B, T, H, W, C\)"):
     shared.init(jax.random.key(0), x[:, 0])
   with pytest.raises(ValueError, match="Unknown fuse_act"):
     convlstm.BiConvLSTM(hidden=4, features=6, fuse_act="gelu").init(
-        jax.random.key(0), x)
+        jax.random.key(0), x
+    )

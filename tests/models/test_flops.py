@@ -27,9 +27,10 @@ def test_layer_macs_hand_values():
   assert flops.vit_macs(224, **VIT_L16) == 61_232_381_952
 
 
-@pytest.mark.parametrize('side,gmacs', [(224, 61.23), (112, 14.95),
-                                        (80, 7.60), (64, 4.86),
-                                        (448, 267.6)])
+@pytest.mark.parametrize(
+    'side,gmacs',
+    [(224, 61.23), (112, 14.95), (80, 7.60), (64, 4.86), (448, 267.6)],
+)
 def test_vit_l16_gmacs_match_spec_table(side, gmacs):
   assert _rel(flops.vit_macs(side, **VIT_L16) / 1e9, gmacs) < 0.005
 
@@ -39,30 +40,37 @@ def test_text_gmacs_match_spec_table(length, gmacs):
   assert _rel(flops.text_macs(length, **TEXT_SPEC) / 1e9, gmacs) < 0.005
 
 
-@pytest.mark.parametrize('side,text_len,table_3_2', [
-    (224, 64, 71.4),  # CLIP, our repro.
-    (112, 64, 24.8),  # RECLIP-112
-    (80, 16, 10.1),  # RECLIP-80
-    (64, 16, 7.3),  # RECLIP-64
-])
+@pytest.mark.parametrize(
+    'side,text_len,table_3_2',
+    [
+        (224, 64, 71.4),  # CLIP, our repro.
+        (112, 64, 24.8),  # RECLIP-112
+        (80, 16, 10.1),  # RECLIP-80
+        (64, 16, 7.3),  # RECLIP-64
+    ],
+)
 def test_pairs_reproduce_table_3_2(side, text_len, table_3_2):
-  total = flops.vit_macs(side, **VIT_L16) + flops.text_macs(text_len,
-                                                            **TEXT_SPEC)
+  total = flops.vit_macs(side, **VIT_L16) + flops.text_macs(
+      text_len, **TEXT_SPEC
+  )
   assert _rel(total / 1e9, table_3_2) < 0.02
 
 
 def test_head_dim_and_masking_accounting():
   # 12 heads x 64 at width 1024: projections and attention use q = 768.
   per_layer = 4 * 16 * 1024 * 768 + 2 * 16 * 16 * 768 + 2 * 16 * 1024 * 4096
-  assert flops.text_macs(16, num_heads=12, head_dim=64,
-                         **TEXT_SPEC) == 12 * per_layer
+  assert (
+      flops.text_macs(16, num_heads=12, head_dim=64, **TEXT_SPEC)
+      == 12 * per_layer
+  )
   # Mask-64 keeps 16 of 196 tokens: full patch embedding, 16-token layers.
   masked = flops.vit_macs(224, num_kept_tokens=16, **VIT_L16)
   patch_embed = 196 * 16 * 16 * 3 * 1024
   assert masked == patch_embed + 24 * flops.encoder_layer_macs(16, 1024, 4096)
   assert masked - flops.vit_macs(64, **VIT_L16) == (196 - 16) * 768 * 1024
   assert flops.vit_macs((64, 128), **VIT_L16) == (
-      32 * 768 * 1024 + 24 * flops.encoder_layer_macs(32, 1024, 4096))
+      32 * 768 * 1024 + 24 * flops.encoder_layer_macs(32, 1024, 4096)
+  )
 
 
 def test_bad_sizes_raise():
@@ -107,7 +115,8 @@ def test_xla_flops_vit_l16_match_analytic(side):
 
 def test_xla_flops_text_tower_12x64_match_analytic():
   model = text_transformer.TextTransformer(
-      vocab_size=32_000, num_heads=12, head_dim=64, max_len=16, **TEXT_SPEC)
+      vocab_size=32_000, num_heads=12, head_dim=64, max_len=16, **TEXT_SPEC
+  )
   tokens = jax.ShapeDtypeStruct((1, 16), jnp.int32)
   params = jax.eval_shape(model.init, jax.random.key(0), tokens)
   xla = flops.xla_flops(model.apply, params, tokens)

@@ -13,8 +13,11 @@ def test_published_layout_has_pytorch_fid_keys_and_sizes():
   assert shapes["Mixed_6a.branch3x3.conv.weight"] == (384, 288, 3, 3)
   assert shapes["Mixed_7b.branch1x1.conv.weight"] == (320, 1280, 1, 1)
   assert shapes["Mixed_7c.branch_pool.conv.weight"] == (192, 2048, 1, 1)
-  convs = sum(np.prod(s) for k, s in shapes.items() if k.endswith("weight")
-              and "conv" in k)
+  convs = sum(
+      np.prod(s)
+      for k, s in shapes.items()
+      if k.endswith("weight") and "conv" in k
+  )
   # torchvision's inception_v3 has 27,161,264 params; without fc (2,049,000)
   # and AuxLogits (3,326,696) that leaves the conv kernels and BN affines.
   bn = sum(s[0] for k, s in shapes.items() if k.endswith("bn.weight"))

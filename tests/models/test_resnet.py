@@ -30,8 +30,13 @@ def test_feature_pyramid_shapes_at_monodepth_resolution():
   variables = jax.eval_shape(model.init, jax.random.key(0), x)
   feats = jax.eval_shape(model.apply, variables, x)
   shapes = [f.shape for f in feats]
-  assert shapes == [(2, 128, 160, 64), (2, 64, 80, 64), (2, 32, 40, 128),
-                    (2, 16, 20, 256), (2, 8, 10, 512)]
+  assert shapes == [
+      (2, 128, 160, 64),
+      (2, 64, 80, 64),
+      (2, 32, 40, 128),
+      (2, 16, 20, 256),
+      (2, 8, 10, 512),
+  ]
   assert model.feature_channels == (64, 64, 128, 256, 512)
   assert "downsample_0" in variables["params"]["layer2_0"]
   assert "mean" in variables["batch_stats"]["bn1"]
@@ -44,8 +49,9 @@ def test_symmetric_padding_keeps_centre_aligned():
   x = jnp.zeros((1, 9, 9, 1)).at[0, 4, 4, 0].set(1.0)
   variables = model.init(jax.random.key(0), x)
   params = jax.tree.map(jnp.ones_like, variables["params"])
-  stem = model.apply({"params": params,
-                      "batch_stats": variables["batch_stats"]}, x)[0]
+  stem = model.apply(
+      {"params": params, "batch_stats": variables["batch_stats"]}, x
+  )[0]
   response = np.asarray(stem[0, :, :, 0])
   assert response.shape == (5, 5)
   np.testing.assert_allclose(response, response[::-1, ::-1], atol=1e-6)

@@ -48,8 +48,11 @@ def test_code_running_pickle_is_refused(arrays, tmp_path):
   marker = tmp_path / "pwned"
   data = dict(arrays.to_dict(), v_template=_Payload(marker))
   path = _dump(tmp_path / "evil.pkl", data, 2)
-  with pytest.raises(ValueError, match=r"refusing to unpickle posix\.system"
-                     r".*could run code \(.*evil\.pkl\)"):
+  with pytest.raises(
+      ValueError,
+      match=r"refusing to unpickle posix\.system"
+      r".*could run code \(.*evil\.pkl\)",
+  ):
     smpl.load(path)
   assert not marker.exists()
 
@@ -69,8 +72,10 @@ def test_numpy_1_and_old_scipy_module_names_load(arrays, tmp_path, protocol):
   data["J_regressor"] = scipy.sparse.csc_matrix(data["J_regressor"])
   path = tmp_path / "old.pkl"
   raw = pickle.dumps(data, protocol=protocol)
-  for new, old in ((b"numpy._core.multiarray\n", b"numpy.core.multiarray\n"),
-                   (b"scipy.sparse._csc\n", b"scipy.sparse.csc\n")):
+  for new, old in (
+      (b"numpy._core.multiarray\n", b"numpy.core.multiarray\n"),
+      (b"scipy.sparse._csc\n", b"scipy.sparse.csc\n"),
+  ):
     assert new in raw
     raw = raw.replace(new, old)
   path.write_bytes(raw)
@@ -102,8 +107,9 @@ def _fake_chumpy(monkeypatch):
 
 
 @pytest.mark.parametrize("protocol", [0, 2])
-def test_official_chumpy_layout_loads_without_chumpy(arrays, tmp_path,
-                                                      monkeypatch, protocol):
+def test_official_chumpy_layout_loads_without_chumpy(
+    arrays, tmp_path, monkeypatch, protocol
+):
   ch = _fake_chumpy(monkeypatch)
   data = arrays.to_dict()
   data["J_regressor"] = scipy.sparse.csc_matrix(data["J_regressor"])
@@ -115,8 +121,9 @@ def test_official_chumpy_layout_loads_without_chumpy(arrays, tmp_path,
   _assert_same(smpl.load(path), arrays)
 
 
-def test_chumpy_expressions_ask_for_a_converted_file(arrays, tmp_path,
-                                                     monkeypatch):
+def test_chumpy_expressions_ask_for_a_converted_file(
+    arrays, tmp_path, monkeypatch
+):
   ch = _fake_chumpy(monkeypatch)
   data = dict(arrays.to_dict(), weights=ch.Select(arrays.weights))
   path = _dump(tmp_path / "m.pkl", data, 2)
@@ -125,8 +132,7 @@ def test_chumpy_expressions_ask_for_a_converted_file(arrays, tmp_path,
     smpl.load(path)
 
 
-def test_corrupt_pickles_and_sparse_indices_are_clear_errors(arrays,
-                                                             tmp_path):
+def test_corrupt_pickles_and_sparse_indices_are_clear_errors(arrays, tmp_path):
   data = arrays.to_dict()
   regressor = scipy.sparse.csc_matrix(data["J_regressor"])
   regressor.indices[0] = 10**6  # toarray() would write out of bounds

@@ -18,8 +18,9 @@ DEPTH, WIDTH, HEADS = 3, 32, 4
 
 
 def _encoder(**knobs):
-  return transformer.Encoder(depth=DEPTH, num_heads=HEADS,
-                             head_dim=WIDTH // HEADS, mlp_dim=64, **knobs)
+  return transformer.Encoder(
+      depth=DEPTH, num_heads=HEADS, head_dim=WIDTH // HEADS, mlp_dim=64, **knobs
+  )
 
 
 def _inputs():
@@ -55,8 +56,7 @@ def _assert_close(actual, expected, tol):
 @pytest.mark.parametrize("policy", [True, "full", "dots", "dots_no_batch"])
 def test_remat_policies_keep_loss_and_grads(reference, policy):
   params, expected = reference
-  _assert_close(_loss_and_grads(_encoder(remat=policy), params), expected,
-                1e-5)
+  _assert_close(_loss_and_grads(_encoder(remat=policy), params), expected, 1e-5)
 
 
 @pytest.mark.parametrize("policy", [False, "dots"])
@@ -70,11 +70,13 @@ def test_scan_keeps_loss_and_grads(reference, policy):
 def test_scan_layout_round_trips_and_matches_init_shapes(reference):
   params, _ = reference
   x, valid = _inputs()
-  scanned = jax.eval_shape(_encoder(scan=True).init, jax.random.key(0), x,
-                           valid)["params"]
+  scanned = jax.eval_shape(
+      _encoder(scan=True).init, jax.random.key(0), x, valid
+  )["params"]
   stacked = transformer.stack_blocks(params)
-  assert (jax.tree.map(lambda a: a.shape, scanned) ==
-          jax.tree.map(lambda a: a.shape, stacked))
+  assert jax.tree.map(lambda a: a.shape, scanned) == jax.tree.map(
+      lambda a: a.shape, stacked
+  )
   assert jax.tree.leaves(scanned["encoderblock"])[0].shape[0] == DEPTH
   back = transformer.unstack_blocks(stacked)
   for a, b in zip(jax.tree.leaves(back), jax.tree.leaves(params)):
@@ -83,8 +85,9 @@ def test_scan_layout_round_trips_and_matches_init_shapes(reference):
 
 def test_xla_attention_matches_flax(reference):
   params, expected = reference
-  _assert_close(_loss_and_grads(_encoder(attention="xla"), params), expected,
-                1e-5)
+  _assert_close(
+      _loss_and_grads(_encoder(attention="xla"), params), expected, 1e-5
+  )
 
 
 def test_bf16_compute_with_fp32_params_is_close(reference):

@@ -72,8 +72,12 @@ def test_parameter_names_are_stable():
   assert attention['query']['kernel'].shape == (32, 4, 8)
   assert attention['out']['kernel'].shape == (4, 8, 32)
   assert block['MlpBlock_0']['Dense_0']['kernel'].shape == (32, 64)
-  assert set(block) == {'LayerNorm_0', 'LayerNorm_1',
-                        'MultiHeadDotProductAttention_0', 'MlpBlock_0'}
+  assert set(block) == {
+      'LayerNorm_0',
+      'LayerNorm_1',
+      'MultiHeadDotProductAttention_0',
+      'MlpBlock_0',
+  }
   assert 'encoder_norm' in params['Transformer']
 
 
@@ -87,8 +91,9 @@ def test_forward_shapes_and_bf16_compute(tiny):
   out_bf16 = _apply(bf16, params, images)
   assert out_bf16.dtype == jnp.bfloat16
   np.testing.assert_allclose(out_bf16.astype(jnp.float32), out, atol=0.1)
-  tokens = _apply(vit.ViT(**TINY, posemb_grid=(4, 4), pool='none'), params,
-                  images)
+  tokens = _apply(
+      vit.ViT(**TINY, posemb_grid=(4, 4), pool='none'), params, images
+  )
   assert tokens.shape == (2, 16, 32)
   np.testing.assert_allclose(tokens.mean(axis=1), out, rtol=1e-5, atol=1e-6)
 
@@ -118,43 +123,55 @@ def test_image_not_divisible_by_patch_raises(tiny):
 def test_unknown_options_suggest_fix(tiny):
   params = tiny[1]
   with pytest.raises(ValueError, match="Did you mean 'interpolate_on_the_fly'"):
-    vit.ViT(**TINY, posemb_grid=(4, 4),
-            posemb_mode='interpolate_on_fly').apply(params, _images(1, 16))
+    vit.ViT(**TINY, posemb_grid=(4, 4), posemb_mode='interpolate_on_fly').apply(
+        params, _images(1, 16)
+    )
   with pytest.raises(ValueError, match="Did you mean 'L/16'"):
     vit.variant('L16')
-  assert vit.variant('B/16') == dict(patch_size=16, width=768, depth=12,
-                                     num_heads=12, mlp_dim=3072)
+  assert vit.variant('B/16') == dict(
+      patch_size=16, width=768, depth=12, num_heads=12, mlp_dim=3072
+  )
 
 
 def test_interpolate_on_the_fly_keeps_parameter_count(tiny):
   _, params = tiny
-  model = vit.ViT(**TINY, posemb_grid=(4, 4),
-                  posemb_mode='interpolate_on_the_fly')
-  assert (_param_count(_abstract_params(model, 16))
-          == _param_count(_abstract_params(model, 32))
-          == _param_count(params))
+  model = vit.ViT(
+      **TINY, posemb_grid=(4, 4), posemb_mode='interpolate_on_the_fly'
+  )
+  assert (
+      _param_count(_abstract_params(model, 16))
+      == _param_count(_abstract_params(model, 32))
+      == _param_count(params)
+  )
   # At the table's own grid it is the same function as 'fixed'.
-  np.testing.assert_allclose(_apply(model, params, _images(2, 16)),
-                             _apply(tiny[0], params, _images(2, 16)),
-                             rtol=1e-6)
+  np.testing.assert_allclose(
+      _apply(model, params, _images(2, 16)),
+      _apply(tiny[0], params, _images(2, 16)),
+      rtol=1e-6,
+  )
   # At a larger grid it equals a fixed model given the resized table.
   resized = {'params': dict(params['params'])}
   resized['params']['pos_embedding'] = vit.resize_posemb(
-      params['params']['pos_embedding'], (8, 8))
+      params['params']['pos_embedding'], (8, 8)
+  )
   np.testing.assert_allclose(
       _apply(model, params, _images(2, 32)),
       _apply(vit.ViT(**TINY, posemb_grid=(8, 8)), resized, _images(2, 32)),
-      rtol=1e-5, atol=1e-6)
+      rtol=1e-5,
+      atol=1e-6,
+  )
 
 
 def test_resize_posemb_constant_and_ramp():
   constant = jnp.full((4, 4, 3), 0.7)
   for method in ('linear', 'cubic'):
     np.testing.assert_allclose(
-        vit.resize_posemb(constant, (8, 8), method), 0.7, rtol=1e-6)
+        vit.resize_posemb(constant, (8, 8), method), 0.7, rtol=1e-6
+    )
   ramp_1d = jnp.arange(4.0)
   table = (ramp_1d[:, None, None] + 10 * ramp_1d[None, :, None]) * jnp.ones(
-      (1, 1, 2))
+      (1, 1, 2)
+  )
   out = vit.resize_posemb(table, (8, 8))
   assert out.shape == (8, 8, 2)
   # Half-pixel centres: output i samples input (i + 0.5) / 2 - 0.5, edges
@@ -183,8 +200,9 @@ def test_keep_indices_equals_manual_gather_and_mean(tiny):
   got = _apply(model, params, images, keep_indices=keep)
 
   p = jax.tree.map(np.asarray, params['params'])
-  patches = einops.rearrange(images, 'b (h p1) (w p2) c -> b (h w) (p1 p2 c)',
-                             p1=4, p2=4)
+  patches = einops.rearrange(
+      images, 'b (h p1) (w p2) c -> b (h w) (p1 p2 c)', p1=4, p2=4
+  )
   tokens = patches @ p['embedding']['kernel'].reshape(48, 32)
   tokens = tokens + p['embedding']['bias'] + p['pos_embedding'].reshape(16, 32)
   kept = np.stack([tokens[b, keep[b]] for b in range(2)])
@@ -195,12 +213,18 @@ def test_keep_indices_equals_manual_gather_and_mean(tiny):
   # GAP without a class token is invariant to the order of kept tokens, and
   # keeping every token in order is the unmasked model.
   np.testing.assert_allclose(
-      _apply(model, params, images, keep_indices=keep[:, ::-1]), got,
-      rtol=1e-4, atol=1e-5)
+      _apply(model, params, images, keep_indices=keep[:, ::-1]),
+      got,
+      rtol=1e-4,
+      atol=1e-5,
+  )
   everything = np.tile(np.arange(16, dtype=np.int32), (2, 1))
   np.testing.assert_allclose(
       _apply(model, params, images, keep_indices=everything),
-      _apply(model, params, images), rtol=1e-5, atol=1e-6)
+      _apply(model, params, images),
+      rtol=1e-5,
+      atol=1e-6,
+  )
 
 
 def test_keep_indices_validation(tiny):
@@ -210,8 +234,12 @@ def test_keep_indices_validation(tiny):
     model.apply(params, images, keep_indices=jnp.zeros((2, 2)))
   with pytest.raises(ValueError, match=r'must be in \[1, 16\]'):
     model.apply(params, images, keep_indices=jnp.zeros((2, 17), jnp.int32))
-  out = _apply(model, params, images,
-               keep_indices=jnp.array([[0, 99], [0, 1]], jnp.int32))
+  out = _apply(
+      model,
+      params,
+      images,
+      keep_indices=jnp.array([[0, 99], [0, 1]], jnp.int32),
+  )
   assert np.all(np.isnan(out[0])) and np.all(np.isfinite(out[1]))
 
 
@@ -225,8 +253,9 @@ def test_remat_same_params_and_outputs(tiny):
   def grad_fn(model):
     return jax.jit(jax.grad(lambda p: jnp.sum(model.apply(p, images) ** 2)))
 
-  np.testing.assert_allclose(_apply(plain, params, images),
-                             _apply(remat, params, images), rtol=1e-6)
+  np.testing.assert_allclose(
+      _apply(plain, params, images), _apply(remat, params, images), rtol=1e-6
+  )
   grads = grad_fn(plain)(params)
   remat_grads = grad_fn(remat)(params)
   for a, b in zip(jax.tree.leaves(grads), jax.tree.leaves(remat_grads)):

@@ -37,21 +37,50 @@ GOLDEN = pathlib.Path(__file__).parent / "golden"
 # RECLIP at its real widths (ViT-L/16, 1024-wide text), 2 layers per tower:
 # at these widths the FLOPs are the matmuls' (the FLOP test's premise). 16
 # examples per v3-8 device: the FLOP test reads the data-parallel compile.
-RECLIP = ("configs/reclip/reclip.py:size=64,no_finetune", [
-    "model.image.depth=2", "model.text.depth=2", "stages.0.batch_size=128",
-    "eval_batch_size=64"])
-AKD = ("configs/akd/celeba.py:teacher", [
-    "data.image_size=32", "model.G.conv_dim=16", "model.G.repeat_num=2",
-    "model.D.conv_dim=16", "model.D.repeat_num=2", "stages.0.batch_size=64",
-    "stages.1.batch_size=64", "eval.batch_size=64"])
-LDZNET = ("configs/ldznet/ldznet.py", [
-    "ldm.unet.model_channels=32", "ldm.unet.context_dim=64",
-    "ldm.unet.channel_mult=(1,2)", "ldm.unet.attention_levels=(0,1)",
-    "ldm.unet.num_res_blocks=1", "ldm.blocks=(6,)", "ldm.text.hidden_size=64",
-    "ldm.text.num_hidden_layers=1", "ldm.text.num_attention_heads=2",
-    "ldm.text.intermediate_size=128", "ldm.vae.ch=32", "ldm.vae.ch_mult=(1,2)",
-    "ldm.vae.num_res_blocks=1", "ldm.image_size=64", "data.image_size=64",
-    "stages.0.batch_size=32", "eval.batch_size=32"])
+RECLIP = (
+    "configs/reclip/reclip.py:size=64,no_finetune",
+    [
+        "model.image.depth=2",
+        "model.text.depth=2",
+        "stages.0.batch_size=128",
+        "eval_batch_size=64",
+    ],
+)
+AKD = (
+    "configs/akd/celeba.py:teacher",
+    [
+        "data.image_size=32",
+        "model.G.conv_dim=16",
+        "model.G.repeat_num=2",
+        "model.D.conv_dim=16",
+        "model.D.repeat_num=2",
+        "stages.0.batch_size=64",
+        "stages.1.batch_size=64",
+        "eval.batch_size=64",
+    ],
+)
+LDZNET = (
+    "configs/ldznet/ldznet.py",
+    [
+        "ldm.unet.model_channels=32",
+        "ldm.unet.context_dim=64",
+        "ldm.unet.channel_mult=(1,2)",
+        "ldm.unet.attention_levels=(0,1)",
+        "ldm.unet.num_res_blocks=1",
+        "ldm.blocks=(6,)",
+        "ldm.text.hidden_size=64",
+        "ldm.text.num_hidden_layers=1",
+        "ldm.text.num_attention_heads=2",
+        "ldm.text.intermediate_size=128",
+        "ldm.vae.ch=32",
+        "ldm.vae.ch_mult=(1,2)",
+        "ldm.vae.num_res_blocks=1",
+        "ldm.image_size=64",
+        "data.image_size=64",
+        "stages.0.batch_size=32",
+        "eval.batch_size=32",
+    ],
+)
 MODELS = {"reclip": RECLIP, "akd": AKD, "ldznet": LDZNET}
 # LD-ZNet's compiles are the slowest: they run in test_aot_ldznet.py, so
 # pytest-xdist runs them beside these.
@@ -101,8 +130,10 @@ def test_fsdp_gathers_params_and_shards_their_bytes(model):
   step = reports[0]
   assert step.mesh == "4x8x1"
   assert step.param_all_gathers > 0
-  reductions = sum(step.collectives[k]["count"] for k in
-                   ("reduce-scatter", "all-reduce", "all-to-all"))
+  reductions = sum(
+      step.collectives[k]["count"]
+      for k in ("reduce-scatter", "all-reduce", "all-to-all")
+  )
   assert reductions > 0
   # Params and optimizer state are split over 8 fsdp devices.
   assert step.arguments_gib < dp.arguments_gib / 3
@@ -126,7 +157,9 @@ def test_reclip_step_flops_match_the_flops_command():
     gmacs += metrics.compiled_flops(jax.jit(fn).lower(*args).compile()) / 2e9
   expected = 3 * 2 * gmacs * step.per_device_batch
   assert abs(step.gflops_per_device / expected - 1) < 0.05, (
-      step.gflops_per_device, expected)
+      step.gflops_per_device,
+      expected,
+  )
 
 
 def _param_specs(model: str) -> dict[str, str]:
@@ -159,13 +192,26 @@ def test_resource_exhausted_is_reported_not_raised():
   x = jax.ShapeDtypeStruct((8 * 65536, 128), jax.numpy.float32)
   # [65,536 x 524,288] f32 per device: 128 GiB, whichever of XLA's
   # RESOURCE_EXHAUSTED or the peak check catches it.
-  jitted = jax.jit(lambda a: a @ a.T,
-                   in_shardings=sharding.batch_sharding(mesh))
-  report = aot.Report(name="big", fits=True, devices=8, mesh="8x1x1",
-                      global_batch=x.shape[0], per_device_batch=65536,
-                      hbm_gib=16, compile_s=0.0)
-  aot._compile(report, lambda: jitted.lower(x), slice_, (x,),
-               (sharding.batch_sharding(mesh),))
+  jitted = jax.jit(
+      lambda a: a @ a.T, in_shardings=sharding.batch_sharding(mesh)
+  )
+  report = aot.Report(
+      name="big",
+      fits=True,
+      devices=8,
+      mesh="8x1x1",
+      global_batch=x.shape[0],
+      per_device_batch=65536,
+      hbm_gib=16,
+      compile_s=0.0,
+  )
+  aot._compile(
+      report,
+      lambda: jitted.lower(x),
+      slice_,
+      (x,),
+      (sharding.batch_sharding(mesh),),
+  )
   assert not report.fits
   assert report.largest_buffers or report.error
   assert "fits=false" in report.lines()[-1]
@@ -173,8 +219,11 @@ def test_resource_exhausted_is_reported_not_raised():
 
 def test_missing_libtpu_is_a_clear_error(monkeypatch):
   real = aot.importlib.util.find_spec
-  monkeypatch.setattr(aot.importlib.util, "find_spec",
-                      lambda name: None if name == "libtpu" else real(name))
+  monkeypatch.setattr(
+      aot.importlib.util,
+      "find_spec",
+      lambda name: None if name == "libtpu" else real(name),
+  )
   with pytest.raises(aot.AotError, match=r"pip install -e '\.\[tpu\]'"):
     aot.topology_devices(chips.resolve("v3-8"))
 

@@ -4,8 +4,7 @@ from tests.tpu import test_aot
 
 
 def test_data_parallel_fits_all_reduces_grads_gathers_no_params():
-  test_aot.test_data_parallel_fits_all_reduces_grads_gathers_no_params(
-      "ldznet")
+  test_aot.test_data_parallel_fits_all_reduces_grads_gathers_no_params("ldznet")
 
 
 def test_fsdp_gathers_params_and_shards_their_bytes():

@@ -6,13 +6,24 @@ from jaxvision.tpu import chips
 from jaxvision.tpu import hlo
 
 
-@pytest.mark.parametrize("name,topology,devices", [
-    ("v3-8", "v3:2x2", 8), ("v3-32", "v3:4x4", 32), ("v3-256", "v3:8x16", 256),
-    ("v4-8", "v4:2x2x1", 4), ("v4-32", "v4:2x2x4", 16),
-    ("v4-64", "v4:2x4x4", 32), ("v5e-16", "v5e:4x4", 16),
-    ("v5litepod-4", "v5e:2x2", 4), ("v5p-8", "v5p:2x2x1", 4),
-    ("v5p-128", "v5p:4x4x4", 64), ("v6e-64", "v6e:8x8", 64),
-    ("v3:4x4", "v3:4x4", 32), ("v4:2x2x4", "v4:2x2x4", 16)])
+@pytest.mark.parametrize(
+    "name,topology,devices",
+    [
+        ("v3-8", "v3:2x2", 8),
+        ("v3-32", "v3:4x4", 32),
+        ("v3-256", "v3:8x16", 256),
+        ("v4-8", "v4:2x2x1", 4),
+        ("v4-32", "v4:2x2x4", 16),
+        ("v4-64", "v4:2x4x4", 32),
+        ("v5e-16", "v5e:4x4", 16),
+        ("v5litepod-4", "v5e:2x2", 4),
+        ("v5p-8", "v5p:2x2x1", 4),
+        ("v5p-128", "v5p:4x4x4", 64),
+        ("v6e-64", "v6e:8x8", 64),
+        ("v3:4x4", "v3:4x4", 32),
+        ("v4:2x2x4", "v4:2x2x4", 16),
+    ],
+)
 def test_slice_names_resolve_to_topologies(name, topology, devices):
   resolved = chips.resolve(name)
   assert resolved.topology == topology
@@ -21,15 +32,18 @@ def test_slice_names_resolve_to_topologies(name, topology, devices):
 
 def test_v4_asks_for_megacore_devices():
   assert dict(chips.resolve("v4-8").topology_kwargs) == {
-      "chip_config_name": "megacore"}
+      "chip_config_name": "megacore"
+  }
   assert chips.resolve("v3-8").topology_kwargs == ()
 
 
 def test_slices_smaller_than_a_host_name_their_host_bounds():
   assert dict(chips.resolve("v5e-1").topology_kwargs) == {
-      "chips_per_host_bounds": (1, 1, 1)}
+      "chips_per_host_bounds": (1, 1, 1)
+  }
   assert dict(chips.resolve("v5e-2").topology_kwargs) == {
-      "chips_per_host_bounds": (1, 2, 1)}
+      "chips_per_host_bounds": (1, 2, 1)
+  }
 
 
 def test_per_device_figures_split_a_v3_chip_in_two():
@@ -38,9 +52,15 @@ def test_per_device_figures_split_a_v3_chip_in_two():
   assert chips.CHIPS["v5p"].per_device(95e9) == 95e9
 
 
-@pytest.mark.parametrize("name,message", [
-    ("v9-8", "unknown TPU generation"), ("v3-7", "TensorCores"),
-    ("v5e-12", "power of two"), ("tpu", "cannot read TPU slice")])
+@pytest.mark.parametrize(
+    "name,message",
+    [
+        ("v9-8", "unknown TPU generation"),
+        ("v3-7", "TensorCores"),
+        ("v5e-12", "power of two"),
+        ("tpu", "cannot read TPU slice"),
+    ],
+)
 def test_bad_slice_names_are_clear_errors(name, message):
   with pytest.raises(chips.TopologyError, match=message):
     chips.resolve(name)
@@ -60,7 +80,8 @@ def test_collectives_count_async_pairs_once_with_their_largest_buffer():
   assert stats["all-reduce"] == {"count": 1, "bytes": 1024 * 1024 * 4}
   assert stats["all-gather"] == {"count": 1, "bytes": 512 * 128 * 2}
   assert stats["reduce-scatter"] == {"count": 1, "bytes": 128 * 4}
-  assert stats["all-to-all"]["count"] == stats["collective-permute"][
-      "count"] == 0
+  assert (
+      stats["all-to-all"]["count"] == stats["collective-permute"]["count"] == 0
+  )
   shapes = [shapes for kind, shapes, _ in hlo.collective_ops(HLO)]
   assert shapes[1] == [(64, 128), (512, 128)]

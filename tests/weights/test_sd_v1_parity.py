@@ -23,9 +23,11 @@ from tests.weights import bpe_files
 from tests.weights import tiny_sd
 
 ATOL = 1e-4
-SINGLE_FILE_ARGS = dict(num_heads=tiny_sd.LDM_CONFIG.unet.num_heads,
-                        groups=tiny_sd.LDM_CONFIG.unet.groups,
-                        text_heads=tiny_sd.TEXT_HEADS)
+SINGLE_FILE_ARGS = dict(
+    num_heads=tiny_sd.LDM_CONFIG.unet.num_heads,
+    groups=tiny_sd.LDM_CONFIG.unet.groups,
+    text_heads=tiny_sd.TEXT_HEADS,
+)
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +56,12 @@ def test_unet_matches_diffusers(reference):
   with torch.no_grad():
     want = unet_model(x, t, encoder_hidden_states=context).sample
   model, _, _ = ldm.models(converted.config)
-  got = jax.jit(model.apply)({"params": converted.params["unet"]}, _nhwc(x),
-                             jnp.asarray(t.numpy()),
-                             jnp.asarray(context.numpy()))
+  got = jax.jit(model.apply)(
+      {"params": converted.params["unet"]},
+      _nhwc(x),
+      jnp.asarray(t.numpy()),
+      jnp.asarray(context.numpy()),
+  )
   np.testing.assert_allclose(got, _nhwc(want), atol=ATOL, rtol=1e-4)
 
 
@@ -81,12 +86,14 @@ def test_autoencoder_matches_diffusers(reference):
 def test_text_encoder_matches_transformers(reference):
   (_, _, text_model), _, converted = reference
   tokens = np.random.default_rng(0).integers(
-      0, tiny_sd.LDM_CONFIG.text.vocab_size, (2, tiny_sd.TEXT_LEN))
+      0, tiny_sd.LDM_CONFIG.text.vocab_size, (2, tiny_sd.TEXT_LEN)
+  )
   with torch.no_grad():
     want = text_model(torch.tensor(tokens)).last_hidden_state
   _, _, model = ldm.models(converted.config)
-  got = jax.jit(model.apply)({"params": converted.params["text"]},
-                             jnp.asarray(tokens))
+  got = jax.jit(model.apply)(
+      {"params": converted.params["text"]}, jnp.asarray(tokens)
+  )
   np.testing.assert_allclose(got, tiny_sd.to_numpy(want), atol=ATOL)
 
 
@@ -99,8 +106,7 @@ def _assert_same_params(a, b):
 
 
 @pytest.mark.parametrize("fmt", ["ckpt", "safetensors"])
-def test_compvis_single_file_matches_diffusers_folder(reference, tmp_path,
-                                                      fmt):
+def test_compvis_single_file_matches_diffusers_folder(reference, tmp_path, fmt):
   models, _, converted = reference
   save = tiny_sd.save_ckpt if fmt == "ckpt" else tiny_sd.save_safetensors
   path = save(models, tmp_path / f"sd-tiny.{fmt}")
@@ -113,24 +119,32 @@ def test_full_ema_checkpoint_selects_the_ema_unet(reference, tmp_path):
   models, _, converted = reference
   path = tiny_sd.save_ckpt(models, tmp_path / "full-ema.ckpt", ema=True)
   ema = sd_v1.convert(path, weights="ema", **SINGLE_FILE_ARGS)
-  _assert_same_params(ema.params["unet"], jax.tree.map(
-      lambda x: 2.0 * x, converted.params["unet"]))
+  _assert_same_params(
+      ema.params["unet"],
+      jax.tree.map(lambda x: 2.0 * x, converted.params["unet"]),
+  )
   with pytest.raises(ValueError, match="no complete EMA UNet"):
-    sd_v1.convert(tiny_sd.save_ckpt(models, tmp_path / "raw.ckpt"),
-                  weights="ema", **SINGLE_FILE_ARGS)
+    sd_v1.convert(
+        tiny_sd.save_ckpt(models, tmp_path / "raw.ckpt"),
+        weights="ema",
+        **SINGLE_FILE_ARGS,
+    )
 
 
-def test_mismatched_file_lists_missing_unexpected_and_shapes(reference,
-                                                             tmp_path):
+def test_mismatched_file_lists_missing_unexpected_and_shapes(
+    reference, tmp_path
+):
   models, _, _ = reference
-  state = {k: v.contiguous() for k, v in
-           tiny_sd.compvis_state_dict(models).items()}
+  state = {
+      k: v.contiguous() for k, v in tiny_sd.compvis_state_dict(models).items()
+  }
   del state["model.diffusion_model.out.2.bias"]
   state["model.diffusion_model.extra.weight"] = torch.zeros(3)
   key = "model.diffusion_model.input_blocks.1.0.in_layers.2.weight"
   state[key] = state[key][:, :5].contiguous()
   path = tmp_path / "bad.safetensors"
   import safetensors.torch  # pylint: disable=g-import-not-at-top
+
   safetensors.torch.save_file(state, str(path))
   with pytest.raises(torch_to_flax.WeightsMismatchError) as error:
     sd_v1.convert(path, **SINGLE_FILE_ARGS)
@@ -153,8 +167,10 @@ def test_save_and_load_round_trip(reference, tmp_path):
 def test_convert_command_writes_a_weights_folder(reference, tmp_path, capsys):
   _, folder, converted = reference
   dst = tmp_path / "cli"
-  assert main.run(["convert", "sd-v1", "--src", str(folder),
-                   "--dst", str(dst)]) == 0
+  assert (
+      main.run(["convert", "sd-v1", "--src", str(folder), "--dst", str(dst)])
+      == 0
+  )
   out = capsys.readouterr().out
   count = sum(x.size for x in jax.tree.leaves(converted.params["unet"]))
   assert f"params_unet={count}" in out

@@ -33,8 +33,10 @@ def _save(tmp_path, name, features):
   return str(path)
 
 
-@pytest.mark.parametrize("name,size,out_hwc", [
-    ("vgg13", 64, (4, 4, 512)), ("vgg_tiny_bn", 32, (8, 8, 32))])
+@pytest.mark.parametrize(
+    "name,size,out_hwc",
+    [("vgg13", 64, (4, 4, 512)), ("vgg_tiny_bn", 32, (8, 8, 32))],
+)
 def test_forward_matches_torch(tmp_path, name, size, out_hwc):
   torch.manual_seed(0)
   features = _torch_features(name).eval()
@@ -45,23 +47,26 @@ def test_forward_matches_torch(tmp_path, name, size, out_hwc):
         m.running_var.uniform_(0.5, 2.0)
         m.weight.data.uniform_(0.5, 1.5)
   variables = torchvision.load_vgg(_save(tmp_path, name, features), name)
-  x = np.random.default_rng(0).uniform(0, 1, (2, size, size, 3)).astype(
-      np.float32)
+  x = (
+      np.random.default_rng(0)
+      .uniform(0, 1, (2, size, size, 3))
+      .astype(np.float32)
+  )
   ours = vgg.build(name, drop_last_pool=True).apply(
-      jax.tree.map(np.asarray, variables), x)
+      jax.tree.map(np.asarray, variables), x
+  )
   with torch.no_grad():
     ref = features[:-1](torch.from_numpy(x).permute(0, 3, 1, 2))
   assert ours.shape == (2, *out_hwc)
-  np.testing.assert_allclose(np.asarray(ours),
-                             ref.permute(0, 2, 3, 1).numpy(), rtol=1e-4,
-                             atol=1e-4)
+  np.testing.assert_allclose(
+      np.asarray(ours), ref.permute(0, 2, 3, 1).numpy(), rtol=1e-4, atol=1e-4
+  )
 
 
 def test_vgg13_indices_and_errors(tmp_path):
-  assert [c for c, _ in torchvision.feature_indices(vgg.plan("vgg13"),
-                                                    False)] == [
-                                                        0, 2, 5, 7, 10, 12,
-                                                        15, 17, 20, 22]
+  assert [
+      c for c, _ in torchvision.feature_indices(vgg.plan("vgg13"), False)
+  ] == [0, 2, 5, 7, 10, 12, 15, 17, 20, 22]
   path = _save(tmp_path, "tiny", _torch_features("vgg_tiny"))
   with pytest.raises(ValueError, match="missing=.*features.1.running_mean"):
     torchvision.load_vgg(path, "vgg_tiny_bn")

@@ -25,10 +25,17 @@ from jaxvision.methods.akd import model as model_lib
 SCORES = ("logit", "prob")
 
 
-def attention_maps(gen: model_lib.Generator, disc: model_lib.Discriminator,
-                   gen_params: Any, disc_params: Any, x: jax.Array,
-                   c: jax.Array, block: int = -1, score: str = "logit",
-                   detach_alpha: bool = False) -> jax.Array:
+def attention_maps(
+    gen: model_lib.Generator,
+    disc: model_lib.Discriminator,
+    gen_params: Any,
+    disc_params: Any,
+    x: jax.Array,
+    c: jax.Array,
+    block: int = -1,
+    score: str = "logit",
+    detach_alpha: bool = False,
+) -> jax.Array:
   """A: (B, K, h, w) non-negative attention maps of all K classes of D.
 
   Args:
@@ -41,12 +48,14 @@ def attention_maps(gen: model_lib.Generator, disc: model_lib.Discriminator,
   """
   if score not in SCORES:
     raise ValueError(f"Unknown akd.score {score!r}; use one of {SCORES}.")
-  feats = gen.apply({"params": gen_params}, x, c, block,
-                    method=model_lib.Generator.features)
+  feats = gen.apply(
+      {"params": gen_params}, x, c, block, method=model_lib.Generator.features
+  )
 
   def head(f):
-    fake = gen.apply({"params": gen_params}, f, block,
-                     method=model_lib.Generator.tail)
+    fake = gen.apply(
+        {"params": gen_params}, f, block, method=model_lib.Generator.tail
+    )
     logits = disc.apply({"params": disc_params}, fake)[1]
     return jax.nn.sigmoid(logits) if score == "prob" else logits
 
@@ -54,7 +63,8 @@ def attention_maps(gen: model_lib.Generator, disc: model_lib.Discriminator,
   num_classes = scores.shape[-1]
   cotangents = jnp.broadcast_to(
       jnp.eye(num_classes, dtype=scores.dtype)[:, None, :],
-      (num_classes,) + scores.shape)
+      (num_classes,) + scores.shape,
+  )
   grads = jax.vmap(lambda ct: vjp(ct)[0])(cotangents)  # (K, B, h, w, n)
   alpha = grads.mean(axis=(2, 3))  # (K, B, n)
   if detach_alpha:

@@ -33,28 +33,31 @@ ARCHS = ("cnn", "resnet50")
 
 class AttributeNet(nn.Module):
   """Strided 3x3 conv blocks (conv, GroupNorm, ReLU) -> mean pool -> logits."""
+
   num_classes: int
   widths: Sequence[int] = (16, 32, 64)
 
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
     for i, width in enumerate(self.widths):
-      x = nn.Conv(width, (3, 3), strides=2, padding=((1, 1), (1, 1)),
-                  name=f"conv_{i}")(x)
+      x = nn.Conv(
+          width, (3, 3), strides=2, padding=((1, 1), (1, 1)), name=f"conv_{i}"
+      )(x)
       x = nn.relu(nn.GroupNorm(num_groups=min(8, width), name=f"norm_{i}")(x))
     return nn.Dense(self.num_classes, name="head")(x.mean(axis=(1, 2)))
 
 
-def build_net(arch: str, num_classes: int,
-              widths: Sequence[int]) -> nn.Module:
+def build_net(arch: str, num_classes: int, widths: Sequence[int]) -> nn.Module:
   """The classifier network; `widths` are the CNN's, or ResNet-50's five
   stage widths (empty: torchvision's 64, 64, 128, 256, 512)."""
   if arch not in ARCHS:
-    raise ValueError(f"Unknown attribute classifier arch {arch!r}; valid: "
-                     f"{ARCHS}.")
+    raise ValueError(
+        f"Unknown attribute classifier arch {arch!r}; valid: " f"{ARCHS}."
+    )
   if arch == "resnet50":
-    return resnet.build("resnet50", widths=tuple(widths) or None,
-                        num_classes=num_classes)
+    return resnet.build(
+        "resnet50", widths=tuple(widths) or None, num_classes=num_classes
+    )
   return AttributeNet(num_classes, tuple(widths))
 
 
@@ -65,8 +68,14 @@ class Classifier:
   CNN, and {"params", "batch_stats"} for ResNet-50.
   """
 
-  def __init__(self, params: Any, attrs: Sequence[str], label_type: str,
-               widths: Sequence[int], arch: str = "cnn"):
+  def __init__(
+      self,
+      params: Any,
+      attrs: Sequence[str],
+      label_type: str,
+      widths: Sequence[int],
+      arch: str = "cnn",
+  ):
     self.params = params
     self.attrs = list(attrs)
     self.label_type = label_type
@@ -88,11 +97,20 @@ class Classifier:
     return (logits >= 0.0).astype(np.int32)
 
   def save(self, path: str) -> str:
-    flat = {f"params/{k}": np.asarray(v) for k, v in
-            flax.traverse_util.flatten_dict(jax.device_get(self.params),
-                                            sep="/").items()}
-    meta = json.dumps({"attrs": self.attrs, "label_type": self.label_type,
-                       "widths": list(self.widths), "arch": self.arch})
+    flat = {
+        f"params/{k}": np.asarray(v)
+        for k, v in flax.traverse_util.flatten_dict(
+            jax.device_get(self.params), sep="/"
+        ).items()
+    }
+    meta = json.dumps(
+        {
+            "attrs": self.attrs,
+            "label_type": self.label_type,
+            "widths": list(self.widths),
+            "arch": self.arch,
+        }
+    )
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "wb") as f:
       np.savez(f, meta=np.asarray(meta), **flat)
@@ -107,23 +125,44 @@ def load(path: str) -> Classifier:
         f"No attribute classifier at {path!r}. Train one on the training "
         "split (Python API: classifier.train(images, labels, attrs, ...)"
         ".save(FILE); there is no CLI for it yet) and set "
-        "eval.classifier_ckpt to FILE.")
+        "eval.classifier_ckpt to FILE."
+    )
   with np.load(path) as archive:
     if "meta" not in archive.files:
-      raise ValueError(f"{path!r} is not an AKD attribute classifier file "
-                       "(no 'meta' entry).")
+      raise ValueError(
+          f"{path!r} is not an AKD attribute classifier file "
+          "(no 'meta' entry)."
+      )
     meta = json.loads(str(archive["meta"]))
     params = flax.traverse_util.unflatten_dict(
-        {k.split("/", 1)[1]: archive[k] for k in archive.files
-         if k.startswith("params/")}, sep="/")
-  return Classifier(params, meta["attrs"], meta["label_type"], meta["widths"],
-                    meta.get("arch", "cnn"))
+        {
+            k.split("/", 1)[1]: archive[k]
+            for k in archive.files
+            if k.startswith("params/")
+        },
+        sep="/",
+    )
+  return Classifier(
+      params,
+      meta["attrs"],
+      meta["label_type"],
+      meta["widths"],
+      meta.get("arch", "cnn"),
+  )
 
 
-def train(images: np.ndarray, labels: np.ndarray, attrs: Sequence[str],
-          label_type: str = "multi", widths: Sequence[int] = (16, 32, 64),
-          steps: int = 100, batch_size: int = 64, lr: float = 3e-3,
-          seed: int = 0, arch: str = "cnn") -> Classifier:
+def train(
+    images: np.ndarray,
+    labels: np.ndarray,
+    attrs: Sequence[str],
+    label_type: str = "multi",
+    widths: Sequence[int] = (16, 32, 64),
+    steps: int = 100,
+    batch_size: int = 64,
+    lr: float = 3e-3,
+    seed: int = 0,
+    arch: str = "cnn",
+) -> Classifier:
   """Trains on (N, H, W, 3) images in [-1, 1] with (N, K) {0, 1} labels.
 
   Adam on shuffled minibatches; the loss is the same multi-label BCE (summed
@@ -133,9 +172,11 @@ def train(images: np.ndarray, labels: np.ndarray, attrs: Sequence[str],
   images = np.asarray(images, np.float32)
   labels = np.asarray(labels, np.float32)
   if images.ndim != 4 or labels.shape != (len(images), len(attrs)):
-    raise ValueError(f"Classifier training needs (N, H, W, 3) images and "
-                     f"(N, {len(attrs)}) labels, got {images.shape} and "
-                     f"{labels.shape}.")
+    raise ValueError(
+        f"Classifier training needs (N, H, W, 3) images and "
+        f"(N, {len(attrs)}) labels, got {images.shape} and "
+        f"{labels.shape}."
+    )
   net = build_net(arch, len(attrs), widths)
   variables = jax.jit(net.init)(jax.random.key(seed), images[:1])
   params, stats = variables["params"], variables.get("batch_stats", {})
@@ -146,23 +187,36 @@ def train(images: np.ndarray, labels: np.ndarray, attrs: Sequence[str],
   def step(params, stats, opt_state, x, y):
     def loss_fn(p):
       if arch == "resnet50":
-        logits, updated = net.apply({"params": p, "batch_stats": stats}, x,
-                                    train=True, mutable=["batch_stats"])
+        logits, updated = net.apply(
+            {"params": p, "batch_stats": stats},
+            x,
+            train=True,
+            mutable=["batch_stats"],
+        )
         return losses.classification(logits, y, label_type), (
-            updated["batch_stats"])
-      return losses.classification(net.apply({"params": p}, x), y,
-                                   label_type), stats
+            updated["batch_stats"]
+        )
+      return (
+          losses.classification(net.apply({"params": p}, x), y, label_type),
+          stats,
+      )
+
     grads, stats = jax.grad(loss_fn, has_aux=True)(params)
     updates, opt_state = tx.update(grads, opt_state, params)
     return optax.apply_updates(params, updates), stats, opt_state
 
   rng = np.random.default_rng(seed)
   for _ in range(steps):
-    idx = rng.choice(len(images), size=min(batch_size, len(images)),
-                     replace=False)
-    params, stats, opt_state = step(params, stats, opt_state,
-                                    jnp.asarray(images[idx]),
-                                    jnp.asarray(labels[idx]))
+    idx = rng.choice(
+        len(images), size=min(batch_size, len(images)), replace=False
+    )
+    params, stats, opt_state = step(
+        params,
+        stats,
+        opt_state,
+        jnp.asarray(images[idx]),
+        jnp.asarray(labels[idx]),
+    )
   if arch == "resnet50":
     params = {"params": params, "batch_stats": stats}
   return Classifier(jax.device_get(params), attrs, label_type, widths, arch)

@@ -49,29 +49,37 @@ class _TfdsCelebA:
     missing = [a for a in self._attrs if a not in found]
     if missing:
       raise user_errors.InvalidValueError(
-          f"tfds celeb_a records have no attributes {missing}.")
-    return {"image": record["image"],
-            "attributes": np.asarray([bool(found[a]) for a in self._attrs],
-                                     np.int32)}
+          f"tfds celeb_a records have no attributes {missing}."
+      )
+    return {
+        "image": record["image"],
+        "attributes": np.asarray(
+            [bool(found[a]) for a in self._attrs], np.int32
+        ),
+    }
 
 
 @functools.lru_cache(maxsize=16)
-def _synthetic(n: int, seed: int, attrs: tuple[str, ...], size: int
-              ) -> sources.ArraySource:
+def _synthetic(
+    n: int, seed: int, attrs: tuple[str, ...], size: int
+) -> sources.ArraySource:
   unknown = [a for a in attrs if a not in faces.ATTRIBUTES]
   if unknown:
     raise user_errors.InvalidValueError(
         f"synthetic_faces has no attributes {unknown}; it has "
-        f"{faces.ATTRIBUTES}.")
+        f"{faces.ATTRIBUTES}."
+    )
   data = faces.dataset(n, seed, size)
   columns = [faces.ATTRIBUTES.index(a) for a in attrs]
-  return sources.ArraySource({"image": data["image"],
-                              "attributes": data["attributes"][:, columns]})
+  return sources.ArraySource(
+      {"image": data["image"], "attributes": data["attributes"][:, columns]}
+  )
 
 
 def _tfds_celeb_a(data_cfg, split, attrs):
-  source = sources.open("celeb_a", data_cfg.splits[split],
-                        os.path.expanduser(data_cfg.data_dir))
+  source = sources.open(
+      "celeb_a", data_cfg.splits[split], os.path.expanduser(data_cfg.data_dir)
+  )
   return _TfdsCelebA(source, attrs)
 
 
@@ -79,32 +87,42 @@ def _rafd(data_cfg, split, attrs):
   if attrs != expressions.EXPRESSIONS:
     raise user_errors.InvalidValueError(
         f"rafd conditions on {expressions.EXPRESSIONS}; got "
-        f"data.attrs={list(data_cfg.attrs)}.")
-  return expressions.RaFD(os.path.expanduser(data_cfg.root),
-                          data_cfg.splits[split])
+        f"data.attrs={list(data_cfg.attrs)}."
+    )
+  return expressions.RaFD(
+      os.path.expanduser(data_cfg.root), data_cfg.splits[split]
+  )
 
 
 # data.name -> fn(data_cfg, split, attrs) -> random-access source.
 DATASETS = {
     # Drawn at data.image_size (16 or 32 px), not resized by the pp string.
     "synthetic_faces": lambda d, split, attrs: _synthetic(
-        d.sizes[split], d.seeds[split], attrs, d.image_size),
+        d.sizes[split], d.seeds[split], attrs, d.image_size
+    ),
     "celeba_folder": lambda d, split, attrs: celeba.CelebA(
-        os.path.expanduser(d.root), d.splits[split], list(attrs),
-        partition=d.partition),
+        os.path.expanduser(d.root),
+        d.splits[split],
+        list(attrs),
+        partition=d.partition,
+    ),
     "celeb_a": _tfds_celeb_a,
     "rafd": _rafd,
 }
 
 
-def open_source(data_cfg: ml_collections.ConfigDict, split: str,
-                attrs: Sequence[str] | None = None) -> Any:
+def open_source(
+    data_cfg: ml_collections.ConfigDict,
+    split: str,
+    attrs: Sequence[str] | None = None,
+) -> Any:
   """The random-access source of `split` ("train", "test" or, for synthetic
   faces, "classifier"), with attribute columns `attrs` (default data.attrs).
   """
   build = registry.lookup(DATASETS, data_cfg.name, "config.data.name")
-  return build(data_cfg, split,
-               tuple(data_cfg.attrs if attrs is None else attrs))
+  return build(
+      data_cfg, split, tuple(data_cfg.attrs if attrs is None else attrs)
+  )
 
 
 def pp_fn(data_cfg: ml_collections.ConfigDict, train: bool):
@@ -128,19 +146,27 @@ def make_train_data(ctx: method_lib.StageContext, seed: int):
   return pipeline.host_iterator(
       open_source(data_cfg, "train", source_attrs(ctx.config)),
       pp_fn=pp_fn(data_cfg, train=True),
-      global_batch_size=ctx.stage.batch_size, seed=seed)
+      global_batch_size=ctx.stage.batch_size,
+      seed=seed,
+  )
 
 
-def eval_batches(data_cfg: ml_collections.ConfigDict, split: str,
-                 batch_size: int, limit: int = 0,
-                 attrs: Sequence[str] | None = None):
+def eval_batches(
+    data_cfg: ml_collections.ConfigDict,
+    split: str,
+    batch_size: int,
+    limit: int = 0,
+    attrs: Sequence[str] | None = None,
+):
   """(images (n, H, W, 3) in [-1, 1], attributes (n, K)) batches in order.
 
   `limit` > 0 stops after that many real examples. Padding is dropped.
   """
   iterator = pipeline.make_eval_iterator(
-      open_source(data_cfg, split, attrs), pp_fn=pp_fn(data_cfg, train=False),
-      batch_size=batch_size)
+      open_source(data_cfg, split, attrs),
+      pp_fn=pp_fn(data_cfg, train=False),
+      batch_size=batch_size,
+  )
   seen = 0
   for batch in iterator:
     keep = np.asarray(batch["mask"])
@@ -148,14 +174,17 @@ def eval_batches(data_cfg: ml_collections.ConfigDict, split: str,
       keep &= np.cumsum(keep) + seen <= limit
     if keep.any():
       seen += int(keep.sum())
-      yield (np.asarray(batch["image"], np.float32)[keep],
-             np.asarray(batch["attributes"], np.int32)[keep])
+      yield (
+          np.asarray(batch["image"], np.float32)[keep],
+          np.asarray(batch["attributes"], np.int32)[keep],
+      )
     if limit and seen >= limit:
       return
 
 
-def flip_targets(c_org: np.ndarray, attrs: Sequence[str], k: int,
-                 protocol: str = "flip") -> np.ndarray:
+def flip_targets(
+    c_org: np.ndarray, attrs: Sequence[str], k: int, protocol: str = "flip"
+) -> np.ndarray:
   """Test targets for attribute k (StarGAN's `create_labels`, multi-label).
 
   "flip": attribute k is flipped; if k is one of several hair colours in
@@ -165,8 +194,8 @@ def flip_targets(c_org: np.ndarray, attrs: Sequence[str], k: int,
   """
   if protocol not in ("flip", "add_only"):
     raise user_errors.InvalidValueError(
-        f"Unknown eval.protocol {protocol!r}; use 'flip' or "
-        "'add_only'.")
+        f"Unknown eval.protocol {protocol!r}; use 'flip' or " "'add_only'."
+    )
   c = np.array(c_org, np.float32, copy=True)
   hair = [a for a in attrs if a in HAIR_COLOURS]
   if attrs[k] in HAIR_COLOURS and len(hair) > 1:

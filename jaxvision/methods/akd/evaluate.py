@@ -37,13 +37,19 @@ from jaxvision.methods.akd import model as model_lib
 
 
 @functools.lru_cache(maxsize=4)
-def _synthetic_classifier(data_cfg_json: str, steps: int, seed: int
-                         ) -> classifier_lib.Classifier:
+def _synthetic_classifier(
+    data_cfg_json: str, steps: int, seed: int
+) -> classifier_lib.Classifier:
   data_cfg = _from_json(data_cfg_json)
   images, labels = zip(*data.eval_batches(data_cfg, "classifier", 256))
-  return classifier_lib.train(np.concatenate(images), np.concatenate(labels),
-                              list(data_cfg.attrs), data_cfg.label_type,
-                              steps=steps, seed=seed)
+  return classifier_lib.train(
+      np.concatenate(images),
+      np.concatenate(labels),
+      list(data_cfg.attrs),
+      data_cfg.label_type,
+      steps=steps,
+      seed=seed,
+  )
 
 
 def _from_json(text: str) -> ml_collections.ConfigDict:
@@ -56,32 +62,38 @@ def attribute_classifier(config) -> classifier_lib.Classifier:
   if config.eval.classifier_ckpt:
     clf = classifier_lib.load(config.eval.classifier_ckpt)
   elif config.data.name == "synthetic_faces":
-    clf = _synthetic_classifier(config.data.to_json(),
-                                config.eval.classifier_steps, config.seed)
+    clf = _synthetic_classifier(
+        config.data.to_json(), config.eval.classifier_steps, config.seed
+    )
   else:
     raise FileNotFoundError(
         "eval.classifier_ckpt is empty: train an attribute classifier on the "
         "training split (Python API: jaxvision.methods.akd.classifier.train("
         "images, labels, attrs, ...).save(FILE); there is no CLI for it yet) "
-        "and point eval.classifier_ckpt at FILE.")
+        "and point eval.classifier_ckpt at FILE."
+    )
   if clf.attrs != list(config.data.attrs):
-    raise ValueError(f"The attribute classifier predicts {clf.attrs}, the "
-                     f"model translates {list(config.data.attrs)}.")
+    raise ValueError(
+        f"The attribute classifier predicts {clf.attrs}, the "
+        f"model translates {list(config.data.attrs)}."
+    )
   arch = config.eval.get("classifier_arch", clf.arch)
   if config.eval.classifier_ckpt and clf.arch != arch:
     raise ValueError(
         f"eval.classifier_ckpt holds a {clf.arch!r} classifier, but "
         f"eval.classifier_arch={arch!r} (the paper scores with ResNet-50: "
         "classifier.train(..., arch='resnet50', widths=())); set "
-        f"--config.eval.classifier_arch={clf.arch} to score with it anyway.")
+        f"--config.eval.classifier_arch={clf.arch} to score with it anyway."
+    )
   return clf
 
 
 def _targets(config, c_org: np.ndarray, k: int) -> np.ndarray:
   if config.data.label_type == "single":
     return data.onehot_targets(len(c_org), c_org.shape[1], k)
-  return data.flip_targets(c_org, list(config.data.attrs), k,
-                           config.eval.protocol)
+  return data.flip_targets(
+      c_org, list(config.data.attrs), k, config.eval.protocol
+  )
 
 
 def _write_pngs(config, workdir: str, gen, disc, params, x, c_org) -> None:
@@ -96,39 +108,47 @@ def _write_pngs(config, workdir: str, gen, disc, params, x, c_org) -> None:
   @jax.jit
   def translate_and_attend(gen_params, disc_params, x, c):
     fake = gen.apply({"params": gen_params}, x, c)
-    a = attention.attention_maps(gen, disc, gen_params, disc_params, x, c,
-                                 config.akd.student_block)
+    a = attention.attention_maps(
+        gen, disc, gen_params, disc_params, x, c, config.akd.student_block
+    )
     return fake, attention.minmax(attention.upsample(a, x.shape[1]))
 
   for k in range(len(attrs)):
     c = _targets(config, c_org, k)
-    fake, up = jax.device_get(translate_and_attend(params["gen"],
-                                                   params["disc"], x, c))
+    fake, up = jax.device_get(
+        translate_and_attend(params["gen"], params["disc"], x, c)
+    )
     rows += [visualize.to_uint8(img, (-1, 1)) for img in np.asarray(fake)]
-    maps += [visualize.overlay(visualize.to_uint8(img, (-1, 1)),
-                               up[i, k], (255, 0, 0), 0.6)
-             for i, img in enumerate(x)]
+    maps += [
+        visualize.overlay(
+            visualize.to_uint8(img, (-1, 1)), up[i, k], (255, 0, 0), 0.6
+        )
+        for i, img in enumerate(x)
+    ]
   out = os.path.join(workdir, "akd_eval")
-  visualize.save_png(os.path.join(out, "translations.png"),
-                     visualize.grid(rows, n))
-  visualize.save_png(os.path.join(out, "attention.png"),
-                     visualize.grid(maps, n))
+  visualize.save_png(
+      os.path.join(out, "translations.png"), visualize.grid(rows, n)
+  )
+  visualize.save_png(
+      os.path.join(out, "attention.png"), visualize.grid(maps, n)
+  )
 
 
 def evaluate(ctx: method_lib.StageContext, state) -> dict[str, float]:
   config = ctx.config
   attrs = list(config.data.attrs)
-  gen, disc = model_lib.build(config.model, config.data.image_size,
-                              len(attrs))
+  gen, disc = model_lib.build(config.model, config.data.image_size, len(attrs))
   translate = inference.Replicated(state.params["gen"]).jit(
-      lambda p, x, c: gen.apply({"params": p}, x, c))
+      lambda p, x, c: gen.apply({"params": p}, x, c)
+  )
   clf = attribute_classifier(config)
   classify = inference.Replicated(clf.params).jit(clf.logits_fn())
   use_oracle = config.data.name == "synthetic_faces"
   use_fid = bool(config.eval.fid.inception_ckpt)
   if use_fid:
     inception = fid_lib.FeatureExtractor.from_file(
-        config.eval.fid.inception_ckpt)
+        config.eval.fid.inception_ckpt
+    )
     real_feats, fake_feats = [], [[] for _ in attrs]
 
   correct = np.zeros(len(attrs))
@@ -136,9 +156,9 @@ def evaluate(ctx: method_lib.StageContext, state) -> dict[str, float]:
   identity = np.zeros(len(attrs))
   real_correct, count = 0.0, 0
   first = None
-  for x, c_org in data.eval_batches(config.data, "test",
-                                    config.eval.batch_size,
-                                    config.eval.num_images):
+  for x, c_org in data.eval_batches(
+      config.data, "test", config.eval.batch_size, config.eval.num_images
+  ):
     if first is None:
       first = (x, c_org)
     count += len(x)
@@ -161,7 +181,8 @@ def evaluate(ctx: method_lib.StageContext, state) -> dict[str, float]:
 
   results: dict[str, float] = {}
   for name, values in (("acc", correct), ("identity_acc", identity)) + (
-      (("oracle_acc", oracle_correct),) if use_oracle else ()):
+      (("oracle_acc", oracle_correct),) if use_oracle else ()
+  ):
     per_attr = values / count
     results.update({f"{name}/{a}": float(v) for a, v in zip(attrs, per_attr)})
     results[f"{name}_mean"] = float(per_attr.mean())
@@ -169,11 +190,14 @@ def evaluate(ctx: method_lib.StageContext, state) -> dict[str, float]:
   if use_fid:
     real = np.concatenate(real_feats)
     for a, feats in zip(attrs, fake_feats):
-      results[f"fid/{a}"] = fid_lib.fid_from_features(real,
-                                                      np.concatenate(feats))
+      results[f"fid/{a}"] = fid_lib.fid_from_features(
+          real, np.concatenate(feats)
+      )
     results["fid_overall"] = fid_lib.fid_from_features(
-        real, np.concatenate([f for feats in fake_feats for f in feats]))
+        real, np.concatenate([f for feats in fake_feats for f in feats])
+    )
   if ctx.workdir and jax.process_index() == 0 and config.eval.num_png:
-    _write_pngs(config, ctx.workdir, gen, disc, jax.device_get(state.params),
-                *first)
+    _write_pngs(
+        config, ctx.workdir, gen, disc, jax.device_get(state.params), *first
+    )
   return results

@@ -37,12 +37,20 @@ _PINK = np.array([0.65, 0.45, 0.4], np.float32)
 # pixels are averaged), chosen to contain the attribute for every centre
 # jitter and to stay inside the face otherwise.
 _REGIONS = {
-    32: dict(hair=(slice(6, 9), slice(14, 20)),
-             band=(slice(11, 17), slice(9, 24)), darkest=15,
-             mouth=(slice(19, 25), slice(11, 22)), reddest=7),
-    16: dict(hair=(slice(3, 5), slice(7, 10)),
-             band=(slice(6, 8), slice(4, 13)), darkest=4,
-             mouth=(slice(10, 12), slice(5, 12)), reddest=3),
+    32: dict(
+        hair=(slice(6, 9), slice(14, 20)),
+        band=(slice(11, 17), slice(9, 24)),
+        darkest=15,
+        mouth=(slice(19, 25), slice(11, 22)),
+        reddest=7,
+    ),
+    16: dict(
+        hair=(slice(3, 5), slice(7, 10)),
+        band=(slice(6, 8), slice(4, 13)),
+        darkest=4,
+        mouth=(slice(10, 12), slice(5, 12)),
+        reddest=3,
+    ),
 }
 
 
@@ -51,8 +59,9 @@ def _check_size(size: int) -> None:
     raise ValueError(f"Synthetic faces are drawn at {SIZES} px, not {size}.")
 
 
-def render(attributes: np.ndarray, rng: np.random.Generator,
-           size: int = SIZE) -> np.ndarray:
+def render(
+    attributes: np.ndarray, rng: np.random.Generator, size: int = SIZE
+) -> np.ndarray:
   """(N, 3) {0, 1} attributes -> (N, size, size, 3) float32 in [0, 1]."""
   _check_size(size)
   s = size / SIZE  # every length is given at 32 px and scaled by s
@@ -63,14 +72,22 @@ def render(attributes: np.ndarray, rng: np.random.Generator,
     cy = size / 2 + s * rng.integers(-1, 2)
     cx = size / 2 + s * rng.integers(-1, 2)
     image = np.full((size, size, 3), rng.uniform(0.2, 0.8), np.float32)
-    face = ((xx - cx) / (10 * s))**2 + ((yy - cy) / (12.5 * s))**2 <= 1.0
+    face = ((xx - cx) / (10 * s)) ** 2 + ((yy - cy) / (12.5 * s)) ** 2 <= 1.0
     image[face] = _SKIN * rng.uniform(0.85, 1.05)
     image[face & (yy < cy - 6 * s)] = _BLOND if blond else _DARK_HAIR
     if glasses:
-      image[(yy >= cy - 3 * s) & (yy < cy - s) & (xx >= cx - 8 * s) &
-            (xx < cx + 9 * s)] = _GLASSES
-    image[(yy >= cy + 5 * s) & (yy < cy + 7 * s) & (xx >= cx - 3 * s) &
-          (xx < cx + 4 * s)] = _RED if lipstick else _PINK
+      image[
+          (yy >= cy - 3 * s)
+          & (yy < cy - s)
+          & (xx >= cx - 8 * s)
+          & (xx < cx + 9 * s)
+      ] = _GLASSES
+    image[
+        (yy >= cy + 5 * s)
+        & (yy < cy + 7 * s)
+        & (xx >= cx - 3 * s)
+        & (xx < cx + 4 * s)
+    ] = (_RED if lipstick else _PINK)
     images[i] = image
   images += rng.normal(0.0, 0.02, images.shape).astype(np.float32)
   return np.clip(images, 0.0, 1.0)
@@ -86,8 +103,10 @@ def dataset(n: int, seed: int, size: int = SIZE) -> dict[str, np.ndarray]:
   rng = np.random.default_rng(seed)
   attributes = rng.integers(0, 2, (n, len(ATTRIBUTES))).astype(np.int32)
   images = render(attributes, rng, size)
-  return {"image": np.round(images * 255).astype(np.uint8),
-          "attributes": attributes}
+  return {
+      "image": np.round(images * 255).astype(np.uint8),
+      "attributes": attributes,
+  }
 
 
 def oracle(images: np.ndarray) -> np.ndarray:
@@ -102,11 +121,12 @@ def oracle(images: np.ndarray) -> np.ndarray:
   n = len(images)
   hair = images[:, r["hair"][0], r["hair"][1], 1].mean((1, 2))
   band = images[:, r["band"][0], r["band"][1]].mean(-1).reshape(n, -1)
-  darkest = np.sort(band, axis=1)[:, :r["darkest"]].mean(1)
+  darkest = np.sort(band, axis=1)[:, : r["darkest"]].mean(1)
   mouth = images[:, r["mouth"][0], r["mouth"][1]]
   redness = (mouth[..., 0] - mouth[..., 1]).reshape(n, -1)
-  reddest = np.sort(redness, axis=1)[:, -r["reddest"]:].mean(1)
+  reddest = np.sort(redness, axis=1)[:, -r["reddest"] :].mean(1)
   # Green of the hair: blond .85, dark .1; darkest eye-band pixels: glasses
   # .05, skin > .5; reddest mouth pixels (R - G): lipstick .8, pink .2.
-  return np.stack([hair > 0.45, darkest < 0.3, reddest > 0.55],
-                  axis=1).astype(np.int32)
+  return np.stack([hair > 0.45, darkest < 0.3, reddest > 0.55], axis=1).astype(
+      np.int32
+  )

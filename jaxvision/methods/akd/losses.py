@@ -16,8 +16,9 @@ NORMS = ("fro", "l1_mean", "l2_sq_mean")
 NORMALIZE = ("none", "l2", "minmax")
 
 
-def classification(logits: jax.Array, labels: jax.Array,
-                   label_type: str) -> jax.Array:
+def classification(
+    logits: jax.Array, labels: jax.Array, label_type: str
+) -> jax.Array:
   """Auxiliary-classifier loss, averaged over the batch.
 
   NOTE: multi-label BCE is *summed* over attributes (StarGAN; spec pitfall 7);
@@ -27,24 +28,25 @@ def classification(logits: jax.Array, labels: jax.Array,
     return optax.sigmoid_binary_cross_entropy(logits, labels).sum(-1).mean()
   if label_type == "single":
     return optax.softmax_cross_entropy(logits, labels).mean()
-  raise ValueError(f"Unknown data.label_type {label_type!r}; use one of "
-                   f"{LABEL_TYPES}.")
+  raise ValueError(
+      f"Unknown data.label_type {label_type!r}; use one of " f"{LABEL_TYPES}."
+  )
 
 
-def gradient_penalty(src_fn: Callable[[jax.Array], jax.Array],
-                     x_hat: jax.Array) -> jax.Array:
+def gradient_penalty(
+    src_fn: Callable[[jax.Array], jax.Array], x_hat: jax.Array
+) -> jax.Array:
   """E[(||d sum(D_src(x_hat)) / d x_hat||_2 - 1)^2], norm per sample.
 
   Summing over the batch gives per-sample gradients because D treats samples
   independently.
   """
   grads = jax.grad(lambda x: src_fn(x).sum())(x_hat)
-  norms = jnp.sqrt(jnp.sum(grads.reshape(grads.shape[0], -1)**2, -1))
-  return jnp.mean((norms - 1.0)**2)
+  norms = jnp.sqrt(jnp.sum(grads.reshape(grads.shape[0], -1) ** 2, -1))
+  return jnp.mean((norms - 1.0) ** 2)
 
 
-def interpolate(real: jax.Array, fake: jax.Array, rng: jax.Array
-               ) -> jax.Array:
+def interpolate(real: jax.Array, fake: jax.Array, rng: jax.Array) -> jax.Array:
   """x_hat = eps * real + (1 - eps) * fake with eps ~ U(0, 1) per sample."""
   eps = jax.random.uniform(rng, (real.shape[0], 1, 1, 1), real.dtype)
   return eps * real + (1.0 - eps) * fake
@@ -62,8 +64,7 @@ def _safe_sqrt(x: jax.Array) -> jax.Array:
   return jnp.where(positive, jnp.sqrt(jnp.where(positive, x, 1.0)), 0.0)
 
 
-def normalize_maps(maps: jax.Array, mode: str, eps: float = 1e-8
-                  ) -> jax.Array:
+def normalize_maps(maps: jax.Array, mode: str, eps: float = 1e-8) -> jax.Array:
   """(B, K, h, w) maps: raw ('none'), unit L2 ('l2') or min-max ('minmax')."""
   if mode == "none":
     return maps
@@ -77,8 +78,9 @@ def normalize_maps(maps: jax.Array, mode: str, eps: float = 1e-8
   raise ValueError(f"Unknown akd.normalize {mode!r}; use one of {NORMALIZE}.")
 
 
-def map_distance(teacher: jax.Array, student: jax.Array, norm: str
-                ) -> jax.Array:
+def map_distance(
+    teacher: jax.Array, student: jax.Array, norm: str
+) -> jax.Array:
   """(B, K) distance of each per-sample, per-class map pair."""
   diff = teacher - student
   if norm == "fro":
@@ -90,9 +92,14 @@ def map_distance(teacher: jax.Array, student: jax.Array, norm: str
   raise ValueError(f"Unknown akd.norm {norm!r}; use one of {NORMS}.")
 
 
-def akd(teacher_maps: jax.Array, student_maps: jax.Array,
-        pairs: jax.Array, weights: jax.Array, norm: str = "fro",
-        normalize: str = "none") -> jax.Array:
+def akd(
+    teacher_maps: jax.Array,
+    student_maps: jax.Array,
+    pairs: jax.Array,
+    weights: jax.Array,
+    norm: str = "fro",
+    normalize: str = "none",
+) -> jax.Array:
   """L_akd (Eq. 4.6) or, with a teacher of other classes, L_akd^pse (4.9).
 
   Args:
@@ -110,12 +117,17 @@ def akd(teacher_maps: jax.Array, student_maps: jax.Array,
   """
   if student_maps.shape[-2:] != teacher_maps.shape[-2:]:
     student_maps = jax.image.resize(
-        student_maps, student_maps.shape[:2] + teacher_maps.shape[-2:],
-        "bilinear")
+        student_maps,
+        student_maps.shape[:2] + teacher_maps.shape[-2:],
+        "bilinear",
+    )
   teacher_maps = jax.lax.stop_gradient(teacher_maps)
   paired = pairs >= 0
   matched = jnp.take(teacher_maps, jnp.maximum(pairs, 0), axis=1)
-  dist = map_distance(normalize_maps(matched, normalize),
-                      normalize_maps(student_maps, normalize), norm)
+  dist = map_distance(
+      normalize_maps(matched, normalize),
+      normalize_maps(student_maps, normalize),
+      norm,
+  )
   w = weights * paired[None, :].astype(weights.dtype)
   return jnp.sum(dist * w) / jnp.maximum(jnp.sum(w), 1.0)

@@ -27,11 +27,13 @@ from jaxvision.methods.akd import teacher as teacher_lib
 def _parse(argv):
   parser = argparse.ArgumentParser(prog="predict (akd)")
   parser.add_argument("--image", help="an RGB image file to translate")
-  parser.add_argument("--attrs", default="",
-                      help="comma-separated 0/1 labels of the image")
+  parser.add_argument(
+      "--attrs", default="", help="comma-separated 0/1 labels of the image"
+  )
   parser.add_argument("--out", default="", help="output folder for PNGs")
-  parser.add_argument("--export_teacher", default="",
-                      help="write gen/disc params to this .npz")
+  parser.add_argument(
+      "--export_teacher", default="", help="write gen/disc params to this .npz"
+  )
   args = parser.parse_args(argv)
   if not args.image and not args.export_teacher:
     parser.error("give --image (with --out) and/or --export_teacher")
@@ -42,8 +44,7 @@ def _load_image(path: str, size: int) -> np.ndarray:
   if not os.path.isfile(path):
     raise FileNotFoundError(f"--image {path!r} does not exist.")
   with Image.open(path) as image:
-    image = image.convert("RGB").resize((size, size),
-                                        Image.Resampling.BILINEAR)
+    image = image.convert("RGB").resize((size, size), Image.Resampling.BILINEAR)
   return np.asarray(image, np.float32)[None] / 127.5 - 1.0
 
 
@@ -56,31 +57,53 @@ def predict(ctx, state, argv):
     results["teacher"] = teacher_lib.export(params, args.export_teacher)
   if args.image:
     attrs = list(config.data.attrs)
-    labels = [float(v) for v in args.attrs.split(",")] if args.attrs else (
-        [0.0] * len(attrs))
+    labels = (
+        [float(v) for v in args.attrs.split(",")]
+        if args.attrs
+        else ([0.0] * len(attrs))
+    )
     if len(labels) != len(attrs):
-      raise ValueError(f"--attrs needs {len(attrs)} values for {attrs}, got "
-                       f"{len(labels)}.")
+      raise ValueError(
+          f"--attrs needs {len(attrs)} values for {attrs}, got "
+          f"{len(labels)}."
+      )
     x = _load_image(args.image, config.data.image_size)
     c_org = np.asarray([labels], np.float32)
-    gen, disc = model_lib.build(config.model, config.data.image_size,
-                                len(attrs))
+    gen, disc = model_lib.build(
+        config.model, config.data.image_size, len(attrs)
+    )
     tiles, maps = [visualize.to_uint8(x[0], (-1, 1))], []
     for k in range(len(attrs)):
-      c = (data.onehot_targets(1, len(attrs), k)
-           if config.data.label_type == "single" else
-           data.flip_targets(c_org, attrs, k, config.eval.protocol))
+      c = (
+          data.onehot_targets(1, len(attrs), k)
+          if config.data.label_type == "single"
+          else data.flip_targets(c_org, attrs, k, config.eval.protocol)
+      )
       fake = gen.apply({"params": params["gen"]}, x, c)
       tiles.append(visualize.to_uint8(np.asarray(fake[0]), (-1, 1)))
-      a = attention.attention_maps(gen, disc, params["gen"], params["disc"],
-                                   x, c, config.akd.student_block)
-      maps.append(visualize.colorize(
-          np.asarray(attention.minmax(attention.upsample(
-              a, x.shape[1])))[0, k], vmin=0.0, vmax=1.0))
+      a = attention.attention_maps(
+          gen,
+          disc,
+          params["gen"],
+          params["disc"],
+          x,
+          c,
+          config.akd.student_block,
+      )
+      maps.append(
+          visualize.colorize(
+              np.asarray(attention.minmax(attention.upsample(a, x.shape[1])))[
+                  0, k
+              ],
+              vmin=0.0,
+              vmax=1.0,
+          )
+      )
     out = args.out or os.path.join(ctx.workdir, "predict")
     results["translations"] = visualize.save_png(
-        os.path.join(out, "translations.png"), visualize.grid(tiles,
-                                                               len(tiles)))
+        os.path.join(out, "translations.png"), visualize.grid(tiles, len(tiles))
+    )
     results["attention"] = visualize.save_png(
-        os.path.join(out, "attention.png"), visualize.grid(maps, len(maps)))
+        os.path.join(out, "attention.png"), visualize.grid(maps, len(maps))
+    )
   return results

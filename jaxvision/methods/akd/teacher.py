@@ -32,7 +32,8 @@ def export(params: dict[str, Any], path: str) -> str:
   flat = {}
   for role in ROLES:
     for key, value in flax.traverse_util.flatten_dict(
-        jax.device_get(params[role]), sep="/").items():
+        jax.device_get(params[role]), sep="/"
+    ).items():
       flat[f"{role}/{key}"] = np.asarray(value)
   os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
   with open(path, "wb") as f:
@@ -47,24 +48,29 @@ def _read(path: str) -> dict[str, np.ndarray]:
         f"akd.teacher_ckpt={path!r} does not exist. Train a teacher StarGAN "
         "(the same config with akd.enabled=False), then export it with "
         "`python -m jaxvision.main predict --config ... --workdir TEACHER "
-        f"--export_teacher {path}`.")
+        f"--export_teacher {path}`."
+    )
   with np.load(path) as archive:
     return {k: archive[k] for k in archive.files}
 
 
-def _check(flat: dict[str, np.ndarray], expected: dict[str, Any],
-           path: str) -> None:
+def _check(
+    flat: dict[str, np.ndarray], expected: dict[str, Any], path: str
+) -> None:
   missing = sorted(set(expected) - set(flat))
   unexpected = sorted(set(flat) - set(expected))
-  reshaped = [f"{k}: {flat[k].shape} vs expected {expected[k].shape}"
-              for k in sorted(set(flat) & set(expected))
-              if flat[k].shape != tuple(expected[k].shape)]
+  reshaped = [
+      f"{k}: {flat[k].shape} vs expected {expected[k].shape}"
+      for k in sorted(set(flat) & set(expected))
+      if flat[k].shape != tuple(expected[k].shape)
+  ]
   if missing or unexpected or reshaped:
     raise ValueError(
         f"Teacher weights {path!r} do not match akd.teacher_model: "
         f"missing {missing[:10]}, unexpected {unexpected[:10]}, shape "
         f"mismatches {reshaped[:10]}. Set akd.teacher_model (G/D conv_dim, "
-        "repeat_num) and akd.teacher_attrs to the teacher run's values.")
+        "repeat_num) and akd.teacher_attrs to the teacher run's values."
+    )
 
 
 def load(path: str, abstract: dict[str, Any]) -> dict[str, Any]:
@@ -78,12 +84,14 @@ def load(path: str, abstract: dict[str, Any]) -> dict[str, Any]:
   expected = {}
   for role in ROLES:
     for key, value in flax.traverse_util.flatten_dict(
-        abstract[role], sep="/").items():
+        abstract[role], sep="/"
+    ).items():
       expected[f"{role}/{key}"] = value
   _check(flat, expected, path)
   keys = sorted(expected)
-  shapes = [jax.ShapeDtypeStruct(expected[k].shape, expected[k].dtype)
-            for k in keys]
+  shapes = [
+      jax.ShapeDtypeStruct(expected[k].shape, expected[k].dtype) for k in keys
+  ]
 
   def host():
     return [flat[k].astype(s.dtype) for k, s in zip(keys, shapes)]
@@ -93,5 +101,7 @@ def load(path: str, abstract: dict[str, Any]) -> dict[str, Any]:
   for key, array in zip(keys, arrays):
     role, rest = key.split("/", 1)
     out[role][rest] = array
-  return {role: flax.traverse_util.unflatten_dict(tree, sep="/")
-          for role, tree in out.items()}
+  return {
+      role: flax.traverse_util.unflatten_dict(tree, sep="/")
+      for role, tree in out.items()
+  }

@@ -32,8 +32,9 @@ def sample_indices(n: int, t: int) -> np.ndarray:
   return np.round(np.linspace(0, n - 1, t)).astype(np.int64)
 
 
-def crop_square(image: np.ndarray, center, side: float,
-                out_size: int) -> np.ndarray:
+def crop_square(
+    image: np.ndarray, center, side: float, out_size: int
+) -> np.ndarray:
   """A side x side square centred at (x, y), zero outside, resized.
 
   PIL's bilinear resize of float images antialiases when shrinking (real
@@ -47,15 +48,20 @@ def crop_square(image: np.ndarray, center, side: float,
   ys, xs = max(y0, 0), max(x0, 0)
   ye, xe = min(y0 + side, h), min(x0 + side, w)
   if ye > ys and xe > xs:
-    out[ys - y0:ye - y0, xs - x0:xe - x0] = image[ys:ye, xs:xe]
+    out[ys - y0 : ye - y0, xs - x0 : xe - x0] = image[ys:ye, xs:xe]
   if side == out_size:
     return out
-  return np.asarray(Image.fromarray(out, mode="F").resize(
-      (out_size, out_size), Image.Resampling.BILINEAR), np.float32)
+  return np.asarray(
+      Image.fromarray(out, mode="F").resize(
+          (out_size, out_size), Image.Resampling.BILINEAR
+      ),
+      np.float32,
+  )
 
 
-def energy_box(energy: np.ndarray, margin: float,
-               side: int = 0) -> tuple[np.ndarray, float]:
+def energy_box(
+    energy: np.ndarray, margin: float, side: int = 0
+) -> tuple[np.ndarray, float]:
   """(centre, side) of the square around the non-zero energy pixels.
 
   `side` > 0 fixes the side in pixels (the smoke task's 32 px); otherwise it
@@ -64,15 +70,17 @@ def energy_box(energy: np.ndarray, margin: float,
   ys, xs = np.nonzero(energy > 1e-6)
   if ys.size == 0:
     return np.array(energy.shape[::-1], np.float64) / 2, float(
-        side or max(energy.shape))
+        side or max(energy.shape)
+    )
   lo = np.array([xs.min(), ys.min()], np.float64)
   hi = np.array([xs.max(), ys.max()], np.float64) + 1
   auto = float((hi - lo).max() * (1 + 2 * margin))
   return (lo + hi) / 2, float(side) if side else auto
 
 
-def prepare_clip(clip: Mapping[str, Any], cfg: Mapping[str, Any]
-                 ) -> dict[str, np.ndarray]:
+def prepare_clip(
+    clip: Mapping[str, Any], cfg: Mapping[str, Any]
+) -> dict[str, np.ndarray]:
   """Network inputs of one tracked clip.
 
   Args:
@@ -93,15 +101,21 @@ def prepare_clip(clip: Mapping[str, Any], cfg: Mapping[str, Any]
   valid = np.asarray(clip.get("frame_valid", np.ones(len(masks), bool)), bool)
   masks, joints = masks * valid[:, None, None], joints * valid[:, None, None]
   reg = registration.register(
-      masks, joints, mode=reg_cfg["mode"], fallback=tuple(reg_cfg["fallback"]),
-      on_missing=reg_cfg["on_missing"], pad=reg_cfg["pad"])
+      masks,
+      joints,
+      mode=reg_cfg["mode"],
+      fallback=tuple(reg_cfg["fallback"]),
+      on_missing=reg_cfg["on_missing"],
+      pad=reg_cfg["pad"],
+  )
   size, crop_mode = cfg["image_size"], cfg["mask_crop"]
   if crop_mode not in MASK_CROPS:
     raise user_errors.InvalidValueError(
-        f"preprocess.mask_crop={crop_mode!r}; valid: "
-        f"{MASK_CROPS}.")
-  centre, side = energy_box(reg["energy"], cfg["energy_margin"],
-                            cfg.get("crop_side", 0))
+        f"preprocess.mask_crop={crop_mode!r}; valid: " f"{MASK_CROPS}."
+    )
+  centre, side = energy_box(
+      reg["energy"], cfg["energy_margin"], cfg.get("crop_side", 0)
+  )
   energy = crop_square(reg["energy"], centre, side, size)
   idx = sample_indices(len(masks), cfg["num_frames"])
   seq, seq_valid = [], []
@@ -116,8 +130,11 @@ def prepare_clip(clip: Mapping[str, Any], cfg: Mapping[str, Any]
       box = np.asarray(clip["boxes"][j], np.float64)
       ok &= bool(np.isfinite(box).all() and (box[2:] > box[:2]).all())
       box_side = (box[2:] - box[:2]).max() * (1 + 2 * cfg["box_margin"])
-      seq.append(crop_square(masks[j], (box[:2] + box[2:]) / 2,
-                             box_side if ok else 1, size))
+      seq.append(
+          crop_square(
+              masks[j], (box[:2] + box[2:]) / 2, box_side if ok else 1, size
+          )
+      )
     else:
       h, w = masks.shape[1:]
       seq.append(crop_square(masks[j], (w / 2, h / 2), max(h, w), size))
@@ -127,16 +144,23 @@ def prepare_clip(clip: Mapping[str, Any], cfg: Mapping[str, Any]
     # NOTE: attention needs at least one valid key; an all-invalid clip
     # attends to its (empty) crops rather than producing NaNs.
     seq_valid[:] = True
-  return {"energy": np.clip(energy, 0, 1), "mask_seq": np.clip(
-      np.stack(seq), 0, 1), "frame_valid": seq_valid,
-          "registered_frames": int(reg["used"].sum())}
+  return {
+      "energy": np.clip(energy, 0, 1),
+      "mask_seq": np.clip(np.stack(seq), 0, 1),
+      "frame_valid": seq_valid,
+      "registered_frames": int(reg["used"].sum()),
+  }
 
 
-def joints_from_clip(clip: Mapping[str, Any], cfg: Mapping[str, Any]
-                     ) -> np.ndarray:
+def joints_from_clip(
+    clip: Mapping[str, Any], cfg: Mapping[str, Any]
+) -> np.ndarray:
   """Fused joints of a tracked clip (`kps_coco17` / `kps_body25` arrays)."""
   kcfg = cfg["keypoints"]
-  return kp_lib.fuse(clip.get("kps_coco17"), clip.get("kps_body25"),
-                     sources=tuple(kcfg["sources"]),
-                     krcnn_thresh=kcfg["krcnn_thresh"],
-                     openpose_thresh=kcfg["openpose_thresh"])
+  return kp_lib.fuse(
+      clip.get("kps_coco17"),
+      clip.get("kps_body25"),
+      sources=tuple(kcfg["sources"]),
+      krcnn_thresh=kcfg["krcnn_thresh"],
+      openpose_thresh=kcfg["openpose_thresh"],
+  )

@@ -43,10 +43,12 @@ def _freeze(cfg: ml_collections.ConfigDict) -> str:
 
 
 def _stack(examples: list[dict], labels) -> dict[str, np.ndarray]:
-  return {"energy": np.stack([e["energy"] for e in examples]),
-          "mask_seq": np.stack([e["mask_seq"] for e in examples]),
-          "frame_valid": np.stack([e["frame_valid"] for e in examples]),
-          "label": np.asarray(labels, np.int32)}
+  return {
+      "energy": np.stack([e["energy"] for e in examples]),
+      "mask_seq": np.stack([e["mask_seq"] for e in examples]),
+      "frame_valid": np.stack([e["frame_valid"] for e in examples]),
+      "label": np.asarray(labels, np.int32),
+  }
 
 
 @functools.lru_cache(maxsize=8)
@@ -55,21 +57,29 @@ def _synthetic_split(split: str, data_key: str, pre_key: str):
   if split not in data_cfg["sizes"]:
     raise user_errors.InvalidValueError(
         f"Synthetic split {split!r} not in data.sizes "
-        f"{sorted(data_cfg['sizes'])}.")
+        f"{sorted(data_cfg['sizes'])}."
+    )
   seed = data_cfg["seed"] + 1000 * sorted(data_cfg["sizes"]).index(split)
-  clips, labels = synthetic.dataset(data_cfg["sizes"][split], seed,
-                                    data_cfg["canvas"], data_cfg["raw_frames"])
-  return _stack([clip_features.prepare_clip(c, pre_cfg) for c in clips],
-                labels)
+  clips, labels = synthetic.dataset(
+      data_cfg["sizes"][split], seed, data_cfg["canvas"], data_cfg["raw_frames"]
+  )
+  return _stack([clip_features.prepare_clip(c, pre_cfg) for c in clips], labels)
 
 
 def prepared_soccer_clip(root: str, clip_id: str, meta, config):
   """Tracks and prepares one clip; cached as npz keyed by root and configs."""
   pre, data_cfg = config.preprocess, config.data
-  key = hashlib.sha1((os.path.abspath(root) + _freeze(pre) +
-                      _freeze(data_cfg.tracking)).encode()).hexdigest()[:12]
-  cache = os.path.join(os.path.expanduser(data_cfg.cache_dir or root),
-                       "prepared", key, f"{clip_id}.npz")
+  key = hashlib.sha1(
+      (
+          os.path.abspath(root) + _freeze(pre) + _freeze(data_cfg.tracking)
+      ).encode()
+  ).hexdigest()[:12]
+  cache = os.path.join(
+      os.path.expanduser(data_cfg.cache_dir or root),
+      "prepared",
+      key,
+      f"{clip_id}.npz",
+  )
   if os.path.exists(cache):
     with np.load(cache) as f:
       return {k: f[k] for k in f.files}
@@ -90,9 +100,14 @@ def _soccer_split(config, split: str):
   root = os.path.expanduser(data_cfg.root)
   meta = soccer.read_meta(root)
   ids = soccer.split_ids(
-      root, meta, data_cfg.task, data_cfg.fold, split,
+      root,
+      meta,
+      data_cfg.task,
+      data_cfg.fold,
+      split,
       include_goalkeeper=data_cfg.include_goalkeeper_tracklets,
-      seed=data_cfg.split_seed)
+      seed=data_cfg.split_seed,
+  )
   labels = [soccer.label_of(meta[c], data_cfg.task) for c in ids]
   examples = [prepared_soccer_clip(root, c, meta, config) for c in ids]
   return _stack(examples, labels)
@@ -101,7 +116,8 @@ def _soccer_split(config, split: str):
 # data.kind -> fn(config, split) -> the split's prepared arrays.
 KINDS = {
     "synthetic": lambda config, split: _synthetic_split(
-        split, _freeze(config.data), _freeze(config.preprocess)),
+        split, _freeze(config.data), _freeze(config.preprocess)
+    ),
     "soccer": _soccer_split,
 }
 
@@ -135,4 +151,6 @@ def make_train_data(ctx: method_lib.StageContext, seed: int):
   return pipeline.host_iterator(
       open_split(config, config.data.train_split),
       pp_fn=augment(config.data.augment_flip),
-      global_batch_size=ctx.stage.batch_size, seed=seed)
+      global_batch_size=ctx.stage.batch_size,
+      seed=seed,
+  )

@@ -33,16 +33,17 @@ from jaxvision.methods.emfa import detector_outputs
 from jaxvision.methods.emfa import keypoints as kp_lib
 
 # CVAT category names scored as "player" (COCO person) and "ball".
-PLAYER_CATEGORIES = ("player", "shooter", "dribbler", "goalkeeper",
-                     "defender")
+PLAYER_CATEGORIES = ("player", "shooter", "dribbler", "goalkeeper", "defender")
 BALL_CATEGORIES = ("ball",)
 VIDEO_TYPES = ("Dribbling", "Penalty-Kick", "Goal", "Free-Kick")
 # Table 2.5 of the seed: (player IoU %, ball IoU %, FPS).
-PAPER = {"Dribbling": (84.48, 65.82, 8.43),
-         "Penalty-Kick": (57.22, 26.49, 9.36),
-         "Goal": (57.97, 23.87, 8.19),
-         "Free-Kick": (56.01, 25.14, 8.00),
-         "Average": (63.92, 35.33, 8.50)}
+PAPER = {
+    "Dribbling": (84.48, 65.82, 8.43),
+    "Penalty-Kick": (57.22, 26.49, 9.36),
+    "Goal": (57.97, 23.87, 8.19),
+    "Free-Kick": (56.01, 25.14, 8.00),
+    "Average": (63.92, 35.33, 8.50),
+}
 
 
 def mask_iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -58,8 +59,10 @@ def _ground_truth(path: str, h: int, w: int) -> list[dict]:
   """{frame, kind ('player' | 'ball'), box xyxy, mask or None} per GT box."""
   with open(path) as f:
     coco = json.load(f)
-  frames = {img["id"]: i for i, img in enumerate(
-      sorted(coco["images"], key=lambda im: im["id"]))}
+  frames = {
+      img["id"]: i
+      for i, img in enumerate(sorted(coco["images"], key=lambda im: im["id"]))
+  }
   kinds = {}
   for c in coco["categories"]:
     name = c["name"].lower()
@@ -73,30 +76,43 @@ def _ground_truth(path: str, h: int, w: int) -> list[dict]:
       continue
     x, y, bw, bh = (float(v) for v in a["bbox"])
     seg = a.get("segmentation")
-    out.append({"frame": frames[a["image_id"]], "kind": kinds[a["category_id"]],
-                "box": np.array([x, y, x + bw, y + bh], np.float32),
-                "mask": detector_outputs.segmentation_mask(seg, h, w, path)
-                        if seg else None})
+    out.append(
+        {
+            "frame": frames[a["image_id"]],
+            "kind": kinds[a["category_id"]],
+            "box": np.array([x, y, x + bw, y + bh], np.float32),
+            "mask": detector_outputs.segmentation_mask(seg, h, w, path)
+            if seg
+            else None,
+        }
+    )
   return out
 
 
-def clip_scores(det: dict, gt: list[dict], person_thresh: float,
-                ball_thresh: float) -> dict[str, list[float]]:
+def clip_scores(
+    det: dict, gt: list[dict], person_thresh: float, ball_thresh: float
+) -> dict[str, list[float]]:
   """Per-GT best IoUs: {player_box, ball_box, player_mask, ball_mask}."""
-  keep = {"player": (det["labels"] == soccer.PERSON)
-                    & (det["scores"] > person_thresh),
-          "ball": (det["labels"] == soccer.SPORTS_BALL)
-                  & (det["scores"] > ball_thresh)}
+  keep = {
+      "player": (det["labels"] == soccer.PERSON)
+      & (det["scores"] > person_thresh),
+      "ball": (det["labels"] == soccer.SPORTS_BALL)
+      & (det["scores"] > ball_thresh),
+  }
   scores = {f"{k}_{m}": [] for k in keep for m in ("box", "mask")}
   for g in gt:
     pred = np.flatnonzero(keep[g["kind"]] & (det["frame"] == g["frame"]))
     boxes = det["boxes"][pred]
     scores[f"{g['kind']}_box"].append(
-        float(kp_lib.iou(boxes, g["box"][None]).max()) if len(pred) else 0.0)
+        float(kp_lib.iou(boxes, g["box"][None]).max()) if len(pred) else 0.0
+    )
     if g["mask"] is not None:
-      scores[f"{g['kind']}_mask"].append(max(
-          (mask_iou(det["masks"][i] > 0, g["mask"] > 0) for i in pred),
-          default=0.0))
+      scores[f"{g['kind']}_mask"].append(
+          max(
+              (mask_iou(det["masks"][i] > 0, g["mask"] > 0) for i in pred),
+              default=0.0,
+          )
+      )
   return scores
 
 
@@ -112,24 +128,41 @@ def evaluate(root: str, person_thresh: float, ball_thresh: float) -> dict:
     h, w = int(row["height"]), int(row["width"])
     det_path = os.path.join(root, "detections", f"{clip_id}.npz")
     if not os.path.exists(det_path):
-      raise user_errors.MissingInputError(user_errors.message(
-          "no detector output for an annotated clip", det_path,
-          "run python -m jaxvision.methods.emfa.detector_outputs --raw"))
+      raise user_errors.MissingInputError(
+          user_errors.message(
+              "no detector output for an annotated clip",
+              det_path,
+              "run python -m jaxvision.methods.emfa.detector_outputs --raw",
+          )
+      )
     with np.load(det_path) as f:
       det = {k: f[k] for k in f.files}
-    acc = pooled.setdefault(video_type(row), {
-        "player_box": [], "ball_box": [], "player_mask": [], "ball_mask": [],
-        "frames": 0.0, "seconds": 0.0})
-    for key, values in clip_scores(det, _ground_truth(gt_path, h, w),
-                                   person_thresh, ball_thresh).items():
+    acc = pooled.setdefault(
+        video_type(row),
+        {
+            "player_box": [],
+            "ball_box": [],
+            "player_mask": [],
+            "ball_mask": [],
+            "frames": 0.0,
+            "seconds": 0.0,
+        },
+    )
+    for key, values in clip_scores(
+        det, _ground_truth(gt_path, h, w), person_thresh, ball_thresh
+    ).items():
       acc[key] += values
     if "timing" in det:
       acc["frames"] += float(det["timing"][0])
       acc["seconds"] += float(det["timing"][1])
   if not pooled:
-    raise user_errors.InvalidValueError(user_errors.message(
-        "no player clip has annotations/<clip>.json", root,
-        "put the CVAT COCO exports under annotations/"))
+    raise user_errors.InvalidValueError(
+        user_errors.message(
+            "no player clip has annotations/<clip>.json",
+            root,
+            "put the CVAT COCO exports under annotations/",
+        )
+    )
   mean = lambda v: 100.0 * float(np.mean(v)) if v else float("nan")
   table = {}
   for kind in [t for t in VIDEO_TYPES if t in pooled]:
@@ -139,23 +172,32 @@ def evaluate(root: str, person_thresh: float, ball_thresh: float) -> dict:
         "ball_iou": mean(acc["ball_box"]),
         "player_mask_iou": mean(acc["player_mask"]),
         "ball_mask_iou": mean(acc["ball_mask"]),
-        "fps": acc["frames"] / acc["seconds"] if acc["seconds"] else
-               float("nan"),
-        "boxes": len(acc["player_box"]) + len(acc["ball_box"])}
-  table["Average"] = {k: float(np.nanmean([t[k] for t in table.values()]))
-                      if any(np.isfinite(t[k]) for t in table.values())
-                      else float("nan") for k in next(iter(table.values()))}
+        "fps": acc["frames"] / acc["seconds"]
+        if acc["seconds"]
+        else float("nan"),
+        "boxes": len(acc["player_box"]) + len(acc["ball_box"]),
+    }
+  table["Average"] = {
+      k: float(np.nanmean([t[k] for t in table.values()]))
+      if any(np.isfinite(t[k]) for t in table.values())
+      else float("nan")
+      for k in next(iter(table.values()))
+  }
   return table
 
 
 def format_table(table: dict) -> str:
-  lines = ["video_type player_iou ball_iou player_mask_iou ball_mask_iou fps "
-           "| paper player_iou ball_iou fps"]
+  lines = [
+      "video_type player_iou ball_iou player_mask_iou ball_mask_iou fps "
+      "| paper player_iou ball_iou fps"
+  ]
   for kind, t in table.items():
     paper = " ".join(f"{v:.2f}" for v in PAPER[kind])
-    lines.append(f"{kind} {t['player_iou']:.2f} {t['ball_iou']:.2f} "
-                 f"{t['player_mask_iou']:.2f} {t['ball_mask_iou']:.2f} "
-                 f"{t['fps']:.2f} | {paper}")
+    lines.append(
+        f"{kind} {t['player_iou']:.2f} {t['ball_iou']:.2f} "
+        f"{t['player_mask_iou']:.2f} {t['ball_mask_iou']:.2f} "
+        f"{t['fps']:.2f} | {paper}"
+    )
   return "\n".join(lines)
 
 
@@ -163,23 +205,34 @@ def main(argv: list[str]) -> int:
   # NOTE: imported here so that `evaluate` needs no config code.
   from jaxvision import config_lib  # pylint: disable=g-import-not-at-top
   from jaxvision import errors  # pylint: disable=g-import-not-at-top
+
   parser = argparse.ArgumentParser(
       prog="python -m jaxvision.methods.emfa.detection_eval",
-      description=__doc__.split("\n")[0])
-  parser.add_argument("--config", required=True,
-                      help="an EMA-Net config (data.root, data.tracking)")
+      description=__doc__.split("\n")[0],
+  )
+  parser.add_argument(
+      "--config",
+      required=True,
+      help="an EMA-Net config (data.root, data.tracking)",
+  )
   parser.add_argument("--out", default="", help="also write the table as JSON")
   args, rest = parser.parse_known_args(argv)
   try:
     bad = [a for a in rest if not a.startswith("--config.")]
     if bad:
-      raise user_errors.InvalidValueError(user_errors.message(
-          f"unknown arguments {bad}", "command line",
-          "pass only --config, --out and --config.<key>=<value>"))
+      raise user_errors.InvalidValueError(
+          user_errors.message(
+              f"unknown arguments {bad}",
+              "command line",
+              "pass only --config, --out and --config.<key>=<value>",
+          )
+      )
     config = config_lib.load_config(args.config, [a[2:] for a in rest])
-    table = evaluate(os.path.expanduser(config.data.root),
-                     config.data.tracking.person_thresh,
-                     config.data.tracking.ball_thresh)
+    table = evaluate(
+        os.path.expanduser(config.data.root),
+        config.data.tracking.person_thresh,
+        config.data.tracking.ball_thresh,
+    )
   except Exception as e:  # pylint: disable=broad-except
     code = errors.exit_code(e)
     if code is None:

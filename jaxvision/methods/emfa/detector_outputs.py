@@ -47,9 +47,14 @@ SOURCES = ("maskrcnn", "keypointrcnn", "openpose")
 
 
 def _bad(path: str, what: str) -> user_errors.InvalidValueError:
-  return user_errors.InvalidValueError(user_errors.message(
-      what, path, "write the detector output in the format described in "
-      "jaxvision/methods/emfa/detector_outputs.py"))
+  return user_errors.InvalidValueError(
+      user_errors.message(
+          what,
+          path,
+          "write the detector output in the format described in "
+          "jaxvision/methods/emfa/detector_outputs.py",
+      )
+  )
 
 
 def rle_counts(counts: str) -> list[int]:
@@ -64,7 +69,7 @@ def rle_counts(counts: str) -> list[int]:
     x, k, more = 0, 0, True
     while more:
       c = ord(counts[p]) - 48
-      x |= (c & 0x1f) << (5 * k)
+      x |= (c & 0x1F) << (5 * k)
       more = bool(c & 0x20)
       p, k = p + 1, k + 1
       if not more and c & 0x10:
@@ -108,8 +113,11 @@ def segmentation_mask(seg, h: int, w: int, path: str = "") -> np.ndarray:
   if isinstance(seg, dict):
     mask = decode_rle(seg, path)
     if mask.shape != (h, w):
-      raise _bad(path, f"RLE size {list(mask.shape)} is not the frame's "
-                 f"{h}x{w} (meta.csv)")
+      raise _bad(
+          path,
+          f"RLE size {list(mask.shape)} is not the frame's "
+          f"{h}x{w} (meta.csv)",
+      )
     return mask
   if isinstance(seg, list):
     return rasterize_polygons(seg, h, w)
@@ -124,8 +132,11 @@ def frame_number(path: str) -> int:
 
 
 def _frame_files(folder: str) -> list[tuple[int, str]]:
-  paths = [p for p in glob.glob(os.path.join(folder, "*.json"))
-           if os.path.basename(p) != "timing.json"]
+  paths = [
+      p
+      for p in glob.glob(os.path.join(folder, "*.json"))
+      if os.path.basename(p) != "timing.json"
+  ]
   return sorted((frame_number(p), p) for p in paths)
 
 
@@ -157,9 +168,13 @@ def convert_clip(raw_dir: str, height: int, width: int) -> tuple[dict, dict]:
   """(detections, keypoints) npz arrays of one clip's raw detector folder."""
   files = {s: _frame_files(os.path.join(raw_dir, s)) for s in SOURCES}
   if not files["maskrcnn"]:
-    raise user_errors.MissingInputError(user_errors.message(
-        "no Mask R-CNN frame JSON", os.path.join(raw_dir, "maskrcnn"),
-        "run the detector and write one COCO-results JSON per frame there"))
+    raise user_errors.MissingInputError(
+        user_errors.message(
+            "no Mask R-CNN frame JSON",
+            os.path.join(raw_dir, "maskrcnn"),
+            "run the detector and write one COCO-results JSON per frame there",
+        )
+    )
   first = min(f for s in SOURCES for f, _ in files[s][:1])
   det = {"frame": [], "boxes": [], "scores": [], "labels": [], "masks": []}
   for number, path in files["maskrcnn"]:
@@ -173,26 +188,31 @@ def convert_clip(raw_dir: str, height: int, width: int) -> tuple[dict, dict]:
       det["boxes"].append([x, y, x + w, y + h])
       det["scores"].append(float(r.get("score", 1.0)))
       det["labels"].append(int(r["category_id"]))
-      det["masks"].append(segmentation_mask(r["segmentation"], height, width,
-                                            path))
+      det["masks"].append(
+          segmentation_mask(r["segmentation"], height, width, path)
+      )
   detections = {
       "frame": np.asarray(det["frame"], np.int32),
       "boxes": np.asarray(det["boxes"], np.float32).reshape(-1, 4),
       "scores": np.asarray(det["scores"], np.float32),
       "labels": np.asarray(det["labels"], np.int32),
-      "masks": np.asarray(det["masks"], np.uint8).reshape(-1, height, width)}
+      "masks": np.asarray(det["masks"], np.uint8).reshape(-1, height, width),
+  }
   timing = os.path.join(raw_dir, "maskrcnn", "timing.json")
   if os.path.exists(timing):
     t = _read_json(timing)
     detections["timing"] = np.asarray([t["frames"], t["seconds"]], np.float64)
   kps = {}
-  for name, source, joints in (("coco17", "keypointrcnn", 17),
-                               ("body25", "openpose", 25)):
+  for name, source, joints in (
+      ("coco17", "keypointrcnn", 17),
+      ("body25", "openpose", 25),
+  ):
     people, frames = [], []
     for number, path in files[source]:
       if source == "openpose":
-        people_here = [p["pose_keypoints_2d"]
-                       for p in _read_json(path).get("people", [])]
+        people_here = [
+            p["pose_keypoints_2d"] for p in _read_json(path).get("people", [])
+        ]
       else:
         people_here = [r["keypoints"] for r in _results(path)]
       for values in people_here:
@@ -202,9 +222,13 @@ def convert_clip(raw_dir: str, height: int, width: int) -> tuple[dict, dict]:
       kps[name] = np.asarray(people, np.float32).reshape(-1, joints, 3)
       kps[f"{name}_frame"] = np.asarray(frames, np.int32)
   if not kps:
-    raise user_errors.MissingInputError(user_errors.message(
-        "neither keypointrcnn/ nor openpose/ frame JSON", raw_dir,
-        "run Keypoint R-CNN and/or OpenPose on the clip's frames"))
+    raise user_errors.MissingInputError(
+        user_errors.message(
+            "neither keypointrcnn/ nor openpose/ frame JSON",
+            raw_dir,
+            "run Keypoint R-CNN and/or OpenPose on the clip's frames",
+        )
+    )
   return detections, kps
 
 
@@ -223,8 +247,9 @@ def convert(root: str, raw: str) -> list[str]:
     det, kps = convert_clip(raw_dir, int(row["height"]), int(row["width"]))
     for folder, arrays in (("detections", det), ("keypoints", kps)):
       os.makedirs(os.path.join(root, folder), exist_ok=True)
-      np.savez_compressed(os.path.join(root, folder, f"{clip_id}.npz"),
-                          **arrays)
+      np.savez_compressed(
+          os.path.join(root, folder, f"{clip_id}.npz"), **arrays
+      )
     done.append(clip_id)
   return done
 
@@ -234,35 +259,53 @@ def prepare(config) -> dict[str, int]:
   training pipeline reads); returns clip id -> registered frames."""
   # NOTE: imported here so that `convert` needs no model code.
   from jaxvision.methods.emfa import data  # pylint: disable=g-import-not-at-top
+
   root = os.path.expanduser(config.data.root)
   meta = soccer.read_meta(root)
-  return {c: int(data.prepared_soccer_clip(root, c, meta, config)[
-      "registered_frames"]) for c in sorted(meta)}
+  return {
+      c: int(
+          data.prepared_soccer_clip(root, c, meta, config)["registered_frames"]
+      )
+      for c in sorted(meta)
+  }
 
 
 def main(argv: list[str]) -> int:
   # NOTE: imported here so that the module's functions need no config code.
   from jaxvision import config_lib  # pylint: disable=g-import-not-at-top
   from jaxvision import errors  # pylint: disable=g-import-not-at-top
+
   parser = argparse.ArgumentParser(
       prog="python -m jaxvision.methods.emfa.detector_outputs",
-      description=__doc__.split("\n")[0])
-  parser.add_argument("--config", required=True,
-                      help="an EMA-Net config, e.g. configs/emfa/ema_net.py")
-  parser.add_argument("--raw", default="",
-                      help="folder of per-clip detector JSON; empty: only "
-                      "prepare from existing npz files")
+      description=__doc__.split("\n")[0],
+  )
+  parser.add_argument(
+      "--config",
+      required=True,
+      help="an EMA-Net config, e.g. configs/emfa/ema_net.py",
+  )
+  parser.add_argument(
+      "--raw",
+      default="",
+      help="folder of per-clip detector JSON; empty: only "
+      "prepare from existing npz files",
+  )
   args, rest = parser.parse_known_args(argv)
   try:
     bad = [a for a in rest if not a.startswith("--config.")]
     if bad:
-      raise user_errors.InvalidValueError(user_errors.message(
-          f"unknown arguments {bad}", "command line",
-          "pass only --config, --raw and --config.<key>=<value>"))
+      raise user_errors.InvalidValueError(
+          user_errors.message(
+              f"unknown arguments {bad}",
+              "command line",
+              "pass only --config, --raw and --config.<key>=<value>",
+          )
+      )
     config = config_lib.load_config(args.config, [a[2:] for a in rest])
     if args.raw:
-      done = convert(os.path.expanduser(config.data.root),
-                     os.path.expanduser(args.raw))
+      done = convert(
+          os.path.expanduser(config.data.root), os.path.expanduser(args.raw)
+      )
       print(f"converted {len(done)} clips")
     for clip_id, frames in prepare(config).items():
       print(f"{clip_id} registered_frames={frames}")

@@ -22,15 +22,18 @@ from jaxvision.methods.emfa import data
 from jaxvision.methods.emfa import model as model_lib
 
 
-def metrics_from_confusion(cm: np.ndarray, names: Sequence[str]
-                           ) -> dict[str, float]:
+def metrics_from_confusion(
+    cm: np.ndarray, names: Sequence[str]
+) -> dict[str, float]:
   """report() of the labels/predictions a confusion matrix counts."""
   labels, preds = np.nonzero(cm)
   counts = cm[labels, preds]
-  out = classification.report(np.repeat(labels, counts),
-                              np.repeat(preds, counts), names)
-  out.update(ap=out["macro_precision"], ar=out["macro_recall"],
-             a_f1=out["macro_f1"])
+  out = classification.report(
+      np.repeat(labels, counts), np.repeat(preds, counts), names
+  )
+  out.update(
+      ap=out["macro_precision"], ar=out["macro_recall"], a_f1=out["macro_f1"]
+  )
   return out
 
 
@@ -42,13 +45,19 @@ def predict_split(ctx: method_lib.StageContext, params, split: str):
   """
   config = ctx.config
   net = model_lib.EMANet(config.model, len(data.class_names(config)))
-  batch_size = (ctx.stage.batch_size if config.model.ema.axis == "batch"
-                else config.eval_batch_size)
+  batch_size = (
+      ctx.stage.batch_size
+      if config.model.ema.axis == "batch"
+      else config.eval_batch_size
+  )
   run = inference.Replicated(params).jit(
-      lambda p, e, m, v: net.apply({"params": p}, e, m, v))
+      lambda p, e, m, v: net.apply({"params": p}, e, m, v)
+  )
   iterator = pipeline.make_eval_iterator(
-      data.open_split(config, split), pp_fn=lambda x, rng: dict(x),
-      batch_size=batch_size)
+      data.open_split(config, split),
+      pp_fn=lambda x, rng: dict(x),
+      batch_size=batch_size,
+  )
   labels, logits = [], []
   for batch in iterator:
     keep = np.asarray(batch["mask"], bool)
@@ -57,26 +66,40 @@ def predict_split(ctx: method_lib.StageContext, params, split: str):
     logits.append(out[keep])
   logits = np.concatenate(logits)
   exp = np.exp(logits - logits.max(-1, keepdims=True))
-  return (np.concatenate(labels), logits.argmax(-1),
-          exp / exp.sum(-1, keepdims=True))
+  return (
+      np.concatenate(labels),
+      logits.argmax(-1),
+      exp / exp.sum(-1, keepdims=True),
+  )
 
 
-def write_confusion(path_prefix: str, cm: np.ndarray, names: Sequence[str],
-                    title: str) -> str:
+def write_confusion(
+    path_prefix: str, cm: np.ndarray, names: Sequence[str], title: str
+) -> str:
   """Confusion matrix as .json (counts) and .png; returns the PNG path."""
   os.makedirs(os.path.dirname(os.path.abspath(path_prefix)), exist_ok=True)
   with open(path_prefix + ".json", "w") as f:
     json.dump({"classes": list(names), "counts": cm.tolist()}, f)
-  return visualize.table_png(path_prefix + ".png", cm, names, names,
-                             title=title, xlabel="predicted", ylabel="true",
-                             fmt="{:.0f}")
+  return visualize.table_png(
+      path_prefix + ".png",
+      cm,
+      names,
+      names,
+      title=title,
+      xlabel="predicted",
+      ylabel="true",
+      fmt="{:.0f}",
+  )
 
 
 def evaluate(ctx: method_lib.StageContext, state) -> dict[str, float]:
   """Held-out metrics of `config.data.eval_split`; writes the confusion PNG."""
   config = ctx.config
-  params = {**state.params.get("model", {}), **state.frozen.get(
-      "backbone", {}), **state.params.get("backbone", {})}
+  params = {
+      **state.params.get("model", {}),
+      **state.frozen.get("backbone", {}),
+      **state.params.get("backbone", {}),
+  }
   names = data.class_names(config)
   labels, preds, _ = predict_split(ctx, params, config.data.eval_split)
   cm = classification.confusion_matrix(labels, preds, len(names))
@@ -84,20 +107,28 @@ def evaluate(ctx: method_lib.StageContext, state) -> dict[str, float]:
   majority = np.bincount(labels, minlength=len(names)).argmax()
   out["chance_accuracy"] = 1.0 / len(names)
   out["majority_a_f1"] = metrics_from_confusion(
-      classification.confusion_matrix(labels, np.full_like(labels, majority),
-                                      len(names)), names)["a_f1"]
+      classification.confusion_matrix(
+          labels, np.full_like(labels, majority), len(names)
+      ),
+      names,
+  )["a_f1"]
   if ctx.workdir:
     step = ctx.last_step
     write_confusion(
-        os.path.join(ctx.workdir, "eval",
-                     f"confusion_{config.data.eval_split}_{step}"), cm, names,
+        os.path.join(
+            ctx.workdir, "eval", f"confusion_{config.data.eval_split}_{step}"
+        ),
+        cm,
+        names,
         f"{config.data.get('task', 'synthetic')} "
-        f"{config.data.eval_split} (step {step})")
+        f"{config.data.eval_split} (step {step})",
+    )
   return out
 
 
-def aggregate_folds(workdirs: Sequence[str], split: str = "test",
-                    out_prefix: str | None = None) -> dict[str, float]:
+def aggregate_folds(
+    workdirs: Sequence[str], split: str = "test", out_prefix: str | None = None
+) -> dict[str, float]:
   """5-fold protocol: mean/std of AP, AR, A-F1 over folds; summed matrix.
 
   Reads the newest `eval/confusion_<split>_<step>.json` of every fold's
@@ -106,12 +137,19 @@ def aggregate_folds(workdirs: Sequence[str], split: str = "test",
   matrices, names = [], None
   for workdir in workdirs:
     folder = os.path.join(workdir, "eval")
-    files = sorted((f for f in os.listdir(folder) if f.startswith(
-        f"confusion_{split}_") and f.endswith(".json")),
-                   key=lambda f: int(f.rsplit("_", 1)[1][:-5]))
+    files = sorted(
+        (
+            f
+            for f in os.listdir(folder)
+            if f.startswith(f"confusion_{split}_") and f.endswith(".json")
+        ),
+        key=lambda f: int(f.rsplit("_", 1)[1][:-5]),
+    )
     if not files:
-      raise FileNotFoundError(f"No confusion_{split}_*.json in {folder}; run "
-                              "`eval` for that fold first.")
+      raise FileNotFoundError(
+          f"No confusion_{split}_*.json in {folder}; run "
+          "`eval` for that fold first."
+      )
     with open(os.path.join(folder, files[-1])) as f:
       saved = json.load(f)
     names = saved["classes"]
@@ -120,10 +158,12 @@ def aggregate_folds(workdirs: Sequence[str], split: str = "test",
   out = {}
   for key in ("ap", "ar", "a_f1", "accuracy"):
     out[key], out[f"{key}_std"] = classification.mean_std(
-        [m[key] for m in per_fold])
+        [m[key] for m in per_fold]
+    )
   summed = np.sum(matrices, axis=0)
   if out_prefix:
-    write_confusion(out_prefix, summed, names,
-                    f"{split}, summed over {len(matrices)} folds")
+    write_confusion(
+        out_prefix, summed, names, f"{split}, summed over {len(matrices)} folds"
+    )
   out["num_examples"] = float(summed.sum())
   return out

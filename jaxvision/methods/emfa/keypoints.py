@@ -12,16 +12,38 @@ import numpy as np
 from jaxvision import user_errors
 
 # The registration joints (spec S3): shoulders, neck, hips, mid-hip, knees.
-JOINTS = ("LShoulder", "RShoulder", "Neck", "LHip", "RHip", "MidHip", "LKnee",
-          "RKnee")
+JOINTS = (
+    "LShoulder",
+    "RShoulder",
+    "Neck",
+    "LHip",
+    "RHip",
+    "MidHip",
+    "LKnee",
+    "RKnee",
+)
 J = {name: i for i, name in enumerate(JOINTS)}
 
 # Indices in torchvision's Keypoint R-CNN output (COCO-17, no neck).
-COCO17 = {"LShoulder": 5, "RShoulder": 6, "LHip": 11, "RHip": 12,
-          "LKnee": 13, "RKnee": 14}
+COCO17 = {
+    "LShoulder": 5,
+    "RShoulder": 6,
+    "LHip": 11,
+    "RHip": 12,
+    "LKnee": 13,
+    "RKnee": 14,
+}
 # Indices in OpenPose BODY_25.
-BODY25 = {"Neck": 1, "RShoulder": 2, "LShoulder": 5, "MidHip": 8, "RHip": 9,
-          "RKnee": 10, "LHip": 12, "LKnee": 13}
+BODY25 = {
+    "Neck": 1,
+    "RShoulder": 2,
+    "LShoulder": 5,
+    "MidHip": 8,
+    "RHip": 9,
+    "RKnee": 10,
+    "LHip": 12,
+    "LKnee": 13,
+}
 
 SOURCES = ("krcnn", "openpose")
 
@@ -32,15 +54,21 @@ def _check(kps: np.ndarray | None, joints: int, name: str, n: int | None):
   if kps.ndim != 3 or kps.shape[1:] != (joints, 3):
     raise user_errors.InvalidValueError(
         f"{name} keypoints must be (frames, {joints}, 3) "
-        f"(x, y, confidence), got shape {kps.shape}.")
+        f"(x, y, confidence), got shape {kps.shape}."
+    )
   if n is not None and kps.shape[0] != n:
     raise user_errors.InvalidValueError(
-        f"{name} has {kps.shape[0]} frames, expected {n}.")
+        f"{name} has {kps.shape[0]} frames, expected {n}."
+    )
 
 
-def fuse(coco17: np.ndarray | None, body25: np.ndarray | None,
-         sources=SOURCES, krcnn_thresh: float = 0.3,
-         openpose_thresh: float = 0.1) -> np.ndarray:
+def fuse(
+    coco17: np.ndarray | None,
+    body25: np.ndarray | None,
+    sources=SOURCES,
+    krcnn_thresh: float = 0.3,
+    openpose_thresh: float = 0.1,
+) -> np.ndarray:
   """Per-frame fused joints (n, len(JOINTS), 3); confidence 0 = missing.
 
   Per joint: Keypoint R-CNN if its score >= `krcnn_thresh`, else OpenPose if
@@ -59,19 +87,23 @@ def fuse(coco17: np.ndarray | None, body25: np.ndarray | None,
   if unknown or not sources:
     raise user_errors.InvalidValueError(
         f"keypoint sources must be a non-empty subset of "
-        f"{SOURCES}, got {tuple(sources)}.")
+        f"{SOURCES}, got {tuple(sources)}."
+    )
   coco17 = coco17 if "krcnn" in sources else None
   body25 = body25 if "openpose" in sources else None
   if coco17 is None and body25 is None:
     raise user_errors.InvalidValueError(
-        f"No keypoints given for the sources {tuple(sources)}.")
+        f"No keypoints given for the sources {tuple(sources)}."
+    )
   _check(coco17, 17, "kps_coco17", None)
   n = len(coco17) if coco17 is not None else len(body25)
   _check(body25, 25, "kps_body25", n)
   out = np.zeros((n, len(JOINTS), 3), np.float32)
   for name, j in J.items():
-    for kps, table, thresh in ((coco17, COCO17, krcnn_thresh),
-                               (body25, BODY25, openpose_thresh)):
+    for kps, table, thresh in (
+        (coco17, COCO17, krcnn_thresh),
+        (body25, BODY25, openpose_thresh),
+    ):
       if kps is None or name not in table:
         continue
       cand = kps[:, table[name]].astype(np.float32)
@@ -87,14 +119,16 @@ def fuse(coco17: np.ndarray | None, body25: np.ndarray | None,
 def _midpoint(joints: np.ndarray, target: str, a: str, b: str) -> None:
   """Fills a missing `target` joint with the midpoint of `a` and `b`."""
   t, ia, ib = J[target], J[a], J[b]
-  fill = (joints[:, t, 2] == 0) & (joints[:, ia, 2] > 0) & (
-      joints[:, ib, 2] > 0)
+  fill = (
+      (joints[:, t, 2] == 0) & (joints[:, ia, 2] > 0) & (joints[:, ib, 2] > 0)
+  )
   joints[fill, t, :2] = (joints[fill, ia, :2] + joints[fill, ib, :2]) / 2
   joints[fill, t, 2] = np.minimum(joints[fill, ia, 2], joints[fill, ib, 2])
 
 
-def box_from_keypoints(kps: np.ndarray, pad: float = 0.1,
-                       min_conf: float = 1e-6) -> np.ndarray | None:
+def box_from_keypoints(
+    kps: np.ndarray, pad: float = 0.1, min_conf: float = 1e-6
+) -> np.ndarray | None:
   """xyxy box of the valid joints of one person, padded by `pad` per side."""
   valid = kps[:, 2] >= min_conf
   if valid.sum() < 2:

@@ -27,16 +27,20 @@ def build(config) -> model_lib.EMANet:
 
 def dummy_inputs(config, batch: int = 1):
   size, frames = config.preprocess.image_size, config.preprocess.num_frames
-  return (jnp.zeros((batch, size, size), jnp.float32),
-          jnp.zeros((batch, frames, size, size), jnp.float32),
-          jnp.ones((batch, frames), bool))
+  return (
+      jnp.zeros((batch, size, size), jnp.float32),
+      jnp.zeros((batch, frames, size, size), jnp.float32),
+      jnp.ones((batch, frames), bool),
+  )
 
 
 def split_roles(params) -> dict:
   """{'backbone': ViT subtrees, 'model': the rest} (top-level names)."""
   backbone = {k: v for k, v in params.items() if k.endswith(BACKBONE)}
-  return {BACKBONE: backbone,
-          "model": {k: v for k, v in params.items() if k not in backbone}}
+  return {
+      BACKBONE: backbone,
+      "model": {k: v for k, v in params.items() if k not in backbone},
+  }
 
 
 def merge_roles(roles) -> dict:
@@ -45,8 +49,9 @@ def merge_roles(roles) -> dict:
 
 def init(ctx, rng):
   config = ctx.config
-  params = build(config).init({"params": rng, "dropout": rng},
-                              *dummy_inputs(config))["params"]
+  params = build(config).init(
+      {"params": rng, "dropout": rng}, *dummy_inputs(config)
+  )["params"]
   if config.model.backbone.init_path:
     params = pretrained.load_into(params, config.model.backbone.init_path)
   return split_roles(params)
@@ -60,18 +65,25 @@ def make_train_step(ctx):
 
   def loss_fn(trainable, frozen, batch, rng):
     params = merge_roles({**frozen, **trainable})
-    logits = net.apply({"params": params}, batch["energy"], batch["mask_seq"],
-                       batch["frame_valid"], train=True,
-                       rngs={"dropout": rng})
+    logits = net.apply(
+        {"params": params},
+        batch["energy"],
+        batch["mask_seq"],
+        batch["frame_valid"],
+        train=True,
+        rngs={"dropout": rng},
+    )
     targets = optax.smooth_labels(
-        jax.nn.one_hot(batch["label"], num_classes), smoothing)
+        jax.nn.one_hot(batch["label"], num_classes), smoothing
+    )
     loss = optax.softmax_cross_entropy(logits, targets).mean()
     accuracy = jnp.mean(jnp.argmax(logits, -1) == batch["label"])
     return loss, {"accuracy": accuracy}
 
   def train_step(state, batch, rng):
     (loss, metrics), grads = jax.value_and_grad(loss_fn, has_aux=True)(
-        state.params, state.frozen, batch, rng)
+        state.params, state.frozen, batch, rng
+    )
     state = state.apply_gradients(grads)
     return state, {"loss": loss, **metrics}
 
@@ -94,10 +106,13 @@ def abstract_batch(ctx):
   """The global training batch (`data.py`): energy [B, S, S], mask_seq
   [B, T, S, S] in [0, 1], frame_valid [B, T], label [B]."""
   batch = ctx.stage.batch_size
-  energy, masks, valid = jax.eval_shape(
-      lambda: dummy_inputs(ctx.config, batch))
-  return {"energy": energy, "mask_seq": masks, "frame_valid": valid,
-          "label": jax.ShapeDtypeStruct((batch,), jnp.int32)}
+  energy, masks, valid = jax.eval_shape(lambda: dummy_inputs(ctx.config, batch))
+  return {
+      "energy": energy,
+      "mask_seq": masks,
+      "frame_valid": valid,
+      "label": jax.ShapeDtypeStruct((batch,), jnp.int32),
+  }
 
 
 def eval_fns(ctx, batch):
@@ -113,6 +128,12 @@ def eval_fns(ctx, batch):
 
 
 METHOD = method_lib.Method(
-    name="emfa", init=init, make_train_step=make_train_step,
-    make_train_data=data.make_train_data, evaluate=evaluate_lib.evaluate,
-    flops_fns=flops_fns, abstract_batch=abstract_batch, eval_fns=eval_fns)
+    name="emfa",
+    init=init,
+    make_train_step=make_train_step,
+    make_train_data=data.make_train_data,
+    evaluate=evaluate_lib.evaluate,
+    flops_fns=flops_fns,
+    abstract_batch=abstract_batch,
+    eval_fns=eval_fns,
+)

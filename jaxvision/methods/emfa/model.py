@@ -35,6 +35,7 @@ class FeatureViT(nn.Module):
   google-research/vision_transformer layout (`embedding`, `cls`,
   `pos_embedding`, `Transformer/...`) so `pretrained.py` can map npz files.
   """
+
   patch_size: int
   width: int
   depth: int
@@ -48,20 +49,30 @@ class FeatureViT(nn.Module):
     """(N, H, W, C) in [-1, 1] -> (N, feature_dim)."""
     p = self.patch_size
     if images.ndim != 4 or images.shape[1] % p or images.shape[2] % p:
-      raise ValueError(f"FeatureViT needs (N, H, W, C) images with H, W "
-                       f"multiples of the patch size {p}, got {images.shape}.")
-    x = nn.Conv(self.width, (p, p), strides=(p, p), padding="VALID",
-                name="embedding")(images)
+      raise ValueError(
+          f"FeatureViT needs (N, H, W, C) images with H, W "
+          f"multiples of the patch size {p}, got {images.shape}."
+      )
+    x = nn.Conv(
+        self.width, (p, p), strides=(p, p), padding="VALID", name="embedding"
+    )(images)
     n = x.shape[0]
     x = x.reshape(n, -1, self.width)
     cls = self.param("cls", nn.initializers.zeros, (1, 1, self.width))
     x = jnp.concatenate([jnp.broadcast_to(cls, (n, 1, self.width)), x], 1)
-    pos = self.param("pos_embedding", nn.initializers.normal(0.02),
-                     (1, x.shape[1], self.width))
+    pos = self.param(
+        "pos_embedding",
+        nn.initializers.normal(0.02),
+        (1, x.shape[1], self.width),
+    )
     x = transformer.Encoder(
-        depth=self.depth, num_heads=self.num_heads,
-        head_dim=self.width // self.num_heads, mlp_dim=self.mlp_dim,
-        remat=self.remat, name="Transformer")(x + pos)
+        depth=self.depth,
+        num_heads=self.num_heads,
+        head_dim=self.width // self.num_heads,
+        mlp_dim=self.mlp_dim,
+        remat=self.remat,
+        name="Transformer",
+    )(x + pos)
     y = nn.gelu(nn.Dense(self.width, name="feature_0")(x[:, 0]))
     return nn.Dense(self.feature_dim, name="feature_1")(y)
 
@@ -73,6 +84,7 @@ class MotionTransformer(nn.Module):
   the Norm of Eq. 2.5 on the last layer's output (spec pitfall 7). The shared
   encoder block is exactly that pre-LN form.
   """
+
   width: int
   depth: int
   num_heads: int
@@ -92,14 +104,18 @@ class MotionTransformer(nn.Module):
     # et al.: with ViT's N(0, 0.02) init the order signal is ~50x smaller
     # than the frame features after LayerNorm and the order-only classes of
     # the smoke task were still at chance after 400 steps.
-    x = x + self.param("pos_embedding", _sinusoidal_init, (1, t + 1,
-                                                          self.width))
+    x = x + self.param(
+        "pos_embedding", _sinusoidal_init, (1, t + 1, self.width)
+    )
     x = nn.Dropout(self.dropout)(x, deterministic=not train)
     keys = jnp.concatenate([jnp.ones((b, 1), bool), valid], 1)
     x = transformer.Encoder(
-        depth=self.depth, num_heads=self.num_heads,
-        head_dim=self.width // self.num_heads, mlp_dim=self.mlp_dim,
-        name="Transformer")(x, keys)
+        depth=self.depth,
+        num_heads=self.num_heads,
+        head_dim=self.width // self.num_heads,
+        mlp_dim=self.mlp_dim,
+        name="Transformer",
+    )(x, keys)
     if self.pool == "cls":
       return x[:, 0]
     w = valid.astype(x.dtype)[..., None]
@@ -114,25 +130,30 @@ def _sinusoidal_init(key, shape, dtype=jnp.float32):
   freq = jnp.exp(-jnp.log(10_000.0) * jnp.arange(0, dim, 2) / dim)
   table = jnp.zeros((length, dim), jnp.float32)
   table = table.at[:, 0::2].set(jnp.sin(pos * freq))
-  table = table.at[:, 1::2].set(jnp.cos(pos * freq[:dim // 2]))
+  table = table.at[:, 1::2].set(jnp.cos(pos * freq[: dim // 2]))
   return table[None].astype(dtype)
 
 
 class RecurrentMotion(nn.Module):
   """Table 2.9 ablations: one LSTM or GRU layer; last valid hidden state."""
+
   width: int
   kind: str
 
   @nn.compact
   def __call__(self, feats, valid, train: bool):
     del train
-    cell = (nn.OptimizedLSTMCell(self.width) if self.kind == "lstm" else
-            nn.GRUCell(self.width))
+    cell = (
+        nn.OptimizedLSTMCell(self.width)
+        if self.kind == "lstm"
+        else nn.GRUCell(self.width)
+    )
     # NOTE: seq_lengths assumes valid frames form a prefix; masked frames in
     # the middle of a clip are still read by the recurrence.
     lengths = jnp.maximum(valid.sum(-1), 1)
     carry, _ = nn.RNN(cell, return_carry=True, name="rnn")(
-        feats, seq_lengths=lengths)
+        feats, seq_lengths=lengths
+    )
     return carry[1] if self.kind == "lstm" else carry
 
 
@@ -143,6 +164,7 @@ class EnergyMotionAggregation(nn.Module):
   k^T) (D x D); F_em = f_m + G v. axis='batch' (literal reading, N = clips):
   softmax(Q K^T) is (B x B) and mixes the clips of a batch (spec pitfall 8).
   """
+
   width: int
   axis: str = "channel"
   scale: str = "none"
@@ -166,6 +188,7 @@ class EnergyMotionAggregation(nn.Module):
 
 class NaiveFusion(nn.Module):
   """Table 2.9 'naive' fusion: FC layers with norm, GELU, dropout."""
+
   width: int
   layers: int = 2
   dropout: float = 0.5
@@ -181,6 +204,7 @@ class NaiveFusion(nn.Module):
 
 class Head(nn.Module):
   """Two FC layers with normalisation and dropout (spec S5d)."""
+
   hidden: int
   num_classes: int
   dropout: float
@@ -199,16 +223,22 @@ def _to_rgb(maps: jax.Array) -> jax.Array:
 
 class EMANet(nn.Module):
   """The whole network; `cfg` is config.model (see `check_config`)."""
+
   cfg: Any
   num_classes: int
 
   def setup(self):
     cfg = self.cfg
     vit = lambda name: FeatureViT(
-        patch_size=cfg.backbone.patch_size, width=cfg.backbone.width,
-        depth=cfg.backbone.depth, num_heads=cfg.backbone.num_heads,
-        mlp_dim=cfg.backbone.mlp_dim, feature_dim=cfg.backbone.feature_dim,
-        remat=cfg.backbone.remat, name=name)
+        patch_size=cfg.backbone.patch_size,
+        width=cfg.backbone.width,
+        depth=cfg.backbone.depth,
+        num_heads=cfg.backbone.num_heads,
+        mlp_dim=cfg.backbone.mlp_dim,
+        feature_dim=cfg.backbone.feature_dim,
+        remat=cfg.backbone.remat,
+        name=name,
+    )
     # NOTE: one module called twice shares its parameters; two FeatureViT
     # instances would silently double them (spec pitfall 9).
     if cfg.backbone.share:
@@ -221,16 +251,23 @@ class EMANet(nn.Module):
     m = cfg.motion
     if m.kind == "transformer":
       self.motion = MotionTransformer(
-          width=m.width, depth=m.depth, num_heads=m.num_heads,
-          mlp_dim=m.mlp_dim, pool=m.pool, dropout=m.dropout)
+          width=m.width,
+          depth=m.depth,
+          num_heads=m.num_heads,
+          mlp_dim=m.mlp_dim,
+          pool=m.pool,
+          dropout=m.dropout,
+      )
     elif m.kind in ("lstm", "gru"):
       self.motion = RecurrentMotion(width=m.width, kind=m.kind)
     if cfg.fusion == "ema":
-      self.fuse = EnergyMotionAggregation(width=m.width, axis=cfg.ema.axis,
-                                          scale=cfg.ema.scale)
+      self.fuse = EnergyMotionAggregation(
+          width=m.width, axis=cfg.ema.axis, scale=cfg.ema.scale
+      )
     elif cfg.fusion == "naive":
-      self.fuse = NaiveFusion(width=m.width, layers=cfg.naive.layers,
-                              dropout=cfg.naive.dropout)
+      self.fuse = NaiveFusion(
+          width=m.width, layers=cfg.naive.layers, dropout=cfg.naive.dropout
+      )
     self.head = Head(cfg.head.hidden, self.num_classes, cfg.head.dropout)
 
   def _encode(self, energy, masks):
@@ -238,8 +275,9 @@ class EMANet(nn.Module):
     b = (energy if energy is not None else masks).shape[0]
     if self.cfg.backbone.share:
       parts = [x for x in (energy, masks) if x is not None]
-      flat = jnp.concatenate([_to_rgb(x.reshape(-1, *x.shape[-2:]))
-                              for x in parts])
+      flat = jnp.concatenate(
+          [_to_rgb(x.reshape(-1, *x.shape[-2:])) for x in parts]
+      )
       feats = self.backbone(flat)
       n_e = b if energy is not None else 0
       f_e = feats[:n_e] if energy is not None else None
@@ -254,13 +292,20 @@ class EMANet(nn.Module):
       f_m = f_m.reshape(b, masks.shape[1], -1)
     return f_e, f_m
 
-  def __call__(self, energy, mask_seq, frame_valid, train: bool = False,
-               return_features: bool = False):
+  def __call__(
+      self,
+      energy,
+      mask_seq,
+      frame_valid,
+      train: bool = False,
+      return_features: bool = False,
+  ):
     """energy (B, S, S), mask_seq (B, T, S, S) in [0, 1]; frame_valid (B, T)."""
     cfg = self.cfg
     use_motion = cfg.motion.kind != "none"
-    f_e, f_j = self._encode(energy if cfg.use_energy else None,
-                            mask_seq if use_motion else None)
+    f_e, f_j = self._encode(
+        energy if cfg.use_energy else None, mask_seq if use_motion else None
+    )
     f_m = self.motion(f_j, frame_valid, train) if use_motion else None
     if cfg.fusion == "ema":
       f = self.fuse(f_e, f_m)
@@ -281,14 +326,19 @@ def check_config(cfg: ml_collections.ConfigDict) -> None:
       ("model.fusion", cfg.fusion, FUSIONS),
       ("model.ema.axis", cfg.ema.axis, EMA_AXES),
       ("model.ema.scale", cfg.ema.scale, EMA_SCALES),
-      ("model.motion.pool", cfg.motion.pool, POOLS)):
+      ("model.motion.pool", cfg.motion.pool, POOLS),
+  ):
     transformer.check_choice(name, value, valid)
   has_motion = cfg.motion.kind != "none"
   if cfg.fusion != "none" and not (cfg.use_energy and has_motion):
-    raise ValueError(f"model.fusion={cfg.fusion!r} needs both energy and "
-                     "motion features (use_energy=True, motion.kind != "
-                     "'none'); use fusion='none' for one-branch ablations.")
+    raise ValueError(
+        f"model.fusion={cfg.fusion!r} needs both energy and "
+        "motion features (use_energy=True, motion.kind != "
+        "'none'); use fusion='none' for one-branch ablations."
+    )
   if cfg.fusion == "none" and cfg.use_energy == has_motion:
-    raise ValueError("model.fusion='none' needs exactly one branch: energy "
-                     "only (motion.kind='none') or motion only "
-                     "(use_energy=False).")
+    raise ValueError(
+        "model.fusion='none' needs exactly one branch: energy "
+        "only (motion.kind='none') or motion only "
+        "(use_energy=False)."
+    )

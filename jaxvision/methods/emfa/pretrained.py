@@ -24,10 +24,12 @@ from jaxvision.core import checkpoint
 from jaxvision.models import vit
 
 # Our block names (jaxvision.models.transformer) <- the npz block names.
-_BLOCK_RENAMES = {"LayerNorm_0": "LayerNorm_0", "LayerNorm_2": "LayerNorm_1",
-                  "MultiHeadDotProductAttention_1":
-                      "MultiHeadDotProductAttention_0",
-                  "MlpBlock_3": "MlpBlock_0"}
+_BLOCK_RENAMES = {
+    "LayerNorm_0": "LayerNorm_0",
+    "LayerNorm_2": "LayerNorm_1",
+    "MultiHeadDotProductAttention_1": "MultiHeadDotProductAttention_0",
+    "MlpBlock_3": "MlpBlock_0",
+}
 
 
 def _our_path(key: str) -> str | None:
@@ -47,12 +49,14 @@ def _resize_pos(table: np.ndarray, tokens: int) -> np.ndarray:
   cls, grid = table[:, :1], table[0, 1:]
   old, new = int(round(len(grid) ** 0.5)), int(round((tokens - 1) ** 0.5))
   if old * old != len(grid) or new * new != tokens - 1:
-    raise ValueError(f"Cannot resize a position table of {table.shape[1]} "
-                     f"tokens to {tokens}: grids must be square.")
-  resized = vit.resize_posemb(jnp.asarray(grid.reshape(old, old, -1)),
-                              (new, new))
-  return np.concatenate([cls, np.asarray(resized).reshape(1, new * new, -1)],
-                        1)
+    raise ValueError(
+        f"Cannot resize a position table of {table.shape[1]} "
+        f"tokens to {tokens}: grids must be square."
+    )
+  resized = vit.resize_posemb(
+      jnp.asarray(grid.reshape(old, old, -1)), (new, new)
+  )
+  return np.concatenate([cls, np.asarray(resized).reshape(1, new * new, -1)], 1)
 
 
 def read_npz(path: str) -> dict[str, np.ndarray]:
@@ -62,7 +66,8 @@ def read_npz(path: str) -> dict[str, np.ndarray]:
         f"ViT checkpoint {path!r} (config.model.backbone.init_path) not "
         "found. Put a google-research/vision_transformer .npz there (e.g. "
         "ViT-B_16.npz for the B/16 backbone), or set "
-        "--config.model.backbone.init_path='' to start from random init.")
+        "--config.model.backbone.init_path='' to start from random init."
+    )
   with np.load(path) as f:
     return {k: f[k] for k in f.files}
 
@@ -99,29 +104,33 @@ def convert(npz: dict[str, np.ndarray], vit_params) -> dict:
     if path == "pos_embedding" and value.shape != ours[path].shape:
       value = _resize_pos(value, ours[path].shape[1])
     if value.shape != ours[path].shape:
-      reshaped.append(f"{path}: file {value.shape} vs model "
-                      f"{ours[path].shape}")
+      reshaped.append(
+          f"{path}: file {value.shape} vs model " f"{ours[path].shape}"
+      )
       continue
     _set(out, path, jnp.asarray(value, ours[path].dtype))
     loaded.add(path)
-  missing = sorted(p for p in ours if p not in loaded
-                   and not p.startswith("feature_"))
+  missing = sorted(
+      p for p in ours if p not in loaded and not p.startswith("feature_")
+  )
   if missing or reshaped:
     raise checkpoint.CheckpointMismatchError(
         f"ViT npz does not fit model.backbone: missing {missing[:8]}"
         f"{' ...' if len(missing) > 8 else ''}; shape mismatches {reshaped}. "
         "Check model.backbone (patch_size, width, depth, heads) against the "
-        "checkpoint.")
+        "checkpoint."
+    )
   return out
 
 
 def _copy(tree):
-  return {k: _copy(v) if isinstance(v, dict) else v
-          for k, v in tree.items()}
+  return {k: _copy(v) if isinstance(v, dict) else v for k, v in tree.items()}
 
 
 def load_into(params, path: str) -> dict:
   """EMA-Net params with every `*backbone` subtree loaded from `path`."""
   npz = read_npz(path)
-  return {k: convert(npz, v) if k.endswith("backbone") else v
-          for k, v in params.items()}
+  return {
+      k: convert(npz, v) if k.endswith("backbone") else v
+      for k, v in params.items()
+  }

@@ -42,8 +42,10 @@ def solve_affine(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
   src = np.asarray(src, np.float64)
   dst = np.asarray(dst, np.float64)
   if src.shape != (3, 2) or dst.shape != (3, 2):
-    raise ValueError(f"solve_affine needs two (3, 2) triangles, got "
-                     f"{src.shape} and {dst.shape}.")
+    raise ValueError(
+        f"solve_affine needs two (3, 2) triangles, got "
+        f"{src.shape} and {dst.shape}."
+    )
   a = np.concatenate([src, np.ones((3, 1))], axis=1)
   if abs(np.linalg.det(a)) < 1e-9:
     raise ValueError(f"Degenerate (collinear) triangle {src.tolist()}.")
@@ -58,9 +60,11 @@ def anchor(joints: np.ndarray, kind: str) -> np.ndarray | None:
   """
   ok = lambda *names: all(joints[kp_lib.J[n], 2] > 0 for n in names)
   xy = lambda n: joints[kp_lib.J[n], :2].astype(np.float64)
-  pairs = {"hips": (("LHip", "RHip"), "MidHip"),
-           "shoulders": (("LShoulder", "RShoulder"), "Neck"),
-           "knees": (("LKnee", "RKnee"), None)}
+  pairs = {
+      "hips": (("LHip", "RHip"), "MidHip"),
+      "shoulders": (("LShoulder", "RShoulder"), "Neck"),
+      "knees": (("LKnee", "RKnee"), None),
+  }
   if kind not in pairs:
     raise ValueError(f"Unknown anchor {kind!r}; valid: {ANCHORS}.")
   (a, b), single = pairs[kind]
@@ -82,8 +86,9 @@ def reference_index(joints: np.ndarray, fallback=ANCHORS) -> int | None:
   return None
 
 
-def matched_anchors(joints_j: np.ndarray, joints_k: np.ndarray,
-                    fallback=ANCHORS):
+def matched_anchors(
+    joints_j: np.ndarray, joints_k: np.ndarray, fallback=ANCHORS
+):
   """(kind, anchor_j, anchor_k) of the first kind valid in both frames.
 
   NOTE: the same anchor type is used in both frames; aligning a hip in one
@@ -104,18 +109,20 @@ def triangle(joints: np.ndarray, names=TRIANGLE) -> np.ndarray | None:
   return None
 
 
-def _paste(out: np.ndarray, image: np.ndarray, ox: int, oy: int,
-           weight: float) -> None:
+def _paste(
+    out: np.ndarray, image: np.ndarray, ox: int, oy: int, weight: float
+) -> None:
   """out[oy + y, ox + x] += weight * image[y, x], clipped to `out`."""
   h, w = image.shape
   ys, xs = max(oy, 0), max(ox, 0)
   ye, xe = min(oy + h, out.shape[0]), min(ox + w, out.shape[1])
   if weight and ye > ys and xe > xs:
-    out[ys:ye, xs:xe] += weight * image[ys - oy:ye - oy, xs - ox:xe - ox]
+    out[ys:ye, xs:xe] += weight * image[ys - oy : ye - oy, xs - ox : xe - ox]
 
 
-def _translate(image: np.ndarray, dx: float, dy: float,
-               out_shape: tuple[int, int]) -> np.ndarray:
+def _translate(
+    image: np.ndarray, dx: float, dy: float, out_shape: tuple[int, int]
+) -> np.ndarray:
   """Bilinear sub-pixel shift: out(x, y) = image(x - dx, y - dy)."""
   ix, iy = int(np.floor(dx)), int(np.floor(dy))
   fx, fy = dx - ix, dy - iy
@@ -126,8 +133,9 @@ def _translate(image: np.ndarray, dx: float, dy: float,
   return out
 
 
-def warp(image: np.ndarray, matrix: np.ndarray,
-         out_shape: tuple[int, int]) -> np.ndarray:
+def warp(
+    image: np.ndarray, matrix: np.ndarray, out_shape: tuple[int, int]
+) -> np.ndarray:
   """Bilinear warp: out(p) = image(matrix^-1 p); zeros outside.
 
   Args:
@@ -139,17 +147,19 @@ def warp(image: np.ndarray, matrix: np.ndarray,
   if np.array_equal(matrix[:, :2], np.eye(2)):
     # NOTE: pure translations (every frame in translation mode) take a
     # slice-and-add path; the general gather is an order of magnitude slower.
-    return _translate(np.asarray(image, np.float32), matrix[0, 2],
-                      matrix[1, 2], out_shape)
+    return _translate(
+        np.asarray(image, np.float32), matrix[0, 2], matrix[1, 2], out_shape
+    )
   return _gather(image, matrix, out_shape)
 
 
-def _gather(image: np.ndarray, matrix: np.ndarray,
-            out_shape: tuple[int, int]) -> np.ndarray:
+def _gather(
+    image: np.ndarray, matrix: np.ndarray, out_shape: tuple[int, int]
+) -> np.ndarray:
   """General bilinear warp by inverse mapping of every output pixel."""
   full = np.vstack([matrix, [0, 0, 1]])
   inv = np.linalg.inv(full)[:2]
-  ys, xs = np.mgrid[0:out_shape[0], 0:out_shape[1]].astype(np.float64)
+  ys, xs = np.mgrid[0 : out_shape[0], 0 : out_shape[1]].astype(np.float64)
   sx = inv[0, 0] * xs + inv[0, 1] * ys + inv[0, 2]
   sy = inv[1, 0] * xs + inv[1, 1] * ys + inv[1, 2]
   x0, y0 = np.floor(sx).astype(np.int64), np.floor(sy).astype(np.int64)
@@ -169,9 +179,14 @@ def _translation(offset) -> np.ndarray:
   return np.array([[1, 0, offset[0]], [0, 1, offset[1]]], np.float64)
 
 
-def register(masks: np.ndarray, joints: np.ndarray, mode: str = "translation",
-             fallback=ANCHORS, on_missing: str = "drop",
-             pad: float = 0.5) -> dict[str, np.ndarray]:
+def register(
+    masks: np.ndarray,
+    joints: np.ndarray,
+    mode: str = "translation",
+    fallback=ANCHORS,
+    on_missing: str = "drop",
+    pad: float = 0.5,
+) -> dict[str, np.ndarray]:
   """Algorithm 1: registered masks on a padded canvas and the energy image.
 
   Args:
@@ -189,19 +204,24 @@ def register(masks: np.ndarray, joints: np.ndarray, mode: str = "translation",
     frame's anchor in its own coordinates (NaN where none), reference (int,
     -1 if no frame has an anchor) and energy (H', W') float32 in [0, 1].
   """
-  for name, value, valid in (("mode", mode, MODES),
-                             ("on_missing", on_missing, ON_MISSING)):
+  for name, value, valid in (
+      ("mode", mode, MODES),
+      ("on_missing", on_missing, ON_MISSING),
+  ):
     if value not in valid:
       raise user_errors.InvalidValueError(
-          f"registration.{name}={value!r}; valid: {valid}.")
+          f"registration.{name}={value!r}; valid: {valid}."
+      )
   if set(fallback) - set(ANCHORS):
     raise user_errors.InvalidValueError(
-        f"registration.fallback must use {ANCHORS}, got "
-        f"{tuple(fallback)}.")
+        f"registration.fallback must use {ANCHORS}, got " f"{tuple(fallback)}."
+    )
   masks = np.asarray(masks, np.float32)
   if masks.ndim != 3 or joints.shape[:1] != masks.shape[:1]:
-    raise ValueError(f"masks (n, H, W) {masks.shape} and joints (n, J, 3) "
-                     f"{joints.shape} must have the same n.")
+    raise ValueError(
+        f"masks (n, H, W) {masks.shape} and joints (n, J, 3) "
+        f"{joints.shape} must have the same n."
+    )
   n, h, w = masks.shape
   ph, pw = int(round(pad * h)), int(round(pad * w))
   canvas = (h + 2 * ph, w + 2 * pw)
@@ -211,8 +231,9 @@ def register(masks: np.ndarray, joints: np.ndarray, mode: str = "translation",
   anchors = np.full((n, 2), np.nan)
   for j in range(n):
     offset = np.array([pw, ph], np.float64)
-    match = None if k is None else matched_anchors(joints[j], joints[k],
-                                                   fallback)
+    match = (
+        None if k is None else matched_anchors(joints[j], joints[k], fallback)
+    )
     if match is not None:
       anchors[j] = match[1]
     if mode == "none":
@@ -228,10 +249,15 @@ def register(masks: np.ndarray, joints: np.ndarray, mode: str = "translation",
       else:
         matrices[j] = _translation(match[2] - match[1] + offset)
       used[j] = True
-  registered = np.stack([warp(masks[j], matrices[j], canvas)
-                         for j in range(n)])
-  energy = (registered[used].mean(0) if used.any() else
-            np.zeros(canvas, np.float32))
-  return {"registered": registered, "used": used, "matrices": matrices,
-          "anchors": anchors, "reference": -1 if k is None else k,
-          "energy": energy.astype(np.float32)}
+  registered = np.stack([warp(masks[j], matrices[j], canvas) for j in range(n)])
+  energy = (
+      registered[used].mean(0) if used.any() else np.zeros(canvas, np.float32)
+  )
+  return {
+      "registered": registered,
+      "used": used,
+      "matrices": matrices,
+      "anchors": anchors,
+      "reference": -1 if k is None else k,
+      "energy": energy.astype(np.float32),
+  }

@@ -20,8 +20,12 @@ import numpy as np
 
 from jaxvision.methods.emfa import keypoints as kp_lib
 
-CLASS_NAMES = ("ball_left_to_right", "ball_right_to_left", "foot_circle",
-               "vertical_kick")
+CLASS_NAMES = (
+    "ball_left_to_right",
+    "ball_right_to_left",
+    "foot_circle",
+    "vertical_kick",
+)
 
 
 def _capsule(grid, a, b, radius):
@@ -29,8 +33,9 @@ def _capsule(grid, a, b, radius):
   ys, xs = grid
   a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
   d = b - a
-  t = np.clip(((xs - a[0]) * d[0] + (ys - a[1]) * d[1]) / max(d @ d, 1e-9),
-              0, 1)
+  t = np.clip(
+      ((xs - a[0]) * d[0] + (ys - a[1]) * d[1]) / max(d @ d, 1e-9), 0, 1
+  )
   return (xs - a[0] - t * d[0]) ** 2 + (ys - a[1] - t * d[1]) ** 2 <= radius**2
 
 
@@ -53,8 +58,9 @@ def _pose(label: int, t: float, phase: float):
   return foot, ball
 
 
-def clip(label: int, rng: np.random.Generator, size: int = 64,
-         frames: int = 12) -> dict[str, np.ndarray]:
+def clip(
+    label: int, rng: np.random.Generator, size: int = 64, frames: int = 12
+) -> dict[str, np.ndarray]:
   """One clip: masks (n, S, S) float32, joints (n, 8, 3), boxes (n, 4)."""
   grid = np.mgrid[0:size, 0:size].astype(np.float64)
   phase = rng.uniform(-1, 1) if label in (0, 1) else rng.uniform(0, 2 * np.pi)
@@ -69,15 +75,25 @@ def clip(label: int, rng: np.random.Generator, size: int = 64,
     foot, ball = _pose(label, j / (frames - 1), phase)
     foot, ball = hip + foot, hip + ball
     left_foot = hip + np.array([-3.0, 12.0])
-    m = (_capsule(grid, hip, shoulder, 1.5) | _disc(grid, shoulder - [0, 4],
-                                                   2.5)
-         | _capsule(grid, hip, left_foot, 1.5) | _capsule(grid, hip, foot, 1.5)
-         | _disc(grid, foot, 2.0) | _disc(grid, ball, 2.0))
+    m = (
+        _capsule(grid, hip, shoulder, 1.5)
+        | _disc(grid, shoulder - [0, 4], 2.5)
+        | _capsule(grid, hip, left_foot, 1.5)
+        | _capsule(grid, hip, foot, 1.5)
+        | _disc(grid, foot, 2.0)
+        | _disc(grid, ball, 2.0)
+    )
     masks[j] = m
-    named = {"LHip": hip + [-2, 0], "RHip": hip + [2, 0], "MidHip": hip,
-             "LShoulder": shoulder + [-3, 0], "RShoulder": shoulder + [3, 0],
-             "Neck": shoulder, "LKnee": (hip + left_foot) / 2,
-             "RKnee": (hip + foot) / 2}
+    named = {
+        "LHip": hip + [-2, 0],
+        "RHip": hip + [2, 0],
+        "MidHip": hip,
+        "LShoulder": shoulder + [-3, 0],
+        "RShoulder": shoulder + [3, 0],
+        "Neck": shoulder,
+        "LKnee": (hip + left_foot) / 2,
+        "RKnee": (hip + foot) / 2,
+    }
     for name, xy in named.items():
       joints[j, kp_lib.J[name]] = (*(xy + rng.normal(0, 0.5, 2)), 1.0)
     if rng.random() < 0.15:
@@ -88,8 +104,9 @@ def clip(label: int, rng: np.random.Generator, size: int = 64,
   return {"masks": masks, "joints": joints, "boxes": boxes}
 
 
-def dataset(per_class: int, seed: int, size: int = 64,
-            frames: int = 12) -> tuple[list[dict[str, np.ndarray]], np.ndarray]:
+def dataset(
+    per_class: int, seed: int, size: int = 64, frames: int = 12
+) -> tuple[list[dict[str, np.ndarray]], np.ndarray]:
   """`per_class` clips of every class, interleaved, and their labels."""
   rng = np.random.default_rng(seed)
   labels = np.tile(np.arange(len(CLASS_NAMES)), per_class)

@@ -35,8 +35,9 @@ def _match_skeleton(skeletons, box, threshold: float):
   return best
 
 
-def track(raw: Mapping[str, Any], cfg: Mapping[str, Any],
-          include_ball: bool) -> dict[str, np.ndarray]:
+def track(
+    raw: Mapping[str, Any], cfg: Mapping[str, Any], include_ball: bool
+) -> dict[str, np.ndarray]:
   """A tracked clip: masks, boxes, kps_coco17, kps_body25, frame_valid.
 
   Args:
@@ -50,22 +51,28 @@ def track(raw: Mapping[str, Any], cfg: Mapping[str, Any],
   if det["masks"].shape[1:] != (h, w):
     raise user_errors.InvalidValueError(
         f"{raw['clip_id']}: masks are {det['masks'].shape[1:]} "
-        f"but meta.csv says {h}x{w}.")
+        f"but meta.csv says {h}x{w}."
+    )
   thresholds = dict(cfg["kp_box_iou"])
   coarse = raw["meta"]["coarse"]
   if coarse not in thresholds:
     raise user_errors.InvalidValueError(
         f"data.tracking.kp_box_iou has no threshold for "
-        f"{coarse!r} clips (has {sorted(thresholds)}).")
+        f"{coarse!r} clips (has {sorted(thresholds)})."
+    )
   people = (det["labels"] == soccer.PERSON) & (
-      det["scores"] > cfg["person_thresh"])
+      det["scores"] > cfg["person_thresh"]
+  )
   balls = (det["labels"] == soccer.SPORTS_BALL) & (
-      det["scores"] > cfg["ball_thresh"])
-  out = {"masks": np.zeros((n, h, w), np.float32),
-         "boxes": np.full((n, 4), np.nan, np.float32),
-         "kps_coco17": np.zeros((n, 17, 3), np.float32),
-         "kps_body25": np.zeros((n, 25, 3), np.float32),
-         "frame_valid": np.zeros(n, bool)}
+      det["scores"] > cfg["ball_thresh"]
+  )
+  out = {
+      "masks": np.zeros((n, h, w), np.float32),
+      "boxes": np.full((n, 4), np.nan, np.float32),
+      "kps_coco17": np.zeros((n, 17, 3), np.float32),
+      "kps_body25": np.zeros((n, 25, 3), np.float32),
+      "frame_valid": np.zeros(n, bool),
+  }
   prev = None if raw["init_box"] is None else raw["init_box"][1]
   start = 0 if raw["init_box"] is None else raw["init_box"][0]
   for j in range(start, n):
@@ -92,12 +99,14 @@ def track(raw: Mapping[str, Any], cfg: Mapping[str, Any],
     out["masks"][j], out["boxes"][j], out["frame_valid"][j] = mask, box, True
     for name, key in (("coco17", "kps_coco17"), ("body25", "kps_body25")):
       if name in kps:
-        match = _match_skeleton(kps[name][kps[f"{name}_frame"] == j], box,
-                                thresholds[coarse])
+        match = _match_skeleton(
+            kps[name][kps[f"{name}_frame"] == j], box, thresholds[coarse]
+        )
         if match is not None:
           out[key][j] = match
   if not out["frame_valid"].any():
     raise user_errors.InvalidValueError(
         f"Clip {raw['clip_id']}: no person detection above "
-        f"score {cfg['person_thresh']} could be tracked.")
+        f"score {cfg['person_thresh']} could be tracked."
+    )
   return out

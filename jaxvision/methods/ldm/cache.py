@@ -42,13 +42,19 @@ def shard_name(index: int, count: int) -> str:
 
 def _metadata(config: ml_collections.ConfigDict, n: int, shapes) -> dict:
   cfg = config.ldm
-  return {"examples": n, "shard_size": config.extract.shard_size,
-          "seed": config.extract.seed, "blocks": list(cfg.blocks),
-          "shapes": {str(k): list(v) for k, v in shapes.items()},
-          "timesteps": cfg.timesteps.to_dict(), "posterior": cfg.posterior,
-          "scale_factor": cfg.scale_factor,
-          "weights": cfg.weights, "image_size": cfg.image_size,
-          "architecture": features.architecture(cfg).architecture().to_dict()}
+  return {
+      "examples": n,
+      "shard_size": config.extract.shard_size,
+      "seed": config.extract.seed,
+      "blocks": list(cfg.blocks),
+      "shapes": {str(k): list(v) for k, v in shapes.items()},
+      "timesteps": cfg.timesteps.to_dict(),
+      "posterior": cfg.posterior,
+      "scale_factor": cfg.scale_factor,
+      "weights": cfg.weights,
+      "image_size": cfg.image_size,
+      "architecture": features.architecture(cfg).architecture().to_dict(),
+  }
 
 
 def _check_metadata(out: pathlib.Path, meta: dict) -> None:
@@ -57,17 +63,21 @@ def _check_metadata(out: pathlib.Path, meta: dict) -> None:
     with open(path, encoding="utf-8") as f:
       old = json.load(f)
     if old != json.loads(json.dumps(meta)):
-      raise ValueError(f"{str(out)!r} holds features of another config "
-                       f"({old}); use a new --out folder.")
+      raise ValueError(
+          f"{str(out)!r} holds features of another config "
+          f"({old}); use a new --out folder."
+      )
   elif jax.process_index() == 0:
     with open(path, "w", encoding="utf-8") as f:
       json.dump(meta, f, indent=1)
 
 
-def write_shards(out: str, meta: dict[str, Any], batch_size: int,
-                 records_of: Callable[[], Callable[[Sequence[int]],
-                                                   Iterable[Record]]]
-                 ) -> dict[str, int]:
+def write_shards(
+    out: str,
+    meta: dict[str, Any],
+    batch_size: int,
+    records_of: Callable[[], Callable[[Sequence[int]], Iterable[Record]]],
+) -> dict[str, int]:
   """Writes this host's missing shards of `meta["examples"]` records.
 
   `records_of()` is called only when a shard is missing (it may load
@@ -79,9 +89,12 @@ def write_shards(out: str, meta: dict[str, Any], batch_size: int,
   _check_metadata(out_dir, meta)
   n, shard_size = meta["examples"], meta["shard_size"]
   count = math.ceil(n / shard_size)
-  todo = [k for k in range(count)
-          if k % jax.process_count() == jax.process_index()
-          and not (out_dir / shard_name(k, count)).is_file()]
+  todo = [
+      k
+      for k in range(count)
+      if k % jax.process_count() == jax.process_index()
+      and not (out_dir / shard_name(k, count)).is_file()
+  ]
   if not todo:
     return {"shards_written": 0, "shards_skipped": count}
   records_fn = records_of()
@@ -89,10 +102,11 @@ def write_shards(out: str, meta: dict[str, Any], batch_size: int,
     indices = range(k * shard_size, min((k + 1) * shard_size, n))
     final = out_dir / shard_name(k, count)
     tmp = final.with_suffix(".tmp")
-    writer = array_record_module.ArrayRecordWriter(os.fspath(tmp),
-                                                   "group_size:1")
+    writer = array_record_module.ArrayRecordWriter(
+        os.fspath(tmp), "group_size:1"
+    )
     for start in range(0, len(indices), batch_size):
-      for record in records_fn(list(indices[start:start + batch_size])):
+      for record in records_fn(list(indices[start : start + batch_size])):
         writer.write(flax.serialization.msgpack_serialize(record))
     writer.close()
     os.replace(tmp, final)
@@ -113,15 +127,18 @@ class Reader:
       raise FileNotFoundError(
           f"No feature cache at {str(out_dir)!r} (no metadata.json): write one "
           "with `python -m jaxvision.main extract-features --config ... --out "
-          f"{out}`.")
+          f"{out}`."
+      )
     with open(path, encoding="utf-8") as f:
       self.meta = json.load(f)
     count = math.ceil(self.meta["examples"] / self.meta["shard_size"])
     paths = [os.fspath(out_dir / shard_name(k, count)) for k in range(count)]
     missing = [p for p in paths if not os.path.isfile(p)]
     if missing:
-      raise FileNotFoundError(f"Unfinished extraction: missing {missing[:3]}; "
-                              "rerun extract-features with the same --out.")
+      raise FileNotFoundError(
+          f"Unfinished extraction: missing {missing[:3]}; "
+          "rerun extract-features with the same --out."
+      )
     self._source = array_record_data_source.ArrayRecordDataSource(paths)
 
   def __len__(self) -> int:
@@ -138,7 +155,8 @@ def _batch_fn(extractor: features.Extractor):
 
   def fn(params, images, tokens, keys):
     return extractor(params, images, tokens, keys), extractor.draw_timesteps(
-        keys)
+        keys
+    )
 
   return fn
 
@@ -148,13 +166,15 @@ def extract(config: ml_collections.ConfigDict, out: str) -> dict[str, Any]:
   cfg = config.ldm
   extractor = features.from_config(cfg)
   dataset = data.load(config.data, cfg.image_size)
-  meta = _metadata(config, len(dataset),
-                   extractor.feature_shapes(cfg.image_size))
+  meta = _metadata(
+      config, len(dataset), extractor.feature_shapes(cfg.image_size)
+  )
 
   def records_of():
     tokenizer = data.config_tokenizer(cfg)
     params = frozen.jitted_init(extractor.config, cfg.weights)(
-        jax.random.key(config.get("seed", 0)))
+        jax.random.key(config.get("seed", 0))
+    )
     run = inference.Replicated(params).jit(_batch_fn(extractor))
 
     def records(indices):

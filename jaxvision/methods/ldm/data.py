@@ -23,8 +23,12 @@ from jaxvision.data import synthetic_phrases
 from jaxvision.models.sd import clip_tokenizer
 from jaxvision.weights import sd_v1
 
-COLOURS = {"red": (220, 40, 40), "green": (40, 180, 60), "blue": (40, 70, 220),
-           "yellow": (230, 210, 40)}
+COLOURS = {
+    "red": (220, 40, 40),
+    "green": (40, 180, 60),
+    "blue": (40, 70, 220),
+    "yellow": (230, 210, 40),
+}
 SHAPES = ("circle", "square")
 
 
@@ -43,15 +47,20 @@ class Manifest:
       raise FileNotFoundError(
           f"No manifest at {str(path)!r}: write a JSON list of "
           '{"image": "relative/path.jpg", "prompt": "..."} and set '
-          "data.manifest to it.")
+          "data.manifest to it."
+      )
     with open(path, encoding="utf-8") as f:
       self.entries = json.load(f)
-    bad = [i for i, e in enumerate(self.entries)
-           if not isinstance(e, dict) or {"image", "prompt"} - set(e)]
+    bad = [
+        i
+        for i, e in enumerate(self.entries)
+        if not isinstance(e, dict) or {"image", "prompt"} - set(e)
+    ]
     if bad or not self.entries:
       raise user_errors.InvalidValueError(
           f"{str(path)!r}: entries {bad[:5] or 'none'} lack "
-          "'image'/'prompt' (or the list is empty).")
+          "'image'/'prompt' (or the list is empty)."
+      )
     self.root, self.size = path.parent, image_size
 
   def __len__(self) -> int:
@@ -62,14 +71,14 @@ class Manifest:
     file = self.root / entry["image"]
     try:
       with Image.open(file) as image:
-        image = image.convert("RGB").resize((self.size, self.size),
-                                            Image.BICUBIC)
+        image = image.convert("RGB").resize(
+            (self.size, self.size), Image.BICUBIC
+        )
     except (OSError, ValueError) as e:
       raise user_errors.InvalidValueError(
-          f"Cannot read image {str(file)!r} (manifest entry {i}):"
-          f" {e}") from e
-    return Example(np.asarray(image, np.float32) / 127.5 - 1.0,
-                   entry["prompt"])
+          f"Cannot read image {str(file)!r} (manifest entry {i}):" f" {e}"
+      ) from e
+    return Example(np.asarray(image, np.float32) / 127.5 - 1.0, entry["prompt"])
 
 
 class Synthetic:
@@ -131,7 +140,8 @@ def tokenizer(path: str, weights: str):
     if name not in BUILTIN_VOCABULARIES:
       raise user_errors.InvalidValueError(
           f"ldm.tokenizer={path!r}: built-in tokenizers are "
-          f"{['builtin:' + n for n in BUILTIN_VOCABULARIES]}.")
+          f"{['builtin:' + n for n in BUILTIN_VOCABULARIES]}."
+      )
     return clip_tokenizer.from_words(BUILTIN_VOCABULARIES[name]())
   if path:
     return clip_tokenizer.load(path)
@@ -141,7 +151,8 @@ def tokenizer(path: str, weights: str):
       raise FileNotFoundError(
           f"No tokenizer in ldm.weights={weights!r}: set ldm.tokenizer to "
           "bpe_simple_vocab_16e6.txt.gz or a folder with vocab.json + "
-          "merges.txt.")
+          "merges.txt."
+      )
     return clip_tokenizer.load(found)
   return clip_tokenizer.bytes_only()
 
@@ -155,5 +166,6 @@ def config_tokenizer(ldm_cfg: ml_collections.ConfigDict):
         f"The tokenizer ({ldm_cfg.tokenizer or 'byte-level'}) has "
         f"{tok.vocab_size} ids but ldm.text.vocab_size="
         f"{ldm_cfg.text.vocab_size}; set ldm.text.vocab_size to at least "
-        f"{tok.vocab_size}.")
+        f"{tok.vocab_size}."
+    )
   return tok

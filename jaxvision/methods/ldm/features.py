@@ -31,6 +31,7 @@ Params = dict[str, Any]
 class Timesteps:
   """How t is chosen: `fixed` (every example t = `value`) or `uniform` (per
   example from {low, ..., high - 1}; the reference code's U{300..499})."""
+
   mode: str = "uniform"
   low: int = 300
   high: int = 500
@@ -38,12 +39,15 @@ class Timesteps:
 
   def __post_init__(self):
     if self.mode not in ("fixed", "uniform"):
-      raise ValueError(f"ldm.timesteps.mode={self.mode!r}: use 'fixed' or "
-                       "'uniform'.")
+      raise ValueError(
+          f"ldm.timesteps.mode={self.mode!r}: use 'fixed' or " "'uniform'."
+      )
     n = schedule_lib.NUM_TIMESTEPS
     if not (0 <= self.low < self.high <= n and 0 <= self.value < n):
-      raise ValueError(f"Timesteps {self} out of range: t is 0-indexed in "
-                       f"0..{n - 1} (use 999 for 't = 1000').")
+      raise ValueError(
+          f"Timesteps {self} out of range: t is 0-indexed in "
+          f"0..{n - 1} (use 999 for 't = 1000')."
+      )
 
   def sample(self, key: jax.Array) -> jax.Array:
     if self.mode == "fixed":
@@ -54,6 +58,7 @@ class Timesteps:
 @dataclasses.dataclass(frozen=True)
 class Extractor:
   """The feature pipeline for one architecture and block selection."""
+
   config: ldm.LDMConfig
   blocks: tuple[int, ...] = (6, 7, 8, 9, 10)
   timesteps: Timesteps = Timesteps()
@@ -65,17 +70,25 @@ class Extractor:
 
   def __post_init__(self):
     if self.posterior not in ("sample", "mode"):
-      raise ValueError(f"ldm.posterior={self.posterior!r}: use 'sample' or "
-                       "'mode'.")
+      raise ValueError(
+          f"ldm.posterior={self.posterior!r}: use 'sample' or " "'mode'."
+      )
     n = self.config.unet.num_attention_blocks
     bad = [b for b in self.blocks if not 1 <= b <= n]
     if not self.blocks or bad:
-      raise ValueError(f"ldm.blocks={self.blocks}: blocks are numbered 1..{n} "
-                       "(SD v1: 1-6 encoder, 7 middle, 8-16 decoder).")
+      raise ValueError(
+          f"ldm.blocks={self.blocks}: blocks are numbered 1..{n} "
+          "(SD v1: 1-6 encoder, 7 middle, 8-16 decoder)."
+      )
 
-  def __call__(self, params: Params, images: jax.Array, tokens: jax.Array,
-               keys: jax.Array, t: jax.Array | None = None
-               ) -> dict[int, jax.Array]:
+  def __call__(
+      self,
+      params: Params,
+      images: jax.Array,
+      tokens: jax.Array,
+      keys: jax.Array,
+      t: jax.Array | None = None,
+  ) -> dict[int, jax.Array]:
     """Features {block: [B, h, w, C]}.
 
     Args:
@@ -89,39 +102,56 @@ class Extractor:
     z, context = self.encode(params, images, tokens, keys)
     return self.from_latents(params, z, context, keys, t)
 
-  def encode(self, params: Params, images: jax.Array, tokens: jax.Array,
-             keys: jax.Array) -> tuple[jax.Array, jax.Array]:
+  def encode(
+      self,
+      params: Params,
+      images: jax.Array,
+      tokens: jax.Array,
+      keys: jax.Array,
+  ) -> tuple[jax.Array, jax.Array]:
     """(z * scale_factor, text context): the inputs LD-ZNet's trainable branch
     needs anyway, so a method can share them with `from_latents`."""
     params = jax.lax.stop_gradient(params)
     vae_model = ldm.models(self.config, self.dtype)[1]
     context = self.encode_text(params, tokens)
-    mean, logvar = vae_model.apply({"params": params["vae"]}, images,
-                                   method=vae_model.encode)
+    mean, logvar = vae_model.apply(
+        {"params": params["vae"]}, images, method=vae_model.encode
+    )
     z = mean
     if self.posterior == "sample":
-      z = jax.vmap(autoencoder.sample_posterior)(mean, logvar,
-                                                 _split(keys)[:, 1])
+      z = jax.vmap(autoencoder.sample_posterior)(
+          mean, logvar, _split(keys)[:, 1]
+      )
     return jax.lax.stop_gradient(z * self.scale_factor), context
 
   def encode_text(self, params: Params, tokens: jax.Array) -> jax.Array:
     """The CLIP text context [B, L, D] of token ids [B, L]."""
     text_model = ldm.models(self.config, self.dtype)[2]
-    return jax.lax.stop_gradient(text_model.apply(
-        {"params": jax.lax.stop_gradient(params["text"])}, tokens))
+    return jax.lax.stop_gradient(
+        text_model.apply(
+            {"params": jax.lax.stop_gradient(params["text"])}, tokens
+        )
+    )
 
-  def from_latents(self, params: Params, z: jax.Array, context: jax.Array,
-                   keys: jax.Array, t: jax.Array | None = None
-                   ) -> dict[int, jax.Array]:
+  def from_latents(
+      self,
+      params: Params,
+      z: jax.Array,
+      context: jax.Array,
+      keys: jax.Array,
+      t: jax.Array | None = None,
+  ) -> dict[int, jax.Array]:
     """Noise scaled latents to z_t and run the UNet up to the last block."""
     params = jax.lax.stop_gradient(params)
     t = self.draw_timesteps(keys) if t is None else t
     noise = jax.vmap(lambda k: jax.random.normal(k, z.shape[1:], z.dtype))(
-        _split(keys)[:, 2])
+        _split(keys)[:, 2]
+    )
     z_t = schedule_lib.SD_V1.q_sample(z, t, noise)
     unet_model = ldm.models(self.config, self.dtype)[0]
-    feats = unet_model.apply({"params": params["unet"]}, z_t, t, context,
-                             capture=self.blocks)
+    feats = unet_model.apply(
+        {"params": params["unet"]}, z_t, t, context, capture=self.blocks
+    )
     return jax.lax.stop_gradient(feats)
 
   def draw_timesteps(self, keys: jax.Array) -> jax.Array:
@@ -131,53 +161,71 @@ class Extractor:
   def feature_shapes(self, image_size: int) -> dict[int, tuple[int, ...]]:
     """(h, w, C) of every selected block for square `image_size` images."""
     shapes = jax.eval_shape(
-        self, ldm.abstract_params(self.config),
-        jax.ShapeDtypeStruct((1, image_size, image_size,
-                              self.config.vae.in_channels), jnp.float32),
-        jax.ShapeDtypeStruct((1, self.config.text.max_position_embeddings),
-                             jnp.int32),
-        jax.ShapeDtypeStruct((1, 2), jnp.uint32))
+        self,
+        ldm.abstract_params(self.config),
+        jax.ShapeDtypeStruct(
+            (1, image_size, image_size, self.config.vae.in_channels),
+            jnp.float32,
+        ),
+        jax.ShapeDtypeStruct(
+            (1, self.config.text.max_position_embeddings), jnp.int32
+        ),
+        jax.ShapeDtypeStruct((1, 2), jnp.uint32),
+    )
     return {k: tuple(v.shape[1:]) for k, v in shapes.items()}
 
 
 def _split(keys: jax.Array) -> jax.Array:
   """[B, 2] raw keys -> [B, 3] typed keys: (timestep, posterior, noise)."""
   return jax.vmap(lambda k: jax.random.split(jax.random.wrap_key_data(k), 3))(
-      keys)
+      keys
+  )
 
 
 def check_inputs(cfg: ldm.LDMConfig, images, tokens, keys) -> None:
   factor = cfg.vae.downsample_factor * 2 ** (len(cfg.unet.channel_mult) - 1)
-  if images.ndim != 4 or images.shape[-1] != cfg.vae.in_channels or (
-      images.shape[1] % factor or images.shape[2] % factor):
-    raise ValueError(f"images must be [B, H, W, {cfg.vae.in_channels}] with H "
-                     f"and W divisible by {factor}; got {images.shape}.")
+  if (
+      images.ndim != 4
+      or images.shape[-1] != cfg.vae.in_channels
+      or (images.shape[1] % factor or images.shape[2] % factor)
+  ):
+    raise ValueError(
+        f"images must be [B, H, W, {cfg.vae.in_channels}] with H "
+        f"and W divisible by {factor}; got {images.shape}."
+    )
   batch = images.shape[0]
   if tokens.shape[0] != batch or keys.shape != (batch, 2):
-    raise ValueError(f"Batch mismatch: images {images.shape}, tokens "
-                     f"{tokens.shape}, keys {keys.shape} (want [{batch}, 2] "
-                     "uint32 key data, one key per example).")
+    raise ValueError(
+        f"Batch mismatch: images {images.shape}, tokens "
+        f"{tokens.shape}, keys {keys.shape} (want [{batch}, 2] "
+        "uint32 key data, one key per example)."
+    )
 
 
 def from_config(ldm_cfg: ml_collections.ConfigDict) -> Extractor:
   """An Extractor from a config's `ldm` section."""
   return Extractor(
-      config=architecture(ldm_cfg), blocks=tuple(ldm_cfg.blocks),
+      config=architecture(ldm_cfg),
+      blocks=tuple(ldm_cfg.blocks),
       timesteps=Timesteps(**ldm_cfg.timesteps.to_dict()),
-      posterior=ldm_cfg.posterior, dtype=jnp.dtype(ldm_cfg.dtype),
-      scale_factor=ldm_cfg.get("scale_factor", autoencoder.SCALE_FACTOR))
+      posterior=ldm_cfg.posterior,
+      dtype=jnp.dtype(ldm_cfg.dtype),
+      scale_factor=ldm_cfg.get("scale_factor", autoencoder.SCALE_FACTOR),
+  )
 
 
 def architecture(ldm_cfg: ml_collections.ConfigDict) -> ldm.LDMConfig:
   return ldm.LDMConfig.from_dict(
-      {role: ldm_cfg[role].to_dict() for role in ldm.ROLES})
+      {role: ldm_cfg[role].to_dict() for role in ldm.ROLES}
+  )
 
 
 def example_keys(seed: int, indices: Sequence[int] | jax.Array) -> jax.Array:
   """Per-example raw keys fold_in(key(seed), index): stable across batching."""
   base = jax.random.key(seed)
   return jax.vmap(lambda i: jax.random.key_data(jax.random.fold_in(base, i)))(
-      jnp.asarray(indices, jnp.uint32))
+      jnp.asarray(indices, jnp.uint32)
+  )
 
 
 def sharded(extractor: Extractor, mesh: jax.sharding.Mesh):
@@ -185,5 +233,8 @@ def sharded(extractor: Extractor, mesh: jax.sharding.Mesh):
   mesh's data axes (outputs stay batch-sharded); t comes from
   `extractor.timesteps`."""
   replicated, batch = sharding.replicated(mesh), sharding.batch_sharding(mesh)
-  return jax.jit(extractor, in_shardings=(replicated, batch, batch, batch),
-                 out_shardings=batch)
+  return jax.jit(
+      extractor,
+      in_shardings=(replicated, batch, batch, batch),
+      out_shardings=batch,
+  )

@@ -29,22 +29,23 @@ def _check_architecture(folder: str, expected: ldm.LDMConfig) -> None:
     raise FileNotFoundError(
         f"ldm.weights={folder!r} is not a converted SD folder (no config.json)."
         " Convert a checkpoint first: python -m jaxvision.main convert sd-v1 "
-        f"--src sd-v1-4.ckpt --dst {folder}")
+        f"--src sd-v1-4.ckpt --dst {folder}"
+    )
   found = sd_v1.load(folder, roles=()).config
   # NOTE: remat / attention change the program, not the weights.
   expected = expected.architecture()
   if found.architecture() != expected:
     raise checkpoint.CheckpointMismatchError(
         f"ldm.weights={folder!r} holds {found.to_dict()}, but the config asks "
-        f"for {expected.to_dict()}; fix ldm.unet/vae/text or the weights path.")
+        f"for {expected.to_dict()}; fix ldm.unet/vae/text or the weights path."
+    )
 
 
 def _load(folder: str, role: str, abstract):
   """A role's params from `folder`, via a pure callback (shape `abstract`)."""
 
   def read():
-    tree = torch_to_flax.load_tree(pathlib.Path(folder) /
-                                   f"{role}.safetensors")
+    tree = torch_to_flax.load_tree(pathlib.Path(folder) / f"{role}.safetensors")
     checkpoint.check_compatible(tree, abstract, f"{folder}/{role}.safetensors")
     return jax.tree.map(lambda x, a: np.asarray(x, a.dtype), tree, abstract)
 
@@ -53,8 +54,9 @@ def _load(folder: str, role: str, abstract):
 
 def init(ldm_cfg: ml_collections.ConfigDict, rng: jax.Array) -> dict:
   """{unet, vae, text} params: `ldm.weights` if set, else random."""
-  return init_from(features.architecture(ldm_cfg), ldm_cfg.get("weights", ""),
-                   rng)
+  return init_from(
+      features.architecture(ldm_cfg), ldm_cfg.get("weights", ""), rng
+  )
 
 
 def init_from(config: ldm.LDMConfig, weights: str, rng: jax.Array) -> dict:

@@ -24,7 +24,8 @@ _NO_TRAINING = (
     "The 'ldm' method is the frozen Stable Diffusion v1.x feature extractor: "
     "it has no training step. Use `python -m jaxvision.main params|flops "
     "--config {config}` or `extract-features`; methods that train on LDM "
-    "features (LD-ZNet) hold these roles frozen inside their own configs.")
+    "features (LD-ZNet) hold these roles frozen inside their own configs."
+)
 
 
 def init(ctx: method_lib.StageContext, rng: jax.Array) -> dict:
@@ -49,5 +50,10 @@ def flops_fns(ctx: method_lib.StageContext):
 
 
 METHOD = method_lib.Method(
-    name="ldm", init=init, make_train_step=_refuse, make_train_data=_refuse,
-    flops_fns=flops_fns, extract_features=cache.extract)
+    name="ldm",
+    init=init,
+    make_train_step=_refuse,
+    make_train_data=_refuse,
+    flops_fns=flops_fns,
+    extract_features=cache.extract,
+)

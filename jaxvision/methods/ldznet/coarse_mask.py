@@ -18,10 +18,15 @@ from jaxvision.models.sd import schedule as schedule_lib
 DEFAULT_T = 500
 
 
-def noise_difference_norm(extractor: features.Extractor, params: dict,
-                          images: jax.Array, tokens: jax.Array,
-                          empty_tokens: jax.Array, keys: jax.Array,
-                          t: int = DEFAULT_T) -> jax.Array:
+def noise_difference_norm(
+    extractor: features.Extractor,
+    params: dict,
+    images: jax.Array,
+    tokens: jax.Array,
+    empty_tokens: jax.Array,
+    keys: jax.Array,
+    t: int = DEFAULT_T,
+) -> jax.Array:
   """The Fig. 3.1 map [B, H, W] at image resolution (not normalised).
 
   Args:
@@ -34,14 +39,18 @@ def noise_difference_norm(extractor: features.Extractor, params: dict,
     t: the diffusion timestep (0-indexed; a Python int).
   """
   if not 0 <= t < schedule_lib.NUM_TIMESTEPS:
-    raise ValueError(f"Coarse-mask timestep {t} out of range: t is "
-                     f"0-indexed in 0..{schedule_lib.NUM_TIMESTEPS - 1}.")
+    raise ValueError(
+        f"Coarse-mask timestep {t} out of range: t is "
+        f"0-indexed in 0..{schedule_lib.NUM_TIMESTEPS - 1}."
+    )
   features.check_inputs(extractor.config, images, tokens, keys)
   z, context = extractor.encode(params, images, tokens, keys)
   uncond = extractor.encode_text(params, empty_tokens)
   noise = jax.vmap(lambda k: jax.random.normal(k, z.shape[1:], z.dtype))(
-      jax.vmap(lambda k: jax.random.fold_in(jax.random.wrap_key_data(k),
-                                            2))(keys))
+      jax.vmap(lambda k: jax.random.fold_in(jax.random.wrap_key_data(k), 2))(
+          keys
+      )
+  )
   steps = jnp.full((z.shape[0],), t, jnp.int32)
   z_t = schedule_lib.SD_V1.q_sample(z, steps, noise)
   unet = ldm.models(extractor.config, extractor.dtype)[0]
@@ -49,8 +58,7 @@ def noise_difference_norm(extractor: features.Extractor, params: dict,
   eps_text = unet.apply(unet_params, z_t, steps, context)
   eps_empty = unet.apply(unet_params, z_t, steps, uncond)
   norm = jnp.linalg.norm((eps_text - eps_empty).astype(jnp.float32), axis=-1)
-  return jax.image.resize(norm, (norm.shape[0], *images.shape[1:3]),
-                          "bilinear")
+  return jax.image.resize(norm, (norm.shape[0], *images.shape[1:3]), "bilinear")
 
 
 def normalise(maps: jax.Array) -> jax.Array:

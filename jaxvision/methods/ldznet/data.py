@@ -44,9 +44,12 @@ CROP_TRIES = 50
 CROP_MIN_COVER = 0.05
 
 
-def object_crop(mask: np.ndarray, rng: np.random.Generator,
-                tries: int = CROP_TRIES,
-                min_cover: float = CROP_MIN_COVER) -> tuple[int, int, int]:
+def object_crop(
+    mask: np.ndarray,
+    rng: np.random.Generator,
+    tries: int = CROP_TRIES,
+    min_cover: float = CROP_MIN_COVER,
+) -> tuple[int, int, int]:
   """(top, left, side) of a random square crop of side min(H, W) of `mask`.
 
   The crop spans the short axis, so only its offset along the long axis is
@@ -56,15 +59,16 @@ def object_crop(mask: np.ndarray, rng: np.random.Generator,
   side = min(h, w)
   profile = np.count_nonzero(mask, axis=1 if h > w else 0)
   cumulative = np.concatenate([[0], np.cumsum(profile)])
-  cover = (cumulative[side:] - cumulative[:-side]) / side ** 2
+  cover = (cumulative[side:] - cumulative[:-side]) / side**2
   offsets = rng.integers(len(cover), size=tries)
   hits = np.flatnonzero(cover[offsets] > min_cover)
   best = offsets[hits[0]] if hits.size else offsets[np.argmax(cover[offsets])]
   return (int(best), 0, side) if h > w else (0, int(best), side)
 
 
-def _shapes(data_cfg: ml_collections.ConfigDict, num: int,
-            seed: int) -> sources.ArraySource:
+def _shapes(
+    data_cfg: ml_collections.ConfigDict, num: int, seed: int
+) -> sources.ArraySource:
   data = synthetic_phrases.generate(num, seed, data_cfg.image_size)
   return sources.ArraySource({k: data[k] for k in ("image", "mask", "phrase")})
 
@@ -76,14 +80,18 @@ DATASETS: dict[str, Callable[[ml_collections.ConfigDict], Any]] = {
 }
 # eval.datasets.<name>.kind -> fn(data_cfg, entry) -> the eval records.
 EVAL_KINDS: dict[str, Callable[[ml_collections.ConfigDict, Any], Any]] = {
-    "shapes_phrase": lambda d, e: _shapes(d, e.get("size", d.test_size),
-                                          d.seed + TEST_SEED_OFFSET),
-    "phrasecut": lambda d, e: refseg.PhraseCut(e["root"],
-                                               e.get("split", "test")),
-    "refcoco": lambda d, e: refseg.RefCoco(e["root"],
-                                           e.get("dataset", "refcoco"),
-                                           e.get("split", "val"),
-                                           e.get("image_dir", "")),
+    "shapes_phrase": lambda d, e: _shapes(
+        d, e.get("size", d.test_size), d.seed + TEST_SEED_OFFSET
+    ),
+    "phrasecut": lambda d, e: refseg.PhraseCut(
+        e["root"], e.get("split", "test")
+    ),
+    "refcoco": lambda d, e: refseg.RefCoco(
+        e["root"],
+        e.get("dataset", "refcoco"),
+        e.get("split", "val"),
+        e.get("image_dir", ""),
+    ),
     "aigi": lambda d, e: refseg.AigiFolder(e["root"]),
 }
 
@@ -108,11 +116,11 @@ class Subset:
     return self._source[int(self._indices[index])]
 
 
-def _subset(source: Any, num: int, data_cfg: ml_collections.ConfigDict
-            ) -> Any:
+def _subset(source: Any, num: int, data_cfg: ml_collections.ConfigDict) -> Any:
   if num < 0:
     raise user_errors.InvalidValueError(
-        f"A dataset subset must be >= 0 records (0 = all), got {num}.")
+        f"A dataset subset must be >= 0 records (0 = all), got {num}."
+    )
   return Subset(source, num, data_cfg.get("subset_seed", 0)) if num else source
 
 
@@ -128,24 +136,32 @@ def eval_source(config: ml_collections.ConfigDict, name: str) -> Any:
   if name not in config.eval.datasets:
     raise user_errors.InvalidValueError(
         f"No eval dataset {name!r}; config.eval.datasets has "
-        f"{eval_names(config)}.")
+        f"{eval_names(config)}."
+    )
   entry = config.eval.datasets[name]
-  build = registry.lookup(EVAL_KINDS, entry["kind"],
-                          f"config.eval.datasets.{name}.kind")
-  return _subset(build(config.data, entry), entry.get("subset", 0),
-                 config.data)
+  build = registry.lookup(
+      EVAL_KINDS, entry["kind"], f"config.eval.datasets.{name}.kind"
+  )
+  return _subset(build(config.data, entry), entry.get("subset", 0), config.data)
 
 
 def eval_names(config: ml_collections.ConfigDict) -> list[str]:
   """The `config.eval.datasets` to evaluate: procedural ones, and file-based
   ones whose `root` is set (paper configs list every test set of the chapter
   with an empty root, to be pointed at local copies by overrides)."""
-  return [name for name, entry in config.eval.datasets.items()
-          if entry["kind"] == "shapes_phrase" or entry.get("root", "")]
+  return [
+      name
+      for name, entry in config.eval.datasets.items()
+      if entry["kind"] == "shapes_phrase" or entry.get("root", "")
+  ]
 
 
-def preprocess(config: ml_collections.ConfigDict, source: Any,
-               train: bool, cache: Any = None) -> pipeline.PreprocessFn:
+def preprocess(
+    config: ml_collections.ConfigDict,
+    source: Any,
+    train: bool,
+    cache: Any = None,
+) -> pipeline.PreprocessFn:
   """`fn(example, rng) -> example` with the keys of the module docstring.
 
   With a `feature_cache.Cache`, epoch e is preprocessed as the cached epoch
@@ -159,8 +175,9 @@ def preprocess(config: ml_collections.ConfigDict, source: Any,
   """
   data_cfg = config.data
   decode = pp.decode()
-  resize = pp.resize(data_cfg.image_size, "bilinear", keys=("image", "mask"),
-                     nearest=("mask",))
+  resize = pp.resize(
+      data_cfg.image_size, "bilinear", keys=("image", "mask"), nearest=("mask",)
+  )
   to_unit = pp.value_range(-1, 1)
   tok = ldm_data.config_tokenizer(config.ldm)
   templates = tuple(data_cfg.template_list) if data_cfg.templates else ("{}",)
@@ -178,8 +195,8 @@ def preprocess(config: ml_collections.ConfigDict, source: Any,
     phrase = str(example["phrase"])
     if train:
       top, left, side = object_crop(mask, rng)
-      image = image[top:top + side, left:left + side]
-      mask = mask[top:top + side, left:left + side]
+      image = image[top : top + side, left : left + side]
+      mask = mask[top : top + side, left : left + side]
     if negative_prob and n > 1 and rng.random() < negative_prob:
       other = int(rng.integers(n - 1))
       phrase = str(source[other + (other >= record)]["phrase"])
@@ -187,10 +204,12 @@ def preprocess(config: ml_collections.ConfigDict, source: Any,
     template = templates[rng.integers(len(templates)) if train else 0]
     out = to_unit(resize({"image": image, "mask": mask}, rng), rng)
     index = (epoch * n + record) % 2**31
-    example = {"image": out["image"], "mask": out["mask"].astype(np.float32),
-               "tokens": tok.encode([template.format(phrase)],
-                                    config.ldm.text_len)[0],
-               "index": np.int32(index)}
+    example = {
+        "image": out["image"],
+        "mask": out["mask"].astype(np.float32),
+        "tokens": tok.encode([template.format(phrase)], config.ldm.text_len)[0],
+        "index": np.int32(index),
+    }
     if cache is not None:
       example.update(cache.outputs(index))
     return example
@@ -198,9 +217,11 @@ def preprocess(config: ml_collections.ConfigDict, source: Any,
   return fn
 
 
-def make_train_data(ctx: method_lib.StageContext, seed: int,
-                    open_cache: Callable[[int], Any] | None = None
-                    ) -> pipeline.DataIterator:
+def make_train_data(
+    ctx: method_lib.StageContext,
+    seed: int,
+    open_cache: Callable[[int], Any] | None = None,
+) -> pipeline.DataIterator:
   """Resumable host-local training batches of `ctx.local_batch_size`.
 
   `open_cache(num_records)`, if given, opens the feature cache the batches
@@ -210,13 +231,17 @@ def make_train_data(ctx: method_lib.StageContext, seed: int,
   source = train_source(config.data)
   cache = open_cache(len(source)) if open_cache is not None else None
   return pipeline.host_iterator(
-      source, config.data,
+      source,
+      config.data,
       pp_fn=preprocess(config, source, train=True, cache=cache),
-      global_batch_size=ctx.stage.batch_size, seed=seed)
+      global_batch_size=ctx.stage.batch_size,
+      seed=seed,
+  )
 
 
-def make_caption_data(ctx: method_lib.StageContext,
-                      seed: int) -> pipeline.DataIterator:
+def make_caption_data(
+    ctx: method_lib.StageContext, seed: int
+) -> pipeline.DataIterator:
   """Batches of "image" [B, S, S, 3] in [-1, 1] and "tokens" of the caption
   that lists every shape, for the tiny-LDM pretraining stages (`pretrain`).
 
@@ -230,30 +255,43 @@ def make_caption_data(ctx: method_lib.StageContext,
         f"Stage {ctx.stage.name!r} pretrains the tiny LDM on ShapesPhrase "
         f"captions, but data.name={data_cfg.name!r}. Drop the ldm_* stages "
         "and point ldm.weights at converted SD weights (python -m "
-        "jaxvision.main convert sd-v1 ...).")
-  generated = synthetic_phrases.generate(data_cfg.train_size, data_cfg.seed,
-                                         data_cfg.image_size)
-  source = sources.ArraySource({"image": generated["image"],
-                                "caption": generated["caption"]})
+        "jaxvision.main convert sd-v1 ...)."
+    )
+  generated = synthetic_phrases.generate(
+      data_cfg.train_size, data_cfg.seed, data_cfg.image_size
+  )
+  source = sources.ArraySource(
+      {"image": generated["image"], "caption": generated["caption"]}
+  )
   tok = ldm_data.config_tokenizer(config.ldm)
   to_unit = pp.value_range(-1, 1)
 
   def fn(example: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
     image = to_unit({"image": example["image"]}, rng)["image"]
-    return {"image": image,
-            "tokens": tok.encode([str(example["caption"])],
-                                 config.ldm.text_len)[0]}
+    return {
+        "image": image,
+        "tokens": tok.encode([str(example["caption"])], config.ldm.text_len)[0],
+    }
 
   return pipeline.host_iterator(
-      source, data_cfg, pp_fn=fn, global_batch_size=ctx.stage.batch_size,
-      seed=seed)
+      source,
+      data_cfg,
+      pp_fn=fn,
+      global_batch_size=ctx.stage.batch_size,
+      seed=seed,
+  )
 
 
-def make_eval_data(config: ml_collections.ConfigDict, name: str,
-                   batch_size: int) -> pipeline.DataIterator:
+def make_eval_data(
+    config: ml_collections.ConfigDict, name: str, batch_size: int
+) -> pipeline.DataIterator:
   """One padded in-order pass over eval dataset `name`; "valid" marks real
   examples (not "mask", which is the GT)."""
   source = eval_source(config, name)
   return pipeline.host_eval_iterator(
-      source, config.data, pp_fn=preprocess(config, source, train=False),
-      batch_size=batch_size, mask_key="valid")
+      source,
+      config.data,
+      pp_fn=preprocess(config, source, train=False),
+      batch_size=batch_size,
+      mask_key="valid",
+  )

@@ -46,40 +46,59 @@ def cached_stage(config: ml_collections.ConfigDict) -> int:
   index = config.extract.get("stage", -1) % count
   stage = config.stages[index]
   if pretrain.stage_kind(stage) != pretrain.SEGMENT:
-    raise ValueError(f"extract.stage={index} ({stage.name!r}) is not a "
-                     "segmentation stage; point it at one.")
+    raise ValueError(
+        f"extract.stage={index} ({stage.name!r}) is not a "
+        "segmentation stage; point it at one."
+    )
   if config.model.input == "rgb":
-    raise ValueError("RGBNet reads images, not LDM outputs: there is nothing "
-                     "to cache.")
-  trainers = [s.name for s in config.stages[:index]
-              if "ldm" in optim.trained_roles(s.optim, ["net", "ldm"])]
+    raise ValueError(
+        "RGBNet reads images, not LDM outputs: there is nothing " "to cache."
+    )
+  trainers = [
+      s.name
+      for s in config.stages[:index]
+      if "ldm" in optim.trained_roles(s.optim, ["net", "ldm"])
+  ]
   if trainers:
     raise ValueError(
         f"Stages {trainers} train the LDM inside the run, so its features "
         "do not exist before it; cache features of an LDM from ldm.weights "
-        "(or drop those stages).")
+        "(or drop those stages)."
+    )
   return index
 
 
-def metadata(config: ml_collections.ConfigDict, stage_index: int,
-             stream_seed: int, records: int, epochs: int,
-             shard_size: int) -> dict[str, Any]:
+def metadata(
+    config: ml_collections.ConfigDict,
+    stage_index: int,
+    stream_seed: int,
+    records: int,
+    epochs: int,
+    shard_size: int,
+) -> dict[str, Any]:
   """What determines the cached values, plus the cache's layout."""
   cfg = config.ldm
-  data = {k: v for k, v in config.data.to_dict().items()
-          if k != "worker_count"}
-  meta = {"method": "ldznet", "stage": stage_index,
-          "stream_seed": stream_seed,
-          "key_seed": config.seed, "records": records,
-          "keys": list(forward_lib.cached_keys(config)),
-          "timesteps": cfg.timesteps.to_dict(), "posterior": cfg.posterior,
-          "scale_factor": cfg.scale_factor,
-          "weights": cfg.weights, "image_size": cfg.image_size,
-          "text_len": cfg.text_len, "tokenizer": cfg.tokenizer,
-          "architecture": features.architecture(cfg).architecture().to_dict(),
-          "data": data,
-          "examples": records * epochs, "epochs": epochs,
-          "shard_size": shard_size}
+  data = {k: v for k, v in config.data.to_dict().items() if k != "worker_count"}
+  meta = {
+      "method": "ldznet",
+      "stage": stage_index,
+      "stream_seed": stream_seed,
+      "key_seed": config.seed,
+      "records": records,
+      "keys": list(forward_lib.cached_keys(config)),
+      "timesteps": cfg.timesteps.to_dict(),
+      "posterior": cfg.posterior,
+      "scale_factor": cfg.scale_factor,
+      "weights": cfg.weights,
+      "image_size": cfg.image_size,
+      "text_len": cfg.text_len,
+      "tokenizer": cfg.tokenizer,
+      "architecture": features.architecture(cfg).architecture().to_dict(),
+      "data": data,
+      "examples": records * epochs,
+      "epochs": epochs,
+      "shard_size": shard_size,
+  }
   return json.loads(json.dumps(meta))
 
 
@@ -90,8 +109,9 @@ def extract(config: ml_collections.ConfigDict, out: str) -> dict[str, Any]:
   source = data_lib.train_source(config.data)
   n = len(source)
   seed = method_lib.data_seed(config, index)
-  meta = metadata(config, index, seed, n, config.extract.epochs,
-                  config.extract.shard_size)
+  meta = metadata(
+      config, index, seed, n, config.extract.epochs, config.extract.shard_size
+  )
   keys_out = forward_lib.cached_keys(config)
   ext = forward_lib.extractor(config, training=True)
 
@@ -106,17 +126,26 @@ def extract(config: ml_collections.ConfigDict, out: str) -> dict[str, Any]:
   def records_of():
     preprocess = data_lib.preprocess(config, source, train=True)
     ldm_params = jax.jit(functools.partial(forward_lib.frozen_ldm, config))(
-        train_lib.base_rng(config, index))
+        train_lib.base_rng(config, index)
+    )
     run = inference.Replicated(ldm_params).jit(outputs)
 
     def records(indices):
-      examples = [preprocess(source[i % n],
-                             np.random.default_rng((seed, i // n, i % n)))
-                  for i in indices]
-      batch = {k: np.stack([e[k] for e in examples])
-               for k in ("image", "tokens", "index")}
-      got = run(batch["image"], batch["tokens"],
-                np.asarray(features.example_keys(config.seed, batch["index"])))
+      examples = [
+          preprocess(
+              source[i % n], np.random.default_rng((seed, i // n, i % n))
+          )
+          for i in indices
+      ]
+      batch = {
+          k: np.stack([e[k] for e in examples])
+          for k in ("image", "tokens", "index")
+      }
+      got = run(
+          batch["image"],
+          batch["tokens"],
+          np.asarray(features.example_keys(config.seed, batch["index"])),
+      )
       for row, i in enumerate(indices):
         record = {"index": i, "t": int(got["t"][row])}
         record.update({k: got[k][row] for k in keys_out})
@@ -130,23 +159,38 @@ def extract(config: ml_collections.ConfigDict, out: str) -> dict[str, Any]:
 class Cache:
   """The cached frozen-branch outputs a stage's training stream reads."""
 
-  def __init__(self, config: ml_collections.ConfigDict, stage_index: int,
-               stream_seed: int, records: int):
+  def __init__(
+      self,
+      config: ml_collections.ConfigDict,
+      stage_index: int,
+      stream_seed: int,
+      records: int,
+  ):
     self.path = config.ldm.feature_cache
     self.reader = cache.Reader(self.path)
     meta = self.reader.meta
     self.epochs = int(meta.get("epochs", 0))
-    expected = metadata(config, stage_index, stream_seed, records,
-                        self.epochs, meta.get("shard_size", 0))
-    differ = sorted(k for k in set(meta) | set(expected)
-                    if k not in _LAYOUT_KEYS and meta.get(k) != expected.get(k))
+    expected = metadata(
+        config,
+        stage_index,
+        stream_seed,
+        records,
+        self.epochs,
+        meta.get("shard_size", 0),
+    )
+    differ = sorted(
+        k
+        for k in set(meta) | set(expected)
+        if k not in _LAYOUT_KEYS and meta.get(k) != expected.get(k)
+    )
     if differ:
       raise ValueError(
           f"ldm.feature_cache={self.path!r} was extracted with another "
           f"{differ} than this run uses (cache: "
           f"{ {k: meta.get(k) for k in differ} }, run: "
           f"{ {k: expected.get(k) for k in differ} }); rerun extract-features "
-          "with this config into a new folder.")
+          "with this config into a new folder."
+      )
     self.keys = tuple(meta["keys"])
 
   def view(self, epoch: int) -> int:
@@ -157,6 +201,8 @@ class Cache:
     """The cached arrays of stream position `index`."""
     record = self.reader[index]
     if record["index"] != index:
-      raise ValueError(f"{self.path!r} is corrupt: position {index} holds "
-                       f"example {record['index']}.")
+      raise ValueError(
+          f"{self.path!r} is corrupt: position {index} holds "
+          f"example {record['index']}."
+      )
     return {k: np.asarray(record[k]) for k in self.keys}

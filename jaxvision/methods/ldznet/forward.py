@@ -29,15 +29,22 @@ def net_config(config: ml_collections.ConfigDict) -> model_lib.NetConfig:
     shapes = extractor(config, training=True).feature_shapes(ldm_cfg.image_size)
     grids = tuple((k, shapes[k][:2]) for k in blocks)
   return model_lib.NetConfig(
-      unet=unet, input=model_cfg.input, ldm_blocks=blocks,
-      fusion=ldm_cfg.fusion, attention_pool=ldm_cfg.attention_pool,
-      pool_grids=grids, head=model_cfg.head,
+      unet=unet,
+      input=model_cfg.input,
+      ldm_blocks=blocks,
+      fusion=ldm_cfg.fusion,
+      attention_pool=ldm_cfg.attention_pool,
+      pool_grids=grids,
+      head=model_cfg.head,
       upsample_factor=2 ** (len(ldm_cfg.vae.ch_mult) - 1),
-      znet_timestep=model_cfg.znet_timestep, dtype=jnp.dtype(model_cfg.dtype))
+      znet_timestep=model_cfg.znet_timestep,
+      dtype=jnp.dtype(model_cfg.dtype),
+  )
 
 
-def extractor(config: ml_collections.ConfigDict,
-              training: bool) -> features.Extractor:
+def extractor(
+    config: ml_collections.ConfigDict, training: bool
+) -> features.Extractor:
   """The frozen LDM branch; evaluation uses `ldm.t_eval` (fixed t = 400)."""
   ldm_cfg = config.ldm.copy_and_resolve_references()
   if not training:
@@ -47,9 +54,11 @@ def extractor(config: ml_collections.ConfigDict,
 
 def example_inputs(config, batch: int = 1):
   size, text_len = config.ldm.image_size, config.ldm.text_len
-  return (jnp.zeros((batch, size, size, 3), jnp.float32),
-          jnp.zeros((batch, text_len), jnp.int32),
-          jnp.zeros((batch, 2), jnp.uint32))
+  return (
+      jnp.zeros((batch, size, size, 3), jnp.float32),
+      jnp.zeros((batch, text_len), jnp.int32),
+      jnp.zeros((batch, 2), jnp.uint32),
+  )
 
 
 def frozen_ldm(config: ml_collections.ConfigDict, rng: jax.Array) -> dict:
@@ -82,12 +91,18 @@ def make_forward(config: ml_collections.ConfigDict, training: bool):
     features.check_inputs(ext.config, images, tokens, keys)
     if cached is None:
       z, context = ext.encode(ldm_params, images, tokens, keys)
-      feats = (ext.from_latents(ldm_params, z, context, keys)
-               if cfg.ldm_blocks else None)
+      feats = (
+          ext.from_latents(ldm_params, z, context, keys)
+          if cfg.ldm_blocks
+          else None
+      )
     else:
       z, context = cached["z"], ext.encode_text(ldm_params, tokens)
-      feats = ({k: cached[f"block_{k}"] for k in cfg.ldm_blocks}
-               if cfg.ldm_blocks else None)
+      feats = (
+          {k: cached[f"block_{k}"] for k in cfg.ldm_blocks}
+          if cfg.ldm_blocks
+          else None
+      )
     x = images if cfg.input == "rgb" else z
     return net.apply({"params": net_params}, x, context, feats)
 
@@ -109,16 +124,27 @@ def bce_train_step(forward, seed: int, role: str):
   def loss_fn(params, batch, rng, state):
     del rng
     keys = features.example_keys(seed, batch["index"])
-    inputs = (params, state.frozen["ldm"], batch["image"], batch["tokens"],
-              keys)
-    cached = {k: v for k, v in batch.items()
-              if k == "z" or k.startswith("block_")}
+    inputs = (
+        params,
+        state.frozen["ldm"],
+        batch["image"],
+        batch["tokens"],
+        keys,
+    )
+    cached = {
+        k: v for k, v in batch.items() if k == "z" or k.startswith("block_")
+    }
     logits = forward(*inputs, cached) if cached else forward(*inputs)
-    losses = [optax.sigmoid_binary_cross_entropy(
-        x.astype(jnp.float32), batch["mask"].astype(jnp.float32)).mean()
-              for x in jax.tree.leaves(logits)]
+    losses = [
+        optax.sigmoid_binary_cross_entropy(
+            x.astype(jnp.float32), batch["mask"].astype(jnp.float32)
+        ).mean()
+        for x in jax.tree.leaves(logits)
+    ]
     total = sum(losses)
-    return total, {"mean_bce": total / len(losses),
-                   "fg_fraction": batch["mask"].mean()}
+    return total, {
+        "mean_bce": total / len(losses),
+        "fg_fraction": batch["mask"].mean(),
+    }
 
   return method_lib.simple_train_step(loss_fn, role=role)

@@ -41,11 +41,14 @@ def init(ctx: method_lib.StageContext, rng: jax.Array) -> dict:
   z, context = jax.eval_shape(ext.encode, ldm, images, tokens, keys)
   feats = None
   if cfg.ldm_blocks:
-    feats = {k: jnp.zeros((1, *s)) for k, s in
-             ext.feature_shapes(config.ldm.image_size).items()}
+    feats = {
+        k: jnp.zeros((1, *s))
+        for k, s in ext.feature_shapes(config.ldm.image_size).items()
+    }
   x = images if cfg.input == "rgb" else jnp.zeros(z.shape, z.dtype)
   params = model_lib.SegmentationNet(cfg).init(
-      net_rng, x, jnp.zeros(context.shape, context.dtype), feats)["params"]
+      net_rng, x, jnp.zeros(context.shape, context.dtype), feats
+  )["params"]
   if config.model.init_from_ldm:
     params = model_lib.init_from_ldm(params, ldm["unet"])
   return {"net": params, "ldm": _drop_unused_unet(ctx, ldm)}
@@ -54,8 +57,10 @@ def init(ctx: method_lib.StageContext, rng: jax.Array) -> dict:
 def _drop_unused_unet(ctx: method_lib.StageContext, ldm: dict) -> dict:
   """ZNet / RGBNet segment stages hold no LDM UNet (only LD-ZNet runs it;
   the pretraining stages train it)."""
-  if (pretrain.stage_kind(ctx.stage) == pretrain.SEGMENT
-      and not ctx.config.ldm.enabled):
+  if (
+      pretrain.stage_kind(ctx.stage) == pretrain.SEGMENT
+      and not ctx.config.ldm.enabled
+  ):
     return {k: v for k, v in ldm.items() if k != "unet"}
   return ldm
 
@@ -65,8 +70,10 @@ def make_train_step(ctx: method_lib.StageContext):
   if kind != pretrain.SEGMENT:
     return pretrain.TRAIN_STEPS[kind](ctx.config)
   return forward_lib.bce_train_step(
-      forward_lib.make_forward(ctx.config, training=True), ctx.config.seed,
-      role="net")
+      forward_lib.make_forward(ctx.config, training=True),
+      ctx.config.seed,
+      role="net",
+  )
 
 
 def make_train_data(ctx: method_lib.StageContext, seed: int):
@@ -77,8 +84,11 @@ def make_train_data(ctx: method_lib.StageContext, seed: int):
     feature_cache.cached_stage(ctx.config)
   if pretrain.stage_kind(ctx.stage) != pretrain.SEGMENT:
     return data_lib.make_caption_data(ctx, seed)
-  open_cache = (functools.partial(feature_cache.Cache, ctx.config, ctx.index,
-                                  seed) if cached else None)
+  open_cache = (
+      functools.partial(feature_cache.Cache, ctx.config, ctx.index, seed)
+      if cached
+      else None
+  )
   return data_lib.make_train_data(ctx, seed, open_cache)
 
 
@@ -88,7 +98,8 @@ def abstract_batch(ctx: method_lib.StageContext) -> dict:
   with images, masks unused)."""
   batch = ctx.stage.batch_size
   images, tokens, _ = jax.eval_shape(
-      lambda: forward_lib.example_inputs(ctx.config, batch))
+      lambda: forward_lib.example_inputs(ctx.config, batch)
+  )
   spec = {"image": images, "tokens": tokens}
   if pretrain.stage_kind(ctx.stage) == pretrain.SEGMENT:
     spec["mask"] = jax.ShapeDtypeStruct(images.shape[:3], jnp.float32)
@@ -102,17 +113,21 @@ def eval_fns(ctx: method_lib.StageContext, batch: int) -> dict:
     return {}
   params = jax.eval_shape(lambda: init(ctx, jax.random.key(0)))
   forward = forward_lib.make_forward(ctx.config, training=False)
-  inputs = jax.eval_shape(
-      lambda: forward_lib.example_inputs(ctx.config, batch))
+  inputs = jax.eval_shape(lambda: forward_lib.example_inputs(ctx.config, batch))
   return {"inference": (forward, (params["net"], params["ldm"]), inputs)}
 
 
-def transition(prev_ctx: method_lib.StageContext,
-               ctx: method_lib.StageContext, params: dict) -> dict:
+def transition(
+    prev_ctx: method_lib.StageContext,
+    ctx: method_lib.StageContext,
+    params: dict,
+) -> dict:
   """Entering the segment stage from LDM pretraining: the net's UNet starts
   from the pretrained LDM UNet (`model.init_from_ldm`), as it would from SD."""
-  if (pretrain.stage_kind(prev_ctx.stage) == pretrain.SEGMENT
-      or pretrain.stage_kind(ctx.stage) != pretrain.SEGMENT):
+  if (
+      pretrain.stage_kind(prev_ctx.stage) == pretrain.SEGMENT
+      or pretrain.stage_kind(ctx.stage) != pretrain.SEGMENT
+  ):
     return params
   net = params["net"]
   if ctx.config.model.init_from_ldm:
@@ -134,8 +149,11 @@ def evaluate(ctx: method_lib.StageContext, state) -> dict[str, float]:
     # NOTE: LDM pretraining stages are judged by the segment stage after
     # them; their training losses are logged.
     return {}
-  segmenter = predictor.Segmenter(config, jax.device_get(state.params["net"]),
-                        jax.device_get(state.frozen["ldm"]))
+  segmenter = predictor.Segmenter(
+      config,
+      jax.device_get(state.params["net"]),
+      jax.device_get(state.frozen["ldm"]),
+  )
   miou_mode = config.eval.miou_mode
   results = {}
   for name in data_lib.eval_names(config):
@@ -143,14 +161,12 @@ def evaluate(ctx: method_lib.StageContext, state) -> dict[str, float]:
     all_fg = segmentation.FixedThresholdMetrics(miou_mode)
     shuffled = segmentation.FixedThresholdMetrics(miou_mode)
     seen = 0
-    for batch in data_lib.make_eval_data(config, name,
-                                         config.eval.batch_size):
+    for batch in data_lib.make_eval_data(config, name, config.eval.batch_size):
       valid = np.asarray(batch["valid"], bool)
       indices = np.arange(seen, seen + len(valid))
       seen += len(valid)
       masks = np.asarray(batch["mask"])[valid]
-      probs = segmenter.probabilities(batch["image"], batch["tokens"],
-                                      indices)
+      probs = segmenter.probabilities(batch["image"], batch["tokens"], indices)
       model_m.add(probs[valid], masks)
       all_fg.add(np.ones_like(masks, np.float64), masks)
       if config.eval.shuffled_prompt_baseline:
@@ -179,8 +195,15 @@ def flops_fns(ctx: method_lib.StageContext):
 
 
 METHOD = method_lib.Method(
-    name="ldznet", init=init, make_train_step=make_train_step,
-    make_train_data=make_train_data, evaluate=evaluate, transition=transition,
-    flops_fns=flops_fns, predict=predictor.predict,
-    extract_features=feature_cache.extract, abstract_batch=abstract_batch,
-    eval_fns=eval_fns)
+    name="ldznet",
+    init=init,
+    make_train_step=make_train_step,
+    make_train_data=make_train_data,
+    evaluate=evaluate,
+    transition=transition,
+    flops_fns=flops_fns,
+    predict=predictor.predict,
+    extract_features=feature_cache.extract,
+    abstract_batch=abstract_batch,
+    eval_fns=eval_fns,
+)

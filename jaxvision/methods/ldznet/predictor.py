@@ -24,14 +24,18 @@ class Segmenter:
     forward = forward_lib.make_forward(config, training=False)
     self._run = inference.Replicated({"net": params, "ldm": ldm_params}).jit(
         lambda p, images, tokens, keys: jax.nn.sigmoid(
-            forward(p["net"], p["ldm"], images, tokens, keys)))
+            forward(p["net"], p["ldm"], images, tokens, keys)
+        )
+    )
 
-  def probabilities(self, images: np.ndarray, tokens: np.ndarray,
-                    indices: np.ndarray) -> np.ndarray:
+  def probabilities(
+      self, images: np.ndarray, tokens: np.ndarray, indices: np.ndarray
+  ) -> np.ndarray:
     """Foreground probabilities [B, H, W] for images in [-1, 1]."""
     keys = np.asarray(features.example_keys(self._config.eval.seed, indices))
-    return self._run(np.asarray(images, np.float32),
-                     np.asarray(tokens, np.int32), keys)
+    return self._run(
+        np.asarray(images, np.float32), np.asarray(tokens, np.int32), keys
+    )
 
 
 def predict(ctx, state, argv: list[str]) -> dict[str, object]:
@@ -48,11 +52,17 @@ def predict(ctx, state, argv: list[str]) -> dict[str, object]:
   parser.add_argument("--image", required=True, help="input image file")
   parser.add_argument("--prompt", required=True, help="phrase to segment")
   parser.add_argument("--out", required=True, help="output directory")
-  parser.add_argument("--coarse_mask", action="store_true",
-                      help="also write Fig. 3.1's LDM noise-difference map")
-  parser.add_argument("--coarse_mask_t", type=int,
-                      default=coarse_mask.DEFAULT_T,
-                      help="timestep of the coarse mask (0-indexed)")
+  parser.add_argument(
+      "--coarse_mask",
+      action="store_true",
+      help="also write Fig. 3.1's LDM noise-difference map",
+  )
+  parser.add_argument(
+      "--coarse_mask_t",
+      type=int,
+      default=coarse_mask.DEFAULT_T,
+      help="timestep of the coarse mask (0-indexed)",
+  )
   args = parser.parse_args(argv)
   if not os.path.exists(args.image):
     raise FileNotFoundError(f"--image {args.image!r} does not exist.")
@@ -62,39 +72,65 @@ def predict(ctx, state, argv: list[str]) -> dict[str, object]:
   size = config.ldm.image_size
   with Image.open(args.image) as image:
     original = np.asarray(image.convert("RGB"))
-  squashed = np.asarray(Image.fromarray(original).resize(
-      (size, size), Image.Resampling.BILINEAR), np.float32) / 127.5 - 1
+  squashed = (
+      np.asarray(
+          Image.fromarray(original).resize(
+              (size, size), Image.Resampling.BILINEAR
+          ),
+          np.float32,
+      )
+      / 127.5
+      - 1
+  )
   tokenizer = ldm_data.config_tokenizer(config.ldm)
   tokens = tokenizer.encode([args.prompt], config.ldm.text_len)
-  segmenter = Segmenter(config, jax.device_get(state.params["net"]),
-                        jax.device_get(state.frozen["ldm"]))
+  segmenter = Segmenter(
+      config,
+      jax.device_get(state.params["net"]),
+      jax.device_get(state.frozen["ldm"]),
+  )
   probs = segmenter.probabilities(squashed[None], tokens, np.zeros(1))[0]
   height, width = original.shape[:2]
   # NOTE: probabilities are resized after the sigmoid (pitfall 14).
-  probs = np.asarray(Image.fromarray(probs.astype(np.float32)).resize(
-      (width, height), Image.Resampling.BILINEAR)).clip(0, 1)
+  probs = np.asarray(
+      Image.fromarray(probs.astype(np.float32)).resize(
+          (width, height), Image.Resampling.BILINEAR
+      )
+  ).clip(0, 1)
   stem = os.path.splitext(os.path.basename(args.image))[0]
   os.makedirs(args.out, exist_ok=True)
-  mask_path = visualize.save_png(os.path.join(args.out, f"{stem}_mask.png"),
-                                 visualize.to_uint8(probs))
+  mask_path = visualize.save_png(
+      os.path.join(args.out, f"{stem}_mask.png"), visualize.to_uint8(probs)
+  )
   overlay_path = visualize.save_png(
       os.path.join(args.out, f"{stem}_overlay.png"),
-      visualize.overlay(original, probs > config.eval.threshold))
+      visualize.overlay(original, probs > config.eval.threshold),
+  )
   np.save(os.path.join(args.out, f"{stem}_probs.npy"), probs)
-  out = {"mask_png": mask_path, "overlay_png": overlay_path,
-         "foreground_fraction": float((probs > config.eval.threshold).mean())}
+  out = {
+      "mask_png": mask_path,
+      "overlay_png": overlay_path,
+      "foreground_fraction": float((probs > config.eval.threshold).mean()),
+  }
   if args.coarse_mask:
     extractor = features.from_config(config.ldm)
     maps = jax.jit(coarse_mask.noise_difference_norm, static_argnums=(0, 6))(
-        extractor, jax.device_get(state.frozen["ldm"]), squashed[None],
+        extractor,
+        jax.device_get(state.frozen["ldm"]),
+        squashed[None],
         np.asarray(tokens, np.int32),
         np.asarray(tokenizer.encode([""], config.ldm.text_len), np.int32),
         np.asarray(features.example_keys(config.eval.seed, np.zeros(1))),
-        args.coarse_mask_t)
+        args.coarse_mask_t,
+    )
     coarse = np.asarray(coarse_mask.normalise(maps)[0], np.float32)
-    coarse = np.asarray(Image.fromarray(coarse).resize(
-        (width, height), Image.Resampling.BILINEAR)).clip(0, 1)
+    coarse = np.asarray(
+        Image.fromarray(coarse).resize(
+            (width, height), Image.Resampling.BILINEAR
+        )
+    ).clip(0, 1)
     out["coarse_mask_png"] = visualize.save_png(
         os.path.join(args.out, f"{stem}_coarse_mask.png"),
-        visualize.to_uint8(coarse))
+        visualize.to_uint8(coarse),
+    )
   return out

@@ -38,8 +38,9 @@ KINDS = (SEGMENT, "ldm_autoencoder", "ldm_unet")
 def stage_kind(stage: ml_collections.ConfigDict) -> str:
   kind = stage.get("kind", SEGMENT)
   if kind not in KINDS:
-    raise ValueError(f"stages[{stage.get('name', '?')!r}].kind={kind!r}; "
-                     f"valid: {KINDS}.")
+    raise ValueError(
+        f"stages[{stage.get('name', '?')!r}].kind={kind!r}; " f"valid: {KINDS}."
+    )
   return kind
 
 
@@ -57,15 +58,20 @@ def autoencoder_step(config: ml_collections.ConfigDict):
   def loss_fn(params, batch, rng, state):
     del state
     images = batch["image"]
-    mean, logvar = vae.apply({"params": params["vae"]}, images,
-                             method=vae.encode)
+    mean, logvar = vae.apply(
+        {"params": params["vae"]}, images, method=vae.encode
+    )
     z = autoencoder.sample_posterior(mean, logvar, rng)
     recon = vae.apply({"params": params["vae"]}, z, method=vae.decode)
     mse = jnp.mean((recon.astype(jnp.float32) - images) ** 2)
-    kl = 0.5 * jnp.mean(jnp.sum(mean ** 2 + jnp.exp(logvar) - 1.0 - logvar,
-                                axis=(1, 2, 3)))
-    return mse + kl_weight * kl, {"recon_mse": mse, "kl": kl,
-                                  "latent_std": jnp.std(mean)}
+    kl = 0.5 * jnp.mean(
+        jnp.sum(mean**2 + jnp.exp(logvar) - 1.0 - logvar, axis=(1, 2, 3))
+    )
+    return mse + kl_weight * kl, {
+        "recon_mse": mse,
+        "kl": kl,
+        "latent_std": jnp.std(mean),
+    }
 
   return method_lib.simple_train_step(loss_fn, role="ldm")
 
@@ -79,16 +85,19 @@ def unet_step(config: ml_collections.ConfigDict):
     del state
     k_examples, k_t, k_noise = jax.random.split(rng, 3)
     keys = jax.random.key_data(
-        jax.random.split(k_examples, batch["image"].shape[0]))
+        jax.random.split(k_examples, batch["image"].shape[0])
+    )
     # z * ldm.scale_factor (posterior per `ldm.posterior`) and the text
     # context, both under stop_gradient: the autoencoder and text encoder stay
     # fixed.
-    z0, context = extractor.encode(params, batch["image"], batch["tokens"],
-                                   keys)
+    z0, context = extractor.encode(
+        params, batch["image"], batch["tokens"], keys
+    )
     t = jax.random.randint(k_t, z0.shape[:1], 0, schedule.num_timesteps)
     noise = jax.random.normal(k_noise, z0.shape, z0.dtype)
-    eps = unet.apply({"params": params["unet"]}, schedule.q_sample(z0, t, noise),
-                     t, context)
+    eps = unet.apply(
+        {"params": params["unet"]}, schedule.q_sample(z0, t, noise), t, context
+    )
     loss = jnp.mean((eps.astype(jnp.float32) - noise) ** 2)
     return loss, {"eps_mse": loss}
 

@@ -18,22 +18,35 @@ def build_model(config):
   if m.temporal == "local":
     lmr = m.lmr
     return model_lib.Lmr(
-        partition=parts_lib.get(lmr.parts), rot_repr=lmr.rot_repr,
-        hidden=lmr.hidden, num_layers=lmr.num_layers, rnn_cell=lmr.rnn_cell,
-        bidirectional=lmr.bidirectional, num_iters=lmr.num_iters,
+        partition=parts_lib.get(lmr.parts),
+        rot_repr=lmr.rot_repr,
+        hidden=lmr.hidden,
+        num_layers=lmr.num_layers,
+        rnn_cell=lmr.rnn_cell,
+        bidirectional=lmr.bidirectional,
+        num_iters=lmr.num_iters,
         root_conditioning=lmr.root_conditioning,
-        shape_hidden=tuple(lmr.shape_hidden), shape_dropout=lmr.shape_dropout,
-        shape_input=lmr.shape_input, cam_input=lmr.cam_input,
-        camera_module=lmr.camera_module, cam_hidden=lmr.cam_hidden)
+        shape_hidden=tuple(lmr.shape_hidden),
+        shape_dropout=lmr.shape_dropout,
+        shape_input=lmr.shape_input,
+        cam_input=lmr.cam_input,
+        camera_module=lmr.camera_module,
+        cam_hidden=lmr.cam_hidden,
+    )
   if m.temporal == "single_rnn":
     s = m.single_rnn
     return baseline.SingleRnn(
-        rot_repr=m.lmr.rot_repr, hidden=s.hidden, num_layers=s.num_layers,
-        rnn_cell=m.lmr.rnn_cell, fc_width=s.fc_width, dropout=s.dropout,
-        num_iters=s.num_iters)
+        rot_repr=m.lmr.rot_repr,
+        hidden=s.hidden,
+        num_layers=s.num_layers,
+        rnn_cell=m.lmr.rnn_cell,
+        fc_width=s.fc_width,
+        dropout=s.dropout,
+        num_iters=s.num_iters,
+    )
   raise user_errors.InvalidValueError(
-      f"model.temporal must be one of {TEMPORAL}, got "
-      f"{m.temporal!r}.")
+      f"model.temporal must be one of {TEMPORAL}, got " f"{m.temporal!r}."
+  )
 
 
 def mean_inputs(config):
@@ -41,8 +54,10 @@ def mean_inputs(config):
   mean = data.assets(config)[2]
   rot_repr = config.model.lmr.rot_repr
   if rot_repr not in rotations.DIMS:
-    raise ValueError(f"model.lmr.rot_repr must be one of "
-                     f"{sorted(rotations.DIMS)}, got {rot_repr!r}.")
+    raise ValueError(
+        f"model.lmr.rot_repr must be one of "
+        f"{sorted(rotations.DIMS)}, got {rot_repr!r}."
+    )
   pose6d = jnp.asarray(mean["pose"]).reshape(-1, 6)
   pose = pose6d if rot_repr == "6d" else rotations.rot6d_to_axis_angle(pose6d)
   return pose, jnp.asarray(mean["shape"]), jnp.asarray(mean["cam"])

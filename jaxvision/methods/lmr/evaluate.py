@@ -30,8 +30,13 @@ def forward_fn(config):
   def forward(params, features):
     out = model.apply({"params": params}, features, *mean)[-1]
     verts, joints = body(out["rotmat"], out["betas"], "lsp14")
-    return {"verts": verts, "joints": joints, "rotmat": out["rotmat"],
-            "betas": out["betas"], "cam": out["cam"]}
+    return {
+        "verts": verts,
+        "joints": joints,
+        "rotmat": out["rotmat"],
+        "betas": out["betas"],
+        "cam": out["cam"],
+    }
 
   return forward
 
@@ -47,13 +52,16 @@ def _mean_body(config):
 def evaluate(ctx, state) -> dict[str, float]:
   config = ctx.config
   if config.eval.pve_gt_model not in PVE_GT_MODELS:
-    raise ValueError(f"eval.pve_gt_model must be one of {PVE_GT_MODELS} "
-                     "(gendered GT meshes need the male/female models).")
+    raise ValueError(
+        f"eval.pve_gt_model must be one of {PVE_GT_MODELS} "
+        "(gendered GT meshes need the male/female models)."
+    )
   windows = data.eval_windows(config)
   body = data.assets(config)[1]
   run = inference.Replicated(state.params["model"]).jit(forward_fn(config))
   gt_run = inference.Replicated({}).jit(
-      lambda _, pose, shape: body.smpl.from_axis_angle(shape, pose).vertices)
+      lambda _, pose, shape: body.smpl.from_axis_angle(shape, pose).vertices
+  )
   mean_verts, mean_joints = _mean_body(config)
   model_acc = mesh.Accumulator(config.eval.accel_mode)
   base_acc = mesh.Accumulator(config.eval.accel_mode)
@@ -69,19 +77,30 @@ def evaluate(ctx, state) -> dict[str, float]:
     frames = windows["frame"][sl].reshape(-1)[keep]
     gt = windows["kp3d"][sl].reshape(n_frames, -1, 3)[keep]
     has_smpl = np.repeat(windows["w_smpl"][sl], config.data.seq_len)[keep]
-    groups = (np.repeat(windows["action"][sl], config.data.seq_len)[keep]
-              if use_groups else None)
+    groups = (
+        np.repeat(windows["action"][sl], config.data.seq_len)[keep]
+        if use_groups
+        else None
+    )
     pred_verts = out["verts"].reshape((n_frames,) + out["verts"].shape[2:])
     gt_verts = gt_verts.reshape(pred_verts.shape)[keep]
     pred_verts = pred_verts[keep]
     pred = out["joints"].reshape(n_frames, -1, 3)[keep]
     base = np.broadcast_to(mean_joints, pred.shape)
     base_verts = np.broadcast_to(mean_verts, pred_verts.shape)
-    for acc, joints, verts in ((model_acc, pred, pred_verts),
-                               (base_acc, base, base_verts)):
-      acc.add(seq, frames, joints, gt,
-              verts[has_smpl] if has_smpl.any() else None,
-              gt_verts[has_smpl] if has_smpl.any() else None, groups)
+    for acc, joints, verts in (
+        (model_acc, pred, pred_verts),
+        (base_acc, base, base_verts),
+    ):
+      acc.add(
+          seq,
+          frames,
+          joints,
+          gt,
+          verts[has_smpl] if has_smpl.any() else None,
+          gt_verts[has_smpl] if has_smpl.any() else None,
+          groups,
+      )
   results = model_acc.results()
   base = base_acc.results()
   for key in ("mpjpe", "pa_mpjpe", "pve", "accel_error"):

@@ -30,8 +30,9 @@ def project(points, cam, cam_model: str = "text"):
     tz = 2 * _FOCAL / (_CROP * s + 1e-9)
     z = points[..., 2:3] + tz
     return _FOCAL * (points[..., :2] + t) / z / (_CROP / 2)
-  raise ValueError(f"cam_model must be one of {CAM_MODELS}, got "
-                   f"{cam_model!r}.")
+  raise ValueError(
+      f"cam_model must be one of {CAM_MODELS}, got " f"{cam_model!r}."
+  )
 
 
 class Body:
@@ -46,14 +47,19 @@ class Body:
     self.smpl = smpl_lib.Smpl(arrays)
     regressor = np.asarray(eval_regressor, np.float32)
     if regressor.ndim != 2 or regressor.shape[1] != arrays.num_vertices:
-      raise ValueError(f"eval regressor has shape {regressor.shape}; "
-                       f"expected (17 or 14, {arrays.num_vertices}).")
+      raise ValueError(
+          f"eval regressor has shape {regressor.shape}; "
+          f"expected (17 or 14, {arrays.num_vertices})."
+      )
     if regressor.shape[0] == 17:
       from jaxvision.evaluators import mesh  # pylint: disable=g-import-not-at-top
+
       regressor = regressor[list(mesh.H36M_TO_J14)]
     elif regressor.shape[0] != 14:
-      raise ValueError(f"eval regressor has {regressor.shape[0]} joints; "
-                       "expected 17 (J_regressor_h36m) or 14 (LSP order).")
+      raise ValueError(
+          f"eval regressor has {regressor.shape[0]} joints; "
+          "expected 17 (J_regressor_h36m) or 14 (LSP order)."
+      )
     self.eval_regressor = jnp.asarray(regressor)
 
   def __call__(self, rotmat, betas, joint_set: str = "lsp14"):
@@ -64,8 +70,9 @@ class Body:
     elif joint_set == "smpl24":
       joints = out.joints
     else:
-      raise ValueError(f"joint_set must be one of {JOINT_SETS}, got "
-                       f"{joint_set!r}.")
+      raise ValueError(
+          f"joint_set must be one of {JOINT_SETS}, got " f"{joint_set!r}."
+      )
     return out.vertices, joints
 
 

@@ -24,16 +24,26 @@ def _frame_mean(per_frame, frame_mask):
   if frame_mask is None:
     return per_frame.mean(-1)
   frame_mask = frame_mask.astype(per_frame.dtype)
-  return (jnp.sum(per_frame * frame_mask, -1)
-          / jnp.maximum(jnp.sum(frame_mask, -1), 1.0))
+  return jnp.sum(per_frame * frame_mask, -1) / jnp.maximum(
+      jnp.sum(frame_mask, -1), 1.0
+  )
 
 
 def _safe_norm(x, axis=-1):
   return jnp.sqrt(jnp.sum(jnp.square(x), axis=axis) + 1e-8)
 
 
-def smpl_loss(pred_rotmat, pred_betas, gt_pose, gt_betas, mask, form: str,
-              w_pose: float = 1.0, w_shape: float = 1.0, frame_mask=None):
+def smpl_loss(
+    pred_rotmat,
+    pred_betas,
+    gt_pose,
+    gt_betas,
+    mask,
+    form: str,
+    w_pose: float = 1.0,
+    w_shape: float = 1.0,
+    frame_mask=None,
+):
   """Eq 6.2: per-frame ‖Θ_gt - Θ‖ (camera excluded), mean over frames.
 
   pred_rotmat [B, T, J, 3, 3], gt_pose [B, T, 3J] axis-angle, betas
@@ -50,15 +60,17 @@ def smpl_loss(pred_rotmat, pred_betas, gt_pose, gt_betas, mask, form: str,
     per_frame = _safe_norm(jnp.concatenate([d_pose, d_betas], -1))
   elif form == "l2norm_axisangle":
     d_pose = (rotations.matrix_to_axis_angle(pred_rotmat) - gt_aa).reshape(
-        batch, length, -1)
+        batch, length, -1
+    )
     per_frame = _safe_norm(jnp.concatenate([d_pose, d_betas], -1))
   elif form == "vibe_mse":
-    per_frame = (w_pose * jnp.mean(jnp.square(pred_rotmat - gt_rotmat),
-                                   axis=(-3, -2, -1))
-                 + w_shape * jnp.mean(jnp.square(d_betas), -1))
+    per_frame = w_pose * jnp.mean(
+        jnp.square(pred_rotmat - gt_rotmat), axis=(-3, -2, -1)
+    ) + w_shape * jnp.mean(jnp.square(d_betas), -1)
   else:
-    raise ValueError(f"loss.smpl_form must be one of {SMPL_FORMS}, got "
-                     f"{form!r}.")
+    raise ValueError(
+        f"loss.smpl_form must be one of {SMPL_FORMS}, got " f"{form!r}."
+    )
   return masked_mean(_frame_mean(per_frame, frame_mask), mask)
 
 

@@ -21,13 +21,16 @@ from jaxvision.methods.lmr import losses
 from jaxvision.methods.lmr import predict as predict_lib
 from jaxvision.methods.lmr import schedule
 
+
 def init(ctx, rng):
   config = ctx.config
   features = jnp.zeros((1, config.data.seq_len, config.data.feature_dim))
   params = build.build_model(config).init(
-      {"params": rng, "dropout": rng}, features,
+      {"params": rng, "dropout": rng},
+      features,
       *build.placeholder_means(config),
-      train=False)["params"]
+      train=False,
+  )["params"]
   return {"model": params}
 
 
@@ -37,7 +40,8 @@ def _check_joints(batch, joint_set: str):
   if got != expected:
     raise user_errors.InvalidValueError(
         f"loss.joint_set={joint_set!r} needs {expected} label joints, the "
-        f"data has {got}.")
+        f"data has {got}."
+    )
 
 
 def iteration_losses(config, body, out, batch):
@@ -50,16 +54,27 @@ def iteration_losses(config, body, out, batch):
   every = jnp.ones(frame_mask.shape[:1], bool)
   terms = {
       "loss_2d": losses.keypoints2d_loss(kp2d, gt2d, every),
-      "loss_3d": losses.joints3d_loss(joints, batch["kp3d"], batch["w_3d"],
-                                      cfg.joint_set, frame_mask),
+      "loss_3d": losses.joints3d_loss(
+          joints, batch["kp3d"], batch["w_3d"], cfg.joint_set, frame_mask
+      ),
       "loss_smpl": losses.smpl_loss(
-          out["rotmat"], out["betas"], batch["pose"], batch["shape"],
-          batch["w_smpl"], cfg.smpl_form, cfg.w_pose, cfg.w_shape,
-          frame_mask),
+          out["rotmat"],
+          out["betas"],
+          batch["pose"],
+          batch["shape"],
+          batch["w_smpl"],
+          cfg.smpl_form,
+          cfg.w_pose,
+          cfg.w_shape,
+          frame_mask,
+      ),
   }
   w_smpl = 1.0 if cfg.smpl_form == "vibe_mse" else cfg.w_smpl
-  total = (cfg.w_2d * terms["loss_2d"] + cfg.w_3d * terms["loss_3d"]
-           + w_smpl * terms["loss_smpl"])
+  total = (
+      cfg.w_2d * terms["loss_2d"]
+      + cfg.w_3d * terms["loss_3d"]
+      + w_smpl * terms["loss_smpl"]
+  )
   return total, terms
 
 
@@ -73,11 +88,15 @@ def make_train_step(ctx):
   def loss_fn(params, batch, rng, state):
     del state
     _check_joints(batch, config.loss.joint_set)
-    outs = model.apply({"params": params}, batch["features"], *mean,
-                       train=True, rngs={"dropout": rng})
+    outs = model.apply(
+        {"params": params},
+        batch["features"],
+        *mean,
+        train=True,
+        rngs={"dropout": rng},
+    )
     supervised = outs if all_iters else outs[-1:]
-    results = [iteration_losses(config, body, out, batch)
-               for out in supervised]
+    results = [iteration_losses(config, body, out, batch) for out in supervised]
     total = sum(r[0] for r in results) / len(results)
     terms = jax.tree.map(lambda *x: sum(x) / len(x), *[r[1] for r in results])
     return total, terms
@@ -89,8 +108,11 @@ def make_train_step(ctx):
 
   def scaled_step(state, batch, rng):
     new_state, metrics = step(state, batch, rng)
-    params = jax.tree.map(lambda old, new: old + scale * (new - old),
-                          state.params, new_state.params)
+    params = jax.tree.map(
+        lambda old, new: old + scale * (new - old),
+        state.params,
+        new_state.params,
+    )
     return new_state.replace(params=params), {**metrics, "lr_scale": scale}
 
   return scaled_step
@@ -102,7 +124,8 @@ def flops_fns(ctx):
   model = build.build_model(config)
   params = jax.eval_shape(lambda: init(ctx, jax.random.key(0)))["model"]
   features = jax.ShapeDtypeStruct(
-      (1, config.data.seq_len, config.data.feature_dim), jnp.float32)
+      (1, config.data.seq_len, config.data.feature_dim), jnp.float32
+  )
   mean = jax.eval_shape(lambda: build.placeholder_means(config))
 
   def forward(p, x, pose, shape, cam):
@@ -119,13 +142,20 @@ def abstract_batch(ctx):
   config = ctx.config
   batch, seq_len = ctx.stage.batch_size, config.data.seq_len
   joints = {"lsp14": 14, "smpl24": 24}[config.loss.joint_set]
-  f32 = lambda *shape: jax.ShapeDtypeStruct((batch, seq_len) + shape,
-                                            jnp.float32)
+  f32 = lambda *shape: jax.ShapeDtypeStruct(
+      (batch, seq_len) + shape, jnp.float32
+  )
   flag = jax.ShapeDtypeStruct((batch,), jnp.bool_)
-  return {"features": f32(config.data.feature_dim), "kp2d": f32(joints, 3),
-          "kp3d": f32(joints, 3), "pose": f32(72), "shape": f32(10),
-          "frame_mask": jax.ShapeDtypeStruct((batch, seq_len), jnp.bool_),
-          "w_smpl": flag, "w_3d": flag}
+  return {
+      "features": f32(config.data.feature_dim),
+      "kp2d": f32(joints, 3),
+      "kp3d": f32(joints, 3),
+      "pose": f32(72),
+      "shape": f32(10),
+      "frame_mask": jax.ShapeDtypeStruct((batch, seq_len), jnp.bool_),
+      "w_smpl": flag,
+      "w_3d": flag,
+  }
 
 
 def eval_fns(ctx, batch):
@@ -133,12 +163,19 @@ def eval_fns(ctx, batch):
   config = ctx.config
   params = jax.eval_shape(lambda: init(ctx, jax.random.key(0)))["model"]
   features = jax.ShapeDtypeStruct(
-      (batch, config.data.seq_len, config.data.feature_dim), jnp.float32)
+      (batch, config.data.seq_len, config.data.feature_dim), jnp.float32
+  )
   return {"mesh": (evaluate_lib.forward_fn(config), (params,), (features,))}
 
 
 METHOD = method_lib.Method(
-    name="lmr", init=init, make_train_step=make_train_step,
-    make_train_data=data.make_train_data, evaluate=evaluate_lib.evaluate,
-    flops_fns=flops_fns, predict=predict_lib.predict,
-    abstract_batch=abstract_batch, eval_fns=eval_fns)
+    name="lmr",
+    init=init,
+    make_train_step=make_train_step,
+    make_train_data=data.make_train_data,
+    evaluate=evaluate_lib.evaluate,
+    flops_fns=flops_fns,
+    predict=predict_lib.predict,
+    abstract_batch=abstract_batch,
+    eval_fns=eval_fns,
+)

@@ -27,6 +27,7 @@ def small_init(gain: float = 0.01):
 
 class Recurrent(nn.Module):
   """Stacked (bi)GRU/LSTM over [B, T, F], batch-major, zero initial state."""
+
   hidden: int
   num_layers: int = 1
   cell: str = "gru"
@@ -35,8 +36,9 @@ class Recurrent(nn.Module):
   def _cell(self, name):
     cells = {"gru": nn.GRUCell, "lstm": nn.OptimizedLSTMCell}
     if self.cell not in cells:
-      raise ValueError(f"rnn_cell must be one of {sorted(cells)}, got "
-                       f"{self.cell!r}.")
+      raise ValueError(
+          f"rnn_cell must be one of {sorted(cells)}, got " f"{self.cell!r}."
+      )
     return cells[self.cell](self.hidden, name=name)
 
   @nn.compact
@@ -44,9 +46,12 @@ class Recurrent(nn.Module):
     for layer in range(self.num_layers):
       forward = nn.RNN(self._cell(f"cell{layer}"), name=f"rnn{layer}")
       if self.bidirectional:
-        backward = nn.RNN(self._cell(f"cell{layer}_bwd"),
-                          name=f"rnn{layer}_bwd", reverse=True,
-                          keep_order=True)
+        backward = nn.RNN(
+            self._cell(f"cell{layer}_bwd"),
+            name=f"rnn{layer}_bwd",
+            reverse=True,
+            keep_order=True,
+        )
         x = nn.Bidirectional(forward, backward, name=f"bi{layer}")(x)
       else:
         x = forward(x)
@@ -55,17 +60,24 @@ class Recurrent(nn.Module):
 
 class ResidualRnn(Recurrent):
   """A recurrent net whose linear head (gain 0.01) outputs a residual."""
+
   out_dim: int = 0
 
   @nn.compact
   def __call__(self, x):
-    h = Recurrent(self.hidden, self.num_layers, self.cell,
-                  self.bidirectional, name="temporal")(x)
+    h = Recurrent(
+        self.hidden,
+        self.num_layers,
+        self.cell,
+        self.bidirectional,
+        name="temporal",
+    )(x)
     return nn.Dense(self.out_dim, kernel_init=small_init(), name="head")(h)
 
 
 class ShapeMlp(nn.Module):
   """FC -> ReLU -> Dropout per hidden layer, then a gain-0.01 linear head."""
+
   hidden: Sequence[int]
   out_dim: int
   dropout: float
@@ -80,6 +92,7 @@ class ShapeMlp(nn.Module):
 
 class CameraMlp(nn.Module):
   """The static-camera alternative: per-frame MLP, no recurrence."""
+
   hidden: int
   out_dim: int = 3
 
@@ -91,6 +104,7 @@ class CameraMlp(nn.Module):
 
 class Lmr(nn.Module):
   """The LMR regressor over per-frame features (precomputed backbone)."""
+
   partition: parts_lib.Partition
   rot_repr: str = "6d"
   hidden: int = 1024
@@ -108,30 +122,43 @@ class Lmr(nn.Module):
 
   def setup(self):
     dim = rotations.DIMS[self.rot_repr]
-    rnn = dict(hidden=self.hidden, num_layers=self.num_layers,
-               cell=self.rnn_cell, bidirectional=self.bidirectional)
+    rnn = dict(
+        hidden=self.hidden,
+        num_layers=self.num_layers,
+        cell=self.rnn_cell,
+        bidirectional=self.bidirectional,
+    )
     self.part_rnns = [
         ResidualRnn(out_dim=dim * len(joints), name=f"{name}_rnn", **rnn)
-        for name, joints in zip(self.partition.names, self.partition.joints)]
-    self.shape_mlp = ShapeMlp(self.shape_hidden, 10, self.shape_dropout,
-                              name="shape_mlp")
+        for name, joints in zip(self.partition.names, self.partition.joints)
+    ]
+    self.shape_mlp = ShapeMlp(
+        self.shape_hidden, 10, self.shape_dropout, name="shape_mlp"
+    )
     if self.camera_module == "rnn":
-      self.camera = ResidualRnn(hidden=self.cam_hidden, cell=self.rnn_cell,
-                                out_dim=3, name="camera_rnn")
+      self.camera = ResidualRnn(
+          hidden=self.cam_hidden,
+          cell=self.rnn_cell,
+          out_dim=3,
+          name="camera_rnn",
+      )
     elif self.camera_module == "mlp":
       self.camera = CameraMlp(self.cam_hidden, name="camera_mlp")
     else:
-      raise ValueError(f"camera_module must be 'rnn' or 'mlp', got "
-                       f"{self.camera_module!r}.")
-    for knob, value, valid in (("shape_input", self.shape_input,
-                                ("previous", "mean")),
-                               ("cam_input", self.cam_input,
-                                ("previous", "init"))):
+      raise ValueError(
+          f"camera_module must be 'rnn' or 'mlp', got "
+          f"{self.camera_module!r}."
+      )
+    for knob, value, valid in (
+        ("shape_input", self.shape_input, ("previous", "mean")),
+        ("cam_input", self.cam_input, ("previous", "init")),
+    ):
       if value not in valid:
         raise ValueError(f"{knob} must be one of {valid}, got {value!r}.")
 
-  def __call__(self, features, mean_pose, mean_shape, mean_cam, *,
-               train: bool = False) -> list[dict[str, Any]]:
+  def __call__(
+      self, features, mean_pose, mean_shape, mean_cam, *, train: bool = False
+  ) -> list[dict[str, Any]]:
     """features [B, T, F]; mean_pose [J, d] in SMPL order (d = 6 or 3).
 
     Returns one dict per iteration with `pose` [B, T, J, d] and `rotmat`
@@ -140,26 +167,37 @@ class Lmr(nn.Module):
     batch, length = features.shape[:2]
     frames = lambda x: jnp.broadcast_to(x, (batch, length) + x.shape)
     pose = frames(mean_pose[self.partition.part_to_smpl])  # part order
-    part_pose = [pose[:, :, s].reshape(batch, length, -1)
-                 for s in self.partition.slices()]
+    part_pose = [
+        pose[:, :, s].reshape(batch, length, -1)
+        for s in self.partition.slices()
+    ]
     betas_mean, cam_init = frames(mean_shape), frames(mean_cam)
     betas, cam = betas_mean, cam_init
     outputs = []
     for v in range(self.num_iters):
       root = part_pose[0] + self.part_rnns[0](
-          jnp.concatenate([features, part_pose[0], betas], -1))
+          jnp.concatenate([features, part_pose[0], betas], -1)
+      )
       part_pose = [root] + [
-          p + rnn(jnp.concatenate(
-              [features, p, betas] + ([root] if self.root_conditioning
-                                      else []), -1))
-          for p, rnn in zip(part_pose[1:], self.part_rnns[1:])]
+          p
+          + rnn(
+              jnp.concatenate(
+                  [features, p, betas]
+                  + ([root] if self.root_conditioning else []),
+                  -1,
+              )
+          )
+          for p, rnn in zip(part_pose[1:], self.part_rnns[1:])
+      ]
       theta = jnp.concatenate(part_pose, -1)
       betas_in = betas_mean if self.shape_input == "mean" or v == 0 else betas
       betas = betas_in + self.shape_mlp(
-          jnp.concatenate([features, theta, betas_in], -1), train=train)
+          jnp.concatenate([features, theta, betas_in], -1), train=train
+      )
       cam_in = cam_init if self.cam_input == "init" or v == 0 else cam
       cam = cam_in + self.camera(
-          jnp.concatenate([features, theta, betas, cam_in], -1))
+          jnp.concatenate([features, theta, betas, cam_in], -1)
+      )
       outputs.append(self._outputs(theta, betas, cam))
     return outputs
 

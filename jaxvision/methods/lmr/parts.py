@@ -11,12 +11,57 @@ import dataclasses
 import numpy as np
 
 SMPL_JOINT_NAMES = (
-    "pelvis", "L_hip", "R_hip", "spine1", "L_knee", "R_knee", "spine2",
-    "L_ankle", "R_ankle", "spine3", "L_foot", "R_foot", "neck", "L_collar",
-    "R_collar", "head", "L_shoulder", "R_shoulder", "L_elbow", "R_elbow",
-    "L_wrist", "R_wrist", "L_hand", "R_hand")
-SMPL_PARENTS = (-1, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 12, 13, 14, 16,
-                17, 18, 19, 20, 21)
+    "pelvis",
+    "L_hip",
+    "R_hip",
+    "spine1",
+    "L_knee",
+    "R_knee",
+    "spine2",
+    "L_ankle",
+    "R_ankle",
+    "spine3",
+    "L_foot",
+    "R_foot",
+    "neck",
+    "L_collar",
+    "R_collar",
+    "head",
+    "L_shoulder",
+    "R_shoulder",
+    "L_elbow",
+    "R_elbow",
+    "L_wrist",
+    "R_wrist",
+    "L_hand",
+    "R_hand",
+)
+SMPL_PARENTS = (
+    -1,
+    0,
+    0,
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+    9,
+    9,
+    12,
+    13,
+    14,
+    16,
+    17,
+    18,
+    19,
+    20,
+    21,
+)
 
 # TEXT joint counts 4/2/5/5/4/4; the joint indices are the spec's default.
 PARTITIONS = {
@@ -34,17 +79,22 @@ PARTITIONS = {
 @dataclasses.dataclass(frozen=True)
 class Partition:
   """Named parts, the first holding the root; permutations to SMPL order."""
+
   names: tuple[str, ...]
   joints: tuple[tuple[int, ...], ...]
 
   def __post_init__(self):
     flat = sorted(j for part in self.joints for j in part)
     if flat != list(range(len(flat))):
-      raise ValueError(f"Parts {dict(zip(self.names, self.joints))} must "
-                       f"cover joints 0..{len(flat) - 1} exactly once.")
+      raise ValueError(
+          f"Parts {dict(zip(self.names, self.joints))} must "
+          f"cover joints 0..{len(flat) - 1} exactly once."
+      )
     if 0 not in self.joints[0]:
-      raise ValueError("The first part must contain the root joint 0 (it "
-                       "holds the global orientation and is inferred first).")
+      raise ValueError(
+          "The first part must contain the root joint 0 (it "
+          "holds the global orientation and is inferred first)."
+      )
 
   @property
   def num_joints(self) -> int:
@@ -73,12 +123,16 @@ def get(name_or_parts) -> Partition:
   """A named partition ("smpl6") or a custom {name: joints} / pair list."""
   if isinstance(name_or_parts, str):
     if name_or_parts not in PARTITIONS:
-      raise ValueError(f"Unknown partition {name_or_parts!r}; known: "
-                       f"{sorted(PARTITIONS)} (or give (name, joints) pairs).")
+      raise ValueError(
+          f"Unknown partition {name_or_parts!r}; known: "
+          f"{sorted(PARTITIONS)} (or give (name, joints) pairs)."
+      )
     items = PARTITIONS[name_or_parts]
   elif hasattr(name_or_parts, "items"):
     items = tuple(name_or_parts.items())
   else:
     items = tuple(name_or_parts)
-  return Partition(names=tuple(n for n, _ in items),
-                   joints=tuple(tuple(int(j) for j in js) for _, js in items))
+  return Partition(
+      names=tuple(n for n, _ in items),
+      joints=tuple(tuple(int(j) for j in js) for _, js in items),
+  )

@@ -22,11 +22,13 @@ from jaxvision.methods.lmr import evaluate
 
 def _parse(argv):
   parser = argparse.ArgumentParser(prog="predict (lmr)")
-  parser.add_argument("--features", required=True,
-                      help=".npz with 'features' [T, F]")
+  parser.add_argument(
+      "--features", required=True, help=".npz with 'features' [T, F]"
+  )
   parser.add_argument("--out", required=True, help="output directory")
-  parser.add_argument("--frames", type=int, default=4,
-                      help="how many frames to render as PNG")
+  parser.add_argument(
+      "--frames", type=int, default=4, help="how many frames to render as PNG"
+  )
   parser.add_argument("--size", type=int, default=256, help="PNG size")
   return parser.parse_args(argv)
 
@@ -41,22 +43,29 @@ def predict(ctx, state, argv) -> dict:
       raise ValueError(f"{args.features} has no 'features' array.")
     features = np.asarray(f["features"], np.float32)
   if features.ndim != 2 or features.shape[1] != config.data.feature_dim:
-    raise ValueError(f"features must be [T, {config.data.feature_dim}], got "
-                     f"{features.shape}.")
+    raise ValueError(
+        f"features must be [T, {config.data.feature_dim}], got "
+        f"{features.shape}."
+    )
   length, seq_len = len(features), config.data.seq_len
   starts = human_mesh.window_starts(length, seq_len, seq_len, "pad")
-  index = np.minimum(np.array(starts)[:, None] + np.arange(seq_len),
-                     length - 1)
-  out = evaluate.predict_params(config, state.params["model"],
-                                features[index])
+  index = np.minimum(np.array(starts)[:, None] + np.arange(seq_len), length - 1)
+  out = evaluate.predict_params(config, state.params["model"], features[index])
   out = {k: v.reshape((-1,) + v.shape[2:])[:length] for k, v in out.items()}
   faces = data.assets(config)[0].faces
   os.makedirs(args.out, exist_ok=True)
   np.savez(os.path.join(args.out, "mesh.npz"), faces=faces, **out)
-  pngs = [render.save_mesh_png(
-      os.path.join(args.out, f"frame_{t:04d}.png"), out["verts"][t], faces,
-      size=args.size)
-          for t in np.linspace(0, length - 1, min(args.frames, length)
-                               ).astype(int)]
-  return {"mesh": os.path.join(args.out, "mesh.npz"), "renders": pngs,
-          "frames": length}
+  pngs = [
+      render.save_mesh_png(
+          os.path.join(args.out, f"frame_{t:04d}.png"),
+          out["verts"][t],
+          faces,
+          size=args.size,
+      )
+      for t in np.linspace(0, length - 1, min(args.frames, length)).astype(int)
+  ]
+  return {
+      "mesh": os.path.join(args.out, "mesh.npz"),
+      "renders": pngs,
+      "frames": length,
+  }

@@ -18,8 +18,7 @@ import os
 THRESHOLD = 1e-4
 
 
-def plateau_factor(history: list[float], factor: float,
-                   patience: int) -> float:
+def plateau_factor(history: list[float], factor: float, patience: int) -> float:
   """The LR multiplier after the epoch-end metrics `history` (lower is
   better), as PyTorch's ReduceLROnPlateau in min mode."""
   scale, best, bad = 1.0, float("inf"), 0

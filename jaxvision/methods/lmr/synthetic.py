@@ -48,7 +48,8 @@ def _cameras(rng, length: int) -> np.ndarray:
   start = np.concatenate([[rng.uniform(0.7, 1.1)], rng.uniform(-0.2, 0.2, 2)])
   drift = rng.uniform(-0.003, 0.003, 3)
   return (start[None] + drift[None] * np.arange(length)[:, None]).astype(
-      np.float32)
+      np.float32
+  )
 
 
 def _feature_weights(world_seed: int, in_dim: int, out_dim: int):
@@ -59,9 +60,15 @@ def _feature_weights(world_seed: int, in_dim: int, out_dim: int):
   return [x.astype(np.float32) for x in (w1, b1, w2)]
 
 
-def generate(body: geometry.Body, num_sequences: int, length: int,
-             feature_dim: int, seed: int, world_seed: int,
-             cam_model: str = "text") -> dict[str, dict]:
+def generate(
+    body: geometry.Body,
+    num_sequences: int,
+    length: int,
+    feature_dim: int,
+    seed: int,
+    world_seed: int,
+    cam_model: str = "text",
+) -> dict[str, dict]:
   """name -> sequence dict (features, kp2d, kp3d, pose, shape, valid, ...).
 
   `seed` draws the motions (use different seeds for train and test);
@@ -71,10 +78,12 @@ def generate(body: geometry.Body, num_sequences: int, length: int,
     raise ValueError(f"feature_dim must be a multiple of {_BLOCK}.")
   rng = np.random.default_rng(seed)
   partition = parts_lib.get("smpl6")
-  theta = np.stack([_motion(rng, length, partition)
-                    for _ in range(num_sequences)])
+  theta = np.stack(
+      [_motion(rng, length, partition) for _ in range(num_sequences)]
+  )
   betas = np.clip(rng.normal(size=(num_sequences, 10)), -2, 2).astype(
-      np.float32)
+      np.float32
+  )
   cams = np.stack([_cameras(rng, length) for _ in range(num_sequences)])
   w1, b1, w2 = _feature_weights(world_seed, 24 * 9 + 10 + 3, feature_dim)
 
@@ -87,8 +96,9 @@ def generate(body: geometry.Body, num_sequences: int, length: int,
     # NOTE: R - I scaled up so pose, not β and camera, dominates the feature
     # variance (with raw R the pose is barely recoverable from 128 dims).
     pose_feature = _POSE_GAIN * (rotmat - jnp.eye(3))
-    z = jnp.concatenate([pose_feature.reshape(theta.shape[:2] + (-1,)),
-                         betas_t, cams], -1)
+    z = jnp.concatenate(
+        [pose_feature.reshape(theta.shape[:2] + (-1,)), betas_t, cams], -1
+    )
     features = jnp.tanh(jax.nn.gelu(z @ w1 + b1) @ w2)
     return joints, kp2d, features
 
@@ -103,8 +113,12 @@ def generate(body: geometry.Body, num_sequences: int, length: int,
       f"seq{i:04d}": {
           "features": features[i].astype(np.float32),
           "kp2d": np.concatenate([kp2d[i], ones[i]], -1),
-          "kp3d": joints[i], "pose": theta[i].reshape(length, 72),
+          "kp3d": joints[i],
+          "pose": theta[i].reshape(length, 72),
           "shape": np.repeat(betas[i][None], length, 0),
-          "valid": np.ones(length, bool), "has_smpl": np.bool_(True),
-          "action": ""}
-      for i in range(num_sequences)}
+          "valid": np.ones(length, bool),
+          "has_smpl": np.bool_(True),
+          "action": "",
+      }
+      for i in range(num_sequences)
+  }

@@ -15,14 +15,35 @@ import numpy as np
 from jaxvision.methods.lmr import parts
 from jaxvision.models import smpl
 
-REST_JOINTS = np.array([
-    (0, 0, 0), (0.08, -0.08, 0), (-0.08, -0.08, 0), (0, 0.10, 0),
-    (0.10, -0.48, 0), (-0.10, -0.48, 0), (0, 0.24, 0), (0.10, -0.88, 0),
-    (-0.10, -0.88, 0), (0, 0.30, 0), (0.10, -0.95, 0.08),
-    (-0.10, -0.95, 0.08), (0, 0.50, 0), (0.08, 0.42, 0), (-0.08, 0.42, 0),
-    (0, 0.62, 0), (0.17, 0.44, 0), (-0.17, 0.44, 0), (0.43, 0.44, 0),
-    (-0.43, 0.44, 0), (0.68, 0.44, 0), (-0.68, 0.44, 0), (0.76, 0.44, 0),
-    (-0.76, 0.44, 0)], np.float32)
+REST_JOINTS = np.array(
+    [
+        (0, 0, 0),
+        (0.08, -0.08, 0),
+        (-0.08, -0.08, 0),
+        (0, 0.10, 0),
+        (0.10, -0.48, 0),
+        (-0.10, -0.48, 0),
+        (0, 0.24, 0),
+        (0.10, -0.88, 0),
+        (-0.10, -0.88, 0),
+        (0, 0.30, 0),
+        (0.10, -0.95, 0.08),
+        (-0.10, -0.95, 0.08),
+        (0, 0.50, 0),
+        (0.08, 0.42, 0),
+        (-0.08, 0.42, 0),
+        (0, 0.62, 0),
+        (0.17, 0.44, 0),
+        (-0.17, 0.44, 0),
+        (0.43, 0.44, 0),
+        (-0.43, 0.44, 0),
+        (0.68, 0.44, 0),
+        (-0.68, 0.44, 0),
+        (0.76, 0.44, 0),
+        (-0.76, 0.44, 0),
+    ],
+    np.float32,
+)
 HALF_SIZE = 0.03
 NUM_BETAS = 10
 LEG_JOINTS = (4, 5, 7, 8, 10, 11)
@@ -33,13 +54,27 @@ ARM_JOINTS = (18, 19, 20, 21, 22, 23)
 EVAL_JOINTS = (8, 5, 2, 1, 4, 7, 21, 19, 17, 16, 18, 20, 12, 15)
 MEAN_CAM = (0.9, 0.0, 0.0)
 
-_CUBE_CORNERS = np.array([[x, y, z] for x in (-1, 1) for y in (-1, 1)
-                          for z in (-1, 1)], np.float32)
+_CUBE_CORNERS = np.array(
+    [[x, y, z] for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], np.float32
+)
 # 12 outward-facing triangles over the corners above (index = 4x + 2y + z).
-_CUBE_FACES = np.array([
-    [0, 1, 3], [0, 3, 2], [4, 6, 7], [4, 7, 5], [0, 4, 5], [0, 5, 1],
-    [2, 3, 7], [2, 7, 6], [0, 2, 6], [0, 6, 4], [1, 5, 7], [1, 7, 3]],
-                       np.int32)
+_CUBE_FACES = np.array(
+    [
+        [0, 1, 3],
+        [0, 3, 2],
+        [4, 6, 7],
+        [4, 7, 5],
+        [0, 4, 5],
+        [0, 5, 1],
+        [2, 3, 7],
+        [2, 7, 6],
+        [0, 2, 6],
+        [0, 6, 4],
+        [1, 5, 7],
+        [1, 7, 3],
+    ],
+    np.int32,
+)
 
 
 def _limb_offsets(joints):
@@ -58,10 +93,12 @@ def build(seed: int = 0) -> smpl.SmplArrays:
   parents = np.array(parts.SMPL_PARENTS, np.int64)
   num_joints = len(parents)
   verts = (REST_JOINTS[:, None] + HALF_SIZE * _CUBE_CORNERS[None]).reshape(
-      -1, 3)
+      -1, 3
+  )
   owner = np.repeat(np.arange(num_joints), 8)
-  faces = (_CUBE_FACES[None] + 8 * np.arange(num_joints)[:, None, None]
-           ).reshape(-1, 3)
+  faces = (
+      _CUBE_FACES[None] + 8 * np.arange(num_joints)[:, None, None]
+  ).reshape(-1, 3)
   weights = np.zeros((len(verts), num_joints), np.float32)
   weights[np.arange(len(verts)), owner] = 0.8
   parent_of_vertex = parents[owner]
@@ -85,8 +122,11 @@ def build(seed: int = 0) -> smpl.SmplArrays:
       v_template=verts.astype(np.float32),
       shapedirs=shapedirs.astype(np.float32),
       posedirs=posedirs.astype(np.float32),
-      J_regressor=regressor, weights=weights, parents=parents,
-      faces=faces.astype(np.int32))
+      J_regressor=regressor,
+      weights=weights,
+      parents=parents,
+      faces=faces.astype(np.int32),
+  )
 
 
 def eval_regressor(arrays: smpl.SmplArrays) -> np.ndarray:
@@ -97,9 +137,11 @@ def eval_regressor(arrays: smpl.SmplArrays) -> np.ndarray:
 def mean_params(num_joints: int = 24) -> dict[str, np.ndarray]:
   """SPIN-layout mean parameters: identity 6D per joint, β = 0, mean camera."""
   identity6d = np.array([1, 0, 0, 1, 0, 0], np.float32)
-  return {"pose": np.tile(identity6d, num_joints),
-          "shape": np.zeros(NUM_BETAS, np.float32),
-          "cam": np.array(MEAN_CAM, np.float32)}
+  return {
+      "pose": np.tile(identity6d, num_joints),
+      "shape": np.zeros(NUM_BETAS, np.float32),
+      "cam": np.array(MEAN_CAM, np.float32),
+  }
 
 
 def write_assets(directory: str, seed: int = 0) -> dict[str, str]:
@@ -110,10 +152,12 @@ def write_assets(directory: str, seed: int = 0) -> dict[str, str]:
   """
   os.makedirs(directory, exist_ok=True)
   arrays = build(seed)
-  paths = {"smpl": os.path.join(directory, "toy_smpl.npz"),
-           "smpl_pkl": os.path.join(directory, "toy_smpl.pkl"),
-           "mean_params": os.path.join(directory, "toy_mean_params.npz"),
-           "eval_regressor": os.path.join(directory, "toy_J_regressor_eval.npy")}
+  paths = {
+      "smpl": os.path.join(directory, "toy_smpl.npz"),
+      "smpl_pkl": os.path.join(directory, "toy_smpl.pkl"),
+      "mean_params": os.path.join(directory, "toy_mean_params.npz"),
+      "eval_regressor": os.path.join(directory, "toy_J_regressor_eval.npy"),
+  }
   writers = {
       "smpl": lambda p: smpl.save_npz(arrays, p),
       "smpl_pkl": lambda p: smpl.save_pkl(arrays, p),

@@ -22,19 +22,26 @@ from jaxvision.data import registry
 from jaxvision.data import sources
 from jaxvision.methods.monoindoor import room
 
+
 @functools.lru_cache(maxsize=4)
-def synthetic_split(seed: int, count: int, frames: int, height: int,
-                    width: int, focal: float,
-                    motion: tuple[tuple[str, float], ...] = ()
-                   ) -> dict[str, np.ndarray]:
+def synthetic_split(
+    seed: int,
+    count: int,
+    frames: int,
+    height: int,
+    width: int,
+    focal: float,
+    motion: tuple[tuple[str, float], ...] = (),
+) -> dict[str, np.ndarray]:
   """`count` rendered sequences (seeds seed..seed+count-1), stacked.
 
   `motion` holds `room.Motion` overrides as sorted (name, value) pairs.
   """
   camera = room.Camera(height, width, focal)
   cam_motion = room.Motion(**dict(motion))
-  seqs = [room.sequence(seed + i, frames, camera, cam_motion)
-          for i in range(count)]
+  seqs = [
+      room.sequence(seed + i, frames, camera, cam_motion) for i in range(count)
+  ]
   return {key: np.stack([s[key] for s in seqs]) for key in seqs[0]}
 
 
@@ -44,8 +51,9 @@ def _synthetic(data_cfg, split: str) -> dict[str, np.ndarray]:
   count = cfg.train_sequences if split == "train" else cfg.test_sequences
   motion = cfg.get("motion", None)
   motion = tuple(sorted(motion.to_dict().items())) if motion else ()
-  return synthetic_split(seed, count, cfg.frames, cfg.height, cfg.width,
-                         cfg.focal, motion)
+  return synthetic_split(
+      seed, count, cfg.frames, cfg.height, cfg.width, cfg.focal, motion
+  )
 
 
 def relative_poses(cam_to_world: np.ndarray) -> np.ndarray:
@@ -61,13 +69,16 @@ def synthetic_triplets(data_cfg, split: str) -> dict[str, np.ndarray]:
   for i in range(len(images)):
     rel = relative_poses(seqs["poses"][i].astype(np.float64))
     for t in range(1, images.shape[1] - 1):
-      frames.append(images[i, t - 1:t + 2])
+      frames.append(images[i, t - 1 : t + 2])
       depth.append(seqs["depth"][i, t])
       poses.append(rel[t])
   k = np.broadcast_to(seqs["K"][0], (len(frames), 3, 3))
-  return {"frames": np.stack(frames), "K": np.array(k, np.float32),
-          "depth": np.stack(depth), "pose_next": np.stack(poses).astype(
-              np.float32)}
+  return {
+      "frames": np.stack(frames),
+      "K": np.array(k, np.float32),
+      "depth": np.stack(depth),
+      "pose_next": np.stack(poses).astype(np.float32),
+  }
 
 
 def _synthetic_source(data_cfg):
@@ -79,9 +90,11 @@ def _real(sequences_fn):
   """A builder of the triplets of `sequences_fn(data_cfg)`'s sequences."""
 
   def build(data_cfg):
-    return indoor_depth.TripletSource(sequences_fn(data_cfg),
-                                      tuple(data_cfg.image_size)[::-1],
-                                      data_cfg.stride)
+    return indoor_depth.TripletSource(
+        sequences_fn(data_cfg),
+        tuple(data_cfg.image_size)[::-1],
+        data_cfg.stride,
+    )
 
   return build
 
@@ -89,15 +102,21 @@ def _real(sequences_fn):
 # data.kind -> fn(data_cfg) -> the training triplets.
 KINDS = {
     "synthetic_room": _synthetic_source,
-    "euroc": _real(lambda d: [
-        indoor_depth.euroc_sequence(indoor_depth.join(d.root, n))
-        for n in d.train_sequences]),
-    "nyu_raw": _real(lambda d: indoor_depth.nyu_raw_sequences(
-        d.root, d.split_file)),
-    "seven_scenes": _real(lambda d: indoor_depth.seven_scenes_sequences(
-        d.root, d.scene, "train")),
-    "scannet": _real(lambda d: indoor_depth.scannet_sequences(
-        d.root, d.split_file)),
+    "euroc": _real(
+        lambda d: [
+            indoor_depth.euroc_sequence(indoor_depth.join(d.root, n))
+            for n in d.train_sequences
+        ]
+    ),
+    "nyu_raw": _real(
+        lambda d: indoor_depth.nyu_raw_sequences(d.root, d.split_file)
+    ),
+    "seven_scenes": _real(
+        lambda d: indoor_depth.seven_scenes_sequences(d.root, d.scene, "train")
+    ),
+    "scannet": _real(
+        lambda d: indoor_depth.scannet_sequences(d.root, d.split_file)
+    ),
 }
 
 
@@ -106,8 +125,7 @@ def _train_source(config):
   return build(config.data)
 
 
-def colour_jitter(frames: np.ndarray, rng: np.random.Generator
-                 ) -> np.ndarray:
+def colour_jitter(frames: np.ndarray, rng: np.random.Generator) -> np.ndarray:
   """Brightness, contrast, saturation in [0.8, 1.2] and hue in [-0.1, 0.1].
 
   One parameter draw for all frames. Hue is a rotation of the chroma plane
@@ -117,20 +135,34 @@ def colour_jitter(frames: np.ndarray, rng: np.random.Generator
   hue = rng.uniform(-0.1, 0.1) * 2 * np.pi
   x = frames * b
   gray = x @ np.array([0.299, 0.587, 0.114], np.float32)
-  x = gray.mean(axis=(1, 2), keepdims=True)[..., None] + (
-      x - gray.mean(axis=(1, 2), keepdims=True)[..., None]) * c
+  x = (
+      gray.mean(axis=(1, 2), keepdims=True)[..., None]
+      + (x - gray.mean(axis=(1, 2), keepdims=True)[..., None]) * c
+  )
   gray = (x @ np.array([0.299, 0.587, 0.114], np.float32))[..., None]
   x = gray + (x - gray) * s
-  to_yiq = np.array([[0.299, 0.587, 0.114], [0.596, -0.274, -0.322],
-                     [0.211, -0.523, 0.312]], np.float32)
-  rot = np.array([[1, 0, 0], [0, np.cos(hue), -np.sin(hue)],
-                  [0, np.sin(hue), np.cos(hue)]], np.float32)
+  to_yiq = np.array(
+      [[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.523, 0.312]],
+      np.float32,
+  )
+  rot = np.array(
+      [
+          [1, 0, 0],
+          [0, np.cos(hue), -np.sin(hue)],
+          [0, np.sin(hue), np.cos(hue)],
+      ],
+      np.float32,
+  )
   x = x @ (np.linalg.inv(to_yiq) @ rot @ to_yiq).T.astype(np.float32)
   return np.clip(x, 0.0, 1.0).astype(np.float32)
 
 
-def augment(example: dict, rng: np.random.Generator, flip: bool = True,
-            jitter: bool = True) -> dict:
+def augment(
+    example: dict,
+    rng: np.random.Generator,
+    flip: bool = True,
+    jitter: bool = True,
+) -> dict:
   """Flip (p=0.5, adjusts cx), then colour jitter (p=0.5) for the nets."""
   frames = example["frames"].astype(np.float32) / 255.0
   k = np.array(example["K"], np.float32)
@@ -146,9 +178,11 @@ def augment(example: dict, rng: np.random.Generator, flip: bool = True,
 
 def make_train_data(ctx, seed: int):
   data_cfg = ctx.config.data
-  pp_fn = functools.partial(augment, flip=data_cfg.flip,
-                            jitter=data_cfg.jitter)
+  pp_fn = functools.partial(augment, flip=data_cfg.flip, jitter=data_cfg.jitter)
   return pipeline.host_iterator(
-      _train_source(ctx.config), data_cfg, pp_fn=pp_fn,
-      global_batch_size=ctx.stage.batch_size, seed=seed)
-
+      _train_source(ctx.config),
+      data_cfg,
+      pp_fn=pp_fn,
+      global_batch_size=ctx.stage.batch_size,
+      seed=seed,
+  )

@@ -26,16 +26,21 @@ from jaxvision.methods.monoindoor import model as model_lib
 
 def protocol(config) -> depth_eval.Protocol:
   ev = config.eval
-  return depth_eval.Protocol(min_depth=ev.min_depth, max_depth=ev.max_depth,
-                             crop=ev.crop or None, median_scaling=True)
+  return depth_eval.Protocol(
+      min_depth=ev.min_depth,
+      max_depth=ev.max_depth,
+      crop=ev.crop or None,
+      median_scaling=True,
+  )
 
 
 def depth_fn(module: model_lib.MonoIndoor):
   """(variables, images [B,H,W,3] in [0,1]) -> depth [B,H,W] at scale 0."""
 
   def fn(variables, images):
-    _, _, depths = module.apply(variables, images,
-                                method=model_lib.MonoIndoor.depth)
+    _, _, depths = module.apply(
+        variables, images, method=model_lib.MonoIndoor.depth
+    )
     return depths[0][..., 0]
 
   return fn
@@ -49,10 +54,16 @@ def pose_fn(module: model_lib.MonoIndoor):
   """
 
   def fn(variables, frames, intrinsics):
-    _, _, depths = module.apply(variables, frames[:, 1],
-                                method=model_lib.MonoIndoor.depth)
-    steps = module.apply(variables, frames, depths[0], intrinsics,
-                         method=model_lib.MonoIndoor.poses)
+    _, _, depths = module.apply(
+        variables, frames[:, 1], method=model_lib.MonoIndoor.depth
+    )
+    steps = module.apply(
+        variables,
+        frames,
+        depths[0],
+        intrinsics,
+        method=model_lib.MonoIndoor.poses,
+    )
     return losses.compose(steps[:, 1])
 
   return fn
@@ -69,12 +80,18 @@ def _eval_set(config):
   """(images uint8 [N,H,W,3], GT depths list, frames, K, GT poses or None)."""
   if config.data.kind == "synthetic_room":
     arrays = data_lib.synthetic_triplets(config.data, "test")
-    return (arrays["frames"][:, 1], list(arrays["depth"]), arrays["frames"],
-            arrays["K"], arrays["pose_next"])
+    return (
+        arrays["frames"][:, 1],
+        list(arrays["depth"]),
+        arrays["frames"],
+        arrays["K"],
+        arrays["pose_next"],
+    )
   ev = config.data.eval
   size = tuple(config.data.image_size)[::-1]
-  source = indoor_depth.eval_source(ev.kind, ev.path, size,
-                                    scene=ev.get("scene", ""))
+  source = indoor_depth.eval_source(
+      ev.kind, ev.path, size, scene=ev.get("scene", "")
+  )
   records = [source[i] for i in range(len(source))]
   if not records:
     raise ValueError(f"Evaluation set {ev.kind} at {ev.path} is empty.")
@@ -89,9 +106,12 @@ def run(config, variables) -> dict[str, float]:
   replicated = inference.Replicated(variables)
   predict_depth = replicated.jit(depth_fn(module))
   batch = config.eval_batch_size
-  preds = np.concatenate([
-      predict_depth(images[i:i + batch].astype(np.float32) / 255.0)
-      for i in range(0, len(images), batch)])
+  preds = np.concatenate(
+      [
+          predict_depth(images[i : i + batch].astype(np.float32) / 255.0)
+          for i in range(0, len(images), batch)
+      ]
+  )
   proto = protocol(config)
   acc, flat = depth_eval.Accumulator(proto), depth_eval.Accumulator(proto)
   for pred, gt in zip(preds, gts):
@@ -102,14 +122,20 @@ def run(config, variables) -> dict[str, float]:
   metrics["baseline_constant_abs_rel"] = flat.result()["abs_rel"]
   if poses is not None:
     predict_pose = replicated.jit(pose_fn(module))
-    pred_poses = np.concatenate([
-        predict_pose(frames[i:i + batch].astype(np.float32) / 255.0,
-                     intrinsics[i:i + batch])
-        for i in range(0, len(frames), batch)])
+    pred_poses = np.concatenate(
+        [
+            predict_pose(
+                frames[i : i + batch].astype(np.float32) / 255.0,
+                intrinsics[i : i + batch],
+            )
+            for i in range(0, len(frames), batch)
+        ]
+    )
     rel = np.swapaxes(poses[:, :3, :3], 1, 2) @ pred_poses[:, :3, :3]
     metrics["rot_err_deg"] = float(np.mean(geometry.rotation_angle_deg(rel)))
     metrics["baseline_identity_rot_deg"] = float(
-        np.mean(geometry.rotation_angle_deg(poses[:, :3, :3])))
+        np.mean(geometry.rotation_angle_deg(poses[:, :3, :3]))
+    )
   return {k: float(v) for k, v in metrics.items()}
 
 

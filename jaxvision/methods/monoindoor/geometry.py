@@ -22,8 +22,9 @@ def rodrigues(axisangle: jax.Array) -> jax.Array:
   k = axisangle / (theta + EPS)
   zero = jnp.zeros_like(k[..., 0])
   kx, ky, kz = k[..., 0], k[..., 1], k[..., 2]
-  cross = jnp.stack([zero, -kz, ky, kz, zero, -kx, -ky, kx, zero],
-                    axis=-1).reshape(k.shape[:-1] + (3, 3))
+  cross = jnp.stack(
+      [zero, -kz, ky, kz, zero, -kx, -ky, kx, zero], axis=-1
+  ).reshape(k.shape[:-1] + (3, 3))
   theta = theta[..., None]
   eye = jnp.eye(3, dtype=axisangle.dtype)
   return eye + jnp.sin(theta) * cross + (1 - jnp.cos(theta)) * (cross @ cross)
@@ -32,8 +33,9 @@ def rodrigues(axisangle: jax.Array) -> jax.Array:
 def make_pose(rotation: jax.Array, translation: jax.Array) -> jax.Array:
   """[..., 3, 3] and [..., 3] -> homogeneous [..., 4, 4]."""
   top = jnp.concatenate([rotation, translation[..., None]], axis=-1)
-  bottom = jnp.broadcast_to(jnp.array([0., 0., 0., 1.], rotation.dtype),
-                            top.shape[:-2] + (1, 4))
+  bottom = jnp.broadcast_to(
+      jnp.array([0.0, 0.0, 0.0, 1.0], rotation.dtype), top.shape[:-2] + (1, 4)
+  )
   return jnp.concatenate([top, bottom], axis=-2)
 
 
@@ -43,10 +45,11 @@ def invert_pose(pose: jax.Array) -> jax.Array:
   return make_pose(rot_t, -(rot_t @ pose[..., :3, 3:])[..., 0])
 
 
-def transformation_from_parameters(axisangle: jax.Array,
-                                   translation: jax.Array,
-                                   invert: bool | jax.Array = False
-                                  ) -> jax.Array:
+def transformation_from_parameters(
+    axisangle: jax.Array,
+    translation: jax.Array,
+    invert: bool | jax.Array = False,
+) -> jax.Array:
   """Monodepth2's pose from 6 numbers: [R | t], or its inverse if `invert`.
 
   `invert` may be a boolean array broadcast over the leading axes, so one call
@@ -59,27 +62,34 @@ def transformation_from_parameters(axisangle: jax.Array,
 
 def pixel_grid(height: int, width: int) -> jax.Array:
   """Homogeneous pixel centres [H, W, 3] = (u, v, 1)."""
-  v, u = jnp.meshgrid(jnp.arange(height, dtype=jnp.float32),
-                      jnp.arange(width, dtype=jnp.float32), indexing="ij")
+  v, u = jnp.meshgrid(
+      jnp.arange(height, dtype=jnp.float32),
+      jnp.arange(width, dtype=jnp.float32),
+      indexing="ij",
+  )
   return jnp.stack([u, v, jnp.ones_like(u)], axis=-1)
 
 
 def backproject(depth: jax.Array, intrinsics: jax.Array) -> jax.Array:
   """z-depth [B, H, W, 1] and K [B, 3, 3] -> camera points [B, H, W, 3]."""
   _, height, width, _ = depth.shape
-  rays = jnp.einsum("bij,hwj->bhwi", jnp.linalg.inv(intrinsics),
-                    pixel_grid(height, width))
+  rays = jnp.einsum(
+      "bij,hwj->bhwi", jnp.linalg.inv(intrinsics), pixel_grid(height, width)
+  )
   return depth * rays
 
 
 def transform(points: jax.Array, pose: jax.Array) -> jax.Array:
   """Applies [B, 4, 4] poses to points [B, H, W, 3]."""
-  return (jnp.einsum("bij,bhwj->bhwi", pose[:, :3, :3], points) +
-          pose[:, None, None, :3, 3])
+  return (
+      jnp.einsum("bij,bhwj->bhwi", pose[:, :3, :3], points)
+      + pose[:, None, None, :3, 3]
+  )
 
 
-def project(points: jax.Array, intrinsics: jax.Array
-           ) -> tuple[jax.Array, jax.Array]:
+def project(
+    points: jax.Array, intrinsics: jax.Array
+) -> tuple[jax.Array, jax.Array]:
   """Camera points [B, H, W, 3] -> pixel coords [B, H, W, 2] and z [B, H, W]."""
   pix = jnp.einsum("bij,bhwj->bhwi", intrinsics, points)
   z = pix[..., 2]
@@ -103,7 +113,8 @@ def bilinear_sample(image: jax.Array, uv: jax.Array) -> jax.Array:
   def gather(vv, uu):
     index = (vv * width + uu).reshape(batch, -1, 1)
     return jnp.take_along_axis(flat, index, axis=1).reshape(
-        uv.shape[:-1] + (channels,))
+        uv.shape[:-1] + (channels,)
+    )
 
   top = gather(v0, u0) * (1 - wu) + gather(v0, u0 + 1) * wu
   bottom = gather(v0 + 1, u0) * (1 - wu) + gather(v0 + 1, u0 + 1) * wu
@@ -112,12 +123,18 @@ def bilinear_sample(image: jax.Array, uv: jax.Array) -> jax.Array:
 
 def in_view(uv: jax.Array, z: jax.Array, height: int, width: int) -> jax.Array:
   """[B, H, W] mask of projections inside the image and in front."""
-  return ((uv[..., 0] >= 0) & (uv[..., 0] <= width - 1) &
-          (uv[..., 1] >= 0) & (uv[..., 1] <= height - 1) & (z > 0))
+  return (
+      (uv[..., 0] >= 0)
+      & (uv[..., 0] <= width - 1)
+      & (uv[..., 1] >= 0)
+      & (uv[..., 1] <= height - 1)
+      & (z > 0)
+  )
 
 
-def warp(source: jax.Array, depth: jax.Array, pose: jax.Array,
-         intrinsics: jax.Array) -> tuple[jax.Array, jax.Array]:
+def warp(
+    source: jax.Array, depth: jax.Array, pose: jax.Array, intrinsics: jax.Array
+) -> tuple[jax.Array, jax.Array]:
   """Synthesises the target view from `source` (Eq 5.2/5.4).
 
   Args:

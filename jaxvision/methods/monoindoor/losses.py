@@ -25,9 +25,13 @@ CONSISTENCY_FORMS = ("text", "sc_depth")
 def check_config(loss_cfg: ml_collections.ConfigDict, final_warp: str):
   for key, valid, value in (
       ("loss.reprojection_reduce", REDUCTIONS, loss_cfg.reprojection_reduce),
-      ("loss.depth_consistency_form", CONSISTENCY_FORMS,
-       loss_cfg.depth_consistency_form),
-      ("model.residual_pose.final_warp", FINAL_WARPS, final_warp)):
+      (
+          "loss.depth_consistency_form",
+          CONSISTENCY_FORMS,
+          loss_cfg.depth_consistency_form,
+      ),
+      ("model.residual_pose.final_warp", FINAL_WARPS, final_warp),
+  ):
     if value not in valid:
       raise ValueError(f"Unknown {key} {value!r}; valid: {list(valid)}.")
 
@@ -51,8 +55,9 @@ def _warp_source(source, depth, pose_steps, intrinsics, final_warp):
   return image
 
 
-def reprojection(errors: jax.Array, identity: jax.Array | None,
-                 reduce: str) -> jax.Array:
+def reprojection(
+    errors: jax.Array, identity: jax.Array | None, reduce: str
+) -> jax.Array:
   """Per-pixel loss [B, H, W] from warped errors [B, H, W, n_src].
 
   With auto-masking (`identity` given, including its tie-break noise),
@@ -84,8 +89,11 @@ def depth_consistency(depth, source_depth, pose, intrinsics, form):
   sampled = geometry.bilinear_sample(source_depth, uv)
   valid = geometry.in_view(uv, z, height, width)
   if form == "text":
-    rays = jnp.einsum("bij,bhwj->bhwi", jnp.linalg.inv(intrinsics),
-                      jnp.concatenate([uv, jnp.ones_like(uv[..., :1])], -1))
+    rays = jnp.einsum(
+        "bij,bhwj->bhwi",
+        jnp.linalg.inv(intrinsics),
+        jnp.concatenate([uv, jnp.ones_like(uv[..., :1])], -1),
+    )
     back = geometry.transform(sampled * rays, geometry.invert_pose(pose))
     a, b = depth[..., 0], back[..., 2]
   else:
@@ -97,9 +105,14 @@ def depth_consistency(depth, source_depth, pose, intrinsics, form):
   return jnp.sum(diff * valid) / jnp.maximum(jnp.sum(valid), 1.0)
 
 
-def total_loss(outputs: dict, frames: jax.Array, intrinsics: jax.Array,
-               rng: jax.Array, loss_cfg: ml_collections.ConfigDict,
-               final_warp: str) -> tuple[jax.Array, dict[str, jax.Array]]:
+def total_loss(
+    outputs: dict,
+    frames: jax.Array,
+    intrinsics: jax.Array,
+    rng: jax.Array,
+    loss_cfg: ml_collections.ConfigDict,
+    final_warp: str,
+) -> tuple[jax.Array, dict[str, jax.Array]]:
   """Eq 5.7 with Monodepth2's multi-scale bookkeeping.
 
   Args:
@@ -120,36 +133,58 @@ def total_loss(outputs: dict, frames: jax.Array, intrinsics: jax.Array,
   identity = None
   if loss_cfg.automask:
     identity = jnp.concatenate(
-        [photometric.photometric_error(s, target, alpha) for s in sources], -1)
+        [photometric.photometric_error(s, target, alpha) for s in sources], -1
+    )
     identity = jax.lax.stop_gradient(
-        identity + 1e-5 * jax.random.normal(rng, identity.shape))
+        identity + 1e-5 * jax.random.normal(rng, identity.shape)
+    )
   photo_terms, smooth_terms, total = [], [], 0.0
   for s, depth in sorted(outputs["depth"].items()):
     errors = jnp.concatenate(
-        [photometric.photometric_error(
-            _warp_source(src, depth, pose_steps[:, j], intrinsics,
-                         final_warp), target, alpha)
-         for j, src in enumerate(sources)], -1)
-    photo = jnp.mean(reprojection(errors, identity,
-                                  loss_cfg.reprojection_reduce))
+        [
+            photometric.photometric_error(
+                _warp_source(
+                    src, depth, pose_steps[:, j], intrinsics, final_warp
+                ),
+                target,
+                alpha,
+            )
+            for j, src in enumerate(sources)
+        ],
+        -1,
+    )
+    photo = jnp.mean(
+        reprojection(errors, identity, loss_cfg.reprojection_reduce)
+    )
     sigma = outputs["sigma"][s]
-    small = jax.image.resize(target, target.shape[:1] + sigma.shape[1:3] +
-                             (3,), "linear")
+    small = jax.image.resize(
+        target, target.shape[:1] + sigma.shape[1:3] + (3,), "linear"
+    )
     smooth = photometric.edge_aware_smoothness(sigma, small)
-    total += photo + loss_cfg.smooth_weight * smooth / 2 ** s
+    total += photo + loss_cfg.smooth_weight * smooth / 2**s
     photo_terms.append(photo)
     smooth_terms.append(smooth)
   total /= len(photo_terms)
-  metrics = {"photometric": jnp.mean(jnp.stack(photo_terms)),
-             "smoothness": jnp.mean(jnp.stack(smooth_terms)),
-             "scale": jnp.mean(outputs["scale"])}
+  metrics = {
+      "photometric": jnp.mean(jnp.stack(photo_terms)),
+      "smoothness": jnp.mean(jnp.stack(smooth_terms)),
+      "scale": jnp.mean(outputs["scale"]),
+  }
   if loss_cfg.depth_consistency_weight > 0:
-    consistency = jnp.mean(jnp.stack([
-        depth_consistency(outputs["depth"][0],
-                          outputs["source_depth"][:, j],
-                          compose(pose_steps[:, j]), intrinsics,
-                          loss_cfg.depth_consistency_form)
-        for j in range(2)]))
+    consistency = jnp.mean(
+        jnp.stack(
+            [
+                depth_consistency(
+                    outputs["depth"][0],
+                    outputs["source_depth"][:, j],
+                    compose(pose_steps[:, j]),
+                    intrinsics,
+                    loss_cfg.depth_consistency_form,
+                )
+                for j in range(2)
+            ]
+        )
+    )
     total += loss_cfg.depth_consistency_weight * consistency
     metrics["depth_consistency"] = consistency
   return total, metrics

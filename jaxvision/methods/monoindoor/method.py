@@ -34,17 +34,22 @@ def _module(ctx) -> model_lib.MonoIndoor:
 def _dummy(ctx, batch: int = 1):
   height, width = ctx.config.data.image_size
   if height % 32 or width % 32:
-    raise ValueError(f"data.image_size={(height, width)}: height and width "
-                     "must be divisible by 32 (spec pitfall 18).")
-  return (jnp.zeros((batch, 3, height, width, 3), jnp.float32),
-          jnp.broadcast_to(jnp.eye(3, dtype=jnp.float32), (batch, 3, 3)))
+    raise ValueError(
+        f"data.image_size={(height, width)}: height and width "
+        "must be divisible by 32 (spec pitfall 18)."
+    )
+  return (
+      jnp.zeros((batch, 3, height, width, 3), jnp.float32),
+      jnp.broadcast_to(jnp.eye(3, dtype=jnp.float32), (batch, 3, 3)),
+  )
 
 
 def _variables(ctx, rng):
   """The model's flax variables, with the ImageNet encoders where set."""
   params_rng, dropout_rng = jax.random.split(rng)
-  variables = _module(ctx).init({"params": params_rng,
-                                 "dropout": dropout_rng}, *_dummy(ctx))
+  variables = _module(ctx).init(
+      {"params": params_rng, "dropout": dropout_rng}, *_dummy(ctx)
+  )
   return resnet_weights.maybe_load_pretrained(ctx.config, variables)
 
 
@@ -65,17 +70,25 @@ def make_train_step(ctx):
     def objective(params):
       outputs, updates = module.apply(
           state_lib.merge_variables(params, collections),
-          batch["frames_aug"], batch["K"], train=True,
-          rngs={"dropout": dropout_rng}, mutable=list(collections))
-      loss, metrics = losses.total_loss(outputs, batch["frames"], batch["K"],
-                                        noise_rng, loss_cfg, final_warp)
+          batch["frames_aug"],
+          batch["K"],
+          train=True,
+          rngs={"dropout": dropout_rng},
+          mutable=list(collections),
+      )
+      loss, metrics = losses.total_loss(
+          outputs, batch["frames"], batch["K"], noise_rng, loss_cfg, final_warp
+      )
       return loss, (metrics, updates)
 
     (loss, (metrics, updates)), grads = jax.value_and_grad(
-        objective, has_aux=True)(state.params["model"])
+        objective, has_aux=True
+    )(state.params["model"])
     state = state.apply_gradients({"model": grads})
-    return (state.update_model_state("model", updates),
-            {"loss": loss, **metrics})
+    return (
+        state.update_model_state("model", updates),
+        {"loss": loss, **metrics},
+    )
 
   return train_step
 
@@ -93,8 +106,10 @@ def predict(ctx, state, argv):
   args = parser.parse_args(argv)
   paths = list(args.image)
   if args.images_dir:
-    paths += sorted(glob.glob(os.path.join(args.images_dir, "*.png")) +
-                    glob.glob(os.path.join(args.images_dir, "*.jpg")))
+    paths += sorted(
+        glob.glob(os.path.join(args.images_dir, "*.png"))
+        + glob.glob(os.path.join(args.images_dir, "*.jpg"))
+    )
   if not paths:
     raise ValueError("Give --image PATH (repeatable) or --images_dir DIR.")
   height, width = ctx.config.data.image_size
@@ -102,11 +117,13 @@ def predict(ctx, state, argv):
   for path in paths:
     if not os.path.exists(path):
       raise FileNotFoundError(f"--image {path} does not exist.")
-    image = Image.open(path).convert("RGB").resize((width, height),
-                                                   Image.BILINEAR)
+    image = (
+        Image.open(path).convert("RGB").resize((width, height), Image.BILINEAR)
+    )
     images.append(np.asarray(image, np.float32) / 255.0)
   run = inference.Replicated(jax.device_get(state.variables("model"))).jit(
-      evaluate_lib.depth_fn(_module(ctx)))
+      evaluate_lib.depth_fn(_module(ctx))
+  )
   depths = run(np.stack(images))
   outputs = []
   for path, depth in zip(paths, depths):
@@ -123,18 +140,19 @@ def flops_fns(ctx):
   module = _module(ctx)
   variables = jax.eval_shape(lambda: _variables(ctx, jax.random.key(0)))
   frames, intrinsics = jax.eval_shape(lambda: _dummy(ctx))
-  image = jax.ShapeDtypeStruct(frames.shape[:1] + frames.shape[2:],
-                               frames.dtype)
-  return {"depth": (evaluate_lib.depth_fn(module), (variables, image)),
-          "pose": (evaluate_lib.pose_fn(module),
-                   (variables, frames, intrinsics))}
+  image = jax.ShapeDtypeStruct(
+      frames.shape[:1] + frames.shape[2:], frames.dtype
+  )
+  return {
+      "depth": (evaluate_lib.depth_fn(module), (variables, image)),
+      "pose": (evaluate_lib.pose_fn(module), (variables, frames, intrinsics)),
+  }
 
 
 def abstract_batch(ctx):
   """The global training batch (`data.py`): frames and frames_aug
   [B, 3, H, W, 3] in [0, 1] (offsets -1, 0, +1), intrinsics K [B, 3, 3]."""
-  frames, intrinsics = jax.eval_shape(
-      lambda: _dummy(ctx, ctx.stage.batch_size))
+  frames, intrinsics = jax.eval_shape(lambda: _dummy(ctx, ctx.stage.batch_size))
   return {"frames": frames, "frames_aug": frames, "K": intrinsics}
 
 
@@ -144,15 +162,27 @@ def eval_fns(ctx, batch):
   module = _module(ctx)
   variables = jax.eval_shape(lambda: _variables(ctx, jax.random.key(0)))
   frames, intrinsics = jax.eval_shape(lambda: _dummy(ctx, batch))
-  image = jax.ShapeDtypeStruct(frames.shape[:1] + frames.shape[2:],
-                               frames.dtype)
-  return {"depth": (evaluate_lib.depth_fn(module), (variables,), (image,)),
-          "pose": (evaluate_lib.pose_fn(module), (variables,),
-                   (frames, intrinsics))}
+  image = jax.ShapeDtypeStruct(
+      frames.shape[:1] + frames.shape[2:], frames.dtype
+  )
+  return {
+      "depth": (evaluate_lib.depth_fn(module), (variables,), (image,)),
+      "pose": (
+          evaluate_lib.pose_fn(module),
+          (variables,),
+          (frames, intrinsics),
+      ),
+  }
 
 
 METHOD = method_lib.Method(
-    name="monoindoor", init=init, make_train_step=make_train_step,
-    make_train_data=data.make_train_data, evaluate=evaluate_lib.evaluate,
-    flops_fns=flops_fns, predict=predict, abstract_batch=abstract_batch,
-    eval_fns=eval_fns)
+    name="monoindoor",
+    init=init,
+    make_train_step=make_train_step,
+    make_train_data=data.make_train_data,
+    evaluate=evaluate_lib.evaluate,
+    flops_fns=flops_fns,
+    predict=predict,
+    abstract_batch=abstract_batch,
+    eval_fns=eval_fns,
+)

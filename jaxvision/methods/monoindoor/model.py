@@ -37,6 +37,7 @@ FACTORIZATION_MODES = ("multiply", "max_depth")
 @dataclasses.dataclass(frozen=True)
 class ModelConfig:
   """Hashable model settings read from `config.model` (see `from_config`)."""
+
   encoder: str = "resnet18"
   encoder_widths: tuple[int, ...] | None = None
   encoder_blocks: tuple[int, ...] | None = None
@@ -60,8 +61,7 @@ class ModelConfig:
   depth_for_sources: bool = True
 
   def encoder_module(self) -> resnet.ResNet:
-    return resnet.build(self.encoder, self.encoder_widths,
-                        self.encoder_blocks)
+    return resnet.build(self.encoder, self.encoder_widths, self.encoder_blocks)
 
 
 def from_config(config: ml_collections.ConfigDict) -> ModelConfig:
@@ -73,8 +73,12 @@ def from_config(config: ml_collections.ConfigDict) -> ModelConfig:
   for key, valid, value in (
       ("model.scale.backbone", SCALE_BACKBONES, backbone),
       ("model.pose.coordconv", COORDCONV, m.pose.coordconv),
-      ("model.depth.factorization_mode", FACTORIZATION_MODES,
-       m.depth.factorization_mode)):
+      (
+          "model.depth.factorization_mode",
+          FACTORIZATION_MODES,
+          m.depth.factorization_mode,
+      ),
+  ):
     if value not in valid:
       raise ValueError(f"Unknown {key} {value!r}; valid: {list(valid)}.")
   residual = m.residual_pose
@@ -88,11 +92,18 @@ def from_config(config: ml_collections.ConfigDict) -> ModelConfig:
       scales=tuple(m.depth.scales),
       factorization=m.depth.factorization,
       factorization_mode=m.depth.factorization_mode,
-      min_depth=m.depth.min_depth, max_depth=m.depth.max_depth,
-      rel_min=m.depth.rel_min, rel_max=m.depth.rel_max,
-      scale=tuple(sorted((k, tuple(v) if isinstance(v, list) else v)
-                         for k, v in scale.items())),
-      scale_backbone=backbone, scale_stop_grad=stop_grad,
+      min_depth=m.depth.min_depth,
+      max_depth=m.depth.max_depth,
+      rel_min=m.depth.rel_min,
+      rel_max=m.depth.rel_max,
+      scale=tuple(
+          sorted(
+              (k, tuple(v) if isinstance(v, list) else v)
+              for k, v in scale.items()
+          )
+      ),
+      scale_backbone=backbone,
+      scale_stop_grad=stop_grad,
       pose_width=m.pose.decoder_width,
       pose_output_scale=pose_scale,
       # Default: the residual decoders scale like the initial one (spec 3.5).
@@ -100,7 +111,8 @@ def from_config(config: ml_collections.ConfigDict) -> ModelConfig:
       coordconv=m.pose.coordconv,
       residual_steps=residual.num_steps if residual.enabled else 0,
       detach_residual_input=residual.detach_input,
-      depth_for_sources=config.loss.depth_consistency_weight > 0)
+      depth_for_sources=config.loss.depth_consistency_weight > 0,
+  )
 
 
 def disp_to_depth(sigma: jax.Array, min_depth, max_depth) -> jax.Array:
@@ -115,27 +127,36 @@ def normalize_rgb(images: jax.Array) -> jax.Array:
 
 class MonoIndoor(nn.Module):
   """All MonoIndoor++ sub-networks; see the module docstring."""
+
   cfg: ModelConfig
 
   def setup(self):
     cfg = self.cfg
     self.depth_encoder = cfg.encoder_module()
-    self.depth_decoder = networks.DepthDecoder(cfg.decoder_channels,
-                                               cfg.scales)
+    self.depth_decoder = networks.DepthDecoder(cfg.decoder_channels, cfg.scales)
     if cfg.factorization:
       self.scale_net = networks.ScaleNet(
-          body=("convbnrelu" if cfg.scale_backbone == "resnet18_convbnrelu"
-                else "resblocks"), **dict(cfg.scale))
+          body=(
+              "convbnrelu"
+              if cfg.scale_backbone == "resnet18_convbnrelu"
+              else "resblocks"
+          ),
+          **dict(cfg.scale),
+      )
       if cfg.scale_backbone != "shared_encoder":
         self.scale_encoder = cfg.encoder_module()
     self.pose_encoder = cfg.encoder_module()
     self.pose_decoders = [
-        networks.PoseDecoder(cfg.pose_width, cfg.pose_output_scale if i == 0
-                             else cfg.residual_output_scale)
-        for i in range(1 + cfg.residual_steps)]
+        networks.PoseDecoder(
+            cfg.pose_width,
+            cfg.pose_output_scale if i == 0 else cfg.residual_output_scale,
+        )
+        for i in range(1 + cfg.residual_steps)
+    ]
 
-  def depth(self, images: jax.Array, train: bool = False
-           ) -> tuple[dict[int, jax.Array], jax.Array, dict[int, jax.Array]]:
+  def depth(
+      self, images: jax.Array, train: bool = False
+  ) -> tuple[dict[int, jax.Array], jax.Array, dict[int, jax.Array]]:
     """Images [B, H, W, 3] in [0, 1] -> (sigma per scale, S [B], depth).
 
     Depths are [B, H, W, 1] at full resolution for every scale: sigma^s is
@@ -177,21 +198,29 @@ class MonoIndoor(nn.Module):
     if self.cfg.coordconv in ("input", "both"):
       batch, height, width, _ = x.shape
       x = jnp.concatenate(
-          [x, geometry.coord_channels(batch, height, width)], -1)
+          [x, geometry.coord_channels(batch, height, width)], -1
+      )
     return x
 
-  def pose_params(self, first: jax.Array, second: jax.Array, step: int,
-                  train: bool = False) -> tuple[jax.Array, jax.Array]:
+  def pose_params(
+      self, first: jax.Array, second: jax.Array, step: int, train: bool = False
+  ) -> tuple[jax.Array, jax.Array]:
     """Axis-angle and translation of pose step `step` for the stacked pair."""
     feature = self.pose_encoder(self._pose_input(first, second), train)[-1]
     if self.cfg.coordconv in ("features", "both"):
       batch, height, width, _ = feature.shape
       feature = jnp.concatenate(
-          [feature, geometry.coord_channels(batch, height, width)], -1)
+          [feature, geometry.coord_channels(batch, height, width)], -1
+      )
     return self.pose_decoders[step](feature)
 
-  def poses(self, frames: jax.Array, depth: jax.Array, intrinsics: jax.Array,
-            train: bool = False) -> jax.Array:
+  def poses(
+      self,
+      frames: jax.Array,
+      depth: jax.Array,
+      intrinsics: jax.Array,
+      train: bool = False,
+  ) -> jax.Array:
     """Target->source poses of both sources, per step: [B, 2, 1 + k, 4, 4].
 
     Args:
@@ -205,30 +234,37 @@ class MonoIndoor(nn.Module):
     prev, target, nxt = frames[:, 0], frames[:, 1], frames[:, 2]
     # Monodepth2 ordering: frames in temporal order, invert for offset -1.
     axisangle, translation = self.pose_params(
-        jnp.concatenate([prev, target]), jnp.concatenate([target, nxt]), 0,
-        train)
+        jnp.concatenate([prev, target]),
+        jnp.concatenate([target, nxt]),
+        0,
+        train,
+    )
     invert = jnp.arange(2 * batch) < batch
-    steps = [geometry.transformation_from_parameters(
-        axisangle, translation, invert)]
+    steps = [
+        geometry.transformation_from_parameters(axisangle, translation, invert)
+    ]
     targets = jnp.concatenate([target, target])
     depth2 = jnp.concatenate([depth, depth])
     k2 = jnp.concatenate([intrinsics, intrinsics])
-    virtual, _ = geometry.warp(jnp.concatenate([prev, nxt]), depth2,
-                               steps[0], k2)
+    virtual, _ = geometry.warp(
+        jnp.concatenate([prev, nxt]), depth2, steps[0], k2
+    )
     for i in range(1, 1 + self.cfg.residual_steps):
       if self.cfg.detach_residual_input:
         virtual = jax.lax.stop_gradient(virtual)
       axisangle, translation = self.pose_params(targets, virtual, i, train)
       # The residual net predicts virtual->target; warping uses its inverse.
-      steps.append(geometry.transformation_from_parameters(
-          axisangle, translation, True))
+      steps.append(
+          geometry.transformation_from_parameters(axisangle, translation, True)
+      )
       if i < self.cfg.residual_steps:
         virtual, _ = geometry.warp(virtual, depth2, steps[-1], k2)
     stacked = jnp.stack(steps, axis=1)
     return jnp.stack([stacked[:batch], stacked[batch:]], axis=1)
 
-  def __call__(self, frames: jax.Array, intrinsics: jax.Array,
-               train: bool = False) -> dict[str, Any]:
+  def __call__(
+      self, frames: jax.Array, intrinsics: jax.Array, train: bool = False
+  ) -> dict[str, Any]:
     """The full training forward pass on augmented frames [B, 3, H, W, 3].
 
     Returns sigmas / depths / scale of the target, per-step poses and, when
@@ -240,12 +276,15 @@ class MonoIndoor(nn.Module):
     else:
       images = frames[:, 1]
     sigmas, scale, depths = self.depth(images, train)
-    out = {"sigma": {s: x[:batch] for s, x in sigmas.items()},
-           "depth": {s: x[:batch] for s, x in depths.items()},
-           "scale": scale[:batch]}
+    out = {
+        "sigma": {s: x[:batch] for s, x in sigmas.items()},
+        "depth": {s: x[:batch] for s, x in depths.items()},
+        "scale": scale[:batch],
+    }
     if self.cfg.depth_for_sources:
       d0 = depths[0]
       out["source_depth"] = jnp.stack(
-          [d0[batch:2 * batch], d0[2 * batch:]], axis=1)
+          [d0[batch : 2 * batch], d0[2 * batch :]], axis=1
+      )
     out["pose_steps"] = self.poses(frames, out["depth"][0], intrinsics, train)
     return out

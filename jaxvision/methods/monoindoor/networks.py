@@ -33,6 +33,7 @@ class DepthDecoder(nn.Module):
 
   Returns a dict {s: [B, H/2^s, W/2^s, 1]}.
   """
+
   channels: Sequence[int] = (16, 32, 64, 128, 256)
   scales: Sequence[int] = (0, 1, 2, 3)
 
@@ -49,7 +50,8 @@ class DepthDecoder(nn.Module):
           raise ValueError(
               f"Decoder skip at level {i - 1} is {skip.shape[1:3]} but the "
               f"up-sampled map is {x.shape[1:3]}: image height and width must "
-              "be divisible by 32 (spec pitfall 18).")
+              "be divisible by 32 (spec pitfall 18)."
+          )
         x = jnp.concatenate([x, skip], axis=-1)
       x = nn.elu(_conv3x3_reflect(x, self.channels[i], f"upconv_{i}_1"))
       if i in self.scales:
@@ -63,16 +65,19 @@ class PoseDecoder(nn.Module):
   `output_scale` multiplies the spatially averaged 6-vector (Monodepth2:
   0.01).
   """
+
   width: int = 256
   output_scale: float = 0.01
 
   @nn.compact
   def __call__(self, feature: jax.Array) -> tuple[jax.Array, jax.Array]:
     x = nn.relu(nn.Conv(self.width, (1, 1), name="squeeze")(feature))
-    x = nn.relu(nn.Conv(self.width, (3, 3), padding=((1, 1), (1, 1)),
-                        name="pose_0")(x))
-    x = nn.relu(nn.Conv(self.width, (3, 3), padding=((1, 1), (1, 1)),
-                        name="pose_1")(x))
+    x = nn.relu(
+        nn.Conv(self.width, (3, 3), padding=((1, 1), (1, 1)), name="pose_0")(x)
+    )
+    x = nn.relu(
+        nn.Conv(self.width, (3, 3), padding=((1, 1), (1, 1)), name="pose_1")(x)
+    )
     x = nn.Conv(6, (1, 1), name="pose_2")(x)
     x = self.output_scale * jnp.mean(x, axis=(1, 2))
     return x[:, :3], x[:, 3:]
@@ -84,6 +89,7 @@ class RelPosSelfAttention(nn.Module):
   logit_ij = q_i.k_j + q_i.rW[x_j - x_i] + q_i.rH[y_j - y_i]; the output conv
   W_S starts at zero so the block starts as the identity.
   """
+
   qk_dim: int = 64
   v_dim: int = 256
   max_hw: tuple[int, int] = (16, 32)
@@ -95,31 +101,33 @@ class RelPosSelfAttention(nn.Module):
     batch, height, width, channels = x.shape
     max_h, max_w = self.max_hw
     if height > max_h or width > max_w:
-      raise ValueError(f"Scale-net feature map {height}x{width} exceeds "
-                       f"scale.max_feat_hw={self.max_hw}; raise it.")
+      raise ValueError(
+          f"Scale-net feature map {height}x{width} exceeds "
+          f"scale.max_feat_hw={self.max_hw}; raise it."
+      )
     q = nn.Conv(self.qk_dim, (1, 1), name="query")(x)
     k = nn.Conv(self.qk_dim, (1, 1), name="key")(x)
     v = nn.Conv(self.v_dim, (1, 1), name="value")(x)
     logits = jnp.einsum("byxd,bijd->byxij", q, k)
     if self.rel_pos:
-      init = nn.initializers.normal(self.qk_dim ** -0.5)
+      init = nn.initializers.normal(self.qk_dim**-0.5)
       rel_w = self.param("rel_w", init, (2 * max_w - 1, self.qk_dim))
       rel_h = self.param("rel_h", init, (2 * max_h - 1, self.qk_dim))
       dx = jnp.arange(width)[None, :] - jnp.arange(width)[:, None] + max_w - 1
-      dy = (jnp.arange(height)[None, :] - jnp.arange(height)[:, None] +
-            max_h - 1)
+      dy = jnp.arange(height)[None, :] - jnp.arange(height)[:, None] + max_h - 1
       logits_w = jnp.einsum("byxd,xjd->byxj", q, rel_w[dx])
       logits_h = jnp.einsum("byxd,yid->byxi", q, rel_h[dy])
-      logits = (logits + logits_w[:, :, :, None, :] +
-                logits_h[:, :, :, :, None])
+      logits = logits + logits_w[:, :, :, None, :] + logits_h[:, :, :, :, None]
     if self.scale_logits:
       logits = logits / jnp.sqrt(self.qk_dim)
     logits = logits.reshape(batch, height, width, height * width)
     attn = jax.nn.softmax(logits, axis=-1)
-    g = jnp.einsum("byxn,bnd->byxd", attn,
-                   v.reshape(batch, height * width, self.v_dim))
-    out = nn.Conv(channels, (1, 1), kernel_init=nn.initializers.zeros,
-                  name="out")(g)
+    g = jnp.einsum(
+        "byxn,bnd->byxd", attn, v.reshape(batch, height * width, self.v_dim)
+    )
+    out = nn.Conv(
+        channels, (1, 1), kernel_init=nn.initializers.zeros, name="out"
+    )(g)
     return x + out
 
 
@@ -128,6 +136,7 @@ class ScaleNet(nn.Module):
 
   `body` is "resblocks" (designs II/III) or "convbnrelu" (design I).
   """
+
   d_max: int = 10
   attention: bool = True
   rel_pos: bool = True
@@ -146,28 +155,47 @@ class ScaleNet(nn.Module):
   def __call__(self, feature: jax.Array, train: bool = False) -> jax.Array:
     x = feature
     if self.attention:
-      x = RelPosSelfAttention(self.qk_dim, self.v_dim, tuple(self.max_hw),
-                              self.rel_pos, self.scale_logits,
-                              name="attention")(x)
+      x = RelPosSelfAttention(
+          self.qk_dim,
+          self.v_dim,
+          tuple(self.max_hw),
+          self.rel_pos,
+          self.scale_logits,
+          name="attention",
+      )(x)
     channels = x.shape[-1]
     for i in range(self.num_blocks):
       if self.body == "resblocks":
         x = resnet.BasicBlock(channels, name=f"block_{i}")(x, train)
       elif self.body == "convbnrelu":
-        x = nn.Conv(channels, (3, 3), padding=((1, 1), (1, 1)),
-                    use_bias=False, name=f"conv_{i}")(x)
-        x = nn.relu(nn.BatchNorm(use_running_average=not train, momentum=0.9,
-                                 epsilon=1e-5, name=f"bn_{i}")(x))
+        x = nn.Conv(
+            channels,
+            (3, 3),
+            padding=((1, 1), (1, 1)),
+            use_bias=False,
+            name=f"conv_{i}",
+        )(x)
+        x = nn.relu(
+            nn.BatchNorm(
+                use_running_average=not train,
+                momentum=0.9,
+                epsilon=1e-5,
+                name=f"bn_{i}",
+            )(x)
+        )
       else:
-        raise ValueError(f"Unknown scale-net body {self.body!r}; valid: "
-                         "resblocks, convbnrelu.")
+        raise ValueError(
+            f"Unknown scale-net body {self.body!r}; valid: "
+            "resblocks, convbnrelu."
+        )
     x = jnp.mean(x, axis=(1, 2))
     for i, width in enumerate(self.hidden):
       x = nn.relu(nn.Dense(width, name=f"fc_{i}")(x))
       x = nn.Dropout(self.dropout, deterministic=not train)(x)
     if self.probabilistic:
-      logits = nn.Dense(self.d_max + 1, bias_init=nn.initializers.zeros,
-                        name="head")(x)
+      logits = nn.Dense(
+          self.d_max + 1, bias_init=nn.initializers.zeros, name="head"
+      )(x)
       bins = jnp.arange(self.d_max + 1, dtype=logits.dtype)
       scale = jnp.sum(jax.nn.softmax(logits, axis=-1) * bins, axis=-1)
     else:

@@ -22,9 +22,12 @@ import numpy as np
 from jaxvision.weights import torch_pickle
 
 COORD_INITS = ("imagenet_cyclic", "imagenet_mean", "random", "zeros")
-_BN = {"weight": ("params", "scale"), "bias": ("params", "bias"),
-       "running_mean": ("batch_stats", "mean"),
-       "running_var": ("batch_stats", "var")}
+_BN = {
+    "weight": ("params", "scale"),
+    "bias": ("params", "bias"),
+    "running_mean": ("batch_stats", "mean"),
+    "running_var": ("batch_stats", "var"),
+}
 
 
 def convert_pth(pth_path: str, npz_path: str) -> str:
@@ -63,8 +66,9 @@ def to_flax(state: dict[str, np.ndarray]) -> dict[str, dict]:
   return out
 
 
-def first_conv(kernel: np.ndarray, channels: int, coord_init: str,
-               init_kernel: np.ndarray) -> np.ndarray:
+def first_conv(
+    kernel: np.ndarray, channels: int, coord_init: str, init_kernel: np.ndarray
+) -> np.ndarray:
   """An HWIO first-conv kernel for a stacked pair (+ 2 coordinate maps)."""
   if channels == 3:
     return kernel
@@ -74,8 +78,10 @@ def first_conv(kernel: np.ndarray, channels: int, coord_init: str,
   if channels != 8:
     raise ValueError(f"No ImageNet rule for a {channels}-channel first conv.")
   if coord_init not in COORD_INITS:
-    raise ValueError(f"Unknown model.pose.coord_init {coord_init!r}; valid: "
-                     f"{list(COORD_INITS)}.")
+    raise ValueError(
+        f"Unknown model.pose.coord_init {coord_init!r}; valid: "
+        f"{list(COORD_INITS)}."
+    )
   if coord_init == "imagenet_cyclic":
     return kernel[:, :, np.arange(8) % 3] * 3 / 8
   if coord_init == "imagenet_mean":
@@ -94,31 +100,40 @@ def _merge(target: dict, loaded: dict, where: str) -> dict:
   flat_l = flax.traverse_util.flatten_dict(loaded)
   missing = sorted("/".join(k) for k in set(flat_t) - set(flat_l))
   if missing:
-    raise ValueError(f"ImageNet weights lack {where} entries: {missing[:8]}"
-                     f" (of {len(missing)}). Is it the right architecture?")
+    raise ValueError(
+        f"ImageNet weights lack {where} entries: {missing[:8]}"
+        f" (of {len(missing)}). Is it the right architecture?"
+    )
   for key, value in flat_l.items():
     if key not in flat_t:
       continue
     if tuple(flat_t[key].shape) != value.shape:
-      raise ValueError(f"{where}/{'/'.join(key)}: checkpoint shape "
-                       f"{value.shape} != model shape {flat_t[key].shape}.")
+      raise ValueError(
+          f"{where}/{'/'.join(key)}: checkpoint shape "
+          f"{value.shape} != model shape {flat_t[key].shape}."
+      )
     flat_t[key] = value
   return flax.traverse_util.unflatten_dict(flat_t)
 
 
-def load_encoder(variables: dict, name: str, state: dict[str, np.ndarray],
-                 coord_init: str) -> dict:
+def load_encoder(
+    variables: dict, name: str, state: dict[str, np.ndarray], coord_init: str
+) -> dict:
   """`variables` with encoder `name` set from a torchvision state_dict."""
   tree = to_flax(state)
   init_kernel = variables["params"][name]["conv1"]["kernel"]
   tree["params"]["conv1"]["kernel"] = first_conv(
-      tree["params"]["conv1"]["kernel"], init_kernel.shape[2], coord_init,
-      init_kernel)
+      tree["params"]["conv1"]["kernel"],
+      init_kernel.shape[2],
+      coord_init,
+      init_kernel,
+  )
   tree["params"].pop("fc", None)
   out = {k: dict(v) for k, v in variables.items()}
   for collection in ("params", "batch_stats"):
-    out[collection][name] = _merge(out[collection][name], tree[collection],
-                                   f"{collection}/{name}")
+    out[collection][name] = _merge(
+        out[collection][name], tree[collection], f"{collection}/{name}"
+    )
   return out
 
 
@@ -128,19 +143,23 @@ def maybe_load_pretrained(config, variables: dict) -> dict:
   if enc.pretrained == "none":
     return variables
   if enc.pretrained != "imagenet":
-    raise ValueError(f"Unknown model.encoder.pretrained {enc.pretrained!r};"
-                     " valid: 'imagenet', 'none'.")
+    raise ValueError(
+        f"Unknown model.encoder.pretrained {enc.pretrained!r};"
+        " valid: 'imagenet', 'none'."
+    )
   path = os.path.expanduser(enc.npz)
   if not path or not os.path.isfile(path):
     raise FileNotFoundError(
         f"model.encoder.npz={enc.npz!r} does not exist. Convert torchvision's "
         "resnet18-f37072fd.pth once with resnet_weights.convert_pth(pth, npz)"
         " and set --config.model.encoder.npz=PATH, or train from scratch "
-        "with --config.model.encoder.pretrained=none.")
+        "with --config.model.encoder.pretrained=none."
+    )
   with np.load(path) as archive:
     state = dict(archive)
   for name in ("depth_encoder", "pose_encoder", "scale_encoder"):
     if name in variables["params"]:
-      variables = load_encoder(variables, name, state,
-                               config.model.pose.coord_init)
+      variables = load_encoder(
+          variables, name, state, config.model.pose.coord_init
+      )
   return variables

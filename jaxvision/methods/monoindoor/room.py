@@ -32,14 +32,20 @@ class Camera:
 
   @property
   def intrinsics(self) -> np.ndarray:
-    return np.array([[self.focal, 0, (self.width - 1) / 2],
-                     [0, self.focal, (self.height - 1) / 2],
-                     [0, 0, 1]], np.float32)
+    return np.array(
+        [
+            [self.focal, 0, (self.width - 1) / 2],
+            [0, self.focal, (self.height - 1) / 2],
+            [0, 0, 1],
+        ],
+        np.float32,
+    )
 
 
 @dataclasses.dataclass(frozen=True)
 class Motion:
   """Per-frame camera motion of `_trajectory` (spec 12 defaults)."""
+
   step: float = 0.06  # metres per frame along the smooth path
   step_noise: float = 0.01  # std (m) of the per-axis translation noise
   rot_noise_deg: float = 2.0  # std of the yaw/pitch/roll increments
@@ -60,19 +66,21 @@ def _boxes(rng: np.random.Generator):
   room = (np.zeros(3), size)
   furniture = []
   for _ in range(2):
-    extent = np.array([rng.uniform(0.4, 1.2), rng.uniform(0.4, 1.2),
-                       rng.uniform(0.4, 0.9)])
+    extent = np.array(
+        [rng.uniform(0.4, 1.2), rng.uniform(0.4, 1.2), rng.uniform(0.4, 0.9)]
+    )
     lo = np.zeros(3)
     for axis in range(2):
-      lo[axis] = (0.0 if rng.random() < 0.5 else size[axis] - extent[axis])
+      lo[axis] = 0.0 if rng.random() < 0.5 else size[axis] - extent[axis]
     furniture.append((lo, lo + extent))
   return room, furniture
 
 
 def _textures(rng: np.random.Generator, count: int):
   base = rng.uniform(0.15, 0.75, (count, 3)).astype(np.float32)
-  noise = rng.uniform(-1, 1, (count, 3, _NOISE_GRID, _NOISE_GRID, 3)
-                     ).astype(np.float32)
+  noise = rng.uniform(-1, 1, (count, 3, _NOISE_GRID, _NOISE_GRID, 3)).astype(
+      np.float32
+  )
   return base, noise
 
 
@@ -82,12 +90,18 @@ def _value_noise(grid: np.ndarray, a: np.ndarray, b: np.ndarray):
   fa, fb = (a - a0)[:, None], (b - b0)[:, None]
   g = _NOISE_GRID
   at = lambda i, j: grid[i % g, j % g]
-  return ((at(a0, b0) * (1 - fb) + at(a0, b0 + 1) * fb) * (1 - fa) +
-          (at(a0 + 1, b0) * (1 - fb) + at(a0 + 1, b0 + 1) * fb) * fa)
+  return (at(a0, b0) * (1 - fb) + at(a0, b0 + 1) * fb) * (1 - fa) + (
+      at(a0 + 1, b0) * (1 - fb) + at(a0 + 1, b0 + 1) * fb
+  ) * fa
 
 
-def _shade(face: np.ndarray, points: np.ndarray, normal_axis: np.ndarray,
-           base: np.ndarray, noise: np.ndarray) -> np.ndarray:
+def _shade(
+    face: np.ndarray,
+    points: np.ndarray,
+    normal_axis: np.ndarray,
+    base: np.ndarray,
+    noise: np.ndarray,
+) -> np.ndarray:
   """Texture colour of hit points [N, 3] on faces `face` [N]."""
   colours = np.empty_like(points)
   for f in np.unique(face):
@@ -99,9 +113,10 @@ def _shade(face: np.ndarray, points: np.ndarray, normal_axis: np.ndarray,
       # NOTE: the finest noise cell (0.3 m) spans ~6 px at 2 m: finer
       # texture aliases at 32x64 and leaves the photometric loss too rough
       # for the networks to find the 1-3 px inter-frame motion.
-      cell = _NOISE_CELL / 2 ** octave
-      colour += (0.3 / 2 ** octave) * _value_noise(noise[f, octave],
-                                                   a / cell, b / cell)
+      cell = _NOISE_CELL / 2**octave
+      colour += (0.3 / 2**octave) * _value_noise(
+          noise[f, octave], a / cell, b / cell
+      )
     checker = (np.floor(a / 0.3) + np.floor(b / 0.3)) % 2
     colours[sel] = colour + 0.2 * (checker[:, None] - 0.5)
   return np.clip(colours, 0.0, 1.0)
@@ -126,8 +141,11 @@ def _cast(origin, dirs, room, furniture):
     best_t = np.where(closer, t_enter, best_t)
     near_axis = t_near.argmax(1)
     axis = np.where(closer, near_axis, axis)
-    face = np.where(closer, 6 + 6 * k + near_axis * 2 + (
-        dirs[np.arange(len(dirs)), near_axis] < 0), face)
+    face = np.where(
+        closer,
+        6 + 6 * k + near_axis * 2 + (dirs[np.arange(len(dirs)), near_axis] < 0),
+        face,
+    )
   return best_t, face, axis
 
 
@@ -135,8 +153,7 @@ def _rotation(yaw, pitch, roll) -> np.ndarray:
   """Camera-to-world rotation; camera z looks along world x at zero angles."""
   c, s = np.cos, np.sin
   rz = np.array([[c(yaw), -s(yaw), 0], [s(yaw), c(yaw), 0], [0, 0, 1]])
-  ry = np.array([[c(pitch), 0, s(pitch)], [0, 1, 0], [-s(pitch), 0,
-                                                       c(pitch)]])
+  ry = np.array([[c(pitch), 0, s(pitch)], [0, 1, 0], [-s(pitch), 0, c(pitch)]])
   rx = np.array([[1, 0, 0], [0, c(roll), -s(roll)], [0, s(roll), c(roll)]])
   base = np.array([[0, 0, 1], [-1, 0, 0], [0, -1, 0]], float)
   return rz @ ry @ rx @ base
@@ -184,7 +201,7 @@ def _trajectory(rng, room, furniture, frames: int, motion: Motion):
 
 def _rays(camera: Camera, poses: np.ndarray, du: float, dv: float):
   """Origins and world ray directions [N*H*W, 3]; unit camera z (t = z)."""
-  v, u = np.mgrid[0:camera.height, 0:camera.width].astype(float)
+  v, u = np.mgrid[0 : camera.height, 0 : camera.width].astype(float)
   pix = np.stack([u.ravel() + du, v.ravel() + dv, np.ones(u.size)], 1)
   cam = pix @ np.linalg.inv(camera.intrinsics.astype(float)).T
   dirs = (cam[None] @ np.swapaxes(poses[:, :3, :3], 1, 2)).reshape(-1, 3)
@@ -192,8 +209,12 @@ def _rays(camera: Camera, poses: np.ndarray, du: float, dv: float):
   return origins.astype(np.float32), dirs.astype(np.float32)
 
 
-def sequence(seed: int, frames: int = 24, camera: Camera = Camera(),
-             motion: Motion = Motion()) -> dict[str, np.ndarray]:
+def sequence(
+    seed: int,
+    frames: int = 24,
+    camera: Camera = Camera(),
+    motion: Motion = Motion(),
+) -> dict[str, np.ndarray]:
   """One rendered sequence: images [N,H,W,3] in [0,1], depth [N,H,W] (z),
   K [3,3] and camera-to-world poses [N,4,4]."""
   rng = np.random.default_rng(seed)
@@ -202,13 +223,17 @@ def sequence(seed: int, frames: int = 24, camera: Camera = Camera(),
   poses = _trajectory(rng, room, furniture, frames, motion)
   shape = (frames, camera.height, camera.width)
   colour = 0.0
-  for du, dv in ((-0.25, -0.25), (0.25, -0.25), (-0.25, 0.25),
-                 (0.25, 0.25)):
+  for du, dv in ((-0.25, -0.25), (0.25, -0.25), (-0.25, 0.25), (0.25, 0.25)):
     origins, dirs = _rays(camera, poses, du, dv)
     t, face, axis = _cast(origins, dirs, room, furniture)
-    colour = colour + _shade(face, origins + t[:, None] * dirs, axis, base,
-                             noise) / 4
+    colour = (
+        colour
+        + _shade(face, origins + t[:, None] * dirs, axis, base, noise) / 4
+    )
   depth = _cast(*_rays(camera, poses, 0.0, 0.0), room, furniture)[0]
-  return {"images": colour.reshape(shape + (3,)).astype(np.float32),
-          "depth": depth.reshape(shape).astype(np.float32),
-          "K": camera.intrinsics, "poses": poses.astype(np.float32)}
+  return {
+      "images": colour.reshape(shape + (3,)).astype(np.float32),
+      "depth": depth.reshape(shape).astype(np.float32),
+      "K": camera.intrinsics,
+      "poses": poses.astype(np.float32),
+  }

@@ -31,21 +31,27 @@ from jaxvision.methods.reclip import data
 from jaxvision.methods.reclip import figures
 from jaxvision.methods.reclip import model as model_lib
 
-
 RETRIEVAL_EXAMPLES = 8  # query images in the retrieval figure
 
 
 class Embedder:
   """Jitted image/text embedding on this host's devices."""
 
-  def __init__(self, ctx: method_lib.StageContext, params: Any,
-               vocab_size: int):
+  def __init__(
+      self, ctx: method_lib.StageContext, params: Any, vocab_size: int
+  ):
     replicated = inference.Replicated(params)
     model = model_lib.build(ctx.config, ctx.stage, vocab_size)
-    self._images = replicated.jit(lambda p, x: model.apply(
-        {"params": p}, x, method=model_lib.TwoTower.embed_images))
-    self._texts = replicated.jit(lambda p, t: model.apply(
-        {"params": p}, t, method=model_lib.TwoTower.embed_texts))
+    self._images = replicated.jit(
+        lambda p, x: model.apply(
+            {"params": p}, x, method=model_lib.TwoTower.embed_images
+        )
+    )
+    self._texts = replicated.jit(
+        lambda p, t: model.apply(
+            {"params": p}, t, method=model_lib.TwoTower.embed_texts
+        )
+    )
 
   def images(self, images: np.ndarray) -> np.ndarray:
     return self._images(np.asarray(images, np.float32))
@@ -54,9 +60,15 @@ class Embedder:
     return self._texts(np.asarray(tokens, np.int32))
 
 
-def _embed_split(ctx, embedder: Embedder, source, pp_string: str,
-                 text_key: str, label_keys=(),
-                 keep_images: int = 0) -> dict[str, np.ndarray]:
+def _embed_split(
+    ctx,
+    embedder: Embedder,
+    source,
+    pp_string: str,
+    text_key: str,
+    label_keys=(),
+    keep_images: int = 0,
+) -> dict[str, np.ndarray]:
   """Image and text embeddings (+ labels) of every example of a split, and
   the first `keep_images` preprocessed images (for figures)."""
   config = ctx.config
@@ -64,14 +76,21 @@ def _embed_split(ctx, embedder: Embedder, source, pp_string: str,
   chain = data.preprocess(config, ctx.stage, pp_string, text_key)
   chain = _keeping(chain, keep)
   iterator = pipeline.make_eval_iterator(
-      source, pp_fn=chain, batch_size=config.eval_batch_size)
-  out = {"image_emb": [], "text_emb": [], "images": [],
-         **{k: [] for k in label_keys}}
+      source, pp_fn=chain, batch_size=config.eval_batch_size
+  )
+  out = {
+      "image_emb": [],
+      "text_emb": [],
+      "images": [],
+      **{k: [] for k in label_keys},
+  }
   kept = 0
   for batch in iterator:
     mask = np.asarray(batch["mask"], bool)
     if kept < keep_images:
-      out["images"].append(np.asarray(batch["image"])[mask][:keep_images - kept])
+      out["images"].append(
+          np.asarray(batch["image"])[mask][: keep_images - kept]
+      )
       kept += len(out["images"][-1])
     out["image_emb"].append(embedder.images(batch["image"])[mask])
     out["text_emb"].append(embedder.texts(batch["tokens"])[mask])
@@ -82,12 +101,19 @@ def _embed_split(ctx, embedder: Embedder, source, pp_string: str,
 
 def _keeping(chain, keep):
   """Replaces the chain's final keep() so labels survive preprocessing."""
+
   def fn(example, rng):
     labels = {k: example[k] for k in keep if k in example}
     out = chain(example, rng)
-    out.update({k: np.asarray(v) for k, v in labels.items()
-                if k not in ("image", "tokens")})
+    out.update(
+        {
+            k: np.asarray(v)
+            for k, v in labels.items()
+            if k not in ("image", "tokens")
+        }
+    )
     return out
+
   return fn
 
 
@@ -95,8 +121,14 @@ def shapes_zeroshot(ctx, embedder, cfg, vocab_size) -> dict[str, float]:
   del vocab_size
   source = data.open_source(ctx.config.data, cfg.split)
   attributes = list(cfg.attributes)
-  split = _embed_split(ctx, embedder, source, ctx.config.data.pp_eval,
-                       "caption_full", tuple(attributes))
+  split = _embed_split(
+      ctx,
+      embedder,
+      source,
+      ctx.config.data.pp_eval,
+      "caption_full",
+      tuple(attributes),
+  )
   tok = data.tokenizer(ctx.config)
   out_dir = figures.directory(ctx.workdir, ctx.stage.name)
   results, tops, chances = {}, [], []
@@ -104,17 +136,26 @@ def shapes_zeroshot(ctx, embedder, cfg, vocab_size) -> dict[str, float]:
     names = list(synthetic.SHAPES_CAPTIONS_ATTRIBUTES[attr])
     templates = cfg.get("attribute_templates", {}).get(attr, cfg.templates)
     class_emb = zeroshot.class_embeddings(
-        embedder.texts, tok, names, list(templates), ctx.stage.text_len,
-        batch_size=ctx.config.eval_batch_size)
-    acc = zeroshot.accuracy(split["image_emb"], class_emb, split[attr],
-                            ks=(1,))
+        embedder.texts,
+        tok,
+        names,
+        list(templates),
+        ctx.stage.text_len,
+        batch_size=ctx.config.eval_batch_size,
+    )
+    acc = zeroshot.accuracy(split["image_emb"], class_emb, split[attr], ks=(1,))
     if out_dir:
-      predictions = np.argmax(retrieval.l2_normalize(
-          split["image_emb"], "image_emb") @ class_emb.T, axis=1)
+      predictions = np.argmax(
+          retrieval.l2_normalize(split["image_emb"], "image_emb") @ class_emb.T,
+          axis=1,
+      )
       figures.save_confusion(
           os.path.join(out_dir, f"zeroshot_{attr}_confusion.png"),
-          split[attr], predictions, names,
-          f"zero-shot {attr}\ntop-1 {acc['top1']:.3f} (held-out)")
+          split[attr],
+          predictions,
+          names,
+          f"zero-shot {attr}\ntop-1 {acc['top1']:.3f} (held-out)",
+      )
     results[f"zeroshot_{attr}_top1"] = acc["top1"]
     tops.append(acc["top1"])
     chances.append(1.0 / len(names))
@@ -126,26 +167,42 @@ def shapes_zeroshot(ctx, embedder, cfg, vocab_size) -> dict[str, float]:
 def shapes_retrieval(ctx, embedder, cfg, vocab_size) -> dict[str, float]:
   del vocab_size
   source = data.open_source(ctx.config.data, cfg.split)
-  split = _embed_split(ctx, embedder, source, ctx.config.data.pp_eval,
-                       "caption_full", ("caption_full",),
-                       keep_images=RETRIEVAL_EXAMPLES)
-  captions = [c.decode() if isinstance(c, bytes) else str(c)
-              for c in split["caption_full"]]
+  split = _embed_split(
+      ctx,
+      embedder,
+      source,
+      ctx.config.data.pp_eval,
+      "caption_full",
+      ("caption_full",),
+      keep_images=RETRIEVAL_EXAMPLES,
+  )
+  captions = [
+      c.decode() if isinstance(c, bytes) else str(c)
+      for c in split["caption_full"]
+  ]
   _, first = np.unique(captions, return_index=True)
   first = np.sort(first)
-  metrics = retrieval.recall_at_k(split["image_emb"][first],
-                                  split["text_emb"][first],
-                                  np.arange(len(first)), ks=(1, 5))
+  metrics = retrieval.recall_at_k(
+      split["image_emb"][first],
+      split["text_emb"][first],
+      np.arange(len(first)),
+      ks=(1, 5),
+  )
   out_dir = figures.directory(ctx.workdir, ctx.stage.name)
   if out_dir:
     shown = first[first < len(split["images"])]
     texts = retrieval.l2_normalize(split["text_emb"][first], "text_emb")
-    best = np.argmax(retrieval.l2_normalize(
-        split["image_emb"][shown], "image_emb") @ texts.T, axis=1)
+    best = np.argmax(
+        retrieval.l2_normalize(split["image_emb"][shown], "image_emb")
+        @ texts.T,
+        axis=1,
+    )
     figures.save_retrieval_examples(
         os.path.join(out_dir, "retrieval_examples.png"),
-        split["images"][shown], [captions[i] for i in shown],
-        [captions[first[j]] for j in best])
+        split["images"][shown],
+        [captions[i] for i in shown],
+        [captions[first[j]] for j in best],
+    )
   metrics["chance_r1"] = 1.0 / len(first)
   metrics["retrieval_pairs"] = float(len(first))
   return metrics
@@ -153,20 +210,29 @@ def shapes_retrieval(ctx, embedder, cfg, vocab_size) -> dict[str, float]:
 
 def imagenet_folder(ctx, embedder, cfg, vocab_size) -> dict[str, float]:
   del vocab_size
-  source = image_text.ImageFolder(cfg.path, class_index_file=cfg.get(
-      "class_index_file", None))
-  chain = _keeping(data.preprocess(ctx.config, ctx.stage, cfg.pp,
-                                   "label_text"), ("image", "label"))
+  source = image_text.ImageFolder(
+      cfg.path, class_index_file=cfg.get("class_index_file", None)
+  )
+  chain = _keeping(
+      data.preprocess(ctx.config, ctx.stage, cfg.pp, "label_text"),
+      ("image", "label"),
+  )
   iterator = pipeline.make_eval_iterator(
-      _WithText(source), pp_fn=chain, batch_size=ctx.config.eval_batch_size)
+      _WithText(source), pp_fn=chain, batch_size=ctx.config.eval_batch_size
+  )
   tok = data.tokenizer(ctx.config)
   class_emb = zeroshot.class_embeddings(
-      embedder.texts, tok, zeroshot.load_classnames(cfg.get("classnames")),
-      zeroshot.load_templates(cfg.get("templates")), ctx.stage.text_len,
-      batch_size=ctx.config.eval_batch_size)
+      embedder.texts,
+      tok,
+      zeroshot.load_classnames(cfg.get("classnames")),
+      zeroshot.load_templates(cfg.get("templates")),
+      ctx.stage.text_len,
+      batch_size=ctx.config.eval_batch_size,
+  )
   subset = source.class_subset if cfg.get("class_index_file") else None
-  out = zeroshot.evaluate(embedder.images, iterator, class_emb,
-                          class_subset=subset)
+  out = zeroshot.evaluate(
+      embedder.images, iterator, class_emb, class_subset=subset
+  )
   return {f"{cfg.name}_top1": out["top1"], f"{cfg.name}_top5": out["top5"]}
 
 
@@ -186,8 +252,9 @@ class _WithText:
 def karpathy(ctx, embedder, cfg, vocab_size) -> dict[str, float]:
   del vocab_size
   annotations, images, layout = _karpathy_files(cfg)
-  source = image_text.KarpathyCaptions(annotations, images,
-                                       cfg.get("split", "test"), layout)
+  source = image_text.KarpathyCaptions(
+      annotations, images, cfg.get("split", "test"), layout
+  )
   chain = data.preprocess(ctx.config, ctx.stage, cfg.pp, "captions")
   num_captions = cfg.get("captions_per_image", 5)
 
@@ -201,7 +268,8 @@ def karpathy(ctx, embedder, cfg, vocab_size) -> dict[str, float]:
     return out
 
   iterator = pipeline.make_eval_iterator(
-      source, pp_fn=pp_fn, batch_size=ctx.config.eval_batch_size)
+      source, pp_fn=pp_fn, batch_size=ctx.config.eval_batch_size
+  )
   out = retrieval.evaluate(embedder.images, embedder.texts, iterator)
   return {f"{cfg.dataset}_{k}": v for k, v in out.items()}
 
@@ -218,10 +286,16 @@ def _karpathy_files(cfg) -> tuple[str, str, str]:
   """(annotation json, image dir, expected layout) of a karpathy eval."""
   root = os.path.expanduser(cfg.root)
   if cfg.dataset == "coco":
-    return (os.path.join(root, "dataset_coco.json"), root,
-            image_text.COCO_LAYOUT)
-  return (os.path.join(root, "dataset_flickr30k.json"),
-          os.path.join(root, "flickr30k-images"), image_text.FLICKR30K_LAYOUT)
+    return (
+        os.path.join(root, "dataset_coco.json"),
+        root,
+        image_text.COCO_LAYOUT,
+    )
+  return (
+      os.path.join(root, "dataset_flickr30k.json"),
+      os.path.join(root, "flickr30k-images"),
+      image_text.FLICKR30K_LAYOUT,
+  )
 
 
 def check_inputs(config) -> None:
@@ -232,25 +306,31 @@ def check_inputs(config) -> None:
   """
   for name, cfg in config.get("evals", {}).items():
     if cfg.type not in EVALUATORS:
-      raise ValueError(f"evals.{name}.type={cfg.type!r} is not one of "
-                       f"{sorted(EVALUATORS)}.")
+      raise ValueError(
+          f"evals.{name}.type={cfg.type!r} is not one of "
+          f"{sorted(EVALUATORS)}."
+      )
     if cfg.type == "imagenet_folder":
       path = os.path.expanduser(cfg.path)
       if not os.path.isdir(path):
         raise FileNotFoundError(
             f"evals.{name}.path={cfg.path!r} is not a directory; "
             f"{image_text.IMAGE_FOLDER_LAYOUT}\nSet --config.evals.{name}.path"
-            f" or drop the evaluation.")
+            f" or drop the evaluation."
+        )
     elif cfg.type == "karpathy":
       if cfg.dataset not in ("coco", "flickr30k"):
-        raise ValueError(f"evals.{name}.dataset must be 'coco' or "
-                         f"'flickr30k', got {cfg.dataset!r}.")
+        raise ValueError(
+            f"evals.{name}.dataset must be 'coco' or "
+            f"'flickr30k', got {cfg.dataset!r}."
+        )
       annotations, images, layout = _karpathy_files(cfg)
       for path in (annotations, images):
         if not os.path.exists(path):
           raise FileNotFoundError(
               f"evals.{name}: {path!r} not found; {layout}\nSet "
-              f"--config.evals.{name}.root or drop the evaluation.")
+              f"--config.evals.{name}.root or drop the evaluation."
+          )
 
 
 def evaluate(ctx: method_lib.StageContext, state) -> dict[str, float]:

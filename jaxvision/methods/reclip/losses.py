@@ -19,11 +19,16 @@ def _row_sharded(x: jax.Array, mesh: jax.sharding.Mesh | None) -> jax.Array:
   if mesh is None:
     return x
   return jax.lax.with_sharding_constraint(
-      x, jax.sharding.NamedSharding(mesh, P(sharding.BATCH_AXES, None)))
+      x, jax.sharding.NamedSharding(mesh, P(sharding.BATCH_AXES, None))
+  )
 
 
-def infonce(image_emb: jax.Array, text_emb: jax.Array, logit_scale: jax.Array,
-            mesh: jax.sharding.Mesh | None = None) -> tuple[jax.Array, dict]:
+def infonce(
+    image_emb: jax.Array,
+    text_emb: jax.Array,
+    logit_scale: jax.Array,
+    mesh: jax.sharding.Mesh | None = None,
+) -> tuple[jax.Array, dict]:
   """(L_I2T + L_T2I) / 2 with temperature exp(-logit_scale).
 
   Args:
@@ -37,10 +42,15 @@ def infonce(image_emb: jax.Array, text_emb: jax.Array, logit_scale: jax.Array,
   logits_i2t = _row_sharded(scale * image_emb @ text_emb.T, mesh)
   logits_t2i = _row_sharded(scale * text_emb @ image_emb.T, mesh)
   loss_i2t = optax.softmax_cross_entropy_with_integer_labels(
-      logits_i2t, labels).mean()
+      logits_i2t, labels
+  ).mean()
   loss_t2i = optax.softmax_cross_entropy_with_integer_labels(
-      logits_t2i, labels).mean()
+      logits_t2i, labels
+  ).mean()
   accuracy = jnp.mean(jnp.argmax(logits_i2t, axis=-1) == labels)
   return (loss_i2t + loss_t2i) / 2, {
-      "loss_i2t": loss_i2t, "loss_t2i": loss_t2i,
-      "train_i2t_top1": accuracy, "temperature": 1.0 / scale}
+      "loss_i2t": loss_i2t,
+      "loss_t2i": loss_t2i,
+      "train_i2t_top1": accuracy,
+      "temperature": 1.0 / scale,
+  }

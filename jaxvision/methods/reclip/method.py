@@ -28,8 +28,10 @@ def _vocab_size(ctx: method_lib.StageContext) -> int:
 
 def _dummy_inputs(ctx: method_lib.StageContext, batch: int = 1):
   size = ctx.stage.image_size
-  return (jnp.zeros((batch, size, size, 3), jnp.float32),
-          jnp.zeros((batch, ctx.stage.text_len), jnp.int32))
+  return (
+      jnp.zeros((batch, size, size, 3), jnp.float32),
+      jnp.zeros((batch, ctx.stage.text_len), jnp.int32),
+  )
 
 
 def _keep_indices(ctx, rng, batch: int):
@@ -56,7 +58,8 @@ def make_train_step(ctx):
     del state
     keep = _keep_indices(ctx, rng, batch["image"].shape[0])
     image_emb, text_emb, logit_scale = model.apply(
-        {"params": params}, batch["image"], batch["tokens"], keep)
+        {"params": params}, batch["image"], batch["tokens"], keep
+    )
     return losses.infonce(image_emb, text_emb, logit_scale, ctx.mesh)
 
   step = method_lib.simple_train_step(loss_fn)
@@ -79,21 +82,23 @@ def transition(prev_ctx, ctx, params):
   new_grid = model_lib.posemb_grid(ctx.config, ctx.stage)
   if old_grid != new_grid:
     image["pos_embedding"] = vit.resize_posemb(
-        image["pos_embedding"], new_grid,
-        ctx.config.model.posemb.resize_method)
+        image["pos_embedding"], new_grid, ctx.config.model.posemb.resize_method
+    )
   model["image_tower"] = image
   if prev_ctx.stage.text_len != ctx.stage.text_len:
     text = dict(model["text_tower"])
     text["pos_embedding"] = text_transformer.extend_posemb(
-        text["pos_embedding"], ctx.stage.text_len)
+        text["pos_embedding"], ctx.stage.text_len
+    )
     model["text_tower"] = text
   return {**params, "model": model}
 
 
 def flops_fns(ctx):
   """Forward functions of one image and one caption for the flops command."""
-  model = model_lib.build(ctx.config, ctx.stage, _vocab_size(ctx),
-                          dtype="float32")
+  model = model_lib.build(
+      ctx.config, ctx.stage, _vocab_size(ctx), dtype="float32"
+  )
   params = jax.eval_shape(lambda: init(ctx, jax.random.key(0)))["model"]
   images, tokens = jax.eval_shape(lambda: _dummy_inputs(ctx))
   keep = None
@@ -101,20 +106,24 @@ def flops_fns(ctx):
     keep = jax.ShapeDtypeStruct((1, ctx.stage.mask_keep_tokens), jnp.int32)
 
   def image_fn(p, x, k):
-    return model.apply({"params": p}, x, k,
-                       method=model_lib.TwoTower.embed_images)
+    return model.apply(
+        {"params": p}, x, k, method=model_lib.TwoTower.embed_images
+    )
 
   def text_fn(p, t):
     return model.apply({"params": p}, t, method=model_lib.TwoTower.embed_texts)
 
-  return {"image": (image_fn, (params, images, keep)),
-          "text": (text_fn, (params, tokens))}
+  return {
+      "image": (image_fn, (params, images, keep)),
+      "text": (text_fn, (params, tokens)),
+  }
 
 
 def abstract_batch(ctx):
   """The stage's global training batch: images [B, S, S, 3], tokens [B, L]."""
   images, tokens = jax.eval_shape(
-      lambda: _dummy_inputs(ctx, ctx.stage.batch_size))
+      lambda: _dummy_inputs(ctx, ctx.stage.batch_size)
+  )
   return {"image": images, "tokens": tokens}
 
 
@@ -125,14 +134,15 @@ def eval_fns(ctx, batch):
   images, tokens = jax.eval_shape(lambda: _dummy_inputs(ctx, batch))
 
   def image_fn(p, x):
-    return model.apply({"params": p}, x,
-                       method=model_lib.TwoTower.embed_images)
+    return model.apply({"params": p}, x, method=model_lib.TwoTower.embed_images)
 
   def text_fn(p, t):
     return model.apply({"params": p}, t, method=model_lib.TwoTower.embed_texts)
 
-  return {"embed_images": (image_fn, (params,), (images,)),
-          "embed_texts": (text_fn, (params,), (tokens,))}
+  return {
+      "embed_images": (image_fn, (params,), (images,)),
+      "embed_texts": (text_fn, (params,), (tokens,)),
+  }
 
 
 def make_train_data(ctx, seed):
@@ -142,7 +152,14 @@ def make_train_data(ctx, seed):
 
 
 METHOD = method_lib.Method(
-    name="reclip", init=init, make_train_step=make_train_step,
-    make_train_data=make_train_data, evaluate=evaluate_lib.evaluate,
-    transition=transition, flops_fns=flops_fns, predict=predict_lib.predict,
-    abstract_batch=abstract_batch, eval_fns=eval_fns)
+    name="reclip",
+    init=init,
+    make_train_step=make_train_step,
+    make_train_data=make_train_data,
+    evaluate=evaluate_lib.evaluate,
+    transition=transition,
+    flops_fns=flops_fns,
+    predict=predict_lib.predict,
+    abstract_batch=abstract_batch,
+    eval_fns=eval_fns,
+)

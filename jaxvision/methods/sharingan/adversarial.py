@@ -16,9 +16,13 @@ import jax.numpy as jnp
 from jaxvision.methods.sharingan import model as model_lib
 
 
-def gradient_penalty(critic: nn.Module, variables: model_lib.Variables,
-                     syn: jax.Array, real: jax.Array, rng: jax.Array
-                     ) -> tuple[jax.Array, model_lib.Variables]:
+def gradient_penalty(
+    critic: nn.Module,
+    variables: model_lib.Variables,
+    syn: jax.Array,
+    real: jax.Array,
+    rng: jax.Array,
+) -> tuple[jax.Array, model_lib.Variables]:
   """mean (||grad_h D(h)||_2 - 1)^2 on interpolates of detached images.
 
   alpha ~ U[0, 1] per sample; unequal batches are cut to the smaller one.
@@ -40,9 +44,14 @@ def gradient_penalty(critic: nn.Module, variables: model_lib.Variables,
   return jnp.mean((norm - 1.0) ** 2), variables
 
 
-def critic_loss(critic: nn.Module, variables: model_lib.Variables,
-                syn: jax.Array, real: jax.Array, rng: jax.Array,
-                gp_lambda: float) -> tuple[jax.Array, tuple[Any, dict]]:
+def critic_loss(
+    critic: nn.Module,
+    variables: model_lib.Variables,
+    syn: jax.Array,
+    real: jax.Array,
+    rng: jax.Array,
+    gp_lambda: float,
+) -> tuple[jax.Array, tuple[Any, dict]]:
   """L_D = mean D(real) - mean D(syn) + lambda GP.
 
   Returns (loss, (critic variables, metrics)).
@@ -52,12 +61,18 @@ def critic_loss(critic: nn.Module, variables: model_lib.Variables,
   gp, variables = gradient_penalty(critic, variables, syn, real, rng)
   wasserstein = jnp.mean(d_syn) - jnp.mean(d_real)
   loss = -wasserstein + gp_lambda * gp
-  return loss, (variables, {"critic_loss": loss, "wasserstein": wasserstein,
-                            "gp": gp})
+  return loss, (
+      variables,
+      {"critic_loss": loss, "wasserstein": wasserstein, "gp": gp},
+  )
 
 
-def generator_adversarial(critic: nn.Module, variables: model_lib.Variables,
-                          syn: jax.Array, real: jax.Array) -> jax.Array:
+def generator_adversarial(
+    critic: nn.Module,
+    variables: model_lib.Variables,
+    syn: jax.Array,
+    real: jax.Array,
+) -> jax.Array:
   """L_W for G: mean D(G(x_s)) - mean D(G(x_r)), through a fixed critic."""
   d_syn, _ = model_lib.apply(critic, variables, syn, train=True)
   d_real, _ = model_lib.apply(critic, variables, real, train=True)

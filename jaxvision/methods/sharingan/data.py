@@ -56,13 +56,13 @@ class ZipIterator:
 
   @property
   def num_corrupt(self) -> int:
-    return sum(getattr(it, "num_corrupt", 0)
-               for it in self._iterators.values())
+    return sum(getattr(it, "num_corrupt", 0) for it in self._iterators.values())
 
 
 def _prefixed(prefix: str, fn: Callable[..., dict[str, Any]]):
   def op(example, rng):
     return {f"{prefix}_{k}": v for k, v in fn(example, rng).items()}
+
   return op
 
 
@@ -79,19 +79,27 @@ def procedural_sources(data_cfg: ml_collections.ConfigDict):
   args = (data_cfg.height, data_cfg.width, data_cfg.get("seed", 0))
   syn = procedural.split("syn_train", data_cfg.sizes.syn_train, *args)
   real = procedural.split("real_train", data_cfg.sizes.real_train, *args)
-  syn_source = sources.ArraySource({
-      "image": syn["image"] * 2 - 1,
-      "depth": encode_depth(syn["depth"], data_cfg.max_depth)})
-  real_source = sources.ArraySource({
-      "image": real["image"] * 2 - 1, "right": real["right"] * 2 - 1,
-      "fb": real["fb"]})
+  syn_source = sources.ArraySource(
+      {
+          "image": syn["image"] * 2 - 1,
+          "depth": encode_depth(syn["depth"], data_cfg.max_depth),
+      }
+  )
+  real_source = sources.ArraySource(
+      {
+          "image": real["image"] * 2 - 1,
+          "right": real["right"] * 2 - 1,
+          "fb": real["fb"],
+      }
+  )
   identity = lambda example, rng: dict(example)
   return (syn_source, identity), (real_source, identity)
 
 
 def _resize_uint8(image: np.ndarray, height: int, width: int) -> np.ndarray:
-  return np.asarray(Image.fromarray(image).resize(
-      (width, height), Image.Resampling.BICUBIC))
+  return np.asarray(
+      Image.fromarray(image).resize((width, height), Image.Resampling.BICUBIC)
+  )
 
 
 def _to_unit(image: np.ndarray) -> np.ndarray:
@@ -104,14 +112,17 @@ def vkitti_pp(data_cfg):
   resize_depth = pp.resize((h, w), "bicubic", keys=("depth",))
 
   def op(example, rng):
-    depth = np.clip(np.asarray(example["depth"], np.float32), 0,
-                    data_cfg.max_depth)
+    depth = np.clip(
+        np.asarray(example["depth"], np.float32), 0, data_cfg.max_depth
+    )
     depth = resize_depth({"depth": depth[..., None]}, rng)["depth"]
     image = _resize_uint8(example["image"], h, w)
     if rng.random() < 0.5:
       image, depth = image[:, ::-1], depth[:, ::-1]
-    return {"image": _to_unit(image),
-            "depth": encode_depth(depth, data_cfg.max_depth)}
+    return {
+        "image": _to_unit(image),
+        "depth": encode_depth(depth, data_cfg.max_depth),
+    }
 
   return op
 
@@ -138,8 +149,11 @@ def kitti_stereo_pp(data_cfg):
     if rng.random() < 0.5:
       factors = rng.uniform(0.8, 1.0, 3)
       left, right = jitter(left, *factors), jitter(right, *factors)
-    return {"image": _to_unit(left), "right": _to_unit(right),
-            "fb": np.float32(fb)}
+    return {
+        "image": _to_unit(left),
+        "right": _to_unit(right),
+        "fb": np.float32(fb),
+    }
 
   return op
 
@@ -154,9 +168,13 @@ def sfs_pp(data_cfg):
 
   def op(example, rng):
     out = resize(example, rng)
-    return {"image": face_image(example["image"], size),
-            "mask": out["mask"], "normal": out["normal"],
-            "albedo": out["albedo"], "light": example["light"]}
+    return {
+        "image": face_image(example["image"], size),
+        "mask": out["mask"],
+        "normal": out["normal"],
+        "albedo": out["albedo"],
+        "light": example["light"],
+    }
 
   return op
 
@@ -174,25 +192,32 @@ def celeba_pp(data_cfg):
     h, w = image.shape[:2]
     side = min(h, w)
     top, left = (h - side) // 2, (w - side) // 2
-    image = image[top:top + side, left:left + side]
-    return {"image": face_image(image, size),
-            "mask": np.ones((size, size, 1), np.float32)}
+    image = image[top : top + side, left : left + side]
+    return {
+        "image": face_image(image, size),
+        "mask": np.ones((size, size, 1), np.float32),
+    }
 
   return op
 
 
 def _vkitti_kitti(data_cfg: ml_collections.ConfigDict):
   path = lambda key: os.path.expanduser(data_cfg[key])
-  return ((kitti.VKitti(path("vkitti_root")), vkitti_pp(data_cfg)),
-          (kitti.KittiStereo(path("kitti_root"), path("kitti_train_list")),
-           kitti_stereo_pp(data_cfg)))
+  return (
+      (kitti.VKitti(path("vkitti_root")), vkitti_pp(data_cfg)),
+      (
+          kitti.KittiStereo(path("kitti_root"), path("kitti_train_list")),
+          kitti_stereo_pp(data_cfg),
+      ),
+  )
 
 
 def _sfs_celeba(data_cfg: ml_collections.ConfigDict):
   path = lambda key: os.path.expanduser(data_cfg[key])
-  return ((faces.SfSFaces(path("sfs_root"), path("sfs_csv")),
-           sfs_pp(data_cfg)),
-          (celeba.CelebA(path("celeba_root"), "train"), celeba_pp(data_cfg)))
+  return (
+      (faces.SfSFaces(path("sfs_root"), path("sfs_csv")), sfs_pp(data_cfg)),
+      (celeba.CelebA(path("celeba_root"), "train"), celeba_pp(data_cfg)),
+  )
 
 
 # data.name -> fn(data_cfg) -> ((syn source, syn pp), (real source, real pp)).
@@ -220,13 +245,19 @@ def make_train_data(ctx: method_lib.StageContext, seed: int) -> ZipIterator:
   streams = {}
   for name, source, fn, use, offset in (
       ("syn", syn, syn_pp, data_cfg.use_syn, 0),
-      ("real", real, real_pp, use_real, REAL_SEED_OFFSET)):
+      ("real", real, real_pp, use_real, REAL_SEED_OFFSET),
+  ):
     if use:
       streams[name] = pipeline.host_iterator(
-          source, data_cfg, pp_fn=_prefixed(name, fn),
-          global_batch_size=ctx.stage.batch_size, seed=seed + offset,
-          skip_corrupt=data_cfg.get("skip_corrupt", True))
+          source,
+          data_cfg,
+          pp_fn=_prefixed(name, fn),
+          global_batch_size=ctx.stage.batch_size,
+          seed=seed + offset,
+          skip_corrupt=data_cfg.get("skip_corrupt", True),
+      )
   if not streams:
     raise user_errors.InvalidValueError(
-        "data.use_syn and data.use_real are both False.")
+        "data.use_syn and data.use_real are both False."
+    )
   return ZipIterator(streams)

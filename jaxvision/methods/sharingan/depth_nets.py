@@ -28,6 +28,7 @@ class ResnetGenerator(nn.Module):
     out_channels: 3 (an image in the shared space).
     prelu_shared, bn_scale_init: fidelity knobs (see `layers`).
   """
+
   ngf: int = 64
   n_blocks: int = 9
   out_channels: int = 3
@@ -42,15 +43,13 @@ class ResnetGenerator(nn.Module):
     h = layers.conv(self.ngf, 7)(layers.reflect_pad(x, 3))
     h = layers.Act()(layers.batch_norm(train, bn)(h), slope)
     for _ in range(2):
-      h = layers.avg_pool2(layers.EncoderBlock(wide, wide, bn)(h, slope,
-                                                               train))
+      h = layers.avg_pool2(layers.EncoderBlock(wide, wide, bn)(h, slope, train))
     for _ in range(self.n_blocks - 2):
       h = layers.InceptionBlock(1, bn)(h, slope, train)
     features = h
     h = layers.DecoderUpBlock(wide, wide, bn)(h, slope, train)
     h = layers.DecoderUpBlock(wide, self.ngf, bn)(h, slope, train)
-    out = layers.conv(self.out_channels, 7, bias=True)(
-        layers.reflect_pad(h, 3))
+    out = layers.conv(self.out_channels, 7, bias=True)(layers.reflect_pad(h, 3))
     return features, jnp.tanh(out)
 
 
@@ -64,6 +63,7 @@ class UNetGasda(nn.Module):
   Skips are scaled by weight x (1, 0.5, 0.1) with weight = 0.1 and coarse
   predictions are nearest-upsampled into the next scale (spec 3.2).
   """
+
   ngf: int = 64
   n_inception: int = 3
   inception_width: int = 3
@@ -74,19 +74,24 @@ class UNetGasda(nn.Module):
   @nn.compact
   def __call__(self, x: jax.Array, train: bool) -> list[jax.Array]:
     if x.shape[1] % 16 or x.shape[2] % 16:
-      raise ValueError(f"UNetGasda needs H and W divisible by 16 (4 "
-                       f"poolings), got input shape {x.shape}.")
+      raise ValueError(
+          f"UNetGasda needs H and W divisible by 16 (4 "
+          f"poolings), got input shape {x.shape}."
+      )
     slope = layers.shared_slope(self, self.prelu_shared)
     bn, g, w = self.bn_scale_init, self.ngf, self.skip_weight
     conv1 = layers.conv(g, 7)(layers.reflect_pad(x, 3))
     conv1 = layers.Act()(layers.batch_norm(train, bn)(conv1), slope)
     conv1 = layers.avg_pool2(conv1)
-    conv2 = layers.avg_pool2(layers.EncoderBlock(2 * g, 2 * g, bn)(
-        conv1, slope, train))
-    conv3 = layers.avg_pool2(layers.EncoderBlock(4 * g, 4 * g, bn)(
-        conv2, slope, train))
-    h = layers.avg_pool2(layers.EncoderBlock(8 * g, 8 * g, bn)(
-        conv3, slope, train))
+    conv2 = layers.avg_pool2(
+        layers.EncoderBlock(2 * g, 2 * g, bn)(conv1, slope, train)
+    )
+    conv3 = layers.avg_pool2(
+        layers.EncoderBlock(4 * g, 4 * g, bn)(conv2, slope, train)
+    )
+    h = layers.avg_pool2(
+        layers.EncoderBlock(8 * g, 8 * g, bn)(conv3, slope, train)
+    )
     for _ in range(self.n_inception):
       h = layers.InceptionBlock(self.inception_width, bn)(h, slope, train)
     center = layers.DecoderUpBlock(8 * g, 4 * g, bn)(h, slope, train)
@@ -114,6 +119,7 @@ class Critic(nn.Module):
   critic (`conv12_plain`) 12 convs without; the first Dense infers its input
   size, so any resolution works (spec 3.3, proposed).
   """
+
   channels: Sequence[int]
   strides: Sequence[int]
   hidden: Sequence[int] = (1024, 512)
@@ -124,11 +130,14 @@ class Critic(nn.Module):
     if self.norm not in CRITIC_NORMS:
       raise ValueError(f"critic.norm={self.norm!r}; valid: {CRITIC_NORMS}.")
     if len(self.channels) != len(self.strides):
-      raise ValueError(f"critic.channels {list(self.channels)} and "
-                       f"critic.strides {list(self.strides)} differ in length.")
+      raise ValueError(
+          f"critic.channels {list(self.channels)} and "
+          f"critic.strides {list(self.strides)} differ in length."
+      )
     for features, stride in zip(self.channels, self.strides):
-      x = nn.Conv(features, (3, 3), strides=(stride, stride),
-                  padding=((1, 1), (1, 1)))(x)
+      x = nn.Conv(
+          features, (3, 3), strides=(stride, stride), padding=((1, 1), (1, 1))
+      )(x)
       x = nn.relu(self._norm(x, train))
     x = x.reshape(x.shape[0], -1)
     for features in self.hidden:

@@ -17,18 +17,27 @@ class DepthStep(step_common.StepBase):
     cfg = self.loss_cfg
     terms, total = {}, 0.0
     if syn_sh is not None:
-      preds, task_vars = model_lib.apply(self.nets.task, task_vars, syn_sh,
-                                         True)
+      preds, task_vars = model_lib.apply(
+          self.nets.task, task_vars, syn_sh, True
+      )
       terms["l1"] = losses.supervised_l1(preds, batch["syn_depth"])
       total = total + cfg.beta_l1 * terms["l1"]
     if real_sh is not None and (cfg.beta_gc or cfg.beta_ds):
-      preds, task_vars = model_lib.apply(self.nets.task, task_vars, real_sh,
-                                         True)
+      preds, task_vars = model_lib.apply(
+          self.nets.task, task_vars, real_sh, True
+      )
       terms["gc"] = losses.geometric_consistency(
-          preds, batch["real_image"], batch["real_right"], batch["real_fb"],
-          self.config.data.max_depth, cfg.ssim_eta, cfg.l1_mu)
-      terms["ds"] = losses.smoothness(preds, batch["real_image"],
-                                      cfg.smooth_scale_weighting)
+          preds,
+          batch["real_image"],
+          batch["real_right"],
+          batch["real_fb"],
+          self.config.data.max_depth,
+          cfg.ssim_eta,
+          cfg.l1_mu,
+      )
+      terms["ds"] = losses.smoothness(
+          preds, batch["real_image"], cfg.smooth_scale_weighting
+      )
       total = total + cfg.beta_gc * terms["gc"] + cfg.beta_ds * terms["ds"]
     return total, terms, task_vars
 
@@ -42,9 +51,12 @@ class DepthStep(step_common.StepBase):
       return l1, v
 
     (loss, v), grads = jax.value_and_grad(objective, has_aux=True)(
-        task_vars["params"])
-    return (step_common.apply_role_update(state, "task", grads, v),
-            {"loss": loss})
+        task_vars["params"]
+    )
+    return (
+        step_common.apply_role_update(state, "task", grads, v),
+        {"loss": loss},
+    )
 
   def _translate(self, gen_vars, batch):
     syn = real = None
@@ -60,8 +72,11 @@ class DepthStep(step_common.StepBase):
     if adapt:
       syn_sh, real_sh, _ = self._translate(state.variables("gen"), batch)
       state, critic_metrics = self.critic_updates(
-          state, jax.lax.stop_gradient(syn_sh),
-          jax.lax.stop_gradient(real_sh), rng)
+          state,
+          jax.lax.stop_gradient(syn_sh),
+          jax.lax.stop_gradient(real_sh),
+          rng,
+      )
       metrics.update(critic_metrics)
       for _ in range(self.config.adv.k_gen):
         state, gen_metrics = self._generator_update(state, batch)
@@ -76,7 +91,8 @@ class DepthStep(step_common.StepBase):
       return total, (v, terms)
 
     (loss, (v, terms)), grads = jax.value_and_grad(
-        task_objective, has_aux=True)(task_vars["params"])
+        task_objective, has_aux=True
+    )(task_vars["params"])
     state = step_common.apply_role_update(state, "task", grads, v)
     return state, {"loss": loss, **terms, **metrics}
 
@@ -86,17 +102,21 @@ class DepthStep(step_common.StepBase):
 
     def objective(params):
       syn_sh, real_sh, v = self._translate(
-          step_common.with_params(gen_vars, params), batch)
+          step_common.with_params(gen_vars, params), batch
+      )
       adv = adversarial.generator_adversarial(
-          self.nets.critic, state.variables("critic"), syn_sh, real_sh)
-      rec = (losses.reconstruction(syn_sh, batch["syn_image"]) +
-             losses.reconstruction(real_sh, batch["real_image"]))
-      task, _, _ = self.task_terms(state.variables("task"), batch, syn_sh,
-                                   real_sh)
-      total = (cfg.alpha_adv * adv + cfg.alpha_rec * rec +
-               cfg.alpha_task * task)
+          self.nets.critic, state.variables("critic"), syn_sh, real_sh
+      )
+      rec = losses.reconstruction(
+          syn_sh, batch["syn_image"]
+      ) + losses.reconstruction(real_sh, batch["real_image"])
+      task, _, _ = self.task_terms(
+          state.variables("task"), batch, syn_sh, real_sh
+      )
+      total = cfg.alpha_adv * adv + cfg.alpha_rec * rec + cfg.alpha_task * task
       return total, (v, {"gen_loss": total, "gen_adv": adv, "gen_rec": rec})
 
-    (_, (v, metrics)), grads = jax.value_and_grad(
-        objective, has_aux=True)(gen_vars["params"])
+    (_, (v, metrics)), grads = jax.value_and_grad(objective, has_aux=True)(
+        gen_vars["params"]
+    )
     return step_common.apply_role_update(state, "gen", grads, v), metrics

@@ -17,21 +17,40 @@ from jaxvision.methods.sharingan import layers
 _XAVIER_GAIN2 = nn.initializers.variance_scaling(2.0, "fan_avg", "uniform")
 
 
-def _cbr(x, features, train, *, stride=1, transpose=False, kernel=3,
-         kernel_init=nn.initializers.lecun_normal()):
+def _cbr(
+    x,
+    features,
+    train,
+    *,
+    stride=1,
+    transpose=False,
+    kernel=3,
+    kernel_init=nn.initializers.lecun_normal(),
+):
   """3x3 conv (or stride-2 transposed conv) -> BN -> ReLU."""
   if transpose:
-    x = nn.ConvTranspose(features, (3, 3), strides=(2, 2),
-                         padding=((1, 2), (1, 2)), transpose_kernel=True)(x)
+    x = nn.ConvTranspose(
+        features,
+        (3, 3),
+        strides=(2, 2),
+        padding=((1, 2), (1, 2)),
+        transpose_kernel=True,
+    )(x)
   else:
     pad = kernel // 2
-    x = nn.Conv(features, (kernel, kernel), strides=(stride, stride),
-                padding=((pad, pad), (pad, pad)), kernel_init=kernel_init)(x)
+    x = nn.Conv(
+        features,
+        (kernel, kernel),
+        strides=(stride, stride),
+        padding=((pad, pad), (pad, pad)),
+        kernel_init=kernel_init,
+    )(x)
   return nn.relu(layers.batch_norm(train, "ones")(x))
 
 
 class RBDN(nn.Module):
   """Recursively branched deconvolutional network, 3 branches, F features."""
+
   features: int = 128
 
   @nn.compact
@@ -67,11 +86,13 @@ class _ResBlock(nn.Module):
   def __call__(self, x, train):
     c = x.shape[-1]
     h = nn.relu(layers.batch_norm(train, "ones")(x))
-    h = nn.Conv(c, (3, 3), padding=((1, 1), (1, 1)),
-                kernel_init=_XAVIER_GAIN2)(h)
+    h = nn.Conv(c, (3, 3), padding=((1, 1), (1, 1)), kernel_init=_XAVIER_GAIN2)(
+        h
+    )
     h = nn.relu(layers.batch_norm(train, "ones")(h))
-    h = nn.Conv(c, (3, 3), padding=((1, 1), (1, 1)),
-                kernel_init=_XAVIER_GAIN2)(h)
+    h = nn.Conv(c, (3, 3), padding=((1, 1), (1, 1)), kernel_init=_XAVIER_GAIN2)(
+        h
+    )
     return x + h
 
 
@@ -98,15 +119,23 @@ class SfSNet(nn.Module):
   def __call__(self, x: jax.Array, train: bool):
     h = _cbr(x, 64, train, kernel=7, kernel_init=_XAVIER_GAIN2)
     h = _cbr(h, 128, train, kernel_init=_XAVIER_GAIN2)
-    c3 = nn.Conv(128, (3, 3), strides=(2, 2), padding=((1, 1), (1, 1)),
-                 kernel_init=_XAVIER_GAIN2)(h)
+    c3 = nn.Conv(
+        128,
+        (3, 3),
+        strides=(2, 2),
+        padding=((1, 1), (1, 1)),
+        kernel_init=_XAVIER_GAIN2,
+    )(h)
     nro, normal = _Branch(name="normal")(c3, train)
     aro, albedo = _Branch(name="albedo")(c3, train)
     h = jnp.concatenate([c3, nro, aro], -1)
     h = _cbr(h, 128, train, kernel=1, kernel_init=_XAVIER_GAIN2)
     h = jnp.mean(h, axis=(1, 2))
-    light = nn.Dense(27, kernel_init=nn.initializers.normal(1.0),
-                     bias_init=nn.initializers.ones)(h)
+    light = nn.Dense(
+        27,
+        kernel_init=nn.initializers.normal(1.0),
+        bias_init=nn.initializers.ones,
+    )(h)
     return normal, albedo, light
 
 
@@ -124,9 +153,19 @@ def sh_shading(normal_encoded: jax.Array, light: jax.Array) -> jax.Array:
   c3 = att[2] * 0.5 * math.sqrt(5 / (4 * math.pi))
   c4 = att[2] * 3 * math.sqrt(5 / (12 * math.pi))
   c5 = att[2] * 3 * math.sqrt(5 / (48 * math.pi))
-  basis = jnp.stack([
-      c1 * jnp.ones_like(nx), c2 * nz, c2 * nx, c2 * ny,
-      c3 * (2 * nz ** 2 - nx ** 2 - ny ** 2), c4 * nx * nz, c4 * ny * nz,
-      c5 * (nx ** 2 - ny ** 2), c4 * nx * ny], axis=-1)
+  basis = jnp.stack(
+      [
+          c1 * jnp.ones_like(nx),
+          c2 * nz,
+          c2 * nx,
+          c2 * ny,
+          c3 * (2 * nz**2 - nx**2 - ny**2),
+          c4 * nx * nz,
+          c4 * ny * nz,
+          c5 * (nx**2 - ny**2),
+          c4 * nx * ny,
+      ],
+      axis=-1,
+  )
   coeffs = light.reshape(light.shape[0], 3, 9)
   return jnp.einsum("bhwk,bck->bhwc", basis, coeffs)

@@ -26,17 +26,23 @@ def bn_scale_init(kind: str) -> Callable[..., jax.Array]:
   if kind == "ones":
     return nn.initializers.ones
   if kind == "uniform_quirk":
+
     def init(key, shape, dtype=jnp.float32):
       return jax.random.uniform(key, shape, dtype, 0.02, 1.0)
+
     return init
   raise ValueError(f"model.bn_scale_init={kind!r}; valid: {BN_SCALE_INITS}.")
 
 
 def batch_norm(train: bool, scale_init: str, name: str | None = None):
   # NOTE: PyTorch momentum 0.1 is Flax momentum 0.9 (spec 3, pitfall 14).
-  return nn.BatchNorm(use_running_average=not train, momentum=0.9,
-                      epsilon=1e-5, scale_init=bn_scale_init(scale_init),
-                      name=name)
+  return nn.BatchNorm(
+      use_running_average=not train,
+      momentum=0.9,
+      epsilon=1e-5,
+      scale_init=bn_scale_init(scale_init),
+      name=name,
+  )
 
 
 def reflect_pad(x: jax.Array, pad: int) -> jax.Array:
@@ -49,11 +55,24 @@ def avg_pool2(x: jax.Array) -> jax.Array:
   return nn.avg_pool(x, (2, 2), strides=(2, 2))
 
 
-def conv(features: int, kernel: int, *, bias: bool = False, dilation: int = 1,
-         padding="VALID", name: str | None = None) -> nn.Conv:
-  return nn.Conv(features, (kernel, kernel), padding=padding,
-                 kernel_dilation=(dilation, dilation), use_bias=bias,
-                 kernel_init=HE_NORMAL, name=name)
+def conv(
+    features: int,
+    kernel: int,
+    *,
+    bias: bool = False,
+    dilation: int = 1,
+    padding="VALID",
+    name: str | None = None,
+) -> nn.Conv:
+  return nn.Conv(
+      features,
+      (kernel, kernel),
+      padding=padding,
+      kernel_dilation=(dilation, dilation),
+      use_bias=bias,
+      kernel_init=HE_NORMAL,
+      name=name,
+  )
 
 
 class Act(nn.Module):
@@ -68,6 +87,7 @@ class Act(nn.Module):
 
 class EncoderBlock(nn.Module):
   """Conv3x3 -> BN -> act, twice, zero padding, no bias."""
+
   mid: int
   out: int
   bn_scale_init: str = "uniform_quirk"
@@ -83,14 +103,17 @@ class EncoderBlock(nn.Module):
 
 class InceptionBlock(nn.Module):
   """`width` dilated 3x3 branches (dilation 2i+1), fuse, residual act."""
+
   width: int
   bn_scale_init: str = "uniform_quirk"
 
   @nn.compact
   def __call__(self, x, slope, train: bool):
     channels = x.shape[-1]
-    branches = [conv(channels, 3, dilation=2 * i + 1)(
-        reflect_pad(x, 2 * i + 1)) for i in range(self.width)]
+    branches = [
+        conv(channels, 3, dilation=2 * i + 1)(reflect_pad(x, 2 * i + 1))
+        for i in range(self.width)
+    ]
     y = jnp.concatenate(branches, axis=-1)
     y = Act()(batch_norm(train, self.bn_scale_init)(y), slope)
     y = conv(channels, 3)(reflect_pad(y, 1))
@@ -100,6 +123,7 @@ class InceptionBlock(nn.Module):
 
 class DecoderUpBlock(nn.Module):
   """ReflectPad1 Conv3x3 -> BN -> act -> ConvT3x3/2 (bias) -> BN -> act."""
+
   mid: int
   out: int
   bn_scale_init: str = "uniform_quirk"
@@ -110,21 +134,28 @@ class DecoderUpBlock(nn.Module):
     x = Act()(batch_norm(train, self.bn_scale_init)(x), slope)
     # NOTE: PyTorch ConvTranspose2d(k=3, s=2, padding=1, output_padding=1) is
     # lax padding ((1, 2), (1, 2)) with transpose_kernel=True: output 2x.
-    x = nn.ConvTranspose(self.out, (3, 3), strides=(2, 2),
-                         padding=((1, 2), (1, 2)), transpose_kernel=True,
-                         kernel_init=HE_NORMAL)(x)
+    x = nn.ConvTranspose(
+        self.out,
+        (3, 3),
+        strides=(2, 2),
+        padding=((1, 2), (1, 2)),
+        transpose_kernel=True,
+        kernel_init=HE_NORMAL,
+    )(x)
     return Act()(batch_norm(train, self.bn_scale_init)(x), slope)
 
 
 class OutputBlock(nn.Module):
   """ReflectPad(k//2) -> Conv kxk (no bias) -> tanh."""
+
   out: int
   kernel: int
 
   @nn.compact
   def __call__(self, x):
-    return jnp.tanh(conv(self.out, self.kernel)(
-        reflect_pad(x, self.kernel // 2)))
+    return jnp.tanh(
+        conv(self.out, self.kernel)(reflect_pad(x, self.kernel // 2))
+    )
 
 
 def shared_slope(module: nn.Module, shared: bool) -> jax.Array | None:

@@ -41,8 +41,12 @@ def resize_align_corners(x: jax.Array, height: int, width: int) -> jax.Array:
 
 def pyramid(x: jax.Array, like: Sequence[jax.Array]) -> list[jax.Array]:
   """`x` resized to the spatial size of each map in `like`."""
-  return [x if p.shape[1:3] == x.shape[1:3] else
-          resize_align_corners(x, p.shape[1], p.shape[2]) for p in like]
+  return [
+      x
+      if p.shape[1:3] == x.shape[1:3]
+      else resize_align_corners(x, p.shape[1], p.shape[2])
+      for p in like
+  ]
 
 
 def decode_depth(y: jax.Array, max_depth: float) -> jax.Array:
@@ -57,12 +61,16 @@ def encode_depth(depth: jax.Array, max_depth: float) -> jax.Array:
 
 def supervised_l1(preds: Sequence[jax.Array], target: jax.Array) -> jax.Array:
   """Eq 2.5: sum over scales of mean |d_s - pyr(y*)_s| (encoded depth)."""
-  return sum(jnp.mean(jnp.abs(p - t))
-             for p, t in zip(preds, pyramid(target, preds)))
+  return sum(
+      jnp.mean(jnp.abs(p - t)) for p, t in zip(preds, pyramid(target, preds))
+  )
 
 
-def smoothness(preds: Sequence[jax.Array], image: jax.Array,
-               weighting: str = "coarse_first") -> jax.Array:
+def smoothness(
+    preds: Sequence[jax.Array],
+    image: jax.Array,
+    weighting: str = "coarse_first",
+) -> jax.Array:
   """Eq 2.6, edge-aware, sum over scales with weight 1/2^i.
 
   NOTE: with `coarse_first` (the official code's list order) i = 0 is the
@@ -71,13 +79,20 @@ def smoothness(preds: Sequence[jax.Array], image: jax.Array,
   image in [-1, 1], as in the reference code.
   """
   if weighting not in ("coarse_first", "fine_first"):
-    raise ValueError(f"loss.smooth_scale_weighting={weighting!r}; valid: "
-                     "coarse_first, fine_first.")
-  order = range(len(preds)) if weighting == "coarse_first" else range(
-      len(preds) - 1, -1, -1)
+    raise ValueError(
+        f"loss.smooth_scale_weighting={weighting!r}; valid: "
+        "coarse_first, fine_first."
+    )
+  order = (
+      range(len(preds))
+      if weighting == "coarse_first"
+      else range(len(preds) - 1, -1, -1)
+  )
   images = pyramid(image, preds)
-  return sum(photometric.edge_aware_smoothness(p, im, normalize=False) / 2 ** i
-             for i, p, im in zip(order, preds, images))
+  return sum(
+      photometric.edge_aware_smoothness(p, im, normalize=False) / 2**i
+      for i, p, im in zip(order, preds, images)
+  )
 
 
 def warp_horizontal(right: jax.Array, disp_px: jax.Array) -> jax.Array:
@@ -100,9 +115,15 @@ def warp_horizontal(right: jax.Array, disp_px: jax.Array) -> jax.Array:
   return take(padded, x0) * (1 - frac) + take(padded, x1) * frac
 
 
-def geometric_consistency(preds: Sequence[jax.Array], left: jax.Array,
-                          right: jax.Array, fb: jax.Array, max_depth: float,
-                          eta: float = 0.85, mu: float = 0.15) -> jax.Array:
+def geometric_consistency(
+    preds: Sequence[jax.Array],
+    left: jax.Array,
+    right: jax.Array,
+    fb: jax.Array,
+    max_depth: float,
+    eta: float = 0.85,
+    mu: float = 0.15,
+) -> jax.Array:
   """Eq 2.7 summed over scales: SSIM + L1 between x_r and the warped x_r^R.
 
   `left`/`right` are the original real images in [-1, 1] (mapped to [0, 1]
@@ -115,8 +136,9 @@ def geometric_consistency(preds: Sequence[jax.Array], left: jax.Array,
     depth = decode_depth(pred, max_depth)
     fb_i = fb.reshape(-1, 1, 1, 1) * (pred.shape[2] / width)
     warped = warp_horizontal((r + 1) / 2, fb_i / (depth + 1e-6))
-    error = photometric.photometric_error(warped, (l + 1) / 2,
-                                          alpha=eta / (eta + mu))
+    error = photometric.photometric_error(
+        warped, (l + 1) / 2, alpha=eta / (eta + mu)
+    )
     total = total + (eta + mu) * jnp.mean(error)
   return total
 
@@ -126,8 +148,12 @@ def reconstruction(shared: jax.Array, original: jax.Array) -> jax.Array:
   return jnp.mean((shared - original) ** 2)
 
 
-def sfs(outputs, target: dict[str, jax.Array], image: jax.Array,
-        weights: dict[str, float]) -> jax.Array:
+def sfs(
+    outputs,
+    target: dict[str, jax.Array],
+    image: jax.Array,
+    weights: dict[str, float],
+) -> jax.Array:
   """Eq 2.9 with SfSNet's reductions: sums over pixels divided by batch.
 
   `target` holds normal ((n+1)/2), albedo, light[27] and mask (B, H, W, 1);
@@ -142,5 +168,9 @@ def sfs(outputs, target: dict[str, jax.Array], image: jax.Array,
   l_l = jnp.sum((light - target["light"]) ** 2) / (2 * batch)
   recon = face_nets.sh_shading(normal, light) * albedo
   l_r = jnp.sum(jnp.abs((recon - image) * mask)) / batch
-  return (weights["recon"] * l_r + weights["normal"] * l_n +
-          weights["albedo"] * l_a + weights["light"] * l_l)
+  return (
+      weights["recon"] * l_r
+      + weights["normal"] * l_n
+      + weights["albedo"] * l_a
+      + weights["light"] * l_l
+  )

@@ -24,13 +24,16 @@ from jaxvision.methods.sharingan import step
 
 
 def _example(ctx, batch: int = 1) -> jax.Array:
-  return jnp.zeros((batch, ctx.config.data.height, ctx.config.data.width, 3),
-                   jnp.float32)
+  return jnp.zeros(
+      (batch, ctx.config.data.height, ctx.config.data.width, 3), jnp.float32
+  )
 
 
 def has_teacher(config) -> bool:
-  return (config.task == "face_normals" and
-          config.data.get("real_labels", "pseudo") == "pseudo")
+  return (
+      config.task == "face_normals"
+      and config.data.get("real_labels", "pseudo") == "pseudo"
+  )
 
 
 def _variables(ctx: method_lib.StageContext, rng: jax.Array) -> dict:
@@ -38,9 +41,11 @@ def _variables(ctx: method_lib.StageContext, rng: jax.Array) -> dict:
   nets = model_lib.build(ctx.config)
   gen_rng, task_rng, critic_rng = jax.random.split(rng, 3)
   x = _example(ctx)
-  roles = {"gen": model_lib.init_variables(nets.gen, gen_rng, x),
-           "task": model_lib.init_variables(nets.task, task_rng, x),
-           "critic": model_lib.init_variables(nets.critic, critic_rng, x)}
+  roles = {
+      "gen": model_lib.init_variables(nets.gen, gen_rng, x),
+      "task": model_lib.init_variables(nets.task, task_rng, x),
+      "critic": model_lib.init_variables(nets.critic, critic_rng, x),
+  }
   if has_teacher(ctx.config):
     roles["teacher"] = roles["task"]
   return roles
@@ -72,8 +77,10 @@ def flops_fns(ctx):
   def critic(p, image):
     return nets.critic.apply(p, image, train=False)
 
-  return {"inference": (inference, (variables, x)),
-          "critic": (critic, (variables["critic"], x))}
+  return {
+      "inference": (inference, (variables, x)),
+      "critic": (critic, (variables["critic"], x)),
+  }
 
 
 def abstract_batch(ctx):
@@ -90,8 +97,13 @@ def abstract_batch(ctx):
   spec = lambda *shape: jax.ShapeDtypeStruct((batch,) + shape, jnp.float32)
   image = spec(d.height, d.width, 3)
   if config.task == "face_normals":
-    syn = {"image": image, "mask": spec(d.height, d.width, 1),
-           "normal": image, "albedo": image, "light": spec(faces.NUM_LIGHT)}
+    syn = {
+        "image": image,
+        "mask": spec(d.height, d.width, 1),
+        "normal": image,
+        "albedo": image,
+        "light": spec(faces.NUM_LIGHT),
+    }
     real = {"image": image, "mask": spec(d.height, d.width, 1)}
   else:
     syn = {"image": image, "depth": spec(d.height, d.width, 1)}
@@ -118,7 +130,14 @@ def eval_fns(ctx, batch):
 
 
 METHOD = method_lib.Method(
-    name="sharingan", init=init, make_train_step=step.make_train_step,
-    make_train_data=data.make_train_data, evaluate=evaluate_lib.evaluate,
-    transition=transition, flops_fns=flops_fns, predict=predictor.predict,
-    abstract_batch=abstract_batch, eval_fns=eval_fns)
+    name="sharingan",
+    init=init,
+    make_train_step=step.make_train_step,
+    make_train_data=data.make_train_data,
+    evaluate=evaluate_lib.evaluate,
+    transition=transition,
+    flops_fns=flops_fns,
+    predict=predictor.predict,
+    abstract_batch=abstract_batch,
+    eval_fns=eval_fns,
+)

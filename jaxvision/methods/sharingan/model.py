@@ -28,30 +28,41 @@ def _pick(kind: str, name: str, registry: dict[str, Any]):
   if name not in registry:
     close = difflib.get_close_matches(name, list(registry), n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""
-    raise ValueError(f"Unknown model.{kind}.name {name!r}.{hint} Valid: "
-                     f"{sorted(registry)}.")
+    raise ValueError(
+        f"Unknown model.{kind}.name {name!r}.{hint} Valid: "
+        f"{sorted(registry)}."
+    )
   return registry[name]
 
 
 def _resnet_gen(cfg, model_cfg):
   return depth_nets.ResnetGenerator(
-      ngf=cfg.ngf, n_blocks=cfg.n_blocks, prelu_shared=model_cfg.prelu_shared,
-      bn_scale_init=model_cfg.bn_scale_init)
+      ngf=cfg.ngf,
+      n_blocks=cfg.n_blocks,
+      prelu_shared=model_cfg.prelu_shared,
+      bn_scale_init=model_cfg.bn_scale_init,
+  )
 
 
 def _unet_task(cfg, model_cfg):
   return depth_nets.UNetGasda(
-      ngf=cfg.ngf, n_inception=cfg.n_inception,
-      inception_width=cfg.inception_width, skip_weight=cfg.skip_weight,
+      ngf=cfg.ngf,
+      n_inception=cfg.n_inception,
+      inception_width=cfg.inception_width,
+      skip_weight=cfg.skip_weight,
       prelu_shared=model_cfg.prelu_shared,
-      bn_scale_init=model_cfg.bn_scale_init)
+      bn_scale_init=model_cfg.bn_scale_init,
+  )
 
 
 def _critic(cfg, model_cfg):
   del model_cfg
-  return depth_nets.Critic(channels=tuple(cfg.channels),
-                           strides=tuple(cfg.strides),
-                           hidden=tuple(cfg.hidden), norm=cfg.norm)
+  return depth_nets.Critic(
+      channels=tuple(cfg.channels),
+      strides=tuple(cfg.strides),
+      hidden=tuple(cfg.hidden),
+      norm=cfg.norm,
+  )
 
 
 GENERATORS = {
@@ -80,11 +91,13 @@ def build(config: ml_collections.ConfigDict) -> Nets:
   return Nets(
       gen=_pick("gen", m.gen.name, GENERATORS)(m.gen, m),
       task=_pick("task_net", m.task_net.name, TASK_NETS)(m.task_net, m),
-      critic=_pick("critic", m.critic.name, CRITICS)(m.critic, m))
+      critic=_pick("critic", m.critic.name, CRITICS)(m.critic, m),
+  )
 
 
-def apply(module: nn.Module, variables: Variables, x: jax.Array,
-          train: bool) -> tuple[Any, Variables]:
+def apply(
+    module: nn.Module, variables: Variables, x: jax.Array, train: bool
+) -> tuple[Any, Variables]:
   """(output, variables with updated batch_stats) of one forward pass.
 
   In train mode BatchNorm normalises with the batch's statistics and the
@@ -92,12 +105,14 @@ def apply(module: nn.Module, variables: Variables, x: jax.Array,
   whether to keep them (a network's stats change only in its own step).
   """
   if train and "batch_stats" in variables:
-    out, updates = module.apply(variables, x, train=True,
-                                mutable=["batch_stats"])
+    out, updates = module.apply(
+        variables, x, train=True, mutable=["batch_stats"]
+    )
     return out, {**variables, **updates}
   return module.apply(variables, x, train=train), variables
 
 
-def init_variables(module: nn.Module, rng: jax.Array,
-                   example: jax.Array) -> Variables:
+def init_variables(
+    module: nn.Module, rng: jax.Array, example: jax.Array
+) -> Variables:
   return dict(module.init(rng, example, train=False))

@@ -26,8 +26,11 @@ class Predictor:
     self._config = config
     nets = model_lib.build(config)
     use_gen = config.model.use_generator
-    replicated = inference.Replicated(jax.device_get(
-        {role: state.variables(role) for role in ("gen", "task")}))
+    replicated = inference.Replicated(
+        jax.device_get(
+            {role: state.variables(role) for role in ("gen", "task")}
+        )
+    )
 
     def forward(p, x):
       if use_gen:
@@ -39,8 +42,9 @@ class Predictor:
   def depth(self, images: np.ndarray) -> np.ndarray:
     """(B, H, W, 3) in [-1, 1] -> (B, H, W) metres from the finest output."""
     out = self._forward(np.asarray(images, np.float32))
-    return np.asarray(losses.decode_depth(
-        out[-1][..., 0], self._config.data.max_depth))
+    return np.asarray(
+        losses.decode_depth(out[-1][..., 0], self._config.data.max_depth)
+    )
 
   def normals(self, images: np.ndarray) -> np.ndarray:
     """(B, H, W, 3) faces in [0, 1] -> unit normals (B, H, W, 3)."""
@@ -59,20 +63,27 @@ def predict(ctx, state, argv: list[str]) -> dict[str, str]:
     raise FileNotFoundError(f"--image {args.image!r} does not exist.")
   data_cfg = ctx.config.data
   with Image.open(args.image) as image:
-    rgb = image.convert("RGB").resize((data_cfg.width, data_cfg.height),
-                                      Image.Resampling.BICUBIC)
+    rgb = image.convert("RGB").resize(
+        (data_cfg.width, data_cfg.height), Image.Resampling.BICUBIC
+    )
   pixels = np.asarray(rgb, np.float32)
   predictor = Predictor(ctx.config, state)
   stem = os.path.splitext(os.path.basename(args.image))[0]
   os.makedirs(args.out, exist_ok=True)
   if ctx.config.task == "face_normals":
     normal = predictor.normals(pixels[None] / 255.0)[0]
-    path = visualize.save_png(os.path.join(args.out, f"{stem}_normals.png"),
-                              visualize.to_uint8(normal, (-1, 1)))
+    path = visualize.save_png(
+        os.path.join(args.out, f"{stem}_normals.png"),
+        visualize.to_uint8(normal, (-1, 1)),
+    )
     return {"normals_png": path}
   depth = predictor.depth(pixels[None] / 127.5 - 1)[0]
-  path = visualize.save_png(os.path.join(args.out, f"{stem}_depth.png"),
-                            visualize.depth_to_rgb(depth))
+  path = visualize.save_png(
+      os.path.join(args.out, f"{stem}_depth.png"), visualize.depth_to_rgb(depth)
+  )
   np.save(os.path.join(args.out, f"{stem}_depth.npy"), depth)
-  return {"depth_png": path, "depth_min_m": float(depth.min()),
-          "depth_max_m": float(depth.max())}
+  return {
+      "depth_png": path,
+      "depth_min_m": float(depth.min()),
+      "depth_max_m": float(depth.max()),
+  }

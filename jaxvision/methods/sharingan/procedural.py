@@ -66,27 +66,36 @@ def _render(scenes: dict, cam: Camera, tx: float, scale: int):
   u = (np.arange(w) + 0.5) / scale - 0.5
   vh = scenes["horizon"][:, None, None]
   below = v[None, :, None] - vh
-  depth = np.where(below > 0, cam.focal * CAMERA_HEIGHT /
-                   np.maximum(below + 0.5, 1e-6), SKY_DEPTH)
+  depth = np.where(
+      below > 0,
+      cam.focal * CAMERA_HEIGHT / np.maximum(below + 0.5, 1e-6),
+      SKY_DEPTH,
+  )
   depth = np.broadcast_to(np.clip(depth, 2, SKY_DEPTH), (n, h, w)).copy()
   box_id = np.full((n, h, w), -1)
   for k in range(3):
     z = scenes["z"][:, k, None, None]
     x_world = (u[None, None, :] - cam.cx) * z / cam.focal + tx
     x0 = scenes["x"][:, k, None, None] - scenes["box_w"][:, k, None, None] / 2
-    inside_x = (x_world >= x0) & (x_world <= x0 + scenes["box_w"][:, k, None,
-                                                                   None])
+    inside_x = (x_world >= x0) & (
+        x_world <= x0 + scenes["box_w"][:, k, None, None]
+    )
     bottom = vh + cam.focal * CAMERA_HEIGHT / z
-    top = vh + cam.focal * (CAMERA_HEIGHT - scenes["box_h"][:, k, None,
-                                                            None]) / z
+    top = (
+        vh + cam.focal * (CAMERA_HEIGHT - scenes["box_h"][:, k, None, None]) / z
+    )
     inside_v = (v[None, :, None] >= top) & (v[None, :, None] <= bottom)
     present = (k < scenes["num_boxes"])[:, None, None]
     hit = inside_x & inside_v & present & (z < depth)
     depth = np.where(hit, z, depth)
     box_id = np.where(hit, k, box_id)
   x_world = (u[None, None, :] - cam.cx) * depth / cam.focal + tx
-  return (depth.astype(np.float32), box_id, x_world.astype(np.float32),
-          v.astype(np.float32))
+  return (
+      depth.astype(np.float32),
+      box_id,
+      x_world.astype(np.float32),
+      v.astype(np.float32),
+  )
 
 
 def _shade(scenes, depth, box_id, x_world, rows, real: bool):
@@ -106,8 +115,9 @@ def _shade(scenes, depth, box_id, x_world, rows, real: bool):
   sky_grad = 1.0 - 0.3 * rows[None, :, None, None] / rows.max()
   sky = scenes["sky"][:, None, None] * sky_grad
   is_sky = depth >= SKY_DEPTH
-  albedo = np.where(box_id[..., None] >= 0, box_col,
-                    np.where(is_sky[..., None], sky, ground))
+  albedo = np.where(
+      box_id[..., None] >= 0, box_col, np.where(is_sky[..., None], sky, ground)
+  )
   fog = np.exp(-depth / (45.0 if real else 60.0))[..., None]
   return np.clip(albedo * fog + 0.7 * (1 - fog), 0, 1)
 
@@ -127,13 +137,21 @@ def _blur(x: np.ndarray, sigma: float) -> np.ndarray:
     pad[axis] = (radius, radius)
     padded = np.pad(x, pad, mode="edge")
     size = x.shape[axis]
-    x = sum(t * np.take(padded, np.arange(i, i + size), axis=axis)
-            for i, t in enumerate(taps))
+    x = sum(
+        t * np.take(padded, np.arange(i, i + size), axis=axis)
+        for i, t in enumerate(taps)
+    )
   return x
 
 
-def _view(scenes, cam: Camera, tx: float, real: bool,
-          rng: np.random.Generator, lowfreq: np.ndarray | None):
+def _view(
+    scenes,
+    cam: Camera,
+    tx: float,
+    real: bool,
+    rng: np.random.Generator,
+    lowfreq: np.ndarray | None,
+):
   """One rendered view in [0, 1] and its depth at the base resolution."""
   depth, box_id, _, _ = _render(scenes, cam, tx, 1)
   if real:
@@ -161,25 +179,32 @@ def _lowfreq(rng: np.random.Generator, n: int, cam: Camera) -> np.ndarray:
   r0, c0 = np.minimum(rows.astype(int), 2), np.minimum(cols.astype(int), 6)
   fr, fc = (rows - r0)[None, :, None, None], (cols - c0)[None, None, :, None]
   top = coarse[:, r0][:, :, c0] * (1 - fc) + coarse[:, r0][:, :, c0 + 1] * fc
-  bot = (coarse[:, r0 + 1][:, :, c0] * (1 - fc) +
-         coarse[:, r0 + 1][:, :, c0 + 1] * fc)
+  bot = (
+      coarse[:, r0 + 1][:, :, c0] * (1 - fc)
+      + coarse[:, r0 + 1][:, :, c0 + 1] * fc
+  )
   return top * (1 - fr) + bot * fr
 
 
 @functools.lru_cache(maxsize=16)
-def split(name: str, size: int, height: int = 32, width: int = 64,
-          seed: int = 0) -> dict[str, np.ndarray]:
+def split(
+    name: str, size: int, height: int = 32, width: int = 64, seed: int = 0
+) -> dict[str, np.ndarray]:
   """A split as arrays: images in [0, 1] float32 (N, H, W, 3), depth in m.
 
   syn_train -> image, depth; real_train -> image, right, fb;
   real_val / real_test -> image, depth.
   """
   if name not in SPLIT_SEEDS:
-    raise ValueError(f"Unknown procedural_street split {name!r}; valid: "
-                     f"{sorted(SPLIT_SEEDS)}.")
+    raise ValueError(
+        f"Unknown procedural_street split {name!r}; valid: "
+        f"{sorted(SPLIT_SEEDS)}."
+    )
   if height % 16 or width % 16:
-    raise ValueError(f"procedural_street needs H, W divisible by 16, got "
-                     f"{height}x{width}.")
+    raise ValueError(
+        f"procedural_street needs H, W divisible by 16, got "
+        f"{height}x{width}."
+    )
   rng = np.random.default_rng((seed, SPLIT_SEEDS[name]))
   cam = Camera(height, width)
   scenes = _scenes(rng, size, height)

@@ -26,8 +26,13 @@ from jaxvision.methods.sharingan import adversarial
 from jaxvision.methods.sharingan import losses
 from jaxvision.methods.sharingan import model as model_lib
 
-def apply_role_update(state: state_lib.TrainState, role: str, grads: Any,
-                      variables: model_lib.Variables) -> state_lib.TrainState:
+
+def apply_role_update(
+    state: state_lib.TrainState,
+    role: str,
+    grads: Any,
+    variables: model_lib.Variables,
+) -> state_lib.TrainState:
   """Steps `role`'s optimizer on `grads` (its params' gradients) and stores
   the other collections of `variables` (the forward passes' new running
   averages) as its model state."""
@@ -70,8 +75,9 @@ class StepBase:
         total = total + mse
       return total, (v, metrics)
 
-    (loss, (v, metrics)), grads = jax.value_and_grad(
-        objective, has_aux=True)(gen_vars["params"])
+    (loss, (v, metrics)), grads = jax.value_and_grad(objective, has_aux=True)(
+        gen_vars["params"]
+    )
     state = apply_role_update(state, "gen", grads, v)
     return state, {"loss": loss, **metrics}
 
@@ -89,13 +95,21 @@ class StepBase:
 
       def objective(params):
         return adversarial.critic_loss(
-            critic, with_params(variables, params), syn_sh, real_sh,
-            jax.random.fold_in(rng, i), adv.gp_lambda)
+            critic,
+            with_params(variables, params),
+            syn_sh,
+            real_sh,
+            jax.random.fold_in(rng, i),
+            adv.gp_lambda,
+        )
 
-      (_, (v, metrics)), grads = jax.value_and_grad(
-          objective, has_aux=True)(variables["params"])
+      (_, (v, metrics)), grads = jax.value_and_grad(objective, has_aux=True)(
+          variables["params"]
+      )
       return apply_role_update(state, "critic", grads, v), metrics
 
-    zeros = {k: jnp.zeros((), jnp.float32)
-             for k in ("critic_loss", "wasserstein", "gp")}
+    zeros = {
+        k: jnp.zeros((), jnp.float32)
+        for k in ("critic_loss", "wasserstein", "gp")
+    }
     return jax.lax.fori_loop(0, adv.k_critic, body, (state, zeros))

@@ -26,9 +26,9 @@ HeadFn = Callable[[jax.Array], tuple[jax.Array, jax.Array]]
 AGGREGATES = ("mean", "max", "sum", "none")
 
 
-def latent_jacobians(latent_fn: HeadFn, a: jax.Array,
-                     dims: Sequence[int] | None = None
-                     ) -> tuple[jax.Array, jax.Array]:
+def latent_jacobians(
+    latent_fn: HeadFn, a: jax.Array, dims: Sequence[int] | None = None
+) -> tuple[jax.Array, jax.Array]:
   """d m_i / dA and d s_i / dA for the chosen latent dims: two [K, h, w, n].
 
   Args:
@@ -44,8 +44,9 @@ def latent_jacobians(latent_fn: HeadFn, a: jax.Array,
   return jm, js
 
 
-def channel_weights(jm: jax.Array, js: jax.Array, eps: jax.Array,
-                    grad_norm: str = "none") -> jax.Array:
+def channel_weights(
+    jm: jax.Array, js: jax.Array, eps: jax.Array, grad_norm: str = "none"
+) -> jax.Array:
   """alpha [K, n] = GAP_hw(dz_k/dA) for one latent sample eps [K].
 
   grad_norm='rms' divides each dz_k/dA by its RMS (+1e-5) first (REF-CODE).
@@ -56,8 +57,9 @@ def channel_weights(jm: jax.Array, js: jax.Array, eps: jax.Array,
     g = jm + eps[:, None, None, None] * js
     rms = jnp.sqrt(jnp.mean(g * g, axis=(1, 2, 3), keepdims=True))
     return (g / (rms + 1e-5)).mean(axis=(1, 2))
-  raise ValueError(f"attention.grad_norm must be 'none' or 'rms', got "
-                   f"{grad_norm!r}.")
+  raise ValueError(
+      f"attention.grad_norm must be 'none' or 'rms', got " f"{grad_norm!r}."
+  )
 
 
 def _post(x: jax.Array, post: str) -> jax.Array:
@@ -68,8 +70,9 @@ def _post(x: jax.Array, post: str) -> jax.Array:
   raise ValueError(f"attention.post must be 'relu' or 'abs', got {post!r}.")
 
 
-def element_maps(alpha: jax.Array, a: jax.Array, post: str = "relu"
-                 ) -> jax.Array:
+def element_maps(
+    alpha: jax.Array, a: jax.Array, post: str = "relu"
+) -> jax.Array:
   """M_k = post(sum_c alpha[k, c] A[..., c]): [K, h, w] (Eq. 7.2)."""
   return _post(jnp.einsum("kc,hwc->khw", alpha, a), post)
 
@@ -84,12 +87,18 @@ def aggregate(maps: jax.Array, how: str = "mean") -> jax.Array:
     return maps.sum(axis=0)
   if how == "none":
     return maps
-  raise ValueError(f"attention.aggregate must be one of {AGGREGATES}, got "
-                   f"{how!r}.")
+  raise ValueError(
+      f"attention.aggregate must be one of {AGGREGATES}, got " f"{how!r}."
+  )
 
 
-def sample_maps(jm: jax.Array, js: jax.Array, a: jax.Array, eps: jax.Array,
-                cfg: ml_collections.ConfigDict) -> jax.Array:
+def sample_maps(
+    jm: jax.Array,
+    js: jax.Array,
+    a: jax.Array,
+    eps: jax.Array,
+    cfg: ml_collections.ConfigDict,
+) -> jax.Array:
   """Sample attention of latent samples eps [J, K] -> [J, h, w] (or
   [J, K, h, w] with aggregate='none').
 
@@ -103,8 +112,9 @@ def sample_maps(jm: jax.Array, js: jax.Array, a: jax.Array, eps: jax.Array,
     one = element_maps(alpha, a, post)[0]
     return jnp.broadcast_to(one, (eps.shape[0],) + one.shape)
   if score != "per_element":
-    raise ValueError(f"attention.score must be 'per_element' or 'sum_mu', "
-                     f"got {score!r}.")
+    raise ValueError(
+        f"attention.score must be 'per_element' or 'sum_mu', " f"got {score!r}."
+    )
   grad_norm = cfg.get("grad_norm", "none")
   how = cfg.get("aggregate", "mean")
 
@@ -128,8 +138,9 @@ def minmax(x: jax.Array, axes=(-2, -1)) -> jax.Array:
   return jnp.where(span > 0, (x - lo) / jnp.where(span > 0, span, 1.0), 0.0)
 
 
-def fuse(mean: jax.Array, std: jax.Array, alpha: float, beta: float
-         ) -> jax.Array:
+def fuse(
+    mean: jax.Array, std: jax.Array, alpha: float, beta: float
+) -> jax.Array:
   """DA fusion map mu^M * sigmoid(alpha (sigma^M - beta)) (spec 3.4).
 
   sigma^M is min-max normalised per map first [DEFAULT], so beta lives in
@@ -148,16 +159,21 @@ def posterior_fn(head: HeadFn) -> HeadFn:
   return fn
 
 
-def ndd_fn(head: HeadFn, normal_mu: jax.Array, normal_sigma: jax.Array,
-           sign: str = "x_minus_y") -> HeadFn:
+def ndd_fn(
+    head: HeadFn,
+    normal_mu: jax.Array,
+    normal_sigma: jax.Array,
+    sign: str = "x_minus_y",
+) -> HeadFn:
   """A -> mean and std of the normal difference distribution (Eq. 7.5).
 
   mean = mu^X - mu^y(A) (sign 'x_minus_y', as written) or its negation;
   std = sqrt(sigma^X^2 + sigma^y(A)^2). The normal statistics are constants.
   """
   if sign not in ("x_minus_y", "y_minus_x"):
-    raise ValueError(f"ndd.sign must be 'x_minus_y' or 'y_minus_x', got "
-                     f"{sign!r}.")
+    raise ValueError(
+        f"ndd.sign must be 'x_minus_y' or 'y_minus_x', got " f"{sign!r}."
+    )
   flip = 1.0 if sign == "x_minus_y" else -1.0
   normal_mu = jax.lax.stop_gradient(normal_mu)
   normal_var = jax.lax.stop_gradient(jnp.square(normal_sigma))
@@ -182,13 +198,20 @@ def overlap(mp: jax.Array, mq: jax.Array, eps: float = 1e-8) -> jax.Array:
 
 def pairs(num: int, ordered: bool = False) -> list[tuple[int, int]]:
   """Index pairs of `num` maps: unordered (Eqs. 7.7-7.8) or ordered (7.6)."""
-  return [(p, q) for p in range(num) for q in range(num)
-          if (p != q if ordered else p < q)]
+  return [
+      (p, q)
+      for p in range(num)
+      for q in range(num)
+      if (p != q if ordered else p < q)
+  ]
 
 
-def disentanglement_loss(maps: jax.Array, ordered: bool = False,
-                         eps: float = 1e-8) -> jax.Array:
+def disentanglement_loss(
+    maps: jax.Array, ordered: bool = False, eps: float = 1e-8
+) -> jax.Array:
   """L_AD = 2 * sum over pairs of overlap(M^p, M^q); maps [..., K, h, w]."""
-  terms = [overlap(maps[..., p, :, :], maps[..., q, :, :], eps)
-           for p, q in pairs(maps.shape[-3], ordered)]
+  terms = [
+      overlap(maps[..., p, :, :], maps[..., q, :, :], eps)
+      for p, q in pairs(maps.shape[-3], ordered)
+  ]
   return 2.0 * sum(terms)

@@ -41,14 +41,15 @@ def _ring(rng: np.random.Generator, n: int, size: int) -> np.ndarray:
   return ring + rng.normal(0, 0.02, ring.shape)
 
 
-def _defect_mask(rng: np.random.Generator, size: int) -> tuple[np.ndarray,
-                                                               bool]:
+def _defect_mask(
+    rng: np.random.Generator, size: int
+) -> tuple[np.ndarray, bool]:
   """A filled square (3-6 px) or a 1-px line (6-12 px) at a random place."""
   mask = np.zeros((size, size), bool)
   if rng.random() < 0.5:
     side = int(rng.integers(3, 7))
     y, x = rng.integers(0, size - side + 1, 2)
-    mask[y:y + side, x:x + side] = True
+    mask[y : y + side, x : x + side] = True
     return mask, True
   length = rng.uniform(6, 12)
   angle = rng.uniform(0, np.pi)
@@ -56,15 +57,21 @@ def _defect_mask(rng: np.random.Generator, size: int) -> tuple[np.ndarray,
   y0 = rng.uniform(max(0, -dy), min(size - 1, size - 1 - dy))
   x0 = rng.uniform(max(0, -dx), min(size - 1, size - 1 - dx))
   t = np.linspace(0, 1, 4 * int(length))
-  mask[np.round(y0 + t * dy).astype(int), np.round(x0 + t * dx).astype(int)] \
-      = True
+  mask[np.round(y0 + t * dy).astype(int), np.round(x0 + t * dx).astype(int)] = (
+      True
+  )
   return mask, False
 
 
 @functools.lru_cache(maxsize=8)
-def blobs_defects(split: str, seed: int = 0, size: int = 32,
-                  num_train: int = 4000, num_anomalous: int = 200,
-                  num_normal: int = 100) -> dict[str, np.ndarray]:
+def blobs_defects(
+    split: str,
+    seed: int = 0,
+    size: int = 32,
+    num_train: int = 4000,
+    num_anomalous: int = 200,
+    num_normal: int = 100,
+) -> dict[str, np.ndarray]:
   """Spec 12A. Test images: `num_anomalous` with one defect, then normals.
 
   NOTE: a dark scratch on the black background would be invisible, so a
@@ -72,8 +79,9 @@ def blobs_defects(split: str, seed: int = 0, size: int = 32,
   squares are bright. The mask is the defect support.
   """
   if split not in ("train", "test"):
-    raise ValueError(f"blobs_defects split must be 'train' or 'test', got "
-                     f"{split!r}.")
+    raise ValueError(
+        f"blobs_defects split must be 'train' or 'test', got " f"{split!r}."
+    )
   rng = np.random.default_rng([seed, 0 if split == "train" else 1])
   n = num_train if split == "train" else num_anomalous + num_normal
   images = _ring(rng, n, size)
@@ -110,14 +118,14 @@ def minisprites(size: int = 32) -> dsprites.FactorSampler:
             image = np.hypot(xx - cx, yy - cy) <= r + 0.5
           images.append(image)
   images = np.stack(images).astype(np.float32)[..., None]
-  return dsprites.FactorSampler(images, MINISPRITES_SIZES,
-                                MINISPRITES_FACTORS)
+  return dsprites.FactorSampler(images, MINISPRITES_SIZES, MINISPRITES_FACTORS)
 
 
 def _dsprites(data_cfg: ml_collections.ConfigDict) -> dsprites.FactorSampler:
   grid = dsprites.sampler(data_cfg.root)
-  return dsprites.FactorSampler(_Float(grid.images), grid.factor_sizes,
-                                grid.factor_names)
+  return dsprites.FactorSampler(
+      _Float(grid.images), grid.factor_sizes, grid.factor_names
+  )
 
 
 # data.name -> fn(data_cfg) -> the factor grid (disentanglement datasets).
@@ -127,11 +135,16 @@ FACTOR_SETS = {
 }
 
 
-def factor_sampler(data_cfg: ml_collections.ConfigDict
-                   ) -> dsprites.FactorSampler:
+def factor_sampler(
+    data_cfg: ml_collections.ConfigDict,
+) -> dsprites.FactorSampler:
   """The factor grid of a disentanglement dataset (images float32)."""
-  build = registry.lookup(FACTOR_SETS, data_cfg.name, "config.data.name",
-                          what="disentanglement dataset")
+  build = registry.lookup(
+      FACTOR_SETS,
+      data_cfg.name,
+      "config.data.name",
+      what="disentanglement dataset",
+  )
   return build(data_cfg)
 
 
@@ -152,21 +165,27 @@ class _Float:
 # data.name -> fn(data_cfg, split) -> the split's arrays (anomaly datasets).
 ANOMALY_SETS = {
     "blobs_defects": lambda d, split: blobs_defects(
-        split, d.seed, d.image_size, **dict(d.sizes)),
+        split, d.seed, d.image_size, **dict(d.sizes)
+    ),
     "mnist": lambda d, split: anomaly_datasets.mnist_one_class(
-        d.root, d.digit, split),
+        d.root, d.digit, split
+    ),
     "ucsd_ped1": lambda d, split: anomaly_datasets.ucsd_ped1(
-        d.root, split, d.image_size),
+        d.root, split, d.image_size
+    ),
     "mvtec": lambda d, split: anomaly_datasets.mvtec(
-        d.root, d.category, split, d.image_size),
+        d.root, d.category, split, d.image_size
+    ),
 }
 
 
-def split_arrays(data_cfg: ml_collections.ConfigDict, split: str
-                 ) -> dict[str, np.ndarray]:
+def split_arrays(
+    data_cfg: ml_collections.ConfigDict, split: str
+) -> dict[str, np.ndarray]:
   """One split of an anomaly dataset, as arrays."""
-  build = registry.lookup(ANOMALY_SETS, data_cfg.name, "config.data.name",
-                          what="anomaly dataset")
+  build = registry.lookup(
+      ANOMALY_SETS, data_cfg.name, "config.data.name", what="anomaly dataset"
+  )
   return build(data_cfg, split)
 
 
@@ -183,32 +202,44 @@ def _augment(cfg: ml_collections.ConfigDict):
       image = image[::-1]
     if degrees:
       angle = rng.uniform(-degrees, degrees)
-      image = np.stack([np.asarray(_rotate(image[..., c], angle))
-                        for c in range(image.shape[-1])], -1)
+      image = np.stack(
+          [
+              np.asarray(_rotate(image[..., c], angle))
+              for c in range(image.shape[-1])
+          ],
+          -1,
+      )
     return {"image": np.ascontiguousarray(image, np.float32)}
 
   return pp_fn
 
 
 def _rotate(channel: np.ndarray, angle: float) -> np.ndarray:
-  return np.asarray(Image.fromarray(channel.astype(np.float32), mode="F")
-                    .rotate(angle, resample=Image.BILINEAR))
+  return np.asarray(
+      Image.fromarray(channel.astype(np.float32), mode="F").rotate(
+          angle, resample=Image.BILINEAR
+      )
+  )
 
 
 def train_source(data_cfg: ml_collections.ConfigDict):
   """The training images of an anomaly or disentanglement dataset."""
-  registry.lookup({**ANOMALY_SETS, **FACTOR_SETS}, data_cfg.name,
-                  "config.data.name")
+  registry.lookup(
+      {**ANOMALY_SETS, **FACTOR_SETS}, data_cfg.name, "config.data.name"
+  )
   if data_cfg.name in FACTOR_SETS:
     return sources.ArraySource({"image": factor_sampler(data_cfg).images})
-  return sources.ArraySource({"image": split_arrays(data_cfg, "train")[
-      "image"]})
+  return sources.ArraySource(
+      {"image": split_arrays(data_cfg, "train")["image"]}
+  )
 
 
 def make_train_data(ctx: method_lib.StageContext, seed: int):
   """Host-local training batches {"image": [B, H, W, C]}."""
   data_cfg = ctx.config.data
   return pipeline.host_iterator(
-      train_source(data_cfg), pp_fn=_augment(data_cfg.get(
-          "augment", ml_collections.ConfigDict())),
-      global_batch_size=ctx.stage.batch_size, seed=seed)
+      train_source(data_cfg),
+      pp_fn=_augment(data_cfg.get("augment", ml_collections.ConfigDict())),
+      global_batch_size=ctx.stage.batch_size,
+      seed=seed,
+  )

@@ -38,8 +38,11 @@ def _batches(arrays: dict[str, np.ndarray], batch_size: int):
   (False for padding)."""
   arrays = {**arrays, "index": np.arange(len(arrays["image"]), dtype=np.int32)}
   return pipeline.make_eval_iterator(
-      sources.ArraySource(arrays), pp_fn=lambda example, rng: example,
-      batch_size=batch_size, mask_key="valid")
+      sources.ArraySource(arrays),
+      pp_fn=lambda example, rng: example,
+      batch_size=batch_size,
+      mask_key="valid",
+  )
 
 
 def normal_statistics(ctx, runner, arrays) -> tuple[np.ndarray, np.ndarray]:
@@ -50,8 +53,9 @@ def normal_statistics(ctx, runner, arrays) -> tuple[np.ndarray, np.ndarray]:
   if kind == "prior":
     return np.zeros(dims, np.float32), np.ones(dims, np.float32)
   if kind != "aggregate":
-    raise ValueError(f"ndd.normal_stats must be 'aggregate' or 'prior', got "
-                     f"{kind!r}.")
+    raise ValueError(
+        f"ndd.normal_stats must be 'aggregate' or 'prior', got " f"{kind!r}."
+    )
   mus, variances = [], []
   for batch in _batches({"image": arrays["image"]}, ctx.config.eval.batch_size):
     mu, logvar = runner(batch["image"])
@@ -59,8 +63,10 @@ def normal_statistics(ctx, runner, arrays) -> tuple[np.ndarray, np.ndarray]:
     mus.append(mu[valid])
     variances.append(np.exp(logvar[valid]))
   mu, var = np.concatenate(mus), np.concatenate(variances)
-  return (mu.mean(0).astype(np.float32),
-          np.sqrt(var.mean(0) + mu.var(0)).astype(np.float32))
+  return (
+      mu.mean(0).astype(np.float32),
+      np.sqrt(var.mean(0) + mu.var(0)).astype(np.float32),
+  )
 
 
 def save_grid(path: str, images, masks, maps_by_kind) -> str:
@@ -78,8 +84,9 @@ def save_grid(path: str, images, masks, maps_by_kind) -> str:
 
 def heat(rgb: np.ndarray, values: np.ndarray) -> np.ndarray:
   """A jet heat map blended 50/50 over the image (Grad-CAM style)."""
-  colours = visualize.colorize(values, "jet", vmin=0.0,
-                               vmax=float(max(values.max(), 1e-12)))
+  colours = visualize.colorize(
+      values, "jet", vmin=0.0, vmax=float(max(values.max(), 1e-12))
+  )
   return np.round(0.5 * rgb + 0.5 * colours).astype(np.uint8)
 
 
@@ -87,10 +94,12 @@ def evaluate_anomaly(ctx, params) -> dict[str, float]:
   config = ctx.config
   vae = model_lib.build(config)
   replicated = inference.Replicated(params)
-  encode = replicated.jit(lambda v, x: vae.apply(
-      v, x, method=model_lib.VAE.encode))
-  normal = normal_statistics(ctx, encode, data.split_arrays(config.data,
-                                                            "train"))
+  encode = replicated.jit(
+      lambda v, x: vae.apply(v, x, method=model_lib.VAE.encode)
+  )
+  normal = normal_statistics(
+      ctx, encode, data.split_arrays(config.data, "train")
+  )
   test = data.split_arrays(config.data, "test")
   # NOTE: one-class MNIST has no pixel masks: image-level AUROC only.
   pixel_level = "mask" in test
@@ -103,8 +112,10 @@ def evaluate_anomaly(ctx, params) -> dict[str, float]:
     return {k: out[k] for k in MAP_KINDS}
 
   run = replicated.jit(fn)
-  metrics = {k: anomaly.Localization(config.eval.get("map_norm", "none"),
-                                     pixel_level) for k in MAP_KINDS}
+  metrics = {
+      k: anomaly.Localization(config.eval.get("map_norm", "none"), pixel_level)
+      for k in MAP_KINDS
+  }
   num_png = config.eval.get("num_png", 0)
   shown = None
   for batch in _batches(test, config.eval.batch_size):
@@ -115,16 +126,21 @@ def evaluate_anomaly(ctx, params) -> dict[str, float]:
         raise FloatingPointError(f"non-finite {kind} attention maps.")
       metrics[kind].add(out[kind], batch.get("mask"), valid, batch["label"])
     if shown is None and num_png:
-      masks = batch["mask"] if pixel_level else np.zeros(
-          batch["image"].shape[:3], np.uint8)
-      shown = (batch["image"][:num_png], masks[:num_png],
-               {k: out[k][:num_png] for k in MAP_KINDS})
+      masks = (
+          batch["mask"]
+          if pixel_level
+          else np.zeros(batch["image"].shape[:3], np.uint8)
+      )
+      shown = (
+          batch["image"][:num_png],
+          masks[:num_png],
+          {k: out[k][:num_png] for k in MAP_KINDS},
+      )
   results = {}
   for kind, metric in metrics.items():
     results.update(metric.result(kind))
   if shown is not None and ctx.workdir:
-    save_grid(os.path.join(ctx.workdir, "attention", "test_maps.png"),
-              *shown)
+    save_grid(os.path.join(ctx.workdir, "attention", "test_maps.png"), *shown)
   return results
 
 
@@ -133,14 +149,20 @@ def evaluate_disentanglement(ctx, params) -> dict[str, float]:
   cfg = config.eval
   vae = model_lib.build(config)
   replicated = inference.Replicated(params)
-  encode = replicated.jit(lambda v, x: vae.apply(
-      v, x, method=model_lib.VAE.encode)[0])
+  encode = replicated.jit(
+      lambda v, x: vae.apply(v, x, method=model_lib.VAE.encode)[0]
+  )
   grid = data.factor_sampler(config.data)
   results = disentanglement.kim_mnih(
-      encode, grid, cfg.get("seed", 0), num_train_votes=cfg.train_votes,
-      num_eval_votes=cfg.eval_votes, batch=cfg.vote_batch,
+      encode,
+      grid,
+      cfg.get("seed", 0),
+      num_train_votes=cfg.train_votes,
+      num_eval_votes=cfg.eval_votes,
+      batch=cfg.vote_batch,
       num_scale_samples=cfg.scale_samples,
-      prune_threshold=cfg.prune_threshold)
+      prune_threshold=cfg.prune_threshold,
+  )
   layer = config.attention.target_layer
   dims = jnp.asarray(config.ad.dims)
   base_key = jax.random.key(cfg.get("seed", 0))
@@ -152,12 +174,16 @@ def evaluate_disentanglement(ctx, params) -> dict[str, float]:
 
     def one(a_i, i):
       jm, js = attention.latent_jacobians(fn, a_i, dims)
-      eps = jax.random.normal(jax.random.fold_in(base_key, i),
-                              (config.model.latent_dim,))[dims]
+      eps = jax.random.normal(
+          jax.random.fold_in(base_key, i), (config.model.latent_dim,)
+      )[dims]
       return attention.element_maps(
-          attention.channel_weights(jm, js, eps,
-                                    config.attention.get("grad_norm", "none")),
-          a_i, config.attention.get("post", "relu"))
+          attention.channel_weights(
+              jm, js, eps, config.attention.get("grad_norm", "none")
+          ),
+          a_i,
+          config.attention.get("post", "relu"),
+      )
 
     return jax.vmap(one)(a, index)
 
@@ -167,14 +193,22 @@ def evaluate_disentanglement(ctx, params) -> dict[str, float]:
     return losses.reconstruction(logits, x, "bernoulli_logits")
 
   run_maps, run_nll = replicated.jit(element_maps), replicated.jit(nll)
-  images, _ = grid.sample(cfg.overlap_images, np.random.default_rng(
-      cfg.get("seed", 0) + 1))
+  images, _ = grid.sample(
+      cfg.overlap_images, np.random.default_rng(cfg.get("seed", 0) + 1)
+  )
   maps = run_maps(images, np.arange(len(images), dtype=np.int32))
-  overlaps = [attention.overlap(maps[:, p], maps[:, q])
-              for p, q in attention.pairs(maps.shape[1])]
+  overlaps = [
+      attention.overlap(maps[:, p], maps[:, q])
+      for p, q in attention.pairs(maps.shape[1])
+  ]
   results["attention_overlap"] = float(np.mean(overlaps))
-  results["l_ad"] = float(np.mean(attention.disentanglement_loss(
-      jnp.asarray(maps), config.ad.get("ordered_pairs", False))))
+  results["l_ad"] = float(
+      np.mean(
+          attention.disentanglement_loss(
+              jnp.asarray(maps), config.ad.get("ordered_pairs", False)
+          )
+      )
+  )
   results["recon_nll"] = float(np.mean(run_nll(images)))
   results["chance"] = 1.0 / sum(s > 1 for s in grid.factor_sizes)
   return results
@@ -186,5 +220,6 @@ def evaluate(ctx: method_lib.StageContext, state) -> dict[str, float]:
     return evaluate_anomaly(ctx, state.variables("model"))
   if kind == "disentanglement":
     return evaluate_disentanglement(ctx, state.variables("model"))
-  raise ValueError(f"eval.kind must be 'anomaly' or 'disentanglement', got "
-                   f"{kind!r}.")
+  raise ValueError(
+      f"eval.kind must be 'anomaly' or 'disentanglement', got " f"{kind!r}."
+  )

@@ -28,8 +28,9 @@ def reconstruction(logits: jax.Array, x: jax.Array, kind: str) -> jax.Array:
     return jnp.sum(jnp.square(jax.nn.sigmoid(logits) - x), axis=axes)
   if kind in ("bce", "bernoulli_logits"):
     return jnp.sum(optax.sigmoid_binary_cross_entropy(logits, x), axis=axes)
-  raise ValueError(f"vae.recon must be one of {RECONSTRUCTIONS}, got "
-                   f"{kind!r}.")
+  raise ValueError(
+      f"vae.recon must be one of {RECONSTRUCTIONS}, got " f"{kind!r}."
+  )
 
 
 def permute_dims(z: jax.Array, rng: jax.Array) -> jax.Array:
@@ -44,15 +45,20 @@ def total_correlation(disc_logits: jax.Array) -> jax.Array:
   return jnp.mean(disc_logits[:, 0] - disc_logits[:, 1])
 
 
-def discriminator_loss(logits_q: jax.Array, logits_perm: jax.Array
-                       ) -> tuple[jax.Array, jax.Array]:
+def discriminator_loss(
+    logits_q: jax.Array, logits_perm: jax.Array
+) -> tuple[jax.Array, jax.Array]:
   """(loss, accuracy): class 0 for q(z) samples, 1 for permuted ones."""
   zeros = jnp.zeros(logits_q.shape[0], jnp.int32)
   ones = jnp.ones(logits_perm.shape[0], jnp.int32)
   loss = 0.5 * (
       optax.softmax_cross_entropy_with_integer_labels(logits_q, zeros).mean()
-      + optax.softmax_cross_entropy_with_integer_labels(logits_perm,
-                                                        ones).mean())
-  accuracy = 0.5 * (jnp.mean(jnp.argmax(logits_q, -1) == 0)
-                    + jnp.mean(jnp.argmax(logits_perm, -1) == 1))
+      + optax.softmax_cross_entropy_with_integer_labels(
+          logits_perm, ones
+      ).mean()
+  )
+  accuracy = 0.5 * (
+      jnp.mean(jnp.argmax(logits_q, -1) == 0)
+      + jnp.mean(jnp.argmax(logits_perm, -1) == 1)
+  )
   return loss, accuracy

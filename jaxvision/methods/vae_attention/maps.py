@@ -16,8 +16,7 @@ def head_of(vae: model_lib.VAE, variables, layer: str):
   """A [h, w, n] -> (mu [D], logvar [D]) of one image."""
 
   def head(a):
-    mu, logvar = vae.apply(variables, a[None], layer,
-                           method=model_lib.VAE.head)
+    mu, logvar = vae.apply(variables, a[None], layer, method=model_lib.VAE.head)
     return mu[0], logvar[0]
 
   return head
@@ -30,17 +29,27 @@ def latent_fn(head, cfg: ml_collections.ConfigDict, normal=None):
     return attention.posterior_fn(head)
   if source == "ndd":
     if normal is None:
-      raise ValueError("attention.latent_source='ndd' needs the normal "
-                       "statistics (mu^X, sigma^X).")
-    return attention.ndd_fn(head, normal[0], normal[1],
-                            cfg.ndd.get("sign", "x_minus_y"))
-  raise ValueError(f"attention.latent_source must be 'posterior' or 'ndd', "
-                   f"got {source!r}.")
+      raise ValueError(
+          "attention.latent_source='ndd' needs the normal "
+          "statistics (mu^X, sigma^X)."
+      )
+    return attention.ndd_fn(
+        head, normal[0], normal[1], cfg.ndd.get("sign", "x_minus_y")
+    )
+  raise ValueError(
+      f"attention.latent_source must be 'posterior' or 'ndd', "
+      f"got {source!r}."
+  )
 
 
-def image_maps(vae: model_lib.VAE, variables, cfg: ml_collections.ConfigDict,
-               x: jax.Array, key: jax.Array, normal=None
-               ) -> dict[str, jax.Array]:
+def image_maps(
+    vae: model_lib.VAE,
+    variables,
+    cfg: ml_collections.ConfigDict,
+    x: jax.Array,
+    key: jax.Array,
+    normal=None,
+) -> dict[str, jax.Array]:
   """SA, DA mean/std, fused and diffmap maps of a batch x [B, H, W, C].
 
   Image i uses `fold_in(key_i, j)` for its j-th latent sample, so a map
@@ -50,8 +59,10 @@ def image_maps(vae: model_lib.VAE, variables, cfg: ml_collections.ConfigDict,
   layer = cfg.attention.target_layer
   num = cfg.da.num_samples
   if num < 2:
-    raise ValueError(f"da.num_samples must be >= 2 (sigma^M of one sample is "
-                     f"0), got {num}.")
+    raise ValueError(
+        f"da.num_samples must be >= 2 (sigma^M of one sample is "
+        f"0), got {num}."
+    )
   a = vae.apply(variables, x, layer, method=model_lib.VAE.trunk)
   fn = latent_fn(head_of(vae, variables, layer), cfg, normal)
   dims = cfg.model.latent_dim

@@ -26,8 +26,10 @@ from jaxvision.methods.vae_attention import steps
 
 def _dummy(ctx, batch: int = 1):
   shape = tuple(ctx.config.model.image_shape)
-  return (jnp.zeros((batch,) + shape, jnp.float32),
-          jnp.zeros((batch, ctx.config.model.latent_dim), jnp.float32))
+  return (
+      jnp.zeros((batch,) + shape, jnp.float32),
+      jnp.zeros((batch, ctx.config.model.latent_dim), jnp.float32),
+  )
 
 
 def _variables(ctx, rng):
@@ -53,16 +55,19 @@ def flops_fns(ctx):
   """One image through the VAE, and its attention maps (SA + DA)."""
   config = ctx.config
   vae = model_lib.build(config)
-  variables = jax.eval_shape(
-      lambda: _variables(ctx, jax.random.key(0)))["model"]
+  variables = jax.eval_shape(lambda: _variables(ctx, jax.random.key(0)))[
+      "model"
+  ]
   x, eps = jax.eval_shape(lambda: _dummy(ctx))
   fns = {"vae": (lambda v, x, e: vae.apply(v, x, e), (variables, x, eps))}
   if config.eval.kind == "anomaly":
     key = jax.eval_shape(lambda: jax.random.split(jax.random.key(0), 1))
     stat = jax.ShapeDtypeStruct((config.model.latent_dim,), jnp.float32)
     normal = (stat, stat)
-    fns["attention"] = (lambda v, x, k, n: maps_lib.image_maps(
-        vae, v, config, x, k, n), (variables, x, key, normal))
+    fns["attention"] = (
+        lambda v, x, k, n: maps_lib.image_maps(vae, v, config, x, k, n),
+        (variables, x, key, normal),
+    )
   return fns
 
 
@@ -80,11 +85,17 @@ def eval_fns(ctx, batch):
   image from its index)."""
   config = ctx.config
   vae = model_lib.build(config)
-  variables = jax.eval_shape(
-      lambda: _variables(ctx, jax.random.key(0)))["model"]
+  variables = jax.eval_shape(lambda: _variables(ctx, jax.random.key(0)))[
+      "model"
+  ]
   x, _ = jax.eval_shape(lambda: _dummy(ctx, batch))
-  fns = {"encode": (lambda v, x: vae.apply(v, x, method=model_lib.VAE.encode),
-                    (variables,), (x,))}
+  fns = {
+      "encode": (
+          lambda v, x: vae.apply(v, x, method=model_lib.VAE.encode),
+          (variables,),
+          (x,),
+      )
+  }
   if config.eval.kind == "anomaly":
     base_key = jax.random.key(config.eval.get("seed", 0))
     stat = jax.ShapeDtypeStruct((config.model.latent_dim,), jnp.float32)
@@ -117,23 +128,32 @@ def predict(ctx, state, argv):
     if not os.path.exists(path):
       raise FileNotFoundError(f"--image {path} does not exist.")
     with Image.open(path) as im:
-      im = im.convert("RGB" if c == 3 else "L").resize((w, h),
-                                                      Image.BILINEAR)
+      im = im.convert("RGB" if c == 3 else "L").resize((w, h), Image.BILINEAR)
       images.append(np.asarray(im, np.float32).reshape(h, w, c) / 255.0)
   images = np.stack(images)
   vae = model_lib.build(config)
   replicated = inference.Replicated(state.variables("model"))
   normal = None
   if config.attention.get("latent_source", "posterior") == "ndd":
-    encode = replicated.jit(lambda v, x: vae.apply(
-        v, x, method=model_lib.VAE.encode))
+    encode = replicated.jit(
+        lambda v, x: vae.apply(v, x, method=model_lib.VAE.encode)
+    )
     normal = evaluate_lib.normal_statistics(
-        ctx, encode, data.split_arrays(config.data, "train"))
+        ctx, encode, data.split_arrays(config.data, "train")
+    )
   key = jax.random.key(config.eval.get("seed", 0))
-  run = replicated.jit(lambda v, x, i: maps_lib.image_maps(
-      vae, v, config, x, jax.vmap(lambda j: jax.random.fold_in(key, j))(i),
-      None if normal is None else (jnp.asarray(normal[0]),
-                                   jnp.asarray(normal[1]))))
+  run = replicated.jit(
+      lambda v, x, i: maps_lib.image_maps(
+          vae,
+          v,
+          config,
+          x,
+          jax.vmap(lambda j: jax.random.fold_in(key, j))(i),
+          None
+          if normal is None
+          else (jnp.asarray(normal[0]), jnp.asarray(normal[1])),
+      )
+  )
   out = run(images, np.arange(len(images), dtype=np.int32))
   kinds = ("sa", "da_mean", "da_std", "da_fused", "diffmap")
   results = {}
@@ -143,14 +163,20 @@ def predict(ctx, state, argv):
     name = os.path.splitext(os.path.basename(path))[0]
     results[f"png_{name}"] = visualize.save_png(
         os.path.join(args.out, f"{name}_attention.png"),
-        visualize.grid(tiles, len(tiles)))
-    results.update({f"{name}_{k}_mean": float(out[k][i].mean())
-                    for k in kinds})
+        visualize.grid(tiles, len(tiles)),
+    )
+    results.update({f"{name}_{k}_mean": float(out[k][i].mean()) for k in kinds})
   return results
 
 
 METHOD = method_lib.Method(
-    name="vae_attention", init=init, make_train_step=make_train_step,
-    make_train_data=data.make_train_data, evaluate=evaluate_lib.evaluate,
-    flops_fns=flops_fns, predict=predict, abstract_batch=abstract_batch,
-    eval_fns=eval_fns)
+    name="vae_attention",
+    init=init,
+    make_train_step=make_train_step,
+    make_train_data=data.make_train_data,
+    evaluate=evaluate_lib.evaluate,
+    flops_fns=flops_fns,
+    predict=predict,
+    abstract_batch=abstract_batch,
+    eval_fns=eval_fns,
+)

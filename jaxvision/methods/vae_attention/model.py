@@ -34,6 +34,7 @@ class ConvEncoder(nn.Module):
   Grad-CAM); 'pre_act' taps the raw conv output (REF-CODE) and the head
   starts with the ReLU.
   """
+
   features: Sequence[int]
   fc: Sequence[int]
   latent_dim: int
@@ -41,8 +42,10 @@ class ConvEncoder(nn.Module):
   tap: str = "post_act"
 
   def setup(self):
-    self.convs = [nn.Conv(f, (self.kernel, self.kernel), strides=2,
-                          padding=_CONV_PAD) for f in self.features]
+    self.convs = [
+        nn.Conv(f, (self.kernel, self.kernel), strides=2, padding=_CONV_PAD)
+        for f in self.features
+    ]
     self.hidden = [nn.Dense(f) for f in self.fc]
     self.mu = nn.Dense(self.latent_dim)
     self.logvar = nn.Dense(self.latent_dim)
@@ -53,14 +56,16 @@ class ConvEncoder(nn.Module):
 
   def _index(self, layer: str) -> int:
     if layer not in self.layers:
-      raise ValueError(f"Unknown attention.target_layer {layer!r}; this "
-                       f"encoder's taps are {list(self.layers)}.")
+      raise ValueError(
+          f"Unknown attention.target_layer {layer!r}; this "
+          f"encoder's taps are {list(self.layers)}."
+      )
     return self.layers.index(layer)
 
   def trunk(self, x, layer: str, train: bool = False):
     del train
     last = self._index(layer)
-    for i, conv in enumerate(self.convs[:last + 1]):
+    for i, conv in enumerate(self.convs[: last + 1]):
       x = conv(x)
       if i < last or self.tap == "post_act":
         x = nn.relu(x)
@@ -88,6 +93,7 @@ class ConvDecoder(nn.Module):
   pitfall 12). The output is a logit map; `VAE.reconstruct` applies the
   sigmoid.
   """
+
   fc: Sequence[int]
   start_shape: Sequence[int]
   features: Sequence[int]
@@ -103,13 +109,15 @@ class ConvDecoder(nn.Module):
     h, w, c = self.start_shape
     x = nn.relu(nn.Dense(h * w * c)(x)).reshape(z.shape[:-1] + (h, w, c))
     for i, f in enumerate(self.features):
-      x = nn.ConvTranspose(f, (self.kernel, self.kernel), strides=(2, 2),
-                           padding=_CONVT_PAD)(x)
+      x = nn.ConvTranspose(
+          f, (self.kernel, self.kernel), strides=(2, 2), padding=_CONVT_PAD
+      )(x)
       if i < len(self.features) - 1:
         x = nn.relu(x)
     if self.output_size is not None:
-      x = jax.image.resize(x, x.shape[:-3] + tuple(self.output_size)
-                           + x.shape[-1:], "bilinear")
+      x = jax.image.resize(
+          x, x.shape[:-3] + tuple(self.output_size) + x.shape[-1:], "bilinear"
+      )
     return x
 
 
@@ -118,6 +126,7 @@ class Discriminator(nn.Module):
 
   Logit 0 = "sample of q(z)", logit 1 = "dimension-permuted sample".
   """
+
   hidden: int = 1000
   layers: int = 6
 
@@ -131,6 +140,7 @@ class Discriminator(nn.Module):
 
 class VAE(nn.Module):
   """Diagonal-Gaussian VAE: z = mu + exp(logvar / 2) * eps."""
+
   encoder: nn.Module
   decoder: nn.Module
 
@@ -157,33 +167,45 @@ class VAE(nn.Module):
     return mu, logvar, z, self.decoder(z, train)
 
 
-def build_encoder(cfg: ml_collections.ConfigDict, latent_dim: int,
-                  tap: str) -> nn.Module:
+def build_encoder(
+    cfg: ml_collections.ConfigDict, latent_dim: int, tap: str
+) -> nn.Module:
   kind = cfg.kind
   if kind == "conv":
-    return ConvEncoder(features=tuple(cfg.features), fc=tuple(cfg.fc),
-                       latent_dim=latent_dim, kernel=cfg.get("kernel", 4),
-                       tap=tap)
+    return ConvEncoder(
+        features=tuple(cfg.features),
+        fc=tuple(cfg.fc),
+        latent_dim=latent_dim,
+        kernel=cfg.get("kernel", 4),
+        tap=tap,
+    )
   if kind == "resnet18":
     return resnet.ResNetEncoder(latent_dim=latent_dim, tap=tap)
-  raise ValueError(f"model.encoder.kind must be 'conv' or 'resnet18', got "
-                   f"{kind!r}.")
+  raise ValueError(
+      f"model.encoder.kind must be 'conv' or 'resnet18', got " f"{kind!r}."
+  )
 
 
 def build_decoder(cfg: ml_collections.ConfigDict) -> nn.Module:
   kind = cfg.kind
   if kind == "conv":
     size = cfg.get("output_size", None)
-    return ConvDecoder(fc=tuple(cfg.fc), start_shape=tuple(cfg.start_shape),
-                       features=tuple(cfg.features),
-                       kernel=cfg.get("kernel", 4),
-                       output_size=tuple(size) if size else None)
+    return ConvDecoder(
+        fc=tuple(cfg.fc),
+        start_shape=tuple(cfg.start_shape),
+        features=tuple(cfg.features),
+        kernel=cfg.get("kernel", 4),
+        output_size=tuple(size) if size else None,
+    )
   if kind == "upsample":
-    return resnet.UpsampleDecoder(start_shape=tuple(cfg.start_shape),
-                                  features=tuple(cfg.features),
-                                  channels=cfg.channels)
-  raise ValueError(f"model.decoder.kind must be 'conv' or 'upsample', got "
-                   f"{kind!r}.")
+    return resnet.UpsampleDecoder(
+        start_shape=tuple(cfg.start_shape),
+        features=tuple(cfg.features),
+        channels=cfg.channels,
+    )
+  raise ValueError(
+      f"model.decoder.kind must be 'conv' or 'upsample', got " f"{kind!r}."
+  )
 
 
 def build(config: ml_collections.ConfigDict) -> VAE:
@@ -191,10 +213,13 @@ def build(config: ml_collections.ConfigDict) -> VAE:
   model = config.model
   tap = config.attention.get("tap", "post_act")
   if tap not in ("post_act", "pre_act"):
-    raise ValueError(f"attention.tap must be 'post_act' or 'pre_act', got "
-                     f"{tap!r}.")
-  return VAE(encoder=build_encoder(model.encoder, model.latent_dim, tap),
-             decoder=build_decoder(model.decoder))
+    raise ValueError(
+        f"attention.tap must be 'post_act' or 'pre_act', got " f"{tap!r}."
+    )
+  return VAE(
+      encoder=build_encoder(model.encoder, model.latent_dim, tap),
+      decoder=build_decoder(model.decoder),
+  )
 
 
 def build_discriminator(config: ml_collections.ConfigDict) -> Discriminator:
@@ -204,5 +229,7 @@ def build_discriminator(config: ml_collections.ConfigDict) -> Discriminator:
 
 def uses_batch_norm(config: ml_collections.ConfigDict) -> bool:
   """Whether the model keeps BatchNorm statistics (the MVTec ResNet net)."""
-  return (config.model.encoder.kind == "resnet18"
-          or config.model.decoder.kind == "upsample")
+  return (
+      config.model.encoder.kind == "resnet18"
+      or config.model.decoder.kind == "upsample"
+  )

@@ -19,12 +19,12 @@ _STAGES = ((64, 1), (128, 2), (256, 2), (512, 2))
 
 
 def _norm(train: bool):
-  return nn.BatchNorm(use_running_average=not train, momentum=0.9,
-                      epsilon=1e-5)
+  return nn.BatchNorm(use_running_average=not train, momentum=0.9, epsilon=1e-5)
 
 
 class BasicBlock(nn.Module):
   """Two 3x3 convs with BN and an identity / 1x1-projection shortcut."""
+
   features: int
   strides: int = 1
 
@@ -41,15 +41,19 @@ class BasicBlock(nn.Module):
 
 class ResNetEncoder(nn.Module):
   """ResNet-18 trunk; taps 'stem' (after max-pool) and 'layer1'..'layer4'."""
+
   latent_dim: int
   tap: str = "post_act"
 
   def setup(self):
     if self.tap != "post_act":
-      raise ValueError("The ResNet-18 encoder only taps rectified block "
-                       "outputs; set attention.tap='post_act'.")
-    self.stem_conv = nn.Conv(64, (7, 7), strides=2, padding=((3, 3), (3, 3)),
-                             use_bias=False)
+      raise ValueError(
+          "The ResNet-18 encoder only taps rectified block "
+          "outputs; set attention.tap='post_act'."
+      )
+    self.stem_conv = nn.Conv(
+        64, (7, 7), strides=2, padding=((3, 3), (3, 3)), use_bias=False
+    )
     self.stem_norm = nn.BatchNorm(momentum=0.9, epsilon=1e-5)
     self.blocks = [[BasicBlock(f, s), BasicBlock(f, 1)] for f, s in _STAGES]
     self.mu = nn.Dense(self.latent_dim)
@@ -61,8 +65,10 @@ class ResNetEncoder(nn.Module):
 
   def _index(self, layer: str) -> int:
     if layer not in self.layers:
-      raise ValueError(f"Unknown attention.target_layer {layer!r}; this "
-                       f"encoder's taps are {list(self.layers)}.")
+      raise ValueError(
+          f"Unknown attention.target_layer {layer!r}; this "
+          f"encoder's taps are {list(self.layers)}."
+      )
     return self.layers.index(layer)
 
   def _stages(self, x, first: int, last: int, train: bool):
@@ -88,6 +94,7 @@ class ResNetEncoder(nn.Module):
 
 class UpsampleDecoder(nn.Module):
   """FC -> start map -> (nearest x2, Conv3x3, BN, ReLU) per width -> logits."""
+
   start_shape: Sequence[int]
   features: Sequence[int]
   channels: int

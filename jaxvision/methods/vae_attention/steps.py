@@ -26,11 +26,14 @@ FAMILIES = ("vae", "beta_vae", "factor_vae", "ad_factor_vae")
 def check_family(config: ml_collections.ConfigDict) -> str:
   family = config.model.family
   if family not in FAMILIES:
-    raise ValueError(f"model.family must be one of {FAMILIES}, got "
-                     f"{family!r}.")
+    raise ValueError(
+        f"model.family must be one of {FAMILIES}, got " f"{family!r}."
+    )
   if family == "ad_factor_vae" and model_lib.uses_batch_norm(config):
-    raise ValueError("AD-FactorVAE is implemented for the BatchNorm-free "
-                     "conv encoders only (model.encoder.kind='conv').")
+    raise ValueError(
+        "AD-FactorVAE is implemented for the BatchNorm-free "
+        "conv encoders only (model.encoder.kind='conv')."
+    )
   return family
 
 
@@ -38,9 +41,16 @@ def is_factor(config: ml_collections.ConfigDict) -> bool:
   return check_family(config) in ("factor_vae", "ad_factor_vae")
 
 
-def ad_loss(vae, variables, cfg: ml_collections.ConfigDict, a: jax.Array,
-            eps: jax.Array, kl: jax.Array, rng: jax.Array,
-            input_size) -> jax.Array:
+def ad_loss(
+    vae,
+    variables,
+    cfg: ml_collections.ConfigDict,
+    a: jax.Array,
+    eps: jax.Array,
+    kl: jax.Array,
+    rng: jax.Array,
+    input_size,
+) -> jax.Array:
   """Batch mean of L_AD on the element maps of the chosen latent dims.
 
   'sa': maps of the training sample eps (one per image). 'da': N fresh
@@ -49,34 +59,44 @@ def ad_loss(vae, variables, cfg: ml_collections.ConfigDict, a: jax.Array,
   """
   ad, att = cfg.ad, cfg.attention
   if len(ad.dims) < 2 or not all(0 <= d < eps.shape[-1] for d in ad.dims):
-    raise ValueError(f"ad.dims={list(ad.dims)} must name at least two latent "
-                     f"dims in [0, {eps.shape[-1]}).")
-  fn = attention.posterior_fn(maps_lib.head_of(vae, variables,
-                                               att.target_layer))
+    raise ValueError(
+        f"ad.dims={list(ad.dims)} must name at least two latent "
+        f"dims in [0, {eps.shape[-1]})."
+    )
+  fn = attention.posterior_fn(
+      maps_lib.head_of(vae, variables, att.target_layer)
+  )
   num_dims = len(ad.dims)
   post, grad_norm = att.get("post", "relu"), att.get("grad_norm", "none")
   selection = ad.get("dim_selection", "fixed")
   if selection not in ("fixed", "top_kl"):
-    raise ValueError(f"ad.dim_selection must be 'fixed' or 'top_kl', got "
-                     f"{selection!r}.")
+    raise ValueError(
+        f"ad.dim_selection must be 'fixed' or 'top_kl', got " f"{selection!r}."
+    )
   if ad.attention not in ("sa", "da"):
-    raise ValueError(f"ad.attention must be 'sa' or 'da', got "
-                     f"{ad.attention!r}.")
+    raise ValueError(
+        f"ad.attention must be 'sa' or 'da', got " f"{ad.attention!r}."
+    )
 
   def element(jm, js, a_i, e):
     return attention.element_maps(
-        attention.channel_weights(jm, js, e, grad_norm), a_i, post)
+        attention.channel_weights(jm, js, e, grad_norm), a_i, post
+    )
 
   def one(a_i, eps_i, kl_i, key):
-    dims = (jnp.argsort(-kl_i)[:num_dims] if selection == "top_kl"
-            else jnp.asarray(ad.dims))
+    dims = (
+        jnp.argsort(-kl_i)[:num_dims]
+        if selection == "top_kl"
+        else jnp.asarray(ad.dims)
+    )
     jm, js = attention.latent_jacobians(fn, a_i, dims)
     if ad.attention == "sa":
       m = element(jm, js, a_i, eps_i[dims])
     else:
       samples = jax.random.normal(key, (ad.num_samples, num_dims))
       mean, std = attention.distribution(
-          jax.vmap(lambda e: element(jm, js, a_i, e))(samples))
+          jax.vmap(lambda e: element(jm, js, a_i, e))(samples)
+      )
       m = attention.fuse(mean, std, ad.alpha, ad.beta)
     if ad.get("map_resolution", "native") == "input":
       m = attention.upsample(m, input_size)
@@ -101,7 +121,8 @@ def make_train_step(config: ml_collections.ConfigDict):
     """(mu, logvar, z, logits, tap map or None, new batch stats or None)."""
     if batch_norm:
       (mu, logvar, z, logits), updates = vae.apply(
-          variables, x, eps, train=True, mutable=["batch_stats"])
+          variables, x, eps, train=True, mutable=["batch_stats"]
+      )
       return mu, logvar, z, logits, None, updates
     if not with_ad:
       return (*vae.apply(variables, x, eps), None, None)
@@ -109,8 +130,14 @@ def make_train_step(config: ml_collections.ConfigDict):
     a = vae.apply(variables, x, layer, method=model_lib.VAE.trunk)
     mu, logvar = vae.apply(variables, a, layer, method=model_lib.VAE.head)
     z = mu + jnp.exp(0.5 * logvar) * eps
-    return mu, logvar, z, vae.apply(variables, z,
-                                    method=model_lib.VAE.decode), a, None
+    return (
+        mu,
+        logvar,
+        z,
+        vae.apply(variables, z, method=model_lib.VAE.decode),
+        a,
+        None,
+    )
 
   def vae_objective(params, collections, x, rng, disc_params):
     variables = state_lib.merge_variables(params, collections)
@@ -127,8 +154,9 @@ def make_train_step(config: ml_collections.ConfigDict):
       loss += config.factor.gamma * tc
       metrics["tc"] = tc
     if with_ad:
-      l_ad = ad_loss(vae, variables, config, a, eps, kl_dims, ad_key,
-                     x.shape[1:3])
+      l_ad = ad_loss(
+          vae, variables, config, a, eps, kl_dims, ad_key, x.shape[1:3]
+      )
       loss += config.ad.weight * l_ad
       metrics["l_ad"] = l_ad
     return loss, (metrics, z, stats)
@@ -138,14 +166,16 @@ def make_train_step(config: ml_collections.ConfigDict):
     vae_key, eps2_key, perm_key = jax.random.split(rng, 3)
     if factor:
       if x.shape[0] % 2:
-        raise ValueError(f"FactorVAE splits each batch in two halves; the "
-                         f"batch size {x.shape[0]} must be even.")
-      x, x2 = x[:x.shape[0] // 2], x[x.shape[0] // 2:]
+        raise ValueError(
+            f"FactorVAE splits each batch in two halves; the "
+            f"batch size {x.shape[0]} must be even."
+        )
+      x, x2 = x[: x.shape[0] // 2], x[x.shape[0] // 2 :]
     collections = state.model_state.get("model", {})
     disc_params = state.params.get("disc")
     (loss, (metrics, z, stats)), grads = jax.value_and_grad(
-        vae_objective, has_aux=True)(state.params["model"], collections, x,
-                                     vae_key, disc_params)
+        vae_objective, has_aux=True
+    )(state.params["model"], collections, x, vae_key, disc_params)
     updates = {"model": grads}
     metrics = {"loss": loss, **metrics}
     if factor:
@@ -155,11 +185,13 @@ def make_train_step(config: ml_collections.ConfigDict):
       z_q = jax.lax.stop_gradient(z)
 
       def disc_objective(p):
-        return losses.discriminator_loss(disc.apply({"params": p}, z_q),
-                                         disc.apply({"params": p}, z_perm))
+        return losses.discriminator_loss(
+            disc.apply({"params": p}, z_q), disc.apply({"params": p}, z_perm)
+        )
 
       (d_loss, d_acc), updates["disc"] = jax.value_and_grad(
-          disc_objective, has_aux=True)(disc_params)
+          disc_objective, has_aux=True
+      )(disc_params)
       metrics.update(disc_loss=d_loss, disc_accuracy=d_acc)
     state = state.apply_gradients(updates)
     if stats is not None:

@@ -42,8 +42,10 @@ from jaxvision.methods.violence import protocol
 
 def _check(config: ml_collections.ConfigDict) -> None:
   if len(config.stages) != 1:
-    raise ValueError("crossval expects a single-stage config, got "
-                     f"{len(config.stages)} stages.")
+    raise ValueError(
+        "crossval expects a single-stage config, got "
+        f"{len(config.stages)} stages."
+    )
 
 
 def _read_json(path: str, default):
@@ -60,8 +62,12 @@ def _write_json(path: str, value) -> None:
   os.replace(tmp, path)
 
 
-def run_fold(config: ml_collections.ConfigDict, fold: int, workdir: str,
-             log: Callable[[str], None] = print) -> list[float]:
+def run_fold(
+    config: ml_collections.ConfigDict,
+    fold: int,
+    workdir: str,
+    log: Callable[[str], None] = print,
+) -> list[float]:
   """Test accuracy after each epoch of fold `fold` (resumes, skips if done)."""
   fold_config = config.copy_and_resolve_references()
   fold_config.eval.fold = fold
@@ -81,7 +87,8 @@ def run_fold(config: ml_collections.ConfigDict, fold: int, workdir: str,
   if None in curve:
     raise ValueError(
         f"{fold_dir}'s metrics have no held-out accuracy for epoch "
-        f"{curve.index(None) + 1}; delete the fold directory to rerun it.")
+        f"{curve.index(None) + 1}; delete the fold directory to rerun it."
+    )
   _write_json(curve_path, curve)
   for epoch, value in enumerate(curve, 1):
     log(f"fold={fold} epoch={epoch} accuracy={value:.4f}")
@@ -96,8 +103,11 @@ def _logged(path: str, key: str) -> dict[int, float]:
   return {r["step"]: float(r[key]) for r in rows if key in r}
 
 
-def run(config: ml_collections.ConfigDict, workdir: str,
-        log: Callable[[str], None] = print) -> dict[str, float]:
+def run(
+    config: ml_collections.ConfigDict,
+    workdir: str,
+    log: Callable[[str], None] = print,
+) -> dict[str, float]:
   """Runs every fold in workdir/fold_k and returns the report.
 
   Like `train`, refuses random VGG13 weights in a paper config
@@ -108,21 +118,30 @@ def run(config: ml_collections.ConfigDict, workdir: str,
   with workdir_lib.locked(workdir, is_main_process=jax.process_index() == 0):
     if jax.process_index() == 0:
       _write_json(os.path.join(workdir, "folds.json"), data.folds(config))
-    curves = [run_fold(config, fold, workdir, log)
-              for fold in range(config.eval.num_folds)]
+    curves = [
+        run_fold(config, fold, workdir, log)
+        for fold in range(config.eval.num_folds)
+    ]
   acc = np.asarray(curves)
   report = {}
   for fold, curve in enumerate(acc):
     report[f"fold_{fold}/accuracy_last"] = float(curve[-1])
     report[f"fold_{fold}/accuracy_max"] = float(curve.max())
-  window = protocol.windowed_peak_accuracy(acc, config.eval.window_radius,
-                                           config.eval.std_ddof)
-  report.update({"windowed_peak_mean": window["mean"],
-                 "windowed_peak_std": window["std"],
-                 "windowed_peak_epoch": window["peak_epoch"] + 1,
-                 "windowed_peak_num": window["num_values"]})
-  for name, values in (("per_fold_max", protocol.per_fold_max(acc)),
-                       ("last_epoch", protocol.last_epoch(acc))):
+  window = protocol.windowed_peak_accuracy(
+      acc, config.eval.window_radius, config.eval.std_ddof
+  )
+  report.update(
+      {
+          "windowed_peak_mean": window["mean"],
+          "windowed_peak_std": window["std"],
+          "windowed_peak_epoch": window["peak_epoch"] + 1,
+          "windowed_peak_num": window["num_values"],
+      }
+  )
+  for name, values in (
+      ("per_fold_max", protocol.per_fold_max(acc)),
+      ("last_epoch", protocol.last_epoch(acc)),
+  ):
     report[f"{name}_mean"] = values["mean"]
     report[f"{name}_std"] = values["std"]
   if jax.process_index() == 0:
@@ -134,23 +153,31 @@ def _split_overrides(rest: Sequence[str]) -> list[str]:
   overrides = []
   for arg in rest:
     if not arg.startswith("--config.") or "=" not in arg:
-      raise SystemExit(f"error: unknown argument {arg!r}; config overrides "
-                       "look like --config.key=value")
-    overrides.append(arg[len("--config."):])
+      raise SystemExit(
+          f"error: unknown argument {arg!r}; config overrides "
+          "look like --config.key=value"
+      )
+    overrides.append(arg[len("--config.") :])
   return overrides
 
 
 def main(argv: Sequence[str] | None = None) -> None:
   parser = argparse.ArgumentParser(
       prog="python -m jaxvision.methods.violence.crossval",
-      description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-  parser.add_argument("--config", required=True,
-                      help="configs/violence/<file>.py[:arg]")
+      description=__doc__,
+      formatter_class=argparse.RawDescriptionHelpFormatter,
+  )
+  parser.add_argument(
+      "--config", required=True, help="configs/violence/<file>.py[:arg]"
+  )
   parser.add_argument("--workdir", required=True)
-  parser.add_argument("--compilation_cache", default="",
-                      help="persistent XLA cache (default WORKDIR/jax_cache): "
-                      "every fold restarts the engine, so the train step "
-                      "is compiled once and then read from here")
+  parser.add_argument(
+      "--compilation_cache",
+      default="",
+      help="persistent XLA cache (default WORKDIR/jax_cache): "
+      "every fold restarts the engine, so the train step "
+      "is compiled once and then read from here",
+  )
   args, rest = parser.parse_known_args(argv)
   try:
     config = config_lib.load_config(args.config, _split_overrides(rest))

@@ -41,11 +41,13 @@ def _real_clips(name: str, root: str) -> tuple[video_datasets.Clip, ...]:
 
 
 def _synthetic_dataset(d: ml_collections.ConfigDict):
-  arrays = synthetic.generate(d.name, d.num_clips, d.num_frames,
-                              d.synthetic_size, d.synthetic_seed)
+  arrays = synthetic.generate(
+      d.name, d.num_clips, d.num_frames, d.synthetic_size, d.synthetic_seed
+  )
   ids = [f"{d.name}_{i:05d}" for i in range(d.num_clips)]
   subset = lambda idx: sources.ArraySource(
-      {k: v[idx] for k, v in arrays.items()})
+      {k: v[idx] for k, v in arrays.items()}
+  )
   return arrays["label"], ids, subset
 
 
@@ -54,17 +56,24 @@ def _real_dataset(d: ml_collections.ConfigDict):
     raise FileNotFoundError(
         f"config.data.root is empty: set --config.data.root to the "
         f"unpacked {d.name} archive (see jaxvision/data/video_datasets.py "
-        "for the expected layout).")
+        "for the expected layout)."
+    )
   clips = _real_clips(d.name, d.root)
-  subset = lambda idx: video_datasets.ClipSource([clips[i] for i in idx],
-                                                 d.num_frames)
-  return (np.asarray([c.label for c in clips]), [c.video_id for c in clips],
-          subset)
+  subset = lambda idx: video_datasets.ClipSource(
+      [clips[i] for i in idx], d.num_frames
+  )
+  return (
+      np.asarray([c.label for c in clips]),
+      [c.video_id for c in clips],
+      subset,
+  )
 
 
 # data.name -> fn(data_cfg) -> (labels, ids, subset(indices) -> source).
-DATASETS = {**{name: _synthetic_dataset for name in synthetic.NAMES},
-            **{name: _real_dataset for name in video_datasets.DATASETS}}
+DATASETS = {
+    **{name: _synthetic_dataset for name in synthetic.NAMES},
+    **{name: _real_dataset for name in video_datasets.DATASETS},
+}
 
 
 def _dataset(d: ml_collections.ConfigDict):
@@ -75,8 +84,9 @@ def _dataset(d: ml_collections.ConfigDict):
 def folds(config: ml_collections.ConfigDict) -> dict[str, int]:
   """video_id -> fold of every clip (what crossval writes to folds.json)."""
   labels, ids, _ = _dataset(config.data)
-  assigned = protocol.assign_folds(labels, config.eval.num_folds,
-                                   config.eval.fold_seed)
+  assigned = protocol.assign_folds(
+      labels, config.eval.num_folds, config.eval.fold_seed
+  )
   return dict(zip(ids, map(int, assigned)))
 
 
@@ -86,7 +96,8 @@ def split(config: ml_collections.ConfigDict, held_out: bool) -> Any:
   if not 0 <= e.fold < e.num_folds:
     raise user_errors.InvalidValueError(
         f"config.eval.fold={e.fold} is outside [0, "
-        f"{e.num_folds}); pick the held-out fold.")
+        f"{e.num_folds}); pick the held-out fold."
+    )
   labels, _, subset = _dataset(config.data)
   assigned = protocol.assign_folds(labels, e.num_folds, e.fold_seed)
   chosen = assigned == e.fold if held_out else assigned != e.fold
@@ -99,8 +110,10 @@ def pp_string(config: ml_collections.ConfigDict, train: bool) -> str:
   aug = d.aug
   if aug.random_crop:
     crop = "random_crop" if train else "central_crop"
-    ops = [f"resize({aug.resize_before_crop}, {_KEYS})",
-           f"{crop}({d.frame_size}, {_KEYS})"]
+    ops = [
+        f"resize({aug.resize_before_crop}, {_KEYS})",
+        f"{crop}({d.frame_size}, {_KEYS})",
+    ]
   else:
     ops = [f"resize({d.frame_size}, {_KEYS})"]
   if train and aug.hflip:
@@ -109,18 +122,24 @@ def pp_string(config: ml_collections.ConfigDict, train: bool) -> str:
   return "|".join(ops)
 
 
-def make_train_data(ctx: method_lib.StageContext,
-                    seed: int) -> pipeline.DataIterator:
+def make_train_data(
+    ctx: method_lib.StageContext, seed: int
+) -> pipeline.DataIterator:
   """Shuffled, augmented batches of the training folds (repeats forever)."""
   config = ctx.config
   source = split(config, held_out=False)
   if len(source) < ctx.stage.batch_size:
     raise user_errors.InvalidValueError(
         f"The training folds hold {len(source)} clips, fewer "
-        f"than one batch of {ctx.stage.batch_size}.")
+        f"than one batch of {ctx.stage.batch_size}."
+    )
   return pipeline.host_iterator(
-      source, config.data, pp_fn=pp.build(pp_string(config, train=True)),
-      global_batch_size=ctx.stage.batch_size, seed=seed)
+      source,
+      config.data,
+      pp_fn=pp.build(pp_string(config, train=True)),
+      global_batch_size=ctx.stage.batch_size,
+      seed=seed,
+  )
 
 
 def steps_per_epoch(config: ml_collections.ConfigDict, batch_size: int) -> int:

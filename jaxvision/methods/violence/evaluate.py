@@ -24,10 +24,11 @@ def evaluate(ctx: method_lib.StageContext, state) -> dict[str, float]:
   config = ctx.config
   source = data.split(config, held_out=True)
   iterator = pipeline.make_eval_iterator(
-      source, pp_fn=pp.build(data.pp_string(config, train=False)),
-      batch_size=config.eval.batch_size)
-  run = inference.Replicated(state.variables("model")).jit(
-      predict_fn(config))
+      source,
+      pp_fn=pp.build(data.pp_string(config, train=False)),
+      batch_size=config.eval.batch_size,
+  )
+  run = inference.Replicated(state.variables("model")).jit(predict_fn(config))
   labels, preds = [], []
   for batch in iterator:
     keep = np.asarray(batch["mask"], bool)
@@ -37,5 +38,9 @@ def evaluate(ctx: method_lib.StageContext, state) -> dict[str, float]:
   labels, preds = np.concatenate(labels), np.concatenate(preds)
   report = classification.report(labels, preds, data.CLASS_NAMES)
   majority = max(np.mean(labels == c) for c in range(len(data.CLASS_NAMES)))
-  return {"accuracy": report["accuracy"], "macro_f1": report["macro_f1"],
-          "chance": float(majority), "num_examples": report["num_examples"]}
+  return {
+      "accuracy": report["accuracy"],
+      "macro_f1": report["macro_f1"],
+      "chance": float(majority),
+      "num_examples": report["num_examples"],
+  }

@@ -28,8 +28,9 @@ from jaxvision.weights import torchvision
 
 def _dummy_frames(config, batch: int = 1):
   d = config.data
-  return jnp.zeros((batch, d.num_frames, d.frame_size, d.frame_size, 3),
-                   jnp.float32)
+  return jnp.zeros(
+      (batch, d.num_frames, d.frame_size, d.frame_size, 3), jnp.float32
+  )
 
 
 def _with_pretrained(config, variables: dict) -> dict:
@@ -69,16 +70,21 @@ def make_train_step(ctx):
 
     def objective(params):
       logits, updates = net.apply(
-          state_lib.merge_variables(params, collections), batch["frames"],
-          train=True, mutable=list(collections))
+          state_lib.merge_variables(params, collections),
+          batch["frames"],
+          train=True,
+          mutable=list(collections),
+      )
       ce = optax.softmax_cross_entropy_with_integer_labels(
-          logits, batch["label"]).mean()
+          logits, batch["label"]
+      ).mean()
       accuracy = jnp.mean(jnp.argmax(logits, -1) == batch["label"])
       loss = ce + 0.5 * l2 * _l2(params) if l2 else ce
       return loss, ({"cross_entropy": ce, "accuracy": accuracy}, updates)
 
     (loss, (metrics, updates)), grads = jax.value_and_grad(
-        objective, has_aux=True)(state.params["model"])
+        objective, has_aux=True
+    )(state.params["model"])
     state = state.apply_gradients({"model": grads})
     if collections:
       state = state.update_model_state("model", updates)
@@ -97,19 +103,30 @@ def flops_fns(ctx):
 def abstract_batch(ctx):
   """The global training batch: frames [B, T, S, S, 3] in [0, 1], labels."""
   frames = jax.eval_shape(
-      lambda: _dummy_frames(ctx.config, ctx.stage.batch_size))
-  return {"frames": frames,
-          "label": jax.ShapeDtypeStruct((ctx.stage.batch_size,), jnp.int32)}
+      lambda: _dummy_frames(ctx.config, ctx.stage.batch_size)
+  )
+  return {
+      "frames": frames,
+      "label": jax.ShapeDtypeStruct((ctx.stage.batch_size,), jnp.int32),
+  }
 
 
 def eval_fns(ctx, batch):
   """The held-out fold's forward (eval-mode BatchNorm) on `batch` clips."""
   variables = jax.eval_shape(lambda: _variables(ctx, jax.random.key(0)))
   frames = jax.eval_shape(lambda: _dummy_frames(ctx.config, batch))
-  return {"clip": (evaluate_lib.predict_fn(ctx.config), (variables,), (frames,))}
+  return {
+      "clip": (evaluate_lib.predict_fn(ctx.config), (variables,), (frames,))
+  }
 
 
 METHOD = method_lib.Method(
-    name="violence", init=init, make_train_step=make_train_step,
-    make_train_data=data.make_train_data, evaluate=evaluate_lib.evaluate,
-    flops_fns=flops_fns, abstract_batch=abstract_batch, eval_fns=eval_fns)
+    name="violence",
+    init=init,
+    make_train_step=make_train_step,
+    make_train_data=data.make_train_data,
+    evaluate=evaluate_lib.evaluate,
+    flops_fns=flops_fns,
+    abstract_batch=abstract_batch,
+    eval_fns=eval_fns,
+)

@@ -40,13 +40,15 @@ def assign_folds(labels: np.ndarray, num_folds: int, seed: int) -> np.ndarray:
 def _check_matrix(acc: np.ndarray) -> np.ndarray:
   acc = np.asarray(acc, np.float64)
   if acc.ndim != 2 or 0 in acc.shape:
-    raise ValueError(f"expected accuracies of shape (folds, epochs), got "
-                     f"{acc.shape}.")
+    raise ValueError(
+        f"expected accuracies of shape (folds, epochs), got " f"{acc.shape}."
+    )
   return acc
 
 
-def windowed_peak_accuracy(acc: np.ndarray, radius: int,
-                           ddof: int = 0) -> dict[str, float]:
+def windowed_peak_accuracy(
+    acc: np.ndarray, radius: int, ddof: int = 0
+) -> dict[str, float]:
   """Protocol A on acc[fold, epoch] (epochs 0-based here).
 
   Returns:
@@ -59,14 +61,18 @@ def windowed_peak_accuracy(acc: np.ndarray, radius: int,
   if radius < 0:
     raise ValueError(f"radius must be >= 0, got {radius}.")
   peak = int(np.argmax(acc.mean(0)))
-  window = acc[:, max(peak - radius, 0):peak + radius + 1].ravel()
+  window = acc[:, max(peak - radius, 0) : peak + radius + 1].ravel()
   if ddof:
     mean, std = float(window.mean()), float(window.std(ddof=ddof))
   else:
     mean, std = classification.mean_std(window)
-  return {"mean": mean, "std": std, "peak_epoch": float(peak),
-          "peak_mean": float(acc.mean(0)[peak]),
-          "num_values": float(window.size)}
+  return {
+      "mean": mean,
+      "std": std,
+      "peak_epoch": float(peak),
+      "peak_mean": float(acc.mean(0)[peak]),
+      "num_values": float(window.size),
+  }
 
 
 def per_fold_max(acc: np.ndarray) -> dict[str, float]:

@@ -40,7 +40,7 @@ def _background(rng: np.random.Generator, size: int) -> np.ndarray:
   i0 = np.minimum(pos.astype(int), 1)
   w = (pos - i0)[:, None]
   rows = grid[i0] * (1 - w[..., None]) + grid[i0 + 1] * w[..., None]
-  return (rows[:, i0] * (1 - w[None]) + rows[:, i0 + 1] * w[None])
+  return rows[:, i0] * (1 - w[None]) + rows[:, i0 + 1] * w[None]
 
 
 def _calm_paths(rng, size, steps, radius) -> np.ndarray | None:
@@ -48,8 +48,9 @@ def _calm_paths(rng, size, steps, radius) -> np.ndarray | None:
   low, high = radius.max(), size - 1 - radius.max()
   pos = rng.uniform(low, high, (2, 2))
   angle = rng.uniform(0, 2 * np.pi, 2)
-  vel = rng.uniform(0.3, 0.8, (2, 1)) * np.stack([np.sin(angle),
-                                                  np.cos(angle)], -1)
+  vel = rng.uniform(0.3, 0.8, (2, 1)) * np.stack(
+      [np.sin(angle), np.cos(angle)], -1
+  )
   paths = []
   for _ in range(steps):
     paths.append(pos.copy())
@@ -60,7 +61,8 @@ def _calm_paths(rng, size, steps, radius) -> np.ndarray | None:
       pos[:, axis] = np.clip(pos[:, axis], low, high)
   paths = np.stack(paths)
   if np.linalg.norm(paths[:, 0] - paths[:, 1], axis=-1).min() < (
-      _MIN_CALM_DISTANCE):
+      _MIN_CALM_DISTANCE
+  ):
     return None
   return paths
 
@@ -99,8 +101,9 @@ def _render(rng, size, paths, radius, flicker) -> np.ndarray:
   for t, pos in enumerate(paths):
     frame = background.copy()
     for agent in range(2):
-      disc = ((yy - pos[agent, 0]) ** 2 + (xx - pos[agent, 1]) ** 2
-              <= radius[agent] ** 2)
+      disc = (yy - pos[agent, 0]) ** 2 + (xx - pos[agent, 1]) ** 2 <= radius[
+          agent
+      ] ** 2
       frame[disc] = colours[agent] + flicker[t]
     frame = frame + rng.normal(0, 0.02, frame.shape)
     frames.append(frame)
@@ -126,18 +129,21 @@ def _clip(rng, size, num_frames, violent: bool) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=4)
-def generate(name: str, num_clips: int, num_frames: int, size: int,
-             seed: int) -> dict[str, np.ndarray]:
+def generate(
+    name: str, num_clips: int, num_frames: int, size: int, seed: int
+) -> dict[str, np.ndarray]:
   """{"frames": uint8 (N, T, size, size, 3), "label": int32 (N,)}, balanced.
 
   Labels alternate 0, 1, 0, 1, ... so any contiguous subset is balanced.
   """
   if name not in NAMES:
-    raise ValueError(f"Unknown synthetic dataset {name!r}; choose one of "
-                     f"{list(NAMES)}.")
+    raise ValueError(
+        f"Unknown synthetic dataset {name!r}; choose one of " f"{list(NAMES)}."
+    )
   if num_clips < 2 or num_clips % 2:
-    raise ValueError(f"num_clips must be an even number >= 2, got "
-                     f"{num_clips}.")
+    raise ValueError(
+        f"num_clips must be an even number >= 2, got " f"{num_clips}."
+    )
   if size < 24:
     raise ValueError(f"synthetic clips need size >= 24 px, got {size}.")
   rng = np.random.default_rng(seed)
@@ -145,8 +151,7 @@ def generate(name: str, num_clips: int, num_frames: int, size: int,
   if name == "synthetic_fights":
     frames = [_clip(rng, size, num_frames, bool(y)) for y in labels]
   else:
-    fights = [_clip(rng, size, num_frames, True)
-              for _ in range(num_clips // 2)]
+    fights = [_clip(rng, size, num_frames, True) for _ in range(num_clips // 2)]
     frames = [f for clip in fights for f in (clip[::-1], clip)]
   out = {"frames": np.stack(frames), "label": labels}
   for array in out.values():

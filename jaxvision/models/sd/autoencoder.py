@@ -23,6 +23,7 @@ SCALE_FACTOR = 0.18215
 @dataclasses.dataclass(frozen=True)
 class AutoencoderConfig:
   """Autoencoder hyper-parameters (CompVis `ddconfig` names)."""
+
   in_channels: int = 3
   ch: int = 128
   ch_mult: tuple[int, ...] = (1, 2, 4, 4)
@@ -48,6 +49,7 @@ def _resnet(cfg: AutoencoderConfig, features: int, dtype, name: str):
 
 class MidBlock(nn.Module):
   """ResBlock -> single-head self-attention -> ResBlock."""
+
   config: AutoencoderConfig
   features: int
   dtype: layers.Dtype = jnp.float32
@@ -55,13 +57,15 @@ class MidBlock(nn.Module):
   @nn.compact
   def __call__(self, h: jax.Array) -> jax.Array:
     h = _resnet(self.config, self.features, self.dtype, "resnets_0")(h)
-    h = attention.VAEAttention(self.config.groups, self.dtype,
-                               name="attentions_0")(h)
+    h = attention.VAEAttention(
+        self.config.groups, self.dtype, name="attentions_0"
+    )(h)
     return _resnet(self.config, self.features, self.dtype, "resnets_1")(h)
 
 
 class Sampler(nn.Module):
   """A level's ResBlocks followed by an optional (down|up)sampler."""
+
   config: AutoencoderConfig
   features: int
   num_res: int
@@ -73,8 +77,12 @@ class Sampler(nn.Module):
     for j in range(self.num_res):
       h = _resnet(self.config, self.features, self.dtype, f"resnets_{j}")(h)
     if self.sampler == "down":
-      h = layers.Downsample(self.features, asymmetric=True, dtype=self.dtype,
-                            name="downsamplers_0")(h)
+      h = layers.Downsample(
+          self.features,
+          asymmetric=True,
+          dtype=self.dtype,
+          name="downsamplers_0",
+      )(h)
     elif self.sampler == "up":
       h = layers.Upsample(self.features, self.dtype, name="upsamplers_0")(h)
     return h
@@ -82,6 +90,7 @@ class Sampler(nn.Module):
 
 class Encoder(nn.Module):
   """RGB in [-1, 1] -> 2 * z_channels moments at 1/8 resolution."""
+
   config: AutoencoderConfig
   dtype: layers.Dtype = jnp.float32
 
@@ -91,8 +100,14 @@ class Encoder(nn.Module):
     h = layers.conv(widths[0], 3, "conv_in", self.dtype)(x.astype(self.dtype))
     for i, width in enumerate(widths):
       down = "down" if i < len(widths) - 1 else None
-      h = Sampler(cfg, width, cfg.num_res_blocks, down, self.dtype,
-                  name=f"down_blocks_{i}")(h)
+      h = Sampler(
+          cfg,
+          width,
+          cfg.num_res_blocks,
+          down,
+          self.dtype,
+          name=f"down_blocks_{i}",
+      )(h)
     h = MidBlock(cfg, widths[-1], self.dtype, name="mid_block")(h)
     h = nn.silu(layers.group_norm(cfg.groups, 1e-6, "conv_norm_out")(h))
     return layers.conv(2 * cfg.z_channels, 3, "conv_out", self.dtype)(h)
@@ -100,6 +115,7 @@ class Encoder(nn.Module):
 
 class Decoder(nn.Module):
   """z (unscaled) -> RGB in about [-1, 1]."""
+
   config: AutoencoderConfig
   dtype: layers.Dtype = jnp.float32
 
@@ -110,14 +126,21 @@ class Decoder(nn.Module):
     h = MidBlock(cfg, widths[0], self.dtype, name="mid_block")(h)
     for i, width in enumerate(widths):
       up = "up" if i < len(widths) - 1 else None
-      h = Sampler(cfg, width, cfg.num_res_blocks + 1, up, self.dtype,
-                  name=f"up_blocks_{i}")(h)
+      h = Sampler(
+          cfg,
+          width,
+          cfg.num_res_blocks + 1,
+          up,
+          self.dtype,
+          name=f"up_blocks_{i}",
+      )(h)
     h = nn.silu(layers.group_norm(cfg.groups, 1e-6, "conv_norm_out")(h))
     return layers.conv(cfg.in_channels, 3, "conv_out", jnp.float32)(h)
 
 
 class AutoencoderKL(nn.Module):
   """Encoder + quant_conv (moments) and post_quant_conv + Decoder."""
+
   config: AutoencoderConfig = SD_V1
   dtype: layers.Dtype = jnp.float32
 
@@ -143,10 +166,12 @@ class AutoencoderKL(nn.Module):
     return self.decode(self.encode(x)[0])
 
 
-def sample_posterior(mean: jax.Array, logvar: jax.Array,
-                     rng: jax.Array | None) -> jax.Array:
+def sample_posterior(
+    mean: jax.Array, logvar: jax.Array, rng: jax.Array | None
+) -> jax.Array:
   """z = mean + exp(logvar / 2) * eps; the mode (mean) when rng is None."""
   if rng is None:
     return mean
-  return mean + jnp.exp(0.5 * logvar) * jax.random.normal(rng, mean.shape,
-                                                          mean.dtype)
+  return mean + jnp.exp(0.5 * logvar) * jax.random.normal(
+      rng, mean.shape, mean.dtype
+  )

@@ -18,6 +18,7 @@ from jaxvision.models.sd import layers
 @dataclasses.dataclass(frozen=True)
 class CLIPTextConfig:
   """Text-transformer hyper-parameters (transformers `CLIPTextConfig` names)."""
+
   vocab_size: int = 49408
   hidden_size: int = 768
   num_hidden_layers: int = 12
@@ -41,6 +42,7 @@ def _layer_norm(name: str) -> nn.LayerNorm:
 
 class SelfAttention(nn.Module):
   """Causal multi-head self-attention with biased q/k/v/out projections."""
+
   config: CLIPTextConfig
   dtype: layers.Dtype = jnp.float32
 
@@ -56,6 +58,7 @@ class SelfAttention(nn.Module):
 
 class MLP(nn.Module):
   """fc1 -> activation -> fc2."""
+
   config: CLIPTextConfig
   dtype: layers.Dtype = jnp.float32
 
@@ -63,8 +66,10 @@ class MLP(nn.Module):
   def __call__(self, x: jax.Array) -> jax.Array:
     cfg = self.config
     if cfg.hidden_act not in _ACTIVATIONS:
-      raise ValueError(f"hidden_act={cfg.hidden_act!r}; supported: "
-                       f"{sorted(_ACTIVATIONS)}.")
+      raise ValueError(
+          f"hidden_act={cfg.hidden_act!r}; supported: "
+          f"{sorted(_ACTIVATIONS)}."
+      )
     x = nn.Dense(cfg.intermediate_size, dtype=self.dtype, name="fc1")(x)
     x = _ACTIVATIONS[cfg.hidden_act](x)
     return nn.Dense(cfg.hidden_size, dtype=self.dtype, name="fc2")(x)
@@ -72,6 +77,7 @@ class MLP(nn.Module):
 
 class EncoderLayer(nn.Module):
   """Pre-LN block: x += Attn(LN1 x); x += MLP(LN2 x)."""
+
   config: CLIPTextConfig
   dtype: layers.Dtype = jnp.float32
 
@@ -79,7 +85,8 @@ class EncoderLayer(nn.Module):
   def __call__(self, x: jax.Array) -> jax.Array:
     cfg = self.config
     x = x + SelfAttention(cfg, self.dtype, name="self_attn")(
-        _layer_norm("layer_norm1")(x).astype(self.dtype))
+        _layer_norm("layer_norm1")(x).astype(self.dtype)
+    )
     h = _layer_norm("layer_norm2")(x).astype(self.dtype)
     h = MLP(cfg, self.dtype, name="mlp")(h)
     return x + h
@@ -87,14 +94,16 @@ class EncoderLayer(nn.Module):
 
 class Embeddings(nn.Module):
   """Token embedding + learned absolute position embedding."""
+
   config: CLIPTextConfig
 
   @nn.compact
   def __call__(self, tokens: jax.Array) -> jax.Array:
     cfg = self.config
     tok = nn.Embed(cfg.vocab_size, cfg.hidden_size, name="token_embedding")
-    pos = nn.Embed(cfg.max_position_embeddings, cfg.hidden_size,
-                   name="position_embedding")
+    pos = nn.Embed(
+        cfg.max_position_embeddings, cfg.hidden_size, name="position_embedding"
+    )
     return tok(tokens) + pos(jnp.arange(tokens.shape[1]))[None]
 
 
@@ -111,6 +120,7 @@ class Encoder(nn.Module):
 
 class CLIPTextModel(nn.Module):
   """int32 tokens [B, L <= 77] -> last_hidden_state [B, L, hidden_size]."""
+
   config: CLIPTextConfig = VIT_L_14
   dtype: layers.Dtype = jnp.float32
 
@@ -118,9 +128,11 @@ class CLIPTextModel(nn.Module):
   def __call__(self, tokens: jax.Array) -> jax.Array:
     cfg = self.config
     if tokens.ndim != 2 or tokens.shape[1] > cfg.max_position_embeddings:
-      raise ValueError(f"tokens must be [batch, <= "
-                       f"{cfg.max_position_embeddings}] int ids, got shape "
-                       f"{tokens.shape}.")
+      raise ValueError(
+          f"tokens must be [batch, <= "
+          f"{cfg.max_position_embeddings}] int ids, got shape "
+          f"{tokens.shape}."
+      )
     x = Embeddings(cfg, name="embeddings")(tokens)
     x = Encoder(cfg, self.dtype, name="encoder")(x.astype(self.dtype))
     return _layer_norm("final_layer_norm")(x)

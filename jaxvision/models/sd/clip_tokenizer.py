@@ -33,7 +33,9 @@ CONTEXT_LENGTH = 77
 # only for rare numeric symbols such as superscripts and fractions.
 _PATTERN = re.compile(
     r"<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[^\W\d_]+|\d"
-    r"|(?:[^\s\w]|_)+", re.IGNORECASE)
+    r"|(?:[^\s\w]|_)+",
+    re.IGNORECASE,
+)
 # Merges used from OpenAI's file: the vocabulary is 49408 = 512 + 48894 + 2.
 _OPENAI_MERGES = 49152 - 256 - 2
 
@@ -41,9 +43,11 @@ _OPENAI_MERGES = 49152 - 256 - 2
 @functools.lru_cache(maxsize=None)
 def bytes_to_unicode() -> dict[int, str]:
   """GPT-2's reversible map of the 256 bytes to printable unicode symbols."""
-  printable = (list(range(ord("!"), ord("~") + 1))
-               + list(range(ord("\xa1"), ord("\xac") + 1))
-               + list(range(ord("\xae"), ord("\xff") + 1)))
+  printable = (
+      list(range(ord("!"), ord("~") + 1))
+      + list(range(ord("\xa1"), ord("\xac") + 1))
+      + list(range(ord("\xae"), ord("\xff") + 1))
+  )
   chars, extra = printable[:], 0
   for b in range(256):
     if b not in printable:
@@ -117,8 +121,12 @@ class CLIPTokenizer:
       ids.extend(self.encoder[piece] for piece in self.bpe(token))
     return ids
 
-  def encode(self, texts: Sequence[str], length: int = CONTEXT_LENGTH,
-             pad_id: int | None = None) -> np.ndarray:
+  def encode(
+      self,
+      texts: Sequence[str],
+      length: int = CONTEXT_LENGTH,
+      pad_id: int | None = None,
+  ) -> np.ndarray:
     """int32 [len(texts), length]: BOS, ids (truncated), EOS, padding.
 
     `pad_id` defaults to the EOS id (HF's SD v1 tokenizer); use 0 for
@@ -129,8 +137,8 @@ class CLIPTokenizer:
     pad = self.eos_id if pad_id is None else pad_id
     out = np.full((len(texts), length), pad, np.int32)
     for row, text in enumerate(texts):
-      ids = [self.bos_id] + self.tokenize(text)[:length - 2] + [self.eos_id]
-      out[row, :len(ids)] = ids
+      ids = [self.bos_id] + self.tokenize(text)[: length - 2] + [self.eos_id]
+      out[row, : len(ids)] = ids
     return out
 
   def decode(self, ids: Sequence[int]) -> str:
@@ -191,8 +199,9 @@ def from_words(words: Sequence[str]) -> CLIPTokenizer:
 def _openai(path: pathlib.Path) -> CLIPTokenizer:
   with gzip.open(path, "rt", encoding="utf-8") as f:
     lines = f.read().split("\n")
-  merges = [tuple(line.split()) for line in lines[1:_OPENAI_MERGES + 1]
-            if line]
+  merges = [
+      tuple(line.split()) for line in lines[1 : _OPENAI_MERGES + 1] if line
+  ]
   symbols = list(bytes_to_unicode().values())
   vocab = symbols + [s + "</w>" for s in symbols]
   vocab += ["".join(m) for m in merges] + [BOS, EOS]
@@ -204,8 +213,11 @@ def _huggingface(folder: pathlib.Path) -> CLIPTokenizer:
     vocab = json.load(f)
   with open(folder / "merges.txt", encoding="utf-8") as f:
     lines = f.read().split("\n")
-  merges = [tuple(line.split()) for line in lines
-            if line and not line.startswith("#version")]
+  merges = [
+      tuple(line.split())
+      for line in lines
+      if line and not line.startswith("#version")
+  ]
   return CLIPTokenizer(vocab, merges)
 
 
@@ -222,4 +234,5 @@ def load(path: str | os.PathLike[str]) -> CLIPTokenizer:
       "`bpe_simple_vocab_16e6.txt.gz`, or a folder with Hugging Face's "
       "`vocab.json` and `merges.txt` (e.g. the `tokenizer/` folder of "
       "CompVis/stable-diffusion-v1-4 or openai/clip-vit-large-patch14), and "
-      "point the config key `ldm.tokenizer` at it.")
+      "point the config key `ldm.tokenizer` at it."
+  )

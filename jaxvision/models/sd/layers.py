@@ -18,17 +18,34 @@ Dtype = Any
 
 def group_norm(groups: int, eps: float, name: str) -> nn.GroupNorm:
   # NOTE: exact two-pass variance, as torch computes it (parity to 1e-4).
-  return nn.GroupNorm(num_groups=groups, epsilon=eps, dtype=jnp.float32,
-                      use_fast_variance=False, name=name)
+  return nn.GroupNorm(
+      num_groups=groups,
+      epsilon=eps,
+      dtype=jnp.float32,
+      use_fast_variance=False,
+      name=name,
+  )
 
 
-def conv(features: int, kernel: int, name: str, dtype: Dtype,
-         stride: int = 1, padding: Any = None) -> nn.Conv:
+def conv(
+    features: int,
+    kernel: int,
+    name: str,
+    dtype: Dtype,
+    stride: int = 1,
+    padding: Any = None,
+) -> nn.Conv:
   """A conv with torch's symmetric padding (k // 2) unless told otherwise."""
   if padding is None:
     padding = ((kernel // 2, kernel // 2),) * 2
-  return nn.Conv(features, (kernel, kernel), strides=(stride, stride),
-                 padding=padding, dtype=dtype, name=name)
+  return nn.Conv(
+      features,
+      (kernel, kernel),
+      strides=(stride, stride),
+      padding=padding,
+      dtype=dtype,
+      name=name,
+  )
 
 
 class ResnetBlock(nn.Module):
@@ -37,6 +54,7 @@ class ResnetBlock(nn.Module):
   Used with a time embedding in the UNet and without one in the autoencoder.
   The skip is a 1x1 `conv_shortcut` when the channel count changes.
   """
+
   features: int
   groups: int = 32
   eps: float = 1e-5
@@ -47,8 +65,9 @@ class ResnetBlock(nn.Module):
     h = nn.silu(group_norm(self.groups, self.eps, "norm1")(x))
     h = conv(self.features, 3, "conv1", self.dtype)(h.astype(self.dtype))
     if temb is not None:
-      emb = nn.Dense(self.features, dtype=self.dtype,
-                     name="time_emb_proj")(nn.silu(temb))
+      emb = nn.Dense(self.features, dtype=self.dtype, name="time_emb_proj")(
+          nn.silu(temb)
+      )
       h = h + emb[:, None, None, :]
     h = nn.silu(group_norm(self.groups, self.eps, "norm2")(h))
     h = conv(self.features, 3, "conv2", self.dtype)(h.astype(self.dtype))
@@ -59,6 +78,7 @@ class ResnetBlock(nn.Module):
 
 class Downsample(nn.Module):
   """Stride-2 conv3x3: symmetric pad 1 (UNet) or pad (0, 1) + VALID (AE)."""
+
   features: int
   asymmetric: bool = False
   dtype: Dtype = jnp.float32
@@ -66,12 +86,14 @@ class Downsample(nn.Module):
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
     padding = ((0, 1), (0, 1)) if self.asymmetric else ((1, 1), (1, 1))
-    return conv(self.features, 3, "conv", self.dtype, stride=2,
-                padding=padding)(x)
+    return conv(
+        self.features, 3, "conv", self.dtype, stride=2, padding=padding
+    )(x)
 
 
 class Upsample(nn.Module):
   """Nearest-neighbour x2, then conv3x3."""
+
   features: int
   dtype: Dtype = jnp.float32
 

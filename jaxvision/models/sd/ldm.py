@@ -22,6 +22,7 @@ ROLES = ("unet", "vae", "text")
 @dataclasses.dataclass(frozen=True)
 class LDMConfig:
   """Architecture of the three parts (defaults: SD v1.x)."""
+
   unet: unet_lib.UNetConfig = unet_lib.SD_V1
   vae: vae_lib.AutoencoderConfig = vae_lib.SD_V1
   text: text_lib.CLIPTextConfig = text_lib.VIT_L_14
@@ -37,26 +38,37 @@ class LDMConfig:
   @classmethod
   def from_dict(cls, d: dict[str, dict[str, Any]]) -> "LDMConfig":
     """From `to_dict` output or a config's ldm.{unet,vae,text} sub-dicts."""
-    types = {"unet": unet_lib.UNetConfig, "vae": vae_lib.AutoencoderConfig,
-             "text": text_lib.CLIPTextConfig}
+    types = {
+        "unet": unet_lib.UNetConfig,
+        "vae": vae_lib.AutoencoderConfig,
+        "text": text_lib.CLIPTextConfig,
+    }
     parts = {}
     for role, cls_ in types.items():
       fields = {f.name for f in dataclasses.fields(cls_)}
       given = dict(d.get(role, {}))
       unknown = sorted(set(given) - fields)
       if unknown:
-        raise ValueError(f"Unknown {role} architecture keys {unknown}; valid: "
-                         f"{sorted(fields)}.")
-      parts[role] = cls_(**{k: tuple(v) if isinstance(v, list) else v
-                            for k, v in given.items()})
+        raise ValueError(
+            f"Unknown {role} architecture keys {unknown}; valid: "
+            f"{sorted(fields)}."
+        )
+      parts[role] = cls_(
+          **{
+              k: tuple(v) if isinstance(v, list) else v
+              for k, v in given.items()
+          }
+      )
     return cls(**parts)
 
 
 def models(cfg: LDMConfig, dtype: Any = jnp.float32):
   """(UNet, AutoencoderKL, CLIPTextModel) modules."""
-  return (unet_lib.UNet(cfg.unet, dtype),
-          vae_lib.AutoencoderKL(cfg.vae, dtype),
-          text_lib.CLIPTextModel(cfg.text, dtype))
+  return (
+      unet_lib.UNet(cfg.unet, dtype),
+      vae_lib.AutoencoderKL(cfg.vae, dtype),
+      text_lib.CLIPTextModel(cfg.text, dtype),
+  )
 
 
 def init_params(cfg: LDMConfig, rng: jax.Array) -> dict[str, Any]:
@@ -68,10 +80,12 @@ def init_params(cfg: LDMConfig, rng: jax.Array) -> dict[str, Any]:
   latent = jnp.zeros((1, grid, grid, cfg.unet.in_channels))
   context = jnp.zeros((1, 1, cfg.unet.context_dim))
   return {
-      "unet": unet_model.init(k_unet, latent, jnp.zeros((1,)),
-                              context)["params"],
-      "vae": vae_model.init(k_vae, jnp.zeros(
-          (1, size, size, cfg.vae.in_channels)))["params"],
+      "unet": unet_model.init(k_unet, latent, jnp.zeros((1,)), context)[
+          "params"
+      ],
+      "vae": vae_model.init(
+          k_vae, jnp.zeros((1, size, size, cfg.vae.in_channels))
+      )["params"],
       "text": text_model.init(k_text, jnp.zeros((1, 1), jnp.int32))["params"],
   }
 

@@ -28,6 +28,7 @@ from jaxvision.models.sd import layers
 @dataclasses.dataclass(frozen=True)
 class UNetConfig:
   """UNet hyper-parameters (CompVis `unet_config.params` names)."""
+
   in_channels: int = 4
   out_channels: int = 4
   model_channels: int = 320
@@ -57,8 +58,7 @@ class UNetConfig:
   def num_attention_blocks(self) -> int:
     """Spatial transformers in forward order (16 for SD v1)."""
     levels = len(self.attention_levels)
-    return (levels * self.num_res_blocks + 1
-            + levels * (self.num_res_blocks + 1))
+    return levels * self.num_res_blocks + 1 + levels * (self.num_res_blocks + 1)
 
 
 SD_V1 = UNetConfig()
@@ -67,22 +67,25 @@ SD_V1 = UNetConfig()
 def timestep_embedding(t: jax.Array, dim: int) -> jax.Array:
   """Sinusoid laid out [cos | sin] (pitfall 8) with freqs 1e4^(-i/half)."""
   half = dim // 2
-  freqs = jnp.exp(-math.log(10000.0) * jnp.arange(half, dtype=jnp.float32)
-                  / half)
+  freqs = jnp.exp(
+      -math.log(10000.0) * jnp.arange(half, dtype=jnp.float32) / half
+  )
   args = jnp.asarray(t, jnp.float32).reshape(-1)[:, None] * freqs[None]
   return jnp.concatenate([jnp.cos(args), jnp.sin(args)], axis=-1)
 
 
 class TimestepEmbedding(nn.Module):
   """Linear -> SiLU -> Linear on the sinusoid (diffusers `time_embedding`)."""
+
   features: int
   dtype: layers.Dtype = jnp.float32
 
   @nn.compact
   def __call__(self, emb: jax.Array) -> jax.Array:
     emb = nn.Dense(self.features, dtype=self.dtype, name="linear_1")(emb)
-    return nn.Dense(self.features, dtype=self.dtype,
-                    name="linear_2")(nn.silu(emb))
+    return nn.Dense(self.features, dtype=self.dtype, name="linear_2")(
+        nn.silu(emb)
+    )
 
 
 class DownBlock(nn.Module):
@@ -91,6 +94,7 @@ class DownBlock(nn.Module):
   `limit` runs only the first `limit` pairs (and no Downsample): the UNet
   stops there when no later feature is requested.
   """
+
   config: UNetConfig
   features: int
   has_attention: bool
@@ -105,19 +109,22 @@ class DownBlock(nn.Module):
     for j in range(n):
       h = _resnet(cfg, self.features, self.dtype, f"resnets_{j}")(h, temb)
       if self.has_attention:
-        h = _transformer(cfg, self.features, self.dtype, f"attentions_{j}",
-                         self.ldm_fusion)(h, context, _get(inject, j))
+        h = _transformer(
+            cfg, self.features, self.dtype, f"attentions_{j}", self.ldm_fusion
+        )(h, context, _get(inject, j))
         feats.append(h)
       skips.append(h)
     if self.add_downsample and limit is None:
-      h = layers.Downsample(self.features, dtype=self.dtype,
-                            name="downsamplers_0")(h)
+      h = layers.Downsample(
+          self.features, dtype=self.dtype, name="downsamplers_0"
+      )(h)
       skips.append(h)
     return h, skips, feats
 
 
 class UpBlock(nn.Module):
   """`num_res + 1` (concat skip, ResBlock [+ transformer]) steps, Upsample."""
+
   config: UNetConfig
   features: int
   has_attention: bool
@@ -133,8 +140,9 @@ class UpBlock(nn.Module):
       h = jnp.concatenate([h, skips.pop()], axis=-1)
       h = _resnet(cfg, self.features, self.dtype, f"resnets_{j}")(h, temb)
       if self.has_attention:
-        h = _transformer(cfg, self.features, self.dtype, f"attentions_{j}",
-                         self.ldm_fusion)(h, context, _get(inject, j))
+        h = _transformer(
+            cfg, self.features, self.dtype, f"attentions_{j}", self.ldm_fusion
+        )(h, context, _get(inject, j))
         feats.append(h)
     if self.add_upsample and limit is None:
       h = layers.Upsample(self.features, self.dtype, name="upsamplers_0")(h)
@@ -143,37 +151,52 @@ class UpBlock(nn.Module):
 
 class MidBlock(nn.Module):
   """ResBlock -> spatial transformer (feature 7 in SD v1) -> ResBlock."""
+
   config: UNetConfig
   features: int
   dtype: layers.Dtype = jnp.float32
   ldm_fusion: str = "cross_attention"
 
   @nn.compact
-  def __call__(self, h, temb, context, stop_after_attention=False,
-               inject=()):
+  def __call__(self, h, temb, context, stop_after_attention=False, inject=()):
     cfg = self.config
     res = lambda name: _resnet(cfg, self.features, self.dtype, name)
     h = res("resnets_0")(h, temb)
-    h = _transformer(cfg, self.features, self.dtype, "attentions_0",
-                     self.ldm_fusion)(h, context, _get(inject, 0))
+    h = _transformer(
+        cfg, self.features, self.dtype, "attentions_0", self.ldm_fusion
+    )(h, context, _get(inject, 0))
     feat = h
     if not stop_after_attention:
       h = res("resnets_1")(h, temb)
     return h, [feat]
 
 
-def _resnet(cfg: UNetConfig, features: int, dtype: layers.Dtype,
-            name: str) -> nn.Module:
+def _resnet(
+    cfg: UNetConfig, features: int, dtype: layers.Dtype, name: str
+) -> nn.Module:
   return remat_lib.wrap(layers.ResnetBlock, cfg.remat)(
-      features, cfg.groups, 1e-5, dtype, name=name)
+      features, cfg.groups, 1e-5, dtype, name=name
+  )
 
 
-def _transformer(cfg: UNetConfig, features: int, dtype: layers.Dtype,
-                 name: str, ldm_fusion: str) -> attention.SpatialTransformer:
-  return attention.SpatialTransformer(features, cfg.num_heads,
-                                      cfg.transformer_depth, cfg.groups,
-                                      dtype, ldm_fusion, remat=cfg.remat,
-                                      attention=cfg.attention, name=name)
+def _transformer(
+    cfg: UNetConfig,
+    features: int,
+    dtype: layers.Dtype,
+    name: str,
+    ldm_fusion: str,
+) -> attention.SpatialTransformer:
+  return attention.SpatialTransformer(
+      features,
+      cfg.num_heads,
+      cfg.transformer_depth,
+      cfg.groups,
+      dtype,
+      ldm_fusion,
+      remat=cfg.remat,
+      attention=cfg.attention,
+      name=name,
+  )
 
 
 def _get(inject: Sequence[jax.Array | None], j: int) -> jax.Array | None:
@@ -182,15 +205,20 @@ def _get(inject: Sequence[jax.Array | None], j: int) -> jax.Array | None:
 
 class UNet(nn.Module):
   """The SD v1.x UNet; see the module docstring for `capture`."""
+
   config: UNetConfig = SD_V1
   dtype: layers.Dtype = jnp.float32
   ldm_fusion: str = "cross_attention"
 
   @nn.compact
-  def __call__(self, x: jax.Array, t: jax.Array, context: jax.Array,
-               capture: Sequence[int] | None = None,
-               inject: Mapping[int, jax.Array] | None = None
-               ) -> jax.Array | dict[int, jax.Array]:
+  def __call__(
+      self,
+      x: jax.Array,
+      t: jax.Array,
+      context: jax.Array,
+      capture: Sequence[int] | None = None,
+      inject: Mapping[int, jax.Array] | None = None,
+  ) -> jax.Array | dict[int, jax.Array]:
     """Epsilon for (x, t, context), or the features of the `capture` blocks.
 
     Args:
@@ -208,8 +236,9 @@ class UNet(nn.Module):
     widths = cfg.widths
     temb = timestep_embedding(t, cfg.model_channels)
     temb = jnp.broadcast_to(temb, (x.shape[0], temb.shape[-1]))
-    temb = TimestepEmbedding(4 * cfg.model_channels, self.dtype,
-                             name="time_embedding")(temb.astype(self.dtype))
+    temb = TimestepEmbedding(
+        4 * cfg.model_channels, self.dtype, name="time_embedding"
+    )(temb.astype(self.dtype))
     h = layers.conv(widths[0], 3, "conv_in", self.dtype)(x.astype(self.dtype))
     skips, feats = [h], []
 
@@ -229,18 +258,21 @@ class UNet(nn.Module):
       has_attention = i in cfg.attention_levels
       n = limit(has_attention, cfg.num_res_blocks)
       h, block_skips, block_feats = DownBlock(
-          cfg, width, has_attention, i < len(widths) - 1, self.dtype,
-          self.ldm_fusion, name=f"down_blocks_{i}")(
-              h, temb, context, n, block_inject(has_attention,
-                                                cfg.num_res_blocks))
+          cfg,
+          width,
+          has_attention,
+          i < len(widths) - 1,
+          self.dtype,
+          self.ldm_fusion,
+          name=f"down_blocks_{i}",
+      )(h, temb, context, n, block_inject(has_attention, cfg.num_res_blocks))
       skips += block_skips
       feats += block_feats
       if n is not None:
         return _select(feats, capture)
-    h, block_feats = MidBlock(cfg, widths[-1], self.dtype, self.ldm_fusion,
-                              name="mid_block")(
-                                  h, temb, context, last == len(feats) + 1,
-                                  block_inject(True, 1))
+    h, block_feats = MidBlock(
+        cfg, widths[-1], self.dtype, self.ldm_fusion, name="mid_block"
+    )(h, temb, context, last == len(feats) + 1, block_inject(True, 1))
     feats += block_feats
     if last == len(feats):
       return _select(feats, capture)
@@ -248,10 +280,21 @@ class UNet(nn.Module):
       has_attention = len(widths) - 1 - i in cfg.attention_levels
       n = limit(has_attention, cfg.num_res_blocks + 1)
       h, block_feats = UpBlock(
-          cfg, width, has_attention, i < len(widths) - 1, self.dtype,
-          self.ldm_fusion, name=f"up_blocks_{i}")(
-              h, skips, temb, context, n,
-              block_inject(has_attention, cfg.num_res_blocks + 1))
+          cfg,
+          width,
+          has_attention,
+          i < len(widths) - 1,
+          self.dtype,
+          self.ldm_fusion,
+          name=f"up_blocks_{i}",
+      )(
+          h,
+          skips,
+          temb,
+          context,
+          n,
+          block_inject(has_attention, cfg.num_res_blocks + 1),
+      )
       feats += block_feats
       if n is not None:
         return _select(feats, capture)
@@ -259,20 +302,24 @@ class UNet(nn.Module):
     return layers.conv(cfg.out_channels, 3, "conv_out", jnp.float32)(h)
 
 
-def _check_capture(cfg: UNetConfig, capture: Sequence[int] | None
-                   ) -> int | None:
+def _check_capture(
+    cfg: UNetConfig, capture: Sequence[int] | None
+) -> int | None:
   """The last requested block, after checking the numbers exist."""
   if capture is None:
     return None
   n = cfg.num_attention_blocks
   bad = [k for k in capture if not 1 <= k <= n]
   if not capture or bad:
-    raise ValueError(f"capture={tuple(capture)}: spatial-attention blocks are "
-                     f"numbered 1..{n} for this UNet (SD v1: 1-6 encoder, 7 "
-                     "middle, 8-16 decoder); bad: {bad or 'empty'}.")
+    raise ValueError(
+        f"capture={tuple(capture)}: spatial-attention blocks are "
+        f"numbered 1..{n} for this UNet (SD v1: 1-6 encoder, 7 "
+        "middle, 8-16 decoder); bad: {bad or 'empty'}."
+    )
   return max(capture)
 
 
-def _select(feats: list[jax.Array], capture: Sequence[int]
-            ) -> dict[int, jax.Array]:
+def _select(
+    feats: list[jax.Array], capture: Sequence[int]
+) -> dict[int, jax.Array]:
   return {k: feats[k - 1] for k in capture}

@@ -20,9 +20,13 @@ def test_table_4_7_pairs_follow_the_table_columns():
   assert config.model.G.conv_dim == 64 and config.model.G.repeat_num == 6
   assert config.akd.mode == "pseudo" and config.akd.enabled
   assert dict(config.akd.pair_map) == {
-      "Black_Hair": "Brown_Hair", "High_Cheekbones": "Rosy_Cheeks",
-      "Big_Nose": "Pointy_Nose", "Bushy_Eyebrows": "Arched_Eyebrows",
-      "Wearing_Lipstick": "Big_Lips", "Pointy_Nose": "Big_Nose"}
+      "Black_Hair": "Brown_Hair",
+      "High_Cheekbones": "Rosy_Cheeks",
+      "Big_Nose": "Pointy_Nose",
+      "Bushy_Eyebrows": "Arched_Eyebrows",
+      "Wearing_Lipstick": "Big_Lips",
+      "Pointy_Nose": "Big_Nose",
+  }
   method.check_akd_config(config)
   teacher = _load("teacher,set=t47_teacher")
   assert list(teacher.data.attrs) == list(config.akd.teacher_attrs)
@@ -44,11 +48,18 @@ def test_table_4_8_one_teacher_colour_for_three_student_colours(colour):
 def test_table_4_9_default_pseudo_is_unchanged():
   config = _load("pseudo")
   assert config.model.G.conv_dim == 32 and config.model.G.repeat_num == 3
-  assert list(config.data.attrs) == ["Brown_Hair", "Gray_Hair", "Bald",
-                                     "Straight_Hair"]
+  assert list(config.data.attrs) == [
+      "Brown_Hair",
+      "Gray_Hair",
+      "Bald",
+      "Straight_Hair",
+  ]
   assert dict(config.akd.pair_map) == {
-      "Brown_Hair": "Black_Hair", "Gray_Hair": "Blond_Hair",
-      "Bald": "Wearing_Hat", "Straight_Hair": "Wavy_Hair"}
+      "Brown_Hair": "Black_Hair",
+      "Gray_Hair": "Blond_Hair",
+      "Bald": "Wearing_Hat",
+      "Straight_Hair": "Wavy_Hair",
+  }
   method.check_akd_config(config)
 
 
@@ -60,8 +71,9 @@ def test_lite_baselines_train_without_akd(arg):
   assert set(config.stages[0].optim) == {"gen", "disc"}
 
 
-@pytest.mark.parametrize("arg", ["teacher,data=rafd", "student,data=rafd",
-                                 "lite,data=rafd,noakd"])
+@pytest.mark.parametrize(
+    "arg", ["teacher,data=rafd", "student,data=rafd", "lite,data=rafd,noakd"]
+)
 def test_rafd_arms_condition_on_the_eight_expressions(arg):
   config = _load(arg)
   assert config.data.name == "rafd" and config.data.label_type == "single"
@@ -69,18 +81,29 @@ def test_rafd_arms_condition_on_the_eight_expressions(arg):
   assert config.model.G.conv_dim == (32 if arg.startswith("lite") else 64)
   assert config.akd.enabled == arg.startswith("student")
   for train in (True, False):
-    example = {"image": np.zeros((300, 280, 3), np.uint8),
-               "label": np.int32(2),
-               "attributes": np.eye(8, dtype=np.int32)[2]}
+    example = {
+        "image": np.zeros((300, 280, 3), np.uint8),
+        "label": np.int32(2),
+        "attributes": np.eye(8, dtype=np.int32)[2],
+    }
     out = data.pp_fn(config.data, train)(example, np.random.default_rng(0))
     assert set(out) == {"image", "attributes"}
     assert out["image"].shape == (128, 128, 3)
 
 
-@pytest.mark.parametrize("arg", ["teacher,noakd", "student,study=t47",
-                                 "pseudo,set=A", "lite,set=C", "pseudo,x=1",
-                                 "pseudo,data=rafd", "teacher,data=rafd,set=A",
-                                 "teacher,data=mnist"])
+@pytest.mark.parametrize(
+    "arg",
+    [
+        "teacher,noakd",
+        "student,study=t47",
+        "pseudo,set=A",
+        "lite,set=C",
+        "pseudo,x=1",
+        "pseudo,data=rafd",
+        "teacher,data=rafd,set=A",
+        "teacher,data=mnist",
+    ],
+)
 def test_bad_arguments_are_rejected(arg):
   with pytest.raises(config_lib.ConfigError):
     _load(arg)

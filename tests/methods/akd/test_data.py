@@ -16,8 +16,9 @@ def test_oracle_is_exact_on_real_faces_and_sets_are_disjoint(size):
   train, test = faces.dataset(300, 1, size), faces.dataset(300, 2, size)
   for d in (train, test):
     assert d["image"].shape == (300, size, size, 3)
-    np.testing.assert_array_equal(faces.oracle(d["image"] / 255.0),
-                                  d["attributes"])
+    np.testing.assert_array_equal(
+        faces.oracle(d["image"] / 255.0), d["attributes"]
+    )
   assert not np.array_equal(train["image"], test["image"])
 
 
@@ -36,27 +37,39 @@ def test_half_size_faces_have_the_same_layout():
 def test_flip_targets_hair_colours_are_exclusive():
   attrs = ["Black_Hair", "Blond_Hair", "Brown_Hair", "Male", "Young"]
   c_org = np.array([[1, 0, 0, 1, 0], [0, 0, 1, 0, 1]], np.float32)
-  np.testing.assert_array_equal(data.flip_targets(c_org, attrs, 1),
-                                [[0, 1, 0, 1, 0], [0, 1, 0, 0, 1]])
-  np.testing.assert_array_equal(data.flip_targets(c_org, attrs, 0),
-                                [[1, 0, 0, 1, 0], [1, 0, 0, 0, 1]])
-  np.testing.assert_array_equal(data.flip_targets(c_org, attrs, 3),
-                                [[1, 0, 0, 0, 0], [0, 0, 1, 1, 1]])
   np.testing.assert_array_equal(
-      data.flip_targets(c_org, attrs, 3, "add_only")[:, 3], [1, 1])
+      data.flip_targets(c_org, attrs, 1), [[0, 1, 0, 1, 0], [0, 1, 0, 0, 1]]
+  )
+  np.testing.assert_array_equal(
+      data.flip_targets(c_org, attrs, 0), [[1, 0, 0, 1, 0], [1, 0, 0, 0, 1]]
+  )
+  np.testing.assert_array_equal(
+      data.flip_targets(c_org, attrs, 3), [[1, 0, 0, 0, 0], [0, 0, 1, 1, 1]]
+  )
+  np.testing.assert_array_equal(
+      data.flip_targets(c_org, attrs, 3, "add_only")[:, 3], [1, 1]
+  )
   # One hair colour alone is simply flipped.
   np.testing.assert_array_equal(
-      data.flip_targets(np.array([[1, 0]]), ["Blond_Hair", "Male"], 0),
-      [[0, 0]])
+      data.flip_targets(np.array([[1, 0]]), ["Blond_Hair", "Male"], 0), [[0, 0]]
+  )
 
 
 def test_pseudo_teacher_labels():
-  config = ml_collections.ConfigDict(dict(
-      data=dict(attrs=["Brown_Hair", "Gray_Hair", "Bald"]),
-      akd=dict(mode="pseudo", teacher_attrs=["Black_Hair", "Blond_Hair",
-                                             "Wearing_Hat"],
-               pair_map={"Brown_Hair": "Black_Hair", "Gray_Hair": "Black_Hair",
-                         "Bald": "Wearing_Hat"})))
+  config = ml_collections.ConfigDict(
+      dict(
+          data=dict(attrs=["Brown_Hair", "Gray_Hair", "Bald"]),
+          akd=dict(
+              mode="pseudo",
+              teacher_attrs=["Black_Hair", "Blond_Hair", "Wearing_Hat"],
+              pair_map={
+                  "Brown_Hair": "Black_Hair",
+                  "Gray_Hair": "Black_Hair",
+                  "Bald": "Wearing_Hat",
+              },
+          ),
+      )
+  )
   c_trg = np.array([[0, 1, 0], [0, 0, 1]], np.float32)
   teacher_gt = np.array([[0, 1, 1], [0, 1, 0]], np.float32)
   c = np.asarray(method.teacher_labels(config, c_trg, teacher_gt))

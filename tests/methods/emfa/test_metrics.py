@@ -34,14 +34,17 @@ def test_aggregate_folds_sums_matrices_and_averages_scalars(tmp_path):
   workdirs = []
   for k, cm in enumerate(folds):
     workdir = tmp_path / f"fold{k}"
-    evaluate.write_confusion(str(workdir / "eval" / "confusion_test_10"),
-                             cm * 0, SHOOTING, "old")
-    evaluate.write_confusion(str(workdir / "eval" / "confusion_test_20"), cm,
-                             SHOOTING, "new")
+    evaluate.write_confusion(
+        str(workdir / "eval" / "confusion_test_10"), cm * 0, SHOOTING, "old"
+    )
+    evaluate.write_confusion(
+        str(workdir / "eval" / "confusion_test_20"), cm, SHOOTING, "new"
+    )
     workdirs.append(str(workdir))
   out = evaluate.aggregate_folds(workdirs, out_prefix=str(tmp_path / "sum"))
-  per_fold = [evaluate.metrics_from_confusion(cm, SHOOTING)["a_f1"]
-              for cm in folds]
+  per_fold = [
+      evaluate.metrics_from_confusion(cm, SHOOTING)["a_f1"] for cm in folds
+  ]
   assert out["a_f1"] == pytest.approx(np.mean(per_fold))
   assert out["num_examples"] == 320
   saved = json.loads((tmp_path / "sum.json").read_text())

@@ -16,25 +16,39 @@ from jaxvision.core import train
 from tests.methods import engine_checks
 
 TINY = [
-    "stages.0.steps=4", "stages.0.batch_size=8", "log_every=1",
-    "checkpoint.every_steps=2", "checkpoint.async_save=False",
-    "data.sizes.train=2", "data.sizes.test=1", "eval_batch_size=8",
-    "preprocess.image_size=16", "preprocess.num_frames=4",
-    "model.backbone.width=32", "model.backbone.depth=1",
-    "model.backbone.num_heads=2", "model.backbone.mlp_dim=32",
-    "model.backbone.feature_dim=32", "model.motion.width=32",
-    "model.motion.depth=1", "model.motion.num_heads=2",
-    "model.motion.mlp_dim=32", "model.head.hidden=16",
+    "stages.0.steps=4",
+    "stages.0.batch_size=8",
+    "log_every=1",
+    "checkpoint.every_steps=2",
+    "checkpoint.async_save=False",
+    "data.sizes.train=2",
+    "data.sizes.test=1",
+    "eval_batch_size=8",
+    "preprocess.image_size=16",
+    "preprocess.num_frames=4",
+    "model.backbone.width=32",
+    "model.backbone.depth=1",
+    "model.backbone.num_heads=2",
+    "model.backbone.mlp_dim=32",
+    "model.backbone.feature_dim=32",
+    "model.motion.width=32",
+    "model.motion.depth=1",
+    "model.motion.num_heads=2",
+    "model.motion.mlp_dim=32",
+    "model.head.hidden=16",
 ]
 
 
 @pytest.mark.slow
 def test_smoke_beats_chance_on_held_out_clips(tmp_path):
   config = config_lib.load_config("configs/emfa/smoke.py")
-  final = train.train(config, str(tmp_path), methods.get("emfa"),
-                      devices=jax.devices()[:1])
-  rows = [json.loads(line) for line in
-          (tmp_path / "metrics.jsonl").read_text().splitlines()]
+  final = train.train(
+      config, str(tmp_path), methods.get("emfa"), devices=jax.devices()[:1]
+  )
+  rows = [
+      json.loads(line)
+      for line in (tmp_path / "metrics.jsonl").read_text().splitlines()
+  ]
   losses = [r["loss"] for r in rows if "loss" in r]
   assert losses[-1] < 0.3 * losses[0]
   assert final["num_examples"] == 100
@@ -52,8 +66,9 @@ def test_one_and_eight_devices_agree(tmp_path):
   config = config_lib.load_config("configs/emfa/smoke.py", TINY)
   # NOTE: attention key biases get (mathematically) zero gradients, so Adam
   # turns float noise into lr-sized updates of either sign; atol covers them.
-  engine_checks.assert_devices_agree(config, methods.get("emfa"), tmp_path,
-                                     atol=1e-4)
+  engine_checks.assert_devices_agree(
+      config, methods.get("emfa"), tmp_path, atol=1e-4
+  )
 
 
 @pytest.mark.extended

@@ -21,11 +21,19 @@ from tests.methods.ldm import micro
 def test_sd_v1_block_table_at_384():
   """Spec 3.3: 16 blocks; channels and 48/24/12/6 sizes at 384 px."""
   cfg = config_lib.load_config("configs/ldznet/ldm.py").ldm
-  extractor = features.Extractor(features.architecture(cfg),
-                                 blocks=tuple(range(1, 17)))
+  extractor = features.Extractor(
+      features.architecture(cfg), blocks=tuple(range(1, 17))
+  )
   shapes = extractor.feature_shapes(384)
-  want = [(48, 320)] * 2 + [(24, 640)] * 2 + [(12, 1280)] * 2 + [(6, 1280)] + [
-      (12, 1280)] * 3 + [(24, 640)] * 3 + [(48, 320)] * 3
+  want = (
+      [(48, 320)] * 2
+      + [(24, 640)] * 2
+      + [(12, 1280)] * 2
+      + [(6, 1280)]
+      + [(12, 1280)] * 3
+      + [(24, 640)] * 3
+      + [(48, 320)] * 3
+  )
   assert shapes == {k + 1: (s, s, c) for k, (s, c) in enumerate(want)}
 
 
@@ -34,8 +42,12 @@ def test_tiny_config_feature_shapes():
   cfg = config_lib.load_config("configs/ldznet/ldm_tiny.py").ldm
   assert features.architecture(cfg).unet.num_attention_blocks == 16
   assert features.from_config(cfg).feature_shapes(64) == {
-      6: (2, 2, 128), 7: (1, 1, 128), 8: (2, 2, 128), 9: (2, 2, 128),
-      10: (2, 2, 128)}
+      6: (2, 2, 128),
+      7: (1, 1, 128),
+      8: (2, 2, 128),
+      9: (2, 2, 128),
+      10: (2, 2, 128),
+  }
 
 
 def micro_params():
@@ -45,8 +57,7 @@ def micro_params():
 
 
 def _micro_extractor(**kwargs):
-  return features.Extractor(features.architecture(micro.config().ldm),
-                            **kwargs)
+  return features.Extractor(features.architecture(micro.config().ldm), **kwargs)
 
 
 def test_capture_is_the_transformer_output_in_forward_order():
@@ -63,11 +74,19 @@ def test_capture_is_the_transformer_output_in_forward_order():
   @jax.jit
   def run(params):
     _, state = model.apply(
-        {"params": params}, z, t, ctx, capture_intermediates=lambda m, _:
-        isinstance(m, attention.SpatialTransformer))
+        {"params": params},
+        z,
+        t,
+        ctx,
+        capture_intermediates=lambda m, _: isinstance(
+            m, attention.SpatialTransformer
+        ),
+    )
     inter = state["intermediates"]
-    paths = sorted(jax.tree_util.tree_leaves_with_path(inter),
-                   key=lambda kv: _forward_order(kv[0]))
+    paths = sorted(
+        jax.tree_util.tree_leaves_with_path(inter),
+        key=lambda kv: _forward_order(kv[0]),
+    )
     full = [v for _, v in paths]
     early = model.apply({"params": params}, z, t, ctx, capture=(2, 4))
     return full, early
@@ -105,8 +124,9 @@ def test_sharded_extraction_is_batch_independent():
   assert whole.sharding.spec[0] == sharding.BATCH_AXES
   flipped = run(params, images[::-1], tokens[::-1], keys[::-1])[3]
   np.testing.assert_allclose(np.asarray(flipped)[::-1], whole, atol=1e-5)
-  other = run(params, images, tokens,
-              np.asarray(features.example_keys(1, np.arange(8))))[3]
+  other = run(
+      params, images, tokens, np.asarray(features.example_keys(1, np.arange(8)))
+  )[3]
   assert not np.allclose(other, whole)
 
 
@@ -139,15 +159,21 @@ def test_latents_are_scaled_by_the_configured_factor():
 
 def _with_timesteps(extractor, **timesteps):
   return dataclasses.replace(
-      extractor, timesteps=features.Timesteps(**timesteps))
+      extractor, timesteps=features.Timesteps(**timesteps)
+  )
 
 
 def test_bad_inputs_raise_clear_errors():
   extractor = _micro_extractor(blocks=(3,))
   params = ldm.abstract_params(extractor.config)
   with pytest.raises(ValueError, match="divisible by"):
-    jax.eval_shape(extractor, params, jnp.zeros((1, 30, 30, 3)),
-                   jnp.zeros((1, 8), jnp.int32), jnp.zeros((1, 2), jnp.uint32))
+    jax.eval_shape(
+        extractor,
+        params,
+        jnp.zeros((1, 30, 30, 3)),
+        jnp.zeros((1, 8), jnp.int32),
+        jnp.zeros((1, 2), jnp.uint32),
+    )
   with pytest.raises(ValueError, match="blocks are numbered 1..7"):
     _micro_extractor(blocks=(9,))
   with pytest.raises(ValueError, match="0-indexed"):

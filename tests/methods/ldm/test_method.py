@@ -22,9 +22,13 @@ def test_params_command_prints_frozen_roles(capsys):
   config = config_lib.load_config("configs/ldznet/ldm.py")
   assert commands.params(config, None, []) == 0
   out = capsys.readouterr().out
-  for line in ("params_unet=859520964", "params_vae=83653863",
-               "params_text=123060480", "total_params=1066235307",
-               "trainable_params=0"):
+  for line in (
+      "params_unet=859520964",
+      "params_vae=83653863",
+      "params_text=123060480",
+      "total_params=1066235307",
+      "trainable_params=0",
+  ):
     assert line in out
 
 
@@ -38,12 +42,14 @@ def test_train_is_refused_with_a_clear_message():
 def test_init_reads_converted_weights(tmp_path):
   config = micro.config()
   arch = features.architecture(config.ldm)
-  saved = jax.tree.map(np.asarray,
-                       frozen.jitted_init(arch, "")(jax.random.key(7)))
+  saved = jax.tree.map(
+      np.asarray, frozen.jitted_init(arch, "")(jax.random.key(7))
+  )
   sd_v1.save(sd_v1.Converted(arch, saved), tmp_path / "w")
   config.ldm.weights = str(tmp_path / "w")
-  abstract = jax.eval_shape(lambda r: frozen.init(config.ldm, r),
-                            jax.random.key(0))
+  abstract = jax.eval_shape(
+      lambda r: frozen.init(config.ldm, r), jax.random.key(0)
+  )
   assert jax.tree.structure(abstract) == jax.tree.structure(saved)
   loaded = jax.jit(lambda r: frozen.init(config.ldm, r))(jax.random.key(0))
   jax.tree.map(np.testing.assert_array_equal, loaded, saved)
@@ -61,8 +67,10 @@ def test_init_reads_converted_weights(tmp_path):
 def test_extract_features_writes_shards_and_resumes(tmp_path):
   config = micro.config()
   out = tmp_path / "features"
-  assert cache.extract(config, str(out)) == {"shards_written": 3,
-                                             "shards_skipped": 0}
+  assert cache.extract(config, str(out)) == {
+      "shards_written": 3,
+      "shards_skipped": 0,
+  }
   records = cache.read(str(out))
   assert [r["index"] for r in records] == list(range(10))
   assert records[0]["block_2"].shape == (2, 2, 16)
@@ -71,8 +79,10 @@ def test_extract_features_writes_shards_and_resumes(tmp_path):
   # A crash mid-shard leaves only a .tmp file: the rerun redoes that shard
   # alone and writes the same features.
   (out / cache.shard_name(1, 3)).rename(out / "partial.tmp")
-  assert cache.extract(config, str(out)) == {"shards_written": 1,
-                                             "shards_skipped": 2}
+  assert cache.extract(config, str(out)) == {
+      "shards_written": 1,
+      "shards_skipped": 2,
+  }
   again = cache.read(str(out))
   for a, b in zip(records, again):
     np.testing.assert_allclose(a["block_4"], b["block_4"], atol=1e-6)

@@ -21,10 +21,23 @@ def test_probe_uses_small_train_and_val_subsets_of_phrasecut():
   assert (config.data.name, config.data.subset) == ("phrasecut", 5_000)
   val = config.eval.datasets.phrasecut
   assert (val.split, val.subset) == ("val", 1_000)
-  assert (config.stages[0].steps, config.stages[0].batch_size,
-          config.stages[0].optim.probes.lr) == (2_000, 32, 1e-4)
-  assert config.probe.timesteps == (100, 200, 300, 400, 500, 600, 700, 800,
-                                    900, 999)
+  assert (
+      config.stages[0].steps,
+      config.stages[0].batch_size,
+      config.stages[0].optim.probes.lr,
+  ) == (2_000, 32, 1e-4)
+  assert config.probe.timesteps == (
+      100,
+      200,
+      300,
+      400,
+      500,
+      600,
+      700,
+      800,
+      900,
+      999,
+  )
   assert config.probe.blocks == tuple(range(1, 17))
 
 
@@ -46,7 +59,8 @@ def test_subset_draws_distinct_records_once_and_keeps_their_order():
 
 def test_eval_subset_applies_to_the_configured_dataset():
   config = config_lib.load_config(
-      "configs/ldznet/smoke.py", ["eval.datasets.shapes_phrase.size=20"])
+      "configs/ldznet/smoke.py", ["eval.datasets.shapes_phrase.size=20"]
+  )
   config.eval.datasets.shapes_phrase.subset = 5
   assert len(data_lib.eval_source(config, "shapes_phrase")) == 5
   config.data.subset = 7
@@ -62,25 +76,32 @@ def test_coarse_mask_is_the_norm_of_the_text_driven_noise_difference():
   rng = np.random.default_rng(0)
   params = jax.tree.map(
       lambda leaf: (0.2 * rng.standard_normal(leaf.shape)).astype(leaf.dtype),
-      sd_ldm.abstract_params(extractor.config))
+      sd_ldm.abstract_params(extractor.config),
+  )
   size = config.ldm.image_size
   images = np.random.default_rng(0).uniform(-1, 1, (2, size, size, 3))
   tok = ldm_data.config_tokenizer(config.ldm)
-  tokens = np.asarray(tok.encode(["red circle", "blue square"],
-                                 config.ldm.text_len), np.int32)
+  tokens = np.asarray(
+      tok.encode(["red circle", "blue square"], config.ldm.text_len), np.int32
+  )
   empty = np.asarray(tok.encode(["", ""], config.ldm.text_len), np.int32)
   keys = np.asarray(features.example_keys(0, np.arange(2)))
   run = jax.jit(coarse_mask.noise_difference_norm, static_argnums=(0, 6))
-  maps = np.asarray(run(extractor, params, images.astype(np.float32), tokens,
-                        empty, keys, 500))
+  maps = np.asarray(
+      run(
+          extractor, params, images.astype(np.float32), tokens, empty, keys, 500
+      )
+  )
   assert maps.shape == (2, size, size)
   assert (maps >= 0).all() and maps.max() > 0
   # The empty prompt against itself changes nothing.
-  same = np.asarray(run(extractor, params, images.astype(np.float32), empty,
-                        empty, keys, 500))
+  same = np.asarray(
+      run(extractor, params, images.astype(np.float32), empty, empty, keys, 500)
+  )
   np.testing.assert_allclose(same, 0.0, atol=1e-6)
   shown = np.asarray(coarse_mask.normalise(maps))
   assert shown.min() == 0.0 and np.isclose(shown.max(), 1.0)
   with pytest.raises(ValueError, match="0-indexed"):
-    coarse_mask.noise_difference_norm(extractor, params, images, tokens,
-                                      empty, keys, 1000)
+    coarse_mask.noise_difference_norm(
+        extractor, params, images, tokens, empty, keys, 1000
+    )

@@ -23,15 +23,30 @@ OBJECT = [[100, 10], [115, 10], [115, 30], [100, 30]]
 
 
 def _config(**data_overrides):
-  config = config_lib.normalize(dict(
-      data=dict(name="shapes_phrase", root="", image_size=64, train_size=24,
-                test_size=10, seed=0, templates=True,
-                template_list=synthetic_phrases.TEMPLATES, negative_prob=0.0,
-                worker_count=0),
-      eval=dict(datasets=dict(shapes=dict(kind="shapes_phrase"))),
-      ldm=dict(tokenizer="", weights="", text_len=TEXT_LEN,
-               text=dict(vocab_size=514)),
-      stages=[dict(steps=10, batch_size=8)]))
+  config = config_lib.normalize(
+      dict(
+          data=dict(
+              name="shapes_phrase",
+              root="",
+              image_size=64,
+              train_size=24,
+              test_size=10,
+              seed=0,
+              templates=True,
+              template_list=synthetic_phrases.TEMPLATES,
+              negative_prob=0.0,
+              worker_count=0,
+          ),
+          eval=dict(datasets=dict(shapes=dict(kind="shapes_phrase"))),
+          ldm=dict(
+              tokenizer="",
+              weights="",
+              text_len=TEXT_LEN,
+              text=dict(vocab_size=514),
+          ),
+          stages=[dict(steps=10, batch_size=8)],
+      )
+  )
   config.data.update(data_overrides)
   return config
 
@@ -51,8 +66,12 @@ def _phrasecut_root(tmp_path):
   ImageDraw.Draw(image).polygon([tuple(p) for p in OBJECT], fill=(220, 30, 30))
   (tmp_path / "images").mkdir()
   image.save(tmp_path / "images" / "7.jpg", quality=95)
-  task = {"image_id": 7, "phrase": "red box", "Polygons": [[OBJECT]],
-          "task_id": "7__0"}
+  task = {
+      "image_id": 7,
+      "phrase": "red box",
+      "Polygons": [[OBJECT]],
+      "task_id": "7__0",
+  }
   for split in ("train", "test"):
     (tmp_path / f"refer_{split}.json").write_text(json.dumps([task]))
   return tmp_path
@@ -101,7 +120,7 @@ def test_object_crop_falls_back_to_the_best_crop(shape):
   for seed in range(10):
     top, left, side = data.object_crop(mask, np.random.default_rng(seed))
     assert side == 10
-    assert mask[top:top + side, left:left + side].sum() == 1
+    assert mask[top : top + side, left : left + side].sum() == 1
 
 
 def test_phrasecut_train_crop_keeps_the_object(phrasecut_root):
@@ -129,15 +148,17 @@ def test_shapes_eval_is_padded_with_a_fixed_template():
   tokens = np.concatenate([b["tokens"] for b in batches])[:10]
   first = synthetic_phrases.TEMPLATES[0]
   np.testing.assert_array_equal(
-      tokens, _encode(first.format(p) for p in test["phrase"]))
+      tokens, _encode(first.format(p) for p in test["phrase"])
+  )
   raw = next(data.make_eval_data(_config(templates=False), "shapes", 10))
   np.testing.assert_array_equal(raw["tokens"], _encode(test["phrase"]))
 
 
 def test_phrasecut_eval_squashes_the_whole_image(phrasecut_root):
   config = _config(image_size=32)
-  config.eval.datasets = {"pc": {"kind": "phrasecut",
-                                 "root": str(phrasecut_root)}}
+  config.eval.datasets = {
+      "pc": {"kind": "phrasecut", "root": str(phrasecut_root)}
+  }
   batch = next(data.make_eval_data(config, "pc", batch_size=4))
   assert batch["image"].shape == (4, 32, 32, 3)
   np.testing.assert_array_equal(batch["valid"], [True, False, False, False])
@@ -148,8 +169,9 @@ def test_phrasecut_eval_squashes_the_whole_image(phrasecut_root):
 
 def test_missing_phrasecut_root_names_the_layout(tmp_path):
   config = _config(name="phrasecut", root=str(tmp_path / "nowhere"))
-  config.eval.datasets = {"pc": {"kind": "phrasecut",
-                                 "root": str(tmp_path / "nowhere")}}
+  config.eval.datasets = {
+      "pc": {"kind": "phrasecut", "root": str(tmp_path / "nowhere")}
+  }
   with pytest.raises(FileNotFoundError, match="VGPhraseCut layout"):
     _train_data(config)
   with pytest.raises(FileNotFoundError, match="VGPhraseCut layout"):

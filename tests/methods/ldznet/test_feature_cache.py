@@ -24,13 +24,18 @@ from tests.methods.ldznet.tiny import TINY
 
 # The segment stage alone (random frozen LDM): 16 records, batch 8, 4 steps =
 # 2 epochs of the stream.
-SEGMENT_ONLY = TINY + ["stages.2.steps=4", "stages.2.batch_size=8",
-                       "extract.batch_size=8", "extract.shard_size=8"]
+SEGMENT_ONLY = TINY + [
+    "stages.2.steps=4",
+    "stages.2.batch_size=8",
+    "extract.batch_size=8",
+    "extract.shard_size=8",
+]
 
 
 def _config(variant="ldznet", *overrides):
-  config = config_lib.load_config(f"configs/ldznet/smoke.py:{variant}",
-                                  SEGMENT_ONLY + list(overrides))
+  config = config_lib.load_config(
+      f"configs/ldznet/smoke.py:{variant}", SEGMENT_ONLY + list(overrides)
+  )
   config.stages = config.stages[-1:]
   return config
 
@@ -38,8 +43,10 @@ def _config(variant="ldznet", *overrides):
 def _run(config, workdir):
   train.train(config, str(workdir), methods.get("ldznet"), ONE_DEVICE)
   step = engine_checks.checkpoint_steps(workdir)[-1]
-  return (engine_checks.logged(workdir, "mean_bce"),
-          engine_checks.saved_state(workdir, step)["params"]["net"])
+  return (
+      engine_checks.logged(workdir, "mean_bce"),
+      engine_checks.saved_state(workdir, step)["params"]["net"],
+  )
 
 
 @pytest.fixture(name="ldznet_cache", scope="module")
@@ -47,10 +54,14 @@ def _ldznet_cache(tmp_path_factory):
   """A one-epoch cache of the LD-ZNet segment stage (and its config)."""
   config = _config("ldznet")
   out = tmp_path_factory.mktemp("ldznet") / "cache"
-  assert feature_cache.extract(config, str(out)) == {"shards_written": 2,
-                                                     "shards_skipped": 0}
-  assert feature_cache.extract(config, str(out)) == {"shards_written": 0,
-                                                     "shards_skipped": 2}
+  assert feature_cache.extract(config, str(out)) == {
+      "shards_written": 2,
+      "shards_skipped": 0,
+  }
+  assert feature_cache.extract(config, str(out)) == {
+      "shards_written": 0,
+      "shards_skipped": 2,
+  }
   return config, str(out)
 
 
@@ -64,17 +75,20 @@ def test_cached_outputs_reproduce_the_on_the_fly_forward(ldznet_cache):
   cached = config.copy_and_resolve_references()
   cached.ldm.feature_cache = out
   ctx = method_lib.stage_contexts(cached, sharding.make_mesh(None))[0]
-  batch = next(ldznet_method.make_train_data(ctx,
-                                             method_lib.data_seed(cached, 0)))
+  batch = next(
+      ldznet_method.make_train_data(ctx, method_lib.data_seed(cached, 0))
+  )
   assert set(forward_lib.cached_keys(cached)) <= set(batch)
   params = jax.jit(functools.partial(ldznet_method.init, ctx))(
-      train.base_rng(cached, 0))
+      train.base_rng(cached, 0)
+  )
   forward = jax.jit(forward_lib.make_forward(cached, training=True))
   keys = features.example_keys(cached.seed, batch["index"])
   args = (params["net"], params["ldm"], batch["image"], batch["tokens"], keys)
   on_the_fly = forward(*args)
-  from_cache = forward(*args, {k: batch[k] for k in
-                               forward_lib.cached_keys(cached)})
+  from_cache = forward(
+      *args, {k: batch[k] for k in forward_lib.cached_keys(cached)}
+  )
   assert float(np.std(on_the_fly)) > 0.01
   np.testing.assert_allclose(from_cache, on_the_fly, atol=1e-5)
 
@@ -90,8 +104,9 @@ def test_cached_run_trains_like_the_on_the_fly_run(tmp_path):
   cached.ldm.feature_cache = str(out)
   cached_losses, cached_params = _run(cached, tmp_path / "cached")
   assert sorted(cached_losses) == [1, 2, 3, 4]
-  np.testing.assert_allclose(list(cached_losses.values()),
-                             list(fly_losses.values()), rtol=1e-4)
+  np.testing.assert_allclose(
+      list(cached_losses.values()), list(fly_losses.values()), rtol=1e-4
+  )
   for a, b in zip(jax.tree.leaves(cached_params), jax.tree.leaves(fly_params)):
     np.testing.assert_allclose(a, b, atol=1e-4)
 
@@ -116,7 +131,8 @@ def test_epochs_past_the_cache_reuse_the_cached_views(ldznet_cache):
   # prompts, features), reordered.
   assert sorted(views[0]) == sorted(views[1]) == list(range(16))
   assert [b["index"].tolist() for b in epochs[0]] != [
-      b["index"].tolist() for b in epochs[1]]
+      b["index"].tolist() for b in epochs[1]
+  ]
   for index, (tokens, block) in views[0].items():
     np.testing.assert_array_equal(tokens, views[1][index][0])
     np.testing.assert_array_equal(block, views[1][index][1])
@@ -140,13 +156,15 @@ def test_a_cache_of_another_config_is_refused(ldznet_cache, tmp_path):
 
 
 def test_uncacheable_configs_are_refused(tmp_path):
-  pretrained_in_run = config_lib.load_config("configs/ldznet/smoke.py",
-                                             SEGMENT_ONLY)
+  pretrained_in_run = config_lib.load_config(
+      "configs/ldznet/smoke.py", SEGMENT_ONLY
+  )
   with pytest.raises(ValueError, match="train the LDM inside the run"):
     feature_cache.extract(pretrained_in_run, str(tmp_path / "a"))
   with pytest.raises(ValueError, match="nothing to cache"):
     feature_cache.extract(_config("rgbnet"), str(tmp_path / "b"))
-  pretraining = config_lib.load_config("configs/ldznet/smoke.py",
-                                       SEGMENT_ONLY + ["extract.stage=0"])
+  pretraining = config_lib.load_config(
+      "configs/ldznet/smoke.py", SEGMENT_ONLY + ["extract.stage=0"]
+  )
   with pytest.raises(ValueError, match="not a segmentation stage"):
     feature_cache.extract(pretraining, str(tmp_path / "c"))

@@ -17,16 +17,20 @@ from tests.methods import engine_checks
 from tests.methods.ldznet.tiny import ONE_DEVICE
 from tests.methods.ldznet.tiny import TINY_SMOKE
 
-
 # The default tier trains the segment stage for 300 of the smoke's 900 steps
 # (the whole run takes ~16 min on 2 idle cores).
 SHORT = ["stages.2.steps=300"]
 
 
-def _assert_learns(variant: str, workdir: pathlib.Path,
-                   overrides=(), spec_targets: bool = False) -> dict:
-  config = config_lib.load_config(f"configs/ldznet/smoke.py:{variant}",
-                                  list(overrides))
+def _assert_learns(
+    variant: str,
+    workdir: pathlib.Path,
+    overrides=(),
+    spec_targets: bool = False,
+) -> dict:
+  config = config_lib.load_config(
+      f"configs/ldznet/smoke.py:{variant}", list(overrides)
+  )
   final = train.train(config, str(workdir), methods.get("ldznet"), ONE_DEVICE)
   # The tiny LDM's pretraining stages learn, then the segmentation net does.
   for key in ("recon_mse", "eps_mse", "mean_bce"):
@@ -57,11 +61,25 @@ def test_ldznet_smoke_beats_the_baselines_on_held_out_and_predicts(tmp_path):
   image = np.zeros((48, 80, 3), np.uint8)
   image[10:30, 20:40] = (200, 40, 40)
   Image.fromarray(image).save(tmp_path / "x.png")
-  assert cli.run(["predict", "--config", "configs/ldznet/smoke.py",
-                  *[f"--config.{o}" for o in SHORT],
-                  "--workdir", str(workdir), "--image",
-                  str(tmp_path / "x.png"), "--prompt", "red square",
-                  "--out", str(tmp_path / "pred")]) == 0
+  assert (
+      cli.run(
+          [
+              "predict",
+              "--config",
+              "configs/ldznet/smoke.py",
+              *[f"--config.{o}" for o in SHORT],
+              "--workdir",
+              str(workdir),
+              "--image",
+              str(tmp_path / "x.png"),
+              "--prompt",
+              "red square",
+              "--out",
+              str(tmp_path / "pred"),
+          ]
+      )
+      == 0
+  )
   for name in ("x_mask.png", "x_overlay.png"):
     with Image.open(tmp_path / "pred" / name) as png:
       assert png.size == (80, 48)
@@ -86,8 +104,9 @@ def test_concat_smoke_beats_the_baselines_on_held_out(tmp_path):
 @pytest.mark.extended
 @pytest.mark.parametrize("variant", ["ldznet", "concat"])
 def test_devices_agree(variant, tmp_path):
-  config = config_lib.load_config(f"configs/ldznet/smoke.py:{variant}",
-                                  TINY_SMOKE)
+  config = config_lib.load_config(
+      f"configs/ldznet/smoke.py:{variant}", TINY_SMOKE
+  )
   engine_checks.assert_devices_agree(config, methods.get("ldznet"), tmp_path)
 
 

@@ -22,19 +22,31 @@ def _penn_video(root, video, train, frames=3):
   """A Penn Action video; frame 0 spans the box (10, 20)-(30, 60)."""
   x = np.tile(np.linspace(10, 30, 13), (frames, 1))
   y = np.tile(np.linspace(20, 60, 13), (frames, 1))
-  x[:, 0], y[:, 0] = 20, 20   # head at the top centre
+  x[:, 0], y[:, 0] = 20, 20  # head at the top centre
   x[:, 12], y[:, 12] = 30, 60  # right ankle at the bottom right
-  x[:, 1] = 10                 # left shoulder at the left edge
+  x[:, 1] = 10  # left shoulder at the left edge
   visibility = np.ones((frames, 13))
-  visibility[-1, 1:] = 0       # the last frame sees the head only
+  visibility[-1, 1:] = 0  # the last frame sees the head only
   (root / "pennaction" / "labels").mkdir(parents=True, exist_ok=True)
   (root / "pennaction" / "features").mkdir(parents=True, exist_ok=True)
-  scipy.io.savemat(root / "pennaction" / "labels" / f"{video}.mat", {
-      "action": "baseball_pitch", "pose": "side", "x": x, "y": y,
-      "visibility": visibility, "train": train, "nframes": frames,
-      "bbox": np.zeros((frames, 4)), "dimensions": [480, 640, frames]})
-  np.save(root / "pennaction" / "features" / f"{video}.npy",
-          np.full((frames, FEATURES), 1.0 + int(video), np.float32))
+  scipy.io.savemat(
+      root / "pennaction" / "labels" / f"{video}.mat",
+      {
+          "action": "baseball_pitch",
+          "pose": "side",
+          "x": x,
+          "y": y,
+          "visibility": visibility,
+          "train": train,
+          "nframes": frames,
+          "bbox": np.zeros((frames, 4)),
+          "dimensions": [480, 640, frames],
+      },
+  )
+  np.save(
+      root / "pennaction" / "features" / f"{video}.npy",
+      np.full((frames, FEATURES), 1.0 + int(video), np.float32),
+  )
 
 
 def test_penn_action_joints_in_vibes_crop_by_hand(tmp_path):
@@ -72,28 +84,41 @@ def test_posetrack_tracks_split_at_gaps_by_hand(tmp_path):
 
   def person(dx):
     kps = np.zeros((17, 3))
-    kps[2] = [20 + dx, 20, 1]   # head_top: LSP head
-    kps[1] = [20 + dx, 30, 1]   # head_bottom: LSP neck
+    kps[2] = [20 + dx, 20, 1]  # head_top: LSP head
+    kps[1] = [20 + dx, 30, 1]  # head_bottom: LSP neck
     kps[16] = [30 + dx, 60, 1]  # right ankle
-    kps[5] = [10 + dx, 35, 1]   # left shoulder
+    kps[5] = [10 + dx, 35, 1]  # left shoulder
     return kps.ravel().tolist()
 
-  images = [{"id": 100 + f, "frame_id": f, "is_labeled": True}
-            for f in (3, 0, 1, 2)] + [{"id": 99, "is_labeled": False}]
-  annotations = [{"image_id": 100 + f, "track_id": 0, "keypoints": person(f)}
-                 for f in (0, 1, 3)]
-  annotations += [{"image_id": 100 + f, "track_id": 4, "keypoints": person(0)}
-                  for f in (0, 1)]
+  images = [
+      {"id": 100 + f, "frame_id": f, "is_labeled": True} for f in (3, 0, 1, 2)
+  ] + [{"id": 99, "is_labeled": False}]
+  annotations = [
+      {"image_id": 100 + f, "track_id": 0, "keypoints": person(f)}
+      for f in (0, 1, 3)
+  ]
+  annotations += [
+      {"image_id": 100 + f, "track_id": 4, "keypoints": person(0)}
+      for f in (0, 1)
+  ]
   (folder / "annotations" / "train" / "000001_bonn.json").write_text(
-      json.dumps({"images": images, "annotations": annotations}))
-  np.save(folder / "features" / "000001_bonn_0.npy",
-          np.arange(3 * FEATURES, dtype=np.float32).reshape(3, FEATURES))
-  np.save(folder / "features" / "000001_bonn_4.npy",
-          np.zeros((2, FEATURES), np.float32))
+      json.dumps({"images": images, "annotations": annotations})
+  )
+  np.save(
+      folder / "features" / "000001_bonn_0.npy",
+      np.arange(3 * FEATURES, dtype=np.float32).reshape(3, FEATURES),
+  )
+  np.save(
+      folder / "features" / "000001_bonn_4.npy",
+      np.zeros((2, FEATURES), np.float32),
+  )
   seqs = posetrack.load_split(str(tmp_path), "train")
   # Track 0 misses frame 2: two runs, frames (0, 1) and (3,).
-  assert sorted(seqs) == ["000001_bonn_0_0", "000001_bonn_0_1",
-                          "000001_bonn_4_0"]
+  assert sorted(seqs) == [
+      "000001_bonn_0_0",
+      "000001_bonn_0_1",
+      "000001_bonn_4_0",
+  ]
   first, second = seqs["000001_bonn_0_0"], seqs["000001_bonn_0_1"]
   np.testing.assert_array_equal(first["features"][:, 0], [0, FEATURES])
   np.testing.assert_array_equal(second["features"][:, 0], [2 * FEATURES])
@@ -111,17 +136,27 @@ def test_posetrack_tracks_split_at_gaps_by_hand(tmp_path):
 def _h36m(root, name, frames=6):
   folder = root / "h36m" / "train"
   folder.mkdir(parents=True, exist_ok=True)
-  np.savez(folder / f"{name}.npz",
-           features=-np.ones((frames, FEATURES), np.float32),
-           kp2d=np.ones((frames, 14, 3), np.float32),
-           kp3d=np.ones((frames, 14, 3), np.float32))
+  np.savez(
+      folder / f"{name}.npz",
+      features=-np.ones((frames, FEATURES), np.float32),
+      kp2d=np.ones((frames, 14, 3), np.float32),
+      kp3d=np.ones((frames, 14, 3), np.float32),
+  )
 
 
 def _config(root, *extra):
-  return config_lib.load_config("configs/lmr/lmr.py:T=4", [
-      f"data.root={root}", f"data.feature_dim={FEATURES}", "data.seq_len=2",
-      "data.train=('h36m',)", "data.train_2d=('pennaction',)",
-      "stages.0.batch_size=5", *extra])
+  return config_lib.load_config(
+      "configs/lmr/lmr.py:T=4",
+      [
+          f"data.root={root}",
+          f"data.feature_dim={FEATURES}",
+          "data.seq_len=2",
+          "data.train=('h36m',)",
+          "data.train_2d=('pennaction',)",
+          "stages.0.batch_size=5",
+          *extra,
+      ],
+  )
 
 
 def test_batches_mix_2d_and_3d_windows_as_vibe(tmp_path):
@@ -130,7 +165,9 @@ def test_batches_mix_2d_and_3d_windows_as_vibe(tmp_path):
   _h36m(tmp_path, "s1")
   config = _config(tmp_path)
   assert tuple(config_lib.load_config("configs/lmr/lmr.py").data.train_2d) == (
-      "pennaction", "posetrack")
+      "pennaction",
+      "posetrack",
+  )
   ctx = types.SimpleNamespace(config=config, stage=config.stages[0])
   it = data.make_train_data(ctx, seed=0)
   batch = next(it)
@@ -143,9 +180,12 @@ def test_batches_mix_2d_and_3d_windows_as_vibe(tmp_path):
   following = next(it)
   it.set_state(state)
   np.testing.assert_array_equal(next(it)["features"], following["features"])
-  only_3d = data.make_train_data(types.SimpleNamespace(
-      config=_config(tmp_path, "data.train_2d=()"),
-      stage=config.stages[0]), seed=0)
+  only_3d = data.make_train_data(
+      types.SimpleNamespace(
+          config=_config(tmp_path, "data.train_2d=()"), stage=config.stages[0]
+      ),
+      seed=0,
+  )
   assert next(only_3d)["w_3d"].all()
 
 
@@ -153,12 +193,14 @@ def test_mix_config_errors(tmp_path):
   _penn_video(tmp_path, "0001", train=1, frames=4)
   _h36m(tmp_path, "s1")
   invalid = user_errors.InvalidValueError
-  for override, error in (("data.train_2d=('insta',)",
-                           user_errors.UnknownNameError),
-                          ("data.ratio_2d=1.0", invalid),
-                          ("data.feature_dim=8", invalid)):
+  for override, error in (
+      ("data.train_2d=('insta',)", user_errors.UnknownNameError),
+      ("data.ratio_2d=1.0", invalid),
+      ("data.feature_dim=8", invalid),
+  ):
     config = _config(tmp_path, override)
     with pytest.raises(error):
-      data.make_train_data(types.SimpleNamespace(
-          config=config, stage=config.stages[0]), seed=0)
+      data.make_train_data(
+          types.SimpleNamespace(config=config, stage=config.stages[0]), seed=0
+      )
   assert not config_lib.load_config("configs/lmr/lmr.py:no_2d").data.train_2d

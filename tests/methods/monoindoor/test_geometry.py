@@ -18,8 +18,9 @@ def _k(batch=1):
 
 
 def test_backproject_then_project_is_identity():
-  depth = jnp.asarray(np.random.default_rng(0).uniform(0.5, 5, (2, 32, 64, 1)),
-                      jnp.float32)
+  depth = jnp.asarray(
+      np.random.default_rng(0).uniform(0.5, 5, (2, 32, 64, 1)), jnp.float32
+  )
   uv, z = geometry.project(geometry.backproject(depth, _k(2)), _k(2))
   grid = geometry.pixel_grid(32, 64)[..., :2]
   np.testing.assert_allclose(uv, np.broadcast_to(grid, uv.shape), atol=1e-3)
@@ -32,8 +33,7 @@ def test_bilinear_sample_matches_analytic_shift():
   uv = geometry.pixel_grid(5, 8)[None, ..., :2] + jnp.array([0.25, 0.0])
   out = geometry.bilinear_sample(image, uv)[0, :, :, 0]
   expected = np.minimum(u + 0.25, 7.0)  # border padding clamps at the edge
-  np.testing.assert_allclose(out, np.broadcast_to(expected, (5, 8)),
-                             atol=1e-6)
+  np.testing.assert_allclose(out, np.broadcast_to(expected, (5, 8)), atol=1e-6)
 
 
 def test_pose_parameters_invert_exactly():
@@ -51,8 +51,9 @@ def test_coord_channels_span_minus_one_to_one():
   for c in range(2):
     assert float(coords[..., c].min()) == -1.0
     assert float(coords[..., c].max()) == 1.0
-  np.testing.assert_allclose(coords[0, :, 0, 0], np.linspace(-1, 1, 32),
-                             atol=1e-6)
+  np.testing.assert_allclose(
+      coords[0, :, 0, 0], np.linspace(-1, 1, 32), atol=1e-6
+  )
 
 
 def test_ssim_of_identical_images_is_zero():
@@ -85,7 +86,8 @@ def test_warp_with_gt_depth_and_pose_reproduces_target():
 def test_sequential_and_composed_residual_warps_agree():
   target, source, depth, pose = _gt_triplet()
   perturb = geometry.transformation_from_parameters(
-      jnp.array([[0.02, -0.01, 0.015]]), jnp.array([[0.03, 0.0, -0.02]]))
+      jnp.array([[0.02, -0.01, 0.015]]), jnp.array([[0.03, 0.0, -0.02]])
+  )
   p0 = perturb @ pose
   p1 = jnp.linalg.inv(p0) @ pose
   steps = jnp.stack([p0, p1], axis=1)
@@ -110,18 +112,30 @@ def _gt_training_triplet(seed=3, motion=room.Motion()):
   return frames, depth, to_prev, to_next
 
 
-def _training_photometric(frames, depth, to_prev, to_next, automask=True,
-                          reduce="min"):
+def _training_photometric(
+    frames, depth, to_prev, to_next, automask=True, reduce="min"
+):
   """The photometric term of `losses.total_loss` for given depth and poses."""
   steps = jnp.stack([to_prev[:, None], to_next[:, None]], axis=1)
-  outputs = {"depth": {0: depth}, "sigma": {0: 1.0 / depth},
-             "pose_steps": steps, "scale": jnp.ones((1,))}
-  loss_cfg = ml_collections.ConfigDict(dict(
-      reprojection_reduce=reduce, automask=automask, ssim_alpha=0.85,
-      smooth_weight=1e-3, depth_consistency_weight=0.0,
-      depth_consistency_form="text"))
-  _, metrics = losses.total_loss(outputs, frames, _k(), jax.random.key(0),
-                                 loss_cfg, "composed")
+  outputs = {
+      "depth": {0: depth},
+      "sigma": {0: 1.0 / depth},
+      "pose_steps": steps,
+      "scale": jnp.ones((1,)),
+  }
+  loss_cfg = ml_collections.ConfigDict(
+      dict(
+          reprojection_reduce=reduce,
+          automask=automask,
+          ssim_alpha=0.85,
+          smooth_weight=1e-3,
+          depth_consistency_weight=0.0,
+          depth_consistency_form="text",
+      )
+  )
+  _, metrics = losses.total_loss(
+      outputs, frames, _k(), jax.random.key(0), loss_cfg, "composed"
+  )
   return float(metrics["photometric"])
 
 
@@ -133,8 +147,13 @@ def test_training_loss_with_gt_depth_and_pose_is_near_zero():
   eye = jnp.eye(4)[None]
   gt = _training_photometric(frames, depth, to_prev, to_next, automask=False)
   identity = _training_photometric(frames, depth, eye, eye, automask=False)
-  inverted = _training_photometric(frames, depth, jnp.linalg.inv(to_prev),
-                                   jnp.linalg.inv(to_next), automask=False)
+  inverted = _training_photometric(
+      frames,
+      depth,
+      jnp.linalg.inv(to_prev),
+      jnp.linalg.inv(to_next),
+      automask=False,
+  )
   assert gt < 0.05
   assert gt < 0.25 * identity
   assert inverted > identity
@@ -150,12 +169,20 @@ def test_training_loss_decreases_along_the_path_to_gt_pose():
   def partial(pose, fraction):
     rotvec = Rotation.from_matrix(np.asarray(pose[0, :3, :3], np.float64))
     rot = Rotation.from_rotvec(fraction * rotvec.as_rotvec()).as_matrix()
-    return geometry.make_pose(jnp.asarray(rot[None], jnp.float32),
-                              fraction * pose[:, :3, 3])
+    return geometry.make_pose(
+        jnp.asarray(rot[None], jnp.float32), fraction * pose[:, :3, 3]
+    )
 
-  values = [_training_photometric(frames, depth, partial(to_prev, f),
-                                  partial(to_next, f), automask=False)
-            for f in (0.0, 0.5, 1.0)]
+  values = [
+      _training_photometric(
+          frames,
+          depth,
+          partial(to_prev, f),
+          partial(to_next, f),
+          automask=False,
+      )
+      for f in (0.0, 0.5, 1.0)
+  ]
   assert values[0] > values[1] > values[2]
 
 
@@ -169,8 +196,13 @@ def test_min_reduction_barely_penalises_a_wrong_next_pose():
   barely sees the wrong next-frame pose (the evaluated one); the mean over
   sources would.
   """
-  motion = room.Motion(step=0.12, rot_noise_deg=0.5, forward=True,
-                       yaw_rate_deg=4.0, random_yaw_sign=False)
+  motion = room.Motion(
+      step=0.12,
+      rot_noise_deg=0.5,
+      forward=True,
+      yaw_rate_deg=4.0,
+      random_yaw_sign=False,
+  )
   frames, depth, to_prev, to_next = _gt_training_triplet(3, motion)
   eye = jnp.eye(4)[None]
   ratio = {}
@@ -178,8 +210,9 @@ def test_min_reduction_barely_penalises_a_wrong_next_pose():
     gt = _training_photometric(frames, depth, to_prev, to_next, reduce=reduce)
     identity = _training_photometric(frames, depth, eye, eye, reduce=reduce)
     # The next source gets the previous source's pose.
-    wrong = _training_photometric(frames, depth, to_prev, to_prev,
-                                  reduce=reduce)
+    wrong = _training_photometric(
+        frames, depth, to_prev, to_prev, reduce=reduce
+    )
     # The share of the identity-pose loss gap that the wrong pose costs.
     ratio[reduce] = (wrong - gt) / (identity - gt)
   assert ratio["min"] < 0.1  # measured 0.03
@@ -187,8 +220,14 @@ def test_min_reduction_barely_penalises_a_wrong_next_pose():
 
 
 def test_smoke_motion_options_walk_forward_and_turn():
-  motion = room.Motion(step=0.1, rot_noise_deg=0.0, spin_prob=0.0,
-                       forward=True, yaw_rate_deg=4.0, random_yaw_sign=False)
+  motion = room.Motion(
+      step=0.1,
+      rot_noise_deg=0.0,
+      spin_prob=0.0,
+      forward=True,
+      yaw_rate_deg=4.0,
+      random_yaw_sign=False,
+  )
   seq = room.sequence(5, frames=6, motion=motion)
   rel = data.relative_poses(seq["poses"].astype(np.float64))
   # Walking forward: scene points move towards the camera (z decreases).

@@ -12,21 +12,23 @@ from jaxvision.methods.monoindoor import resnet_weights
 
 
 def test_min_reprojection_with_automask():
-  errors = jnp.array([[[[0.3, 0.5]]], [[[0.4, 0.2]]]])      # [2,1,1,2]
+  errors = jnp.array([[[[0.3, 0.5]]], [[[0.4, 0.2]]]])  # [2,1,1,2]
   identity = jnp.array([[[[0.1, 0.9]]], [[[0.6, 0.7]]]])
   out = losses.reprojection(errors, identity, "min")
   np.testing.assert_allclose(out.ravel(), [0.1, 0.2])
   out = losses.reprojection(errors, identity, "mean")
-  np.testing.assert_allclose(out.ravel(), [0.0, 0.3])      # pixel 0 masked
+  np.testing.assert_allclose(out.ravel(), [0.0, 0.3])  # pixel 0 masked
   out = losses.reprojection(errors, None, "sum")
   np.testing.assert_allclose(out.ravel(), [0.8, 0.6])
 
 
 def test_compose_multiplies_in_order():
-  a = geometry.transformation_from_parameters(jnp.array([[0.1, 0, 0]]),
-                                              jnp.array([[1.0, 0, 0]]))
-  b = geometry.transformation_from_parameters(jnp.array([[0, 0.2, 0]]),
-                                              jnp.array([[0, 1.0, 0]]))
+  a = geometry.transformation_from_parameters(
+      jnp.array([[0.1, 0, 0]]), jnp.array([[1.0, 0, 0]])
+  )
+  b = geometry.transformation_from_parameters(
+      jnp.array([[0, 0.2, 0]]), jnp.array([[0, 1.0, 0]])
+  )
   steps = jnp.stack([a, b], axis=1)
   np.testing.assert_allclose(losses.compose(steps), a @ b, atol=1e-6)
 
@@ -37,7 +39,8 @@ def test_depth_consistency_is_zero_for_a_consistent_scene():
   k = jnp.array([[[20.0, 0, 7.5], [0, 20.0, 7.5], [0, 0, 1]]])
   depth = jnp.full((1, 16, 16, 1), 2.0)
   pose = geometry.transformation_from_parameters(
-      jnp.zeros((1, 3)), jnp.array([[0.1, 0.0, 0.0]]))
+      jnp.zeros((1, 3)), jnp.array([[0.1, 0.0, 0.0]])
+  )
   for form in ("text", "sc_depth"):
     value = losses.depth_consistency(depth, depth, pose, k, form)
     assert float(value) < 1e-5
@@ -69,9 +72,12 @@ def test_trajectory_metrics_on_exact_relative_poses():
   rng = np.random.default_rng(1)
   poses = [np.eye(4)]
   for _ in range(6):
-    step = np.asarray(geometry.transformation_from_parameters(
-        jnp.asarray(rng.normal(0, 0.05, (1, 3))),
-        jnp.asarray(rng.normal(0, 0.1, (1, 3)))))[0]
+    step = np.asarray(
+        geometry.transformation_from_parameters(
+            jnp.asarray(rng.normal(0, 0.05, (1, 3))),
+            jnp.asarray(rng.normal(0, 0.1, (1, 3))),
+        )
+    )[0]
     poses.append(poses[-1] @ step)
   poses = np.stack(poses)
   relative = np.linalg.inv(poses[1:]) @ poses[:-1]
@@ -87,11 +93,15 @@ def _fake_torchvision_resnet18(div=8):
   state = {"conv1.weight": rng.normal(size=(w[0], 3, 7, 7))}
 
   def bn(prefix, c):
-    state.update({f"{prefix}.weight": rng.normal(size=c),
-                  f"{prefix}.bias": rng.normal(size=c),
-                  f"{prefix}.running_mean": rng.normal(size=c),
-                  f"{prefix}.running_var": rng.uniform(1, 2, c),
-                  f"{prefix}.num_batches_tracked": np.array(5)})
+    state.update(
+        {
+            f"{prefix}.weight": rng.normal(size=c),
+            f"{prefix}.bias": rng.normal(size=c),
+            f"{prefix}.running_mean": rng.normal(size=c),
+            f"{prefix}.running_var": rng.uniform(1, 2, c),
+            f"{prefix}.num_batches_tracked": np.array(5),
+        }
+    )
 
   bn("bn1", w[0])
   cin = w[0]
@@ -113,26 +123,38 @@ def _fake_torchvision_resnet18(div=8):
 
 def test_torchvision_weights_load_into_both_encoders(tmp_path):
   from jaxvision.models import resnet  # pylint: disable=g-import-not-at-top
+
   state, widths = _fake_torchvision_resnet18()
   enc = resnet.resnet18(widths=widths)
   rgb = enc.init(jax.random.key(0), jnp.zeros((1, 32, 32, 3)))
   pair = enc.init(jax.random.key(0), jnp.zeros((1, 32, 32, 8)))
-  variables = {"params": {"depth_encoder": rgb["params"],
-                          "pose_encoder": pair["params"]},
-               "batch_stats": {"depth_encoder": rgb["batch_stats"],
-                               "pose_encoder": pair["batch_stats"]}}
+  variables = {
+      "params": {
+          "depth_encoder": rgb["params"],
+          "pose_encoder": pair["params"],
+      },
+      "batch_stats": {
+          "depth_encoder": rgb["batch_stats"],
+          "pose_encoder": pair["batch_stats"],
+      },
+  }
   for name in ("depth_encoder", "pose_encoder"):
-    variables = resnet_weights.load_encoder(variables, name, state,
-                                            "imagenet_cyclic")
+    variables = resnet_weights.load_encoder(
+        variables, name, state, "imagenet_cyclic"
+    )
   w = state["conv1.weight"].transpose(2, 3, 1, 0)
   np.testing.assert_allclose(
-      variables["params"]["depth_encoder"]["conv1"]["kernel"], w)
+      variables["params"]["depth_encoder"]["conv1"]["kernel"], w
+  )
   pose_k = np.asarray(variables["params"]["pose_encoder"]["conv1"]["kernel"])
   np.testing.assert_allclose(pose_k[:, :, 4], w[:, :, 1] * 3 / 8)
   np.testing.assert_allclose(pose_k[:, :, 7], w[:, :, 1] * 3 / 8)
   np.testing.assert_allclose(
-      variables["batch_stats"]["pose_encoder"]["layer2_0"]["downsample_1"]
-      ["var"], state["layer2.0.downsample.1.running_var"])
+      variables["batch_stats"]["pose_encoder"]["layer2_0"]["downsample_1"][
+          "var"
+      ],
+      state["layer2.0.downsample.1.running_var"],
+  )
   six = resnet_weights.first_conv(w, 6, "imagenet_cyclic", None)
   np.testing.assert_allclose(six[:, :, 3:], w / 2)
   # Round trip through the .npz file the configs point at.

@@ -15,10 +15,15 @@ MESH = jax.sharding.Mesh(np.array(jax.devices()[:1]), ("data",))
 def _params(arg, overrides=()):
   config = config_lib.load_config(
       f"configs/monoindoor/monoindoor_pp.py:{arg}",
-      ["model.encoder.pretrained=none", *overrides])
+      ["model.encoder.pretrained=none", *overrides],
+  )
   ctx = method_lib.stage_contexts(config, MESH)[0]
-  return config, jax.eval_shape(
-      lambda: method_mod.init(ctx, jax.random.key(0)))[0]["model"]
+  return (
+      config,
+      jax.eval_shape(lambda: method_mod.init(ctx, jax.random.key(0)))[0][
+          "model"
+      ],
+  )
 
 
 def test_nyu_parameter_counts():
@@ -43,9 +48,14 @@ def test_euroc_config_scale_bins_and_baseline_ablation():
   assert config.eval.max_depth == 20 and config.loss.depth_consistency_weight
   head = params["scale_net"]["head"]["kernel"]
   assert head.shape == (128, 21)  # probabilistic bins 0..20
-  _, base = _params("nyu", ["model.residual_pose.enabled=False",
-                            "model.depth.factorization=False",
-                            "model.pose.coordconv=none"])
+  _, base = _params(
+      "nyu",
+      [
+          "model.residual_pose.enabled=False",
+          "model.depth.factorization=False",
+          "model.pose.coordconv=none",
+      ],
+  )
   assert "scale_net" not in base and "pose_decoders_1" not in base
   assert base["pose_encoder"]["conv1"]["kernel"].shape == (7, 7, 6, 64)
 

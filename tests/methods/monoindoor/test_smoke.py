@@ -13,11 +13,18 @@ from jaxvision import methods
 from jaxvision.core import train
 from tests.methods import engine_checks
 
-TINY = ["stages.0.steps=4", "stages.0.batch_size=8", "log_every=1",
-        "checkpoint.every_steps=2",
-        "checkpoint.async_save=False", "data.synthetic.train_sequences=1",
-        "data.synthetic.test_sequences=1", "data.synthetic.frames=6",
-        "model.depth.scales=[0]", "eval_batch_size=8"]
+TINY = [
+    "stages.0.steps=4",
+    "stages.0.batch_size=8",
+    "log_every=1",
+    "checkpoint.every_steps=2",
+    "checkpoint.async_save=False",
+    "data.synthetic.train_sequences=1",
+    "data.synthetic.test_sequences=1",
+    "data.synthetic.frames=6",
+    "model.depth.scales=[0]",
+    "eval_batch_size=8",
+]
 
 
 # NOTE: with the residual pose decoder at the initial one's 0.1 output scale,
@@ -32,10 +39,13 @@ TINY = ["stages.0.steps=4", "stages.0.batch_size=8", "log_every=1",
 @pytest.mark.slow
 def test_smoke_beats_constant_depth_and_identity_pose(tmp_path):
   config = config_lib.load_config("configs/monoindoor/smoke.py")
-  train.train(config, str(tmp_path), methods.get("monoindoor"),
-              jax.devices()[:1])
-  rows = [json.loads(r) for r in
-          pathlib.Path(tmp_path, "metrics.jsonl").read_text().splitlines()]
+  train.train(
+      config, str(tmp_path), methods.get("monoindoor"), jax.devices()[:1]
+  )
+  rows = [
+      json.loads(r)
+      for r in pathlib.Path(tmp_path, "metrics.jsonl").read_text().splitlines()
+  ]
   photo = [r["photometric"] for r in rows if "photometric" in r]
   # Spec 12: the start is the mean over the first 10 steps (log_every=10);
   # the end averages the last 50 steps.
@@ -43,11 +53,13 @@ def test_smoke_beats_constant_depth_and_identity_pose(tmp_path):
   # NOTE: `train.train` returns the metrics without the "eval/" prefix; read
   # the logged evaluation row instead.
   ev = [r for r in rows if "eval/abs_rel" in r][-1]
-  print(f"photometric {start:.4f} -> {end:.4f}; "
-        f"abs_rel {ev['eval/abs_rel']:.4f} vs constant "
-        f"{ev['eval/baseline_constant_abs_rel']:.4f}; rot_err "
-        f"{ev['eval/rot_err_deg']:.3f} vs identity "
-        f"{ev['eval/baseline_identity_rot_deg']:.3f} deg")
+  print(
+      f"photometric {start:.4f} -> {end:.4f}; "
+      f"abs_rel {ev['eval/abs_rel']:.4f} vs constant "
+      f"{ev['eval/baseline_constant_abs_rel']:.4f}; rot_err "
+      f"{ev['eval/rot_err_deg']:.3f} vs identity "
+      f"{ev['eval/baseline_identity_rot_deg']:.3f} deg"
+  )
   assert config.log_every == 10
   assert end <= 0.8 * start
   assert ev["eval/abs_rel"] <= 0.75 * ev["eval/baseline_constant_abs_rel"]
@@ -64,12 +76,14 @@ def test_devices_agree(tmp_path):
   # can part the runs by 2 x 4 x 1e-3 after 4 steps (measured: 5.2e-3 on 1 of
   # 128 elements with the residual pose decoder at output scale 0.01).
   config = config_lib.load_config("configs/monoindoor/smoke.py", TINY)
-  engine_checks.assert_devices_agree(config, methods.get("monoindoor"),
-                                     tmp_path, rtol=3e-2, atol=1e-2)
+  engine_checks.assert_devices_agree(
+      config, methods.get("monoindoor"), tmp_path, rtol=3e-2, atol=1e-2
+  )
 
 
 @pytest.mark.extended
 def test_resume_matches(tmp_path):
   config = config_lib.load_config("configs/monoindoor/smoke.py", TINY)
-  engine_checks.assert_resume_matches(config, methods.get("monoindoor"),
-                                      tmp_path)
+  engine_checks.assert_resume_matches(
+      config, methods.get("monoindoor"), tmp_path
+  )

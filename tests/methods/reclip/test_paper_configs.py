@@ -30,8 +30,12 @@ def test_vit_l16_image_tower_has_303m_params():
 
 def test_posemb_is_a_larger_parameter_after_the_switch():
   low, high = _contexts("size=64")
-  shapes = [jax.eval_shape(lambda c=c: method.init(c, jax.random.key(0)))[
-      "model"]["image_tower"]["pos_embedding"].shape for c in (low, high)]
+  shapes = [
+      jax.eval_shape(lambda c=c: method.init(c, jax.random.key(0)))["model"][
+          "image_tower"
+      ]["pos_embedding"].shape
+      for c in (low, high)
+  ]
   assert shapes == [(4, 4, 1024), (14, 14, 1024)]
 
 
@@ -40,13 +44,21 @@ def _gflops(arg: str) -> list[float]:
   out = io.StringIO()
   with contextlib.redirect_stdout(out):
     commands.flops(config, None, [])
-  return [float(v) for v in re.findall(r"^gflops_per_example=(\S+)$",
-                                       out.getvalue(), re.M)]
+  return [
+      float(v)
+      for v in re.findall(r"^gflops_per_example=(\S+)$", out.getvalue(), re.M)
+  ]
 
 
-@pytest.mark.parametrize("arg,expected", [
-    ("size=64", 7.3), ("size=80", 10.1), ("size=112", 24.8),
-    ("clip224", 71.4)])
+@pytest.mark.parametrize(
+    "arg,expected",
+    [
+        ("size=64", 7.3),
+        ("size=80", 10.1),
+        ("size=112", 24.8),
+        ("clip224", 71.4),
+    ],
+)
 def test_table_3_2_gflops(arg, expected):
   """Per-pair forward multiply-adds of the main phase (seed Table 3.2)."""
   gflops = _gflops(arg)

@@ -40,9 +40,10 @@ def _write_files(root):
     for i in range(48):
       scene = _scene(rng, i % len(COLOURS))
       image, _ = synthetic_shapes.render(scene, rng)
-      for name, payload in ((f"{i:04d}.jpg", _jpeg(image)),
-                            (f"{i:04d}.txt", synthetic_shapes.caption_full(
-                                scene).encode())):
+      for name, payload in (
+          (f"{i:04d}.jpg", _jpeg(image)),
+          (f"{i:04d}.txt", synthetic_shapes.caption_full(scene).encode()),
+      ):
         info = tarfile.TarInfo(name)
         info.size = len(payload)
         tar.addfile(info, io.BytesIO(payload))
@@ -60,32 +61,58 @@ def _write_files(root):
     image, _ = synthetic_shapes.render(scene, rng)
     name = f"COCO_val2014_{i:012d}.jpg"
     (root / "coco" / "val2014" / name).write_bytes(_jpeg(image))
-    captions = [synthetic_shapes.caption_full(scene),
-                synthetic_shapes.caption(scene, rng)]
-    entries.append({"filepath": "val2014", "filename": name, "split": "test",
-                    "sentences": [{"raw": c} for c in captions]})
+    captions = [
+        synthetic_shapes.caption_full(scene),
+        synthetic_shapes.caption(scene, rng),
+    ]
+    entries.append(
+        {
+            "filepath": "val2014",
+            "filename": name,
+            "split": "test",
+            "sentences": [{"raw": c} for c in captions],
+        }
+    )
   (root / "coco" / "dataset_coco.json").write_text(
-      json.dumps({"images": entries}))
+      json.dumps({"images": entries})
+  )
 
 
 def _config(root):
-  config = config_lib.load_config("configs/reclip/smoke.py", [
-      f"data.data_dir={root / 'data'}", "data.kind=tar",
-      "data.cache=False",
-      "stages.0.steps=4", "stages.0.batch_size=16",
-      "stages.1.steps=2", "stages.1.batch_size=16",
-      "log_every=2", "eval_batch_size=8"])
+  config = config_lib.load_config(
+      "configs/reclip/smoke.py",
+      [
+          f"data.data_dir={root / 'data'}",
+          "data.kind=tar",
+          "data.cache=False",
+          "stages.0.steps=4",
+          "stages.0.batch_size=16",
+          "stages.1.steps=2",
+          "stages.1.batch_size=16",
+          "log_every=2",
+          "eval_batch_size=8",
+      ],
+  )
   config.data.path = str(root / "shard-*.tar")
   pp = "decode|resize({image_size}, method='area')|value_range(-1, 1)"
   config.data.pp_train = pp
   config.evals = {
-      "imagenet": {"type": "imagenet_folder", "name": "imagenet",
-                   "path": str(root / "imagenet"), "pp": pp,
-                   "classnames": str(root / "classnames.txt"),
-                   "templates": str(root / "templates.txt")},
-      "coco": {"type": "karpathy", "dataset": "coco",
-               "root": str(root / "coco"), "pp": pp,
-               "captions_per_image": 2}}
+      "imagenet": {
+          "type": "imagenet_folder",
+          "name": "imagenet",
+          "path": str(root / "imagenet"),
+          "pp": pp,
+          "classnames": str(root / "classnames.txt"),
+          "templates": str(root / "templates.txt"),
+      },
+      "coco": {
+          "type": "karpathy",
+          "dataset": "coco",
+          "root": str(root / "coco"),
+          "pp": pp,
+          "captions_per_image": 2,
+      },
+  }
   return config
 
 
@@ -99,40 +126,67 @@ def trained(tmp_path_factory):
 
 def test_tar_training_and_real_format_evaluations(trained):
   _, result = trained
-  for key in ("imagenet_top1", "imagenet_top5", "coco_i2t_r1", "coco_t2i_r1",
-              "coco_i2t_r5", "coco_t2i_r10"):
+  for key in (
+      "imagenet_top1",
+      "imagenet_top5",
+      "coco_i2t_r1",
+      "coco_t2i_r1",
+      "coco_i2t_r5",
+      "coco_t2i_r10",
+  ):
     assert 0.0 <= result[key] <= 1.0, key
   # 6 classes x 2 images; 5 images: text->image R@5 ranks every image.
   assert result["imagenet_top1"] * 12 == pytest.approx(
-      round(result["imagenet_top1"] * 12))
+      round(result["imagenet_top1"] * 12)
+  )
   assert result["coco_t2i_r5"] == 1.0
 
 
 def test_missing_eval_data_fails_before_training(tmp_path):
   config = _config(tmp_path)  # no files were written under tmp_path
-  with pytest.raises(FileNotFoundError,
-                     match=r"evals\.coco: .*dataset_coco\.json' not found"):
+  with pytest.raises(
+      FileNotFoundError, match=r"evals\.coco: .*dataset_coco\.json' not found"
+  ):
     train.train(config, str(tmp_path / "run"), methods.get("reclip"))
   del config.evals["coco"]
-  with pytest.raises(FileNotFoundError,
-                     match="evals.imagenet.path=.* is not a directory"):
+  with pytest.raises(
+      FileNotFoundError, match="evals.imagenet.path=.* is not a directory"
+  ):
     train.train(config, str(tmp_path / "run"), methods.get("reclip"))
   assert not (tmp_path / "run" / "checkpoints").exists() or not list(
-      (tmp_path / "run" / "checkpoints").iterdir())
+      (tmp_path / "run" / "checkpoints").iterdir()
+  )
 
 
 def test_predict_prints_top_classes_of_image_files(trained, capsys):
   root, _ = trained
   image = root / "imagenet" / COLOURS[0] / "0.JPEG"
-  code = main.run([
-      "predict", "--config", "configs/reclip/smoke.py",
-      "--workdir", str(root / "run"), f"--config.data.data_dir={root / 'data'}",
-      "--image", str(image), "--image", str(image),
-      "--classes", ",".join(COLOURS), "--templates", "a {} object|a {}",
-      "--top_k", "2"])
+  code = main.run(
+      [
+          "predict",
+          "--config",
+          "configs/reclip/smoke.py",
+          "--workdir",
+          str(root / "run"),
+          f"--config.data.data_dir={root / 'data'}",
+          "--image",
+          str(image),
+          "--image",
+          str(image),
+          "--classes",
+          ",".join(COLOURS),
+          "--templates",
+          "a {} object|a {}",
+          "--top_k",
+          "2",
+      ]
+  )
   assert code == 0
-  lines = dict(line.split("=", 1) for line in
-               capsys.readouterr().out.splitlines() if "=" in line)
+  lines = dict(
+      line.split("=", 1)
+      for line in capsys.readouterr().out.splitlines()
+      if "=" in line
+  )
   assert lines["image0"] == str(image)
   assert lines["image0_top1"] in COLOURS
   p1, p2 = float(lines["image0_p1"]), float(lines["image0_p2"])
@@ -140,7 +194,17 @@ def test_predict_prints_top_classes_of_image_files(trained, capsys):
   assert lines["image1_top1"] == lines["image0_top1"]
   assert "image0_top3" not in lines
   with pytest.raises(FileNotFoundError, match="No image file"):
-    main.run(["predict", "--config", "configs/reclip/smoke.py",
-              "--workdir", str(root / "run"),
-              f"--config.data.data_dir={root / 'data'}",
-              "--image", str(root / "missing.png"), "--classes", "red"])
+    main.run(
+        [
+            "predict",
+            "--config",
+            "configs/reclip/smoke.py",
+            "--workdir",
+            str(root / "run"),
+            f"--config.data.data_dir={root / 'data'}",
+            "--image",
+            str(root / "missing.png"),
+            "--classes",
+            "red",
+        ]
+    )

@@ -21,18 +21,27 @@ ONE_DEVICE = jax.devices()[:1]
 
 
 def _rows(workdir):
-  return [json.loads(line) for line in
-          (workdir / "metrics.jsonl").read_text().splitlines()]
+  return [
+      json.loads(line)
+      for line in (workdir / "metrics.jsonl").read_text().splitlines()
+  ]
 
 
 @pytest.mark.slow
 def test_adapted_beats_synthetic_only(tmp_path):
   method = methods.get("sharingan")
-  adapted = train.train(config_lib.load_config("configs/sharingan/smoke.py"),
-                        str(tmp_path / "adapted"), method, ONE_DEVICE)
+  adapted = train.train(
+      config_lib.load_config("configs/sharingan/smoke.py"),
+      str(tmp_path / "adapted"),
+      method,
+      ONE_DEVICE,
+  )
   baseline = train.train(
       config_lib.load_config("configs/sharingan/smoke.py:baseline"),
-      str(tmp_path / "baseline"), method, ONE_DEVICE)
+      str(tmp_path / "baseline"),
+      method,
+      ONE_DEVICE,
+  )
   key = "procedural/abs_rel"
   print(f"adapted {adapted[key]:.4f} vs synthetic-only {baseline[key]:.4f}")
   assert adapted[key] < baseline[key]

@@ -12,15 +12,17 @@ from jaxvision.methods.vae_attention import steps
 
 
 def _encoder_and_tap(tap="post_act"):
-  enc = model_lib.ConvEncoder(features=(4, 8, 8), fc=(16,), latent_dim=5,
-                              tap=tap)
+  enc = model_lib.ConvEncoder(
+      features=(4, 8, 8), fc=(16,), latent_dim=5, tap=tap
+  )
   x = jax.random.uniform(jax.random.key(0), (2, 16, 16, 1))
   variables = enc.init(jax.random.key(1), x)
   a = enc.apply(variables, x, "conv2", method=model_lib.ConvEncoder.trunk)
 
   def head(a_i):
-    mu, logvar = enc.apply(variables, a_i[None], "conv2",
-                           method=model_lib.ConvEncoder.head)
+    mu, logvar = enc.apply(
+        variables, a_i[None], "conv2", method=model_lib.ConvEncoder.head
+    )
     return mu[0], logvar[0]
 
   return a[0], head
@@ -34,17 +36,18 @@ def test_jacobian_trick_equals_per_element_grad():
   @jax.jit
   def direct(eps, i):
     """GAP of d z_i / dA by a plain backward pass of the sampled z_i."""
+
     def z_i(a_):
       m, s = fn(a_)
       return m[i] + s[i] * eps[i]
+
     return jax.grad(z_i)(a).mean(axis=(0, 1))
 
   for seed in range(3):
     eps = jax.random.normal(jax.random.key(10 + seed), (5,))
     trick = attention.channel_weights(jm, js, eps)
     for i in range(5):
-      np.testing.assert_allclose(trick[i], direct(eps, i), rtol=1e-5,
-                                 atol=1e-6)
+      np.testing.assert_allclose(trick[i], direct(eps, i), rtol=1e-5, atol=1e-6)
 
 
 def test_pre_act_tap_differs_and_head_starts_with_relu():
@@ -66,15 +69,15 @@ def test_ndd_is_the_difference_of_two_gaussians():
   y = rng.normal(mu_y, np.exp(0.5 * logvar_y), (n, 5))
   np.testing.assert_allclose((x - y).mean(0), mean, atol=0.02)
   np.testing.assert_allclose((x - y).var(0), np.square(std), rtol=0.05)
-  flipped, _ = attention.ndd_fn(head, normal_mu, normal_sigma,
-                                "y_minus_x")(a)
+  flipped, _ = attention.ndd_fn(head, normal_mu, normal_sigma, "y_minus_x")(a)
   np.testing.assert_allclose(flipped, -mean, rtol=1e-6)
 
 
 def test_ndd_normal_statistics_are_constants():
   a, head = _encoder_and_tap()
   g = jax.grad(lambda m: attention.ndd_fn(head, m, jnp.ones(5))(a)[0].sum())(
-      jnp.zeros(5))
+      jnp.zeros(5)
+  )
   np.testing.assert_array_equal(g, 0.0)
 
 
@@ -88,14 +91,17 @@ def test_overlap_and_loss_by_hand():
   np.testing.assert_allclose(attention.overlap(m2, m2), 0.5, rtol=1e-6)
   # Eq. 7.7: one pair; identical maps give 1.
   np.testing.assert_allclose(
-      attention.disentanglement_loss(jnp.stack([m2, m2])), 1.0, rtol=1e-6)
+      attention.disentanglement_loss(jnp.stack([m2, m2])), 1.0, rtol=1e-6
+  )
   # Eq. 7.8: three unordered pairs (1,2), (1,3), (2,3).
   three = jnp.stack([m1, m2, m3])
-  np.testing.assert_allclose(attention.disentanglement_loss(three),
-                             2 * (1 / 3 + 0 + 0), rtol=1e-6)
+  np.testing.assert_allclose(
+      attention.disentanglement_loss(three), 2 * (1 / 3 + 0 + 0), rtol=1e-6
+  )
   # Eq. 7.6 read literally (ordered pairs) counts each pair twice.
-  np.testing.assert_allclose(attention.disentanglement_loss(three, True),
-                             4 * (1 / 3), rtol=1e-6)
+  np.testing.assert_allclose(
+      attention.disentanglement_loss(three, True), 4 * (1 / 3), rtol=1e-6
+  )
   zero = jnp.zeros((2, 2, 2))
   assert float(attention.disentanglement_loss(zero)) == 0.0
 
@@ -107,8 +113,9 @@ def test_distribution_and_fusion_by_hand():
   np.testing.assert_allclose(std, [[1.0, 0.0]])  # population std
   fused = attention.fuse(mean, std, alpha=10.0, beta=0.5)
   # std min-max normalises to [1, 0]: weights sigmoid(5), sigmoid(-5).
-  np.testing.assert_allclose(fused, [[jax.nn.sigmoid(5.0),
-                                      jax.nn.sigmoid(-5.0)]], rtol=1e-6)
+  np.testing.assert_allclose(
+      fused, [[jax.nn.sigmoid(5.0), jax.nn.sigmoid(-5.0)]], rtol=1e-6
+  )
 
 
 def test_sample_maps_aggregate_and_reference_code_variants():
@@ -120,13 +127,15 @@ def test_sample_maps_aggregate_and_reference_code_variants():
   assert per_element.shape == (4, 5) + a.shape[:2]
   assert (per_element >= 0).all()
   cfg.aggregate = "mean"
-  np.testing.assert_allclose(attention.sample_maps(jm, js, a, eps, cfg),
-                             per_element.mean(1), rtol=1e-5)
+  np.testing.assert_allclose(
+      attention.sample_maps(jm, js, a, eps, cfg), per_element.mean(1), rtol=1e-5
+  )
   cfg.update(score="sum_mu", post="abs")
   ref = attention.sample_maps(jm, js, a, eps, cfg)
   alpha = jm.sum(0).mean((0, 1))
-  np.testing.assert_allclose(ref[0], jnp.abs(jnp.einsum("c,hwc->hw", alpha,
-                                                        a)), rtol=1e-5)
+  np.testing.assert_allclose(
+      ref[0], jnp.abs(jnp.einsum("c,hwc->hw", alpha, a)), rtol=1e-5
+  )
   cfg.update(score="per_element", post="relu", grad_norm="rms")
   rms = attention.sample_maps(jm, js, a, eps, cfg)
   assert rms.shape == (4,) + a.shape[:2] and np.isfinite(rms).all()
@@ -136,10 +145,16 @@ def _ad_config(attention_kind="sa"):
   """The mini-sprites AD-FactorVAE, narrowed to keep the test fast."""
   return config_lib.load_config(
       "configs/vae_attention/smoke_disentangle.py",
-      [f"ad.attention={attention_kind!r}", "ad.num_samples=3",
-       "model.encoder.features=[8, 8, 8]", "model.encoder.fc=[16]",
-       "model.decoder.fc=[16]", "model.decoder.start_shape=[4, 4, 8]",
-       "model.decoder.features=[8, 8, 1]"])
+      [
+          f"ad.attention={attention_kind!r}",
+          "ad.num_samples=3",
+          "model.encoder.features=[8, 8, 8]",
+          "model.encoder.fc=[16]",
+          "model.decoder.fc=[16]",
+          "model.decoder.start_shape=[4, 4, 8]",
+          "model.decoder.features=[8, 8, 1]",
+      ],
+  )
 
 
 def test_attention_loss_is_second_order_and_reaches_the_trunk():
@@ -147,7 +162,8 @@ def test_attention_loss_is_second_order_and_reaches_the_trunk():
     config = _ad_config(kind)
     vae = model_lib.build(config)
     x = (jax.random.uniform(jax.random.key(0), (4, 32, 32, 1)) > 0.7).astype(
-        jnp.float32)
+        jnp.float32
+    )
     eps = jax.random.normal(jax.random.key(1), (4, 6))
     variables = vae.init(jax.random.key(2), x, eps)
 
@@ -155,9 +171,10 @@ def test_attention_loss_is_second_order_and_reaches_the_trunk():
       """L_AD with the tap from v and the head (hence alpha) from alpha_v."""
       a = vae.apply(v, x, "conv3", method=model_lib.VAE.trunk)
       mu, logvar = vae.apply(v, a, "conv3", method=model_lib.VAE.head)
-      kl = -0.5 * (1 + logvar - mu ** 2 - jnp.exp(logvar))
-      return steps.ad_loss(vae, alpha_v, config, a, eps, kl,
-                           jax.random.key(3), (32, 32))
+      kl = -0.5 * (1 + logvar - mu**2 - jnp.exp(logvar))
+      return steps.ad_loss(
+          vae, alpha_v, config, a, eps, kl, jax.random.key(3), (32, 32)
+      )
 
     @jax.jit
     def grads(v):

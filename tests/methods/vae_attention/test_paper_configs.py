@@ -55,26 +55,39 @@ def test_mvtec_resnet18_trunk_matches_torchvision():
   assert _count(encoder["mu"]) == 512 * 32 + 32
 
 
-@pytest.mark.parametrize("path,taps", [
-    ("configs/vae_attention/ucsd.py", {"conv1": 50, "conv2": 25,
-                                       "conv3": 12}),
-    ("configs/vae_attention/dsprites.py", {"conv1": 32, "conv2": 16,
-                                           "conv3": 8, "conv4": 4}),
-    ("configs/vae_attention/mvtec.py", {"layer3": 16, "layer4": 8}),
-])
+@pytest.mark.parametrize(
+    "path,taps",
+    [
+        (
+            "configs/vae_attention/ucsd.py",
+            {"conv1": 50, "conv2": 25, "conv3": 12},
+        ),
+        (
+            "configs/vae_attention/dsprites.py",
+            {"conv1": 32, "conv2": 16, "conv3": 8, "conv4": 4},
+        ),
+        ("configs/vae_attention/mvtec.py", {"layer3": 16, "layer4": 8}),
+    ],
+)
 def test_tap_resolutions_and_reconstruction_shape(path, taps):
   ctx = _ctx(path)
   config = ctx.config
   vae = model_lib.build(config)
   params, model_state = jax.eval_shape(
-      lambda: method.init(ctx, jax.random.key(0)))
-  variables = state_lib.merge_variables(params["model"],
-                                        model_state.get("model", {}))
-  x = jax.ShapeDtypeStruct((1,) + tuple(config.model.image_shape),
-                           jnp.float32)
+      lambda: method.init(ctx, jax.random.key(0))
+  )
+  variables = state_lib.merge_variables(
+      params["model"], model_state.get("model", {})
+  )
+  x = jax.ShapeDtypeStruct((1,) + tuple(config.model.image_shape), jnp.float32)
   for layer, size in taps.items():
-    a = jax.eval_shape(lambda v, x, layer=layer: vae.apply(
-        v, x, layer, method=model_lib.VAE.trunk), variables, x)
+    a = jax.eval_shape(
+        lambda v, x, layer=layer: vae.apply(
+            v, x, layer, method=model_lib.VAE.trunk
+        ),
+        variables,
+        x,
+    )
     assert a.shape[1:3] == (size, size), layer
   eps = jax.ShapeDtypeStruct((1, config.model.latent_dim), jnp.float32)
   out = jax.eval_shape(lambda v, x, e: vae.apply(v, x, e), variables, x, eps)
@@ -84,9 +97,14 @@ def test_tap_resolutions_and_reconstruction_shape(path, taps):
 def test_config_errors():
   with pytest.raises(Exception, match="layer="):
     config_lib.load_config("configs/vae_attention/ucsd.py:layer=conv9", [])
-  ctx = _ctx("configs/vae_attention/smoke.py",
-             ["attention.target_layer='conv7'"])
+  ctx = _ctx(
+      "configs/vae_attention/smoke.py", ["attention.target_layer='conv7'"]
+  )
   vae = model_lib.build(ctx.config)
   with pytest.raises(ValueError, match="conv1"):
-    vae.init(jax.random.key(0), jnp.zeros((1, 32, 32, 1)), "conv7",
-             method=model_lib.VAE.trunk)
+    vae.init(
+        jax.random.key(0),
+        jnp.zeros((1, 32, 32, 1)),
+        "conv7",
+        method=model_lib.VAE.trunk,
+    )

@@ -15,7 +15,8 @@ SPEC = "configs/violence/biconvlstm.py:"
 
 def test_convlstm_arm_has_512_channels_and_keeps_the_recipe():
   config = config_lib.load_config(
-      SPEC + "violentflows_spatiotemporal_nobn_convlstm")
+      SPEC + "violentflows_spatiotemporal_nobn_convlstm"
+  )
   base = config_lib.load_config(SPEC + "violentflows_spatiotemporal_nobn")
   assert config.model.temporal == "convlstm"
   assert config.model.convlstm.hidden == 512
@@ -27,12 +28,14 @@ def test_convlstm_arm_has_512_channels_and_keeps_the_recipe():
   net = model_lib.build(config)
   assert (net.temporal, net.hidden) == ("convlstm", 512)
   ctx = type("Ctx", (), {"config": config})
-  params = jax.eval_shape(
-      lambda: method.init(ctx, jax.random.key(0)))[0]["model"]
+  params = jax.eval_shape(lambda: method.init(ctx, jax.random.key(0)))[0][
+      "model"
+  ]
   # One direction, no fusion conv: conv over [512 input, 512 hidden] -> 4 x
   # 512 gates, 3x3; the classifier still sees 14x14x512 = 100,352 values.
   assert optim.count_params(params["temporal_0"]) == (
-      (512 + 512) * 9 * 2048 + 2048)
+      (512 + 512) * 9 * 2048 + 2048
+  )
   assert params["classifier"]["fc_0"]["kernel"].shape == (100_352, 1000)
 
 
@@ -40,12 +43,14 @@ def test_convlstm_output_is_14x14x512():
   maps = jax.ShapeDtypeStruct((1, 3, 14, 14, 512), jnp.float32)
   cell = convlstm.ConvLSTM(hidden=512, kernel=3)
   out = jax.eval_shape(
-      lambda x: cell.apply(cell.init(jax.random.key(0), x), x), maps)
+      lambda x: cell.apply(cell.init(jax.random.key(0), x), x), maps
+  )
   assert out.shape == (1, 3, 14, 14, 512)
 
 
-@pytest.mark.parametrize("arg", ["hockey_spatial_convlstm",
-                                 "violentflows_convlstm"])
+@pytest.mark.parametrize(
+    "arg", ["hockey_spatial_convlstm", "violentflows_convlstm"]
+)
 def test_convlstm_needs_the_spatiotemporal_encoder(arg):
   with pytest.raises(config_lib.ConfigError, match="_convlstm"):
     config_lib.load_config(SPEC + arg)

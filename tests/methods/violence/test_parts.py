@@ -15,8 +15,7 @@ from jaxvision.methods.violence import synthetic
 
 
 def test_windowed_peak_and_per_fold_max_by_hand():
-  acc = np.array([[0.5, 0.7, 0.9, 0.8, 0.6],
-                  [0.6, 0.8, 0.8, 1.0, 0.7]])
+  acc = np.array([[0.5, 0.7, 0.9, 0.8, 0.6], [0.6, 0.8, 0.8, 1.0, 0.7]])
   # Fold means: .55 .75 .85 .9 .65 -> peak at epoch 3 (0-based).
   out = protocol.windowed_peak_accuracy(acc, radius=1)
   pooled = [0.9, 0.8, 0.6, 0.8, 1.0, 0.7]  # epochs 2..4, clipped at the end
@@ -26,7 +25,8 @@ def test_windowed_peak_and_per_fold_max_by_hand():
   np.testing.assert_allclose(out["peak_mean"], 0.9)
   # Radius larger than the curve pools everything.
   np.testing.assert_allclose(
-      protocol.windowed_peak_accuracy(acc, radius=10)["mean"], acc.mean())
+      protocol.windowed_peak_accuracy(acc, radius=10)["mean"], acc.mean()
+  )
   best = protocol.per_fold_max(acc)
   np.testing.assert_allclose([best["mean"], best["std"]], [0.95, 0.05])
   np.testing.assert_allclose(protocol.last_epoch(acc)["mean"], 0.65)
@@ -53,8 +53,7 @@ def test_synthetic_fights_are_deterministic_and_balanced():
   assert a["frames"].dtype == np.uint8 and a["label"].sum() == 4
   # Violent clips change more between frames than calm ones (both carry
   # the same per-frame noise).
-  motion = np.abs(np.diff(a["frames"].astype(float), axis=1)).mean((1, 2, 3,
-                                                                    4))
+  motion = np.abs(np.diff(a["frames"].astype(float), axis=1)).mean((1, 2, 3, 4))
   assert motion[a["label"] == 1].min() > motion[a["label"] == 0].max()
   rev = synthetic.generate("synthetic_fights_reversal", 4, 6, 32, 1)
   np.testing.assert_array_equal(rev["frames"][0], rev["frames"][1][::-1])
@@ -62,12 +61,16 @@ def test_synthetic_fights_are_deterministic_and_balanced():
 
 def test_augmentation_is_clip_consistent():
   config = config_lib.load_config("configs/violence/smoke.py", [])
-  static = np.repeat(np.random.default_rng(0).integers(
-      0, 255, (1, 32, 32, 3), np.uint8), 8, axis=0)
+  static = np.repeat(
+      np.random.default_rng(0).integers(0, 255, (1, 32, 32, 3), np.uint8),
+      8,
+      axis=0,
+  )
   fn = pp.build(data.pp_string(config, train=True))
   for seed in range(4):
-    out = fn({"frames": static, "label": np.int32(1)},
-             np.random.default_rng(seed))["frames"]
+    out = fn(
+        {"frames": static, "label": np.int32(1)}, np.random.default_rng(seed)
+    )["frames"]
     assert out.shape == (8, 32, 32, 3) and out.max() <= 1.0
     # Same crop and flip for every frame: a static clip has zero differences.
     assert np.abs(np.diff(out, axis=0)).max() == 0.0
@@ -77,21 +80,25 @@ def test_augmentation_is_clip_consistent():
 def test_frame_differences_sign():
   frames = np.arange(3, dtype=np.float32).reshape(1, 3, 1, 1, 1)
   np.testing.assert_array_equal(
-      model_lib.frame_differences(frames, "prev_minus_next").ravel(), [-1, -1])
+      model_lib.frame_differences(frames, "prev_minus_next").ravel(), [-1, -1]
+  )
   np.testing.assert_array_equal(
-      model_lib.frame_differences(frames, "next_minus_prev").ravel(), [1, 1])
+      model_lib.frame_differences(frames, "next_minus_prev").ravel(), [1, 1]
+  )
 
 
 def _abstract_init(config):
   """(params, model state) of the "model" role, abstract."""
   ctx = type("Ctx", (), {"config": config})
   params, model_state = jax.eval_shape(
-      lambda: method.init(ctx, jax.random.key(0)))
+      lambda: method.init(ctx, jax.random.key(0))
+  )
   return params["model"], model_state.get("model", {})
 
 
-@pytest.mark.parametrize("arg", ["hockey_spatiotemporal",
-                                 "violentflows_spatial_nobn"])
+@pytest.mark.parametrize(
+    "arg", ["hockey_spatiotemporal", "violentflows_spatial_nobn"]
+)
 def test_paper_sizes(arg):
   config = config_lib.load_config(f"configs/violence/biconvlstm.py:{arg}", [])
   params, model_state = _abstract_init(config)
@@ -108,7 +115,8 @@ def test_paper_sizes(arg):
     # fusion conv 512 -> 512, 3x3.
     gates = (512 + 256) * 9 * 1024 + 1024
     assert optim.count_params(params["temporal_0"]) == (
-        2 * gates + 512 * 9 * 512 + 512)
+        2 * gates + 512 * 9 * 512 + 512
+    )
     assert "bn" in model_state["batch_stats"]["classifier"]
   else:
     assert "temporal_0" not in params and not model_state
@@ -117,12 +125,14 @@ def test_paper_sizes(arg):
 
 
 def test_bad_config_values_are_clear():
-  config = config_lib.load_config("configs/violence/smoke.py",
-                                  ["model.aggregation=median"])
+  config = config_lib.load_config(
+      "configs/violence/smoke.py", ["model.aggregation=median"]
+  )
   with pytest.raises(ValueError, match="model.aggregation='median'"):
     model_lib.build(config)
-  config = config_lib.load_config("configs/violence/smoke.py",
-                                  ["data.name=hockey"])
+  config = config_lib.load_config(
+      "configs/violence/smoke.py", ["data.name=hockey"]
+  )
   with pytest.raises(FileNotFoundError, match="data.root"):
     data.split(config, held_out=True)
   with pytest.raises(config_lib.ConfigError, match="spatail"):

@@ -16,11 +16,23 @@ def test_encode_pads_with_eos_and_truncates(tmp_path):
   ids = tok.encode(["A  red circle!", "red " * 40], length=8)
   red, circle = tok.encoder["red</w>"], tok.encoder["circle</w>"]
   bang = tok.encoder["!</w>"]
-  assert ids[0].tolist() == [tok.bos_id, tok.encoder["a</w>"], red, circle,
-                             bang, tok.eos_id, tok.eos_id, tok.eos_id]
+  assert ids[0].tolist() == [
+      tok.bos_id,
+      tok.encoder["a</w>"],
+      red,
+      circle,
+      bang,
+      tok.eos_id,
+      tok.eos_id,
+      tok.eos_id,
+  ]
   assert ids[1].tolist() == [tok.bos_id] + [red] * 6 + [tok.eos_id]
   assert tok.encode(["red"], length=4, pad_id=0)[0].tolist() == [
-      tok.bos_id, red, tok.eos_id, 0]
+      tok.bos_id,
+      red,
+      tok.eos_id,
+      0,
+  ]
   assert tok.decode(ids[0]) == "a red circle !"
 
 
@@ -34,17 +46,24 @@ def test_openai_gz_layout_gives_the_same_ids(tmp_path):
   merges = (folder / "merges.txt").read_text().split("\n")[1:]
   gz = tmp_path / "bpe_simple_vocab_16e6.txt.gz"
   with gzip.open(gz, "wt", encoding="utf-8") as f:
-    f.write("\"bpe_simple_vocab_16e6.txt#version: 0.2\n" + "\n".join(merges))
+    f.write('"bpe_simple_vocab_16e6.txt#version: 0.2\n' + "\n".join(merges))
   texts = ["a photo of a red square.", "Square circles"]
-  assert (clip_tokenizer.load(gz).encode(texts).tolist()
-          == clip_tokenizer.load(folder).encode(texts).tolist())
+  assert (
+      clip_tokenizer.load(gz).encode(texts).tolist()
+      == clip_tokenizer.load(folder).encode(texts).tolist()
+  )
 
 
 def test_bytes_only_ids_are_the_base_vocabulary():
   tok = clip_tokenizer.bytes_only()
   assert tok.vocab_size == 514 and (tok.bos_id, tok.eos_id) == (512, 513)
   assert tok.encode(["ab"], 5)[0].tolist() == [
-      512, tok.encoder["a"], tok.encoder["b</w>"], 513, 513]
+      512,
+      tok.encoder["a"],
+      tok.encoder["b</w>"],
+      513,
+      513,
+  ]
 
 
 def test_literal_special_tokens_are_one_id():
@@ -67,18 +86,23 @@ def test_from_words_makes_each_word_one_token():
   assert tok.vocab_size == 514 + len(tok.ranks)
   assert (tok.bos_id, tok.eos_id) == (tok.vocab_size - 2, tok.vocab_size - 1)
   for word in words:
-    assert [tok.decoder[i] for i in tok.tokenize(word)] == [
-        word + "</w>"], word
+    assert [tok.decoder[i] for i in tok.tokenize(word)] == [word + "</w>"], word
   ids = tok.tokenize("An image of the yellow triangles.")
-  assert len(ids) == 7 and tok.decode(ids) == "an image of the yellow triangles ."
+  assert (
+      len(ids) == 7 and tok.decode(ids) == "an image of the yellow triangles ."
+  )
   # Words outside the list still encode, through the byte symbols.
   assert tok.decode(tok.tokenize("purple")) == "purple"
 
 
 def test_builtin_tokenizer_must_fit_the_text_encoder():
-  cfg = ml_collections.ConfigDict(dict(
-      tokenizer="builtin:shapes_phrase", weights="",
-      text=dict(vocab_size=514)))
+  cfg = ml_collections.ConfigDict(
+      dict(
+          tokenizer="builtin:shapes_phrase",
+          weights="",
+          text=dict(vocab_size=514),
+      )
+  )
   with pytest.raises(ValueError, match="ldm.text.vocab_size=514"):
     ldm_data.config_tokenizer(cfg)
   cfg.text.vocab_size = 600
@@ -91,13 +115,18 @@ def test_builtin_tokenizer_must_fit_the_text_encoder():
 def test_matches_transformers_clip_tokenizer(tmp_path):
   transformers = pytest.importorskip("transformers")
   folder = bpe_files.write_hf(tmp_path)
-  ref = transformers.CLIPTokenizer(str(folder / "vocab.json"),
-                                   str(folder / "merges.txt"))
+  ref = transformers.CLIPTokenizer(
+      str(folder / "vocab.json"), str(folder / "merges.txt")
+  )
   ours = clip_tokenizer.load(folder)
-  texts = ["a photo of a red square.", "RED circles, squares & photos!!",
-           "it's a  photo\tof 2 circles", "a <|endoftext|> b",
-           "<|startoftext|>red square<|endoftext|>",
-           "a photo of a cafe\u0301 and a caf\u00e9"]
+  texts = [
+      "a photo of a red square.",
+      "RED circles, squares & photos!!",
+      "it's a  photo\tof 2 circles",
+      "a <|endoftext|> b",
+      "<|startoftext|>red square<|endoftext|>",
+      "a photo of a cafe\u0301 and a caf\u00e9",
+  ]
   want = ref(texts, padding="max_length", max_length=77, truncation=True)
   assert ours.encode(texts).tolist() == want["input_ids"]
 

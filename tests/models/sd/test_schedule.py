@@ -12,7 +12,7 @@ def test_scaled_linear_betas():
   assert betas.shape == (1000,)
   np.testing.assert_allclose(betas[[0, -1]], [0.00085, 0.012], rtol=1e-6)
   # The square of a linspace of square roots, not a plain linspace.
-  mid = ((0.00085 ** 0.5 + 0.012 ** 0.5) / 2) ** 2
+  mid = ((0.00085**0.5 + 0.012**0.5) / 2) ** 2
   np.testing.assert_allclose(betas[[499, 500]].mean(), mid, rtol=1e-3)
   assert abs(betas[500] - (0.00085 + 0.012) / 2) > 1e-4
 
@@ -20,9 +20,9 @@ def test_scaled_linear_betas():
 def test_alphas_cumprod_matches_closed_form():
   abar = schedule.alphas_cumprod()
   np.testing.assert_allclose(abar[0], 1 - 0.00085, rtol=1e-6)
-  np.testing.assert_allclose(abar[999], np.prod(1 - schedule.betas()
-                                                .astype(np.float64)),
-                             rtol=1e-5)
+  np.testing.assert_allclose(
+      abar[999], np.prod(1 - schedule.betas().astype(np.float64)), rtol=1e-5
+  )
   # SD v1's published alphas_cumprod[999] is 0.0047.
   np.testing.assert_allclose(abar[999], 0.0047, atol=1e-4)
 

@@ -10,9 +10,15 @@ import pytest
 
 from jaxvision.models.sd import unet as unet_lib
 
-TINY = unet_lib.UNetConfig(model_channels=32, channel_mult=(1, 2),
-                           num_res_blocks=1, attention_levels=(0, 1),
-                           num_heads=4, context_dim=16, groups=8)
+TINY = unet_lib.UNetConfig(
+    model_channels=32,
+    channel_mult=(1, 2),
+    num_res_blocks=1,
+    attention_levels=(0, 1),
+    num_heads=4,
+    context_dim=16,
+    groups=8,
+)
 
 
 def _inputs():
@@ -38,10 +44,15 @@ def reference():
   return params, _loss_and_grads(TINY, params)
 
 
-@pytest.mark.parametrize("knobs", [dict(remat="full"), dict(remat="dots"),
-                                   dict(attention="xla"),
-                                   dict(remat="dots_no_batch",
-                                        attention="flax")])
+@pytest.mark.parametrize(
+    "knobs",
+    [
+        dict(remat="full"),
+        dict(remat="dots"),
+        dict(attention="xla"),
+        dict(remat="dots_no_batch", attention="flax"),
+    ],
+)
 def test_knobs_keep_loss_and_grads(reference, knobs):
   params, (loss, grads) = reference
   config = dataclasses.replace(TINY, **knobs)
