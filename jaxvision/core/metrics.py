@@ -119,28 +119,46 @@ def log_parameter_overview(params: Any, role: str) -> None:
 
 
 class Progress:
-  """A progress line with steps/s and ETA, printed every `every` steps."""
+  """A progress line with steps/s, the stage's ETA and the whole run's.
 
-  def __init__(self, stage: str, first_step: int, last_step: int):
+  The run's ETA assumes the remaining stages run at the current stage's rate
+  (a later stage at a higher resolution is slower: the ETA is then early).
+  """
+
+  def __init__(
+      self, stage: str, first_step: int, last_step: int, run_last_step: int
+  ):
     self.stage = stage
     self.last_step = last_step
+    self.run_last_step = run_last_step
     self._t0 = time.monotonic()
     self._step0 = first_step
 
-  def line(self, step: int, scalars: Mapping[str, float]) -> str:
+  def rate(self, step: int) -> float:
+    """Steps per second since the stage (or the resumed run) started."""
     elapsed = time.monotonic() - self._t0
-    rate = (step - self._step0) / elapsed if elapsed > 0 else math.nan
-    eta = (self.last_step - step) / rate if rate and rate > 0 else math.nan
-    shown = " ".join(f"{k}={v:.4g}" for k, v in sorted(scalars.items()))
-    eta_text = (
-        time.strftime("%H:%M:%S", time.gmtime(eta))
-        if math.isfinite(eta)
-        else "?"
+    return (step - self._step0) / elapsed if elapsed > 0 else math.nan
+
+  def line(self, step: int, scalars: Mapping[str, float]) -> str:
+    rate = self.rate(step)
+    shown = " ".join(
+        f"{k}={v:.4g}"
+        for k, v in sorted(scalars.items())
+        if k != "steps_per_sec"
     )
     return (
         f"stage={self.stage} step={step}/{self.last_step} {shown} "
-        f"steps_per_sec={rate:.2f} eta={eta_text}"
+        f"steps_per_sec={rate:.2f} eta={_duration(self.last_step - step, rate)}"
+        f" run_eta={_duration(self.run_last_step - step, rate)}"
     )
+
+
+def _duration(steps: int, rate: float) -> str:
+  """H:MM:SS for `steps` at `rate` steps/s ("?" before a rate is known)."""
+  if not (rate and rate > 0 and math.isfinite(rate)):
+    return "?"
+  seconds = int(round(steps / rate))
+  return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
 def compiled_flops(compiled: Any) -> float | None:

@@ -25,6 +25,7 @@ recompiling), the state is donated and inputs are prefetched to device.
 import dataclasses
 import functools
 import logging
+import math
 import time
 from typing import Any, Sequence
 
@@ -64,6 +65,16 @@ class StageBuild:
   txs: dict[str, Any]
   method: method_lib.Method
   carried: tuple[str, ...] = ()
+  schedules: dict[str, optim.Schedule] = dataclasses.field(default_factory=dict)
+
+  def learning_rates(self, step: int) -> dict[str, float]:
+    """`lr/<role>` of each trained role at global `step` (host-side numpy:
+    the schedules restart at the stage's first step, like its optimizer)."""
+    stage_step = np.asarray(step - self.ctx.first_step, np.int32)
+    return {
+        f"lr/{role}": float(np.asarray(schedule(stage_step)))
+        for role, schedule in sorted(self.schedules.items())
+    }
 
   def checkpointed(
       self, state: state_lib.TrainState, frozen: dict[str, Any]
@@ -128,7 +139,7 @@ def build_stage(
   roles, _ = method_lib.split_init(
       jax.eval_shape(functools.partial(method.init, ctx), rng)
   )
-  txs, _ = optim.per_role(ctx.stage.optim, list(roles), ctx.steps)
+  txs, schedules = optim.per_role(ctx.stage.optim, list(roles), ctx.steps)
 
   def init(rng):
     params, model_state = method_lib.split_init(method.init(ctx, rng))
@@ -150,6 +161,7 @@ def build_stage(
       txs=txs,
       method=method,
       carried=tuple(sorted(set(abstract.frozen) & trained_before)),
+      schedules=dict(schedules),
   )
 
 
@@ -455,7 +467,9 @@ class Trainer:
         f"last_step={ctx.last_step} batch_size={ctx.stage.batch_size}",
         flush=True,
     )
-    progress = metrics_lib.Progress(ctx.stage.name, step, ctx.last_step)
+    progress = metrics_lib.Progress(
+        ctx.stage.name, step, ctx.last_step, self.contexts[-1].last_step
+    )
     frozen = train_state.frozen
     train_state = train_state.replace(frozen={})
     pending: list[Any] = []
@@ -473,7 +487,7 @@ class Trainer:
         pending.append(step_metrics)
         step += 1
         if step % self.log_every == 0 or step == ctx.last_step:
-          self._log(step, pending, progress, iterator)
+          self._log(step, pending, progress, iterator, build)
           pending = []
         # NOTE: before the save, so a run killed after it re-evaluates the
         # step (bit-identically) instead of missing it. The stage's last step
@@ -503,12 +517,18 @@ class Trainer:
       batches.close()
     return train_state.replace(frozen=frozen)
 
-  def _log(self, step: int, pending: list[Any], progress, iterator) -> None:
+  def _log(
+      self, step: int, pending: list[Any], progress, iterator, build: StageBuild
+  ) -> None:
     scalars = _mean_metrics(pending)
     metrics_lib.check_finite(scalars, step, self.last_checkpoint)
     if hasattr(iterator, "num_corrupt"):
       scalars["data/num_corrupt"] = iterator.num_corrupt
     scalars["device_hours"] = self.device_hours.tick()
+    scalars.update(build.learning_rates(step))
+    rate = progress.rate(step)
+    if math.isfinite(rate):
+      scalars["steps_per_sec"] = rate
     self.writer.write_scalars(step, scalars)
     if jax.process_index() == 0:
       print(progress.line(step, scalars), flush=True)

@@ -70,6 +70,11 @@ def test_learns_and_logs(tmp_path):
   rows = read_metrics(tmp_path)
   assert any("flops_per_step" in r and r["flops_per_step"] > 0 for r in rows)
   assert all(r["device_hours"] > 0 for r in rows if "loss" in r)
+  # The learning rate of the trained role and the speed, for TensorBoard.
+  logged = [r for r in rows if "loss" in r]
+  assert all(r["steps_per_sec"] > 0 for r in logged)
+  rates = [r["lr/model"] for r in logged]
+  assert all(0 <= lr < 1 for lr in rates) and len(set(rates)) > 1
   assert list(tmp_path.glob("events.out.tfevents.*"))
   # The second stage's first-layer kernel grew (transition ran).
   state = final_params(tmp_path, 20)
@@ -248,4 +253,15 @@ def test_frozen_teacher_from_init_from_is_reloaded_on_resume(tmp_path):
       np.testing.assert_array_equal,
       final_params(full, 12),
       final_params(part, 12),
+  )
+
+
+def test_progress_line_has_the_stage_and_run_eta(monkeypatch):
+  clock = iter([100.0, 110.0])
+  monkeypatch.setattr(metrics.time, "monotonic", lambda: next(clock))
+  progress = metrics.Progress("lowres", 0, 400, 600)
+  line = progress.line(100, {"loss": 1.5})  # 10 steps/s after 10 s
+  assert line == (
+      "stage=lowres step=100/400 loss=1.5 steps_per_sec=10.00 "
+      "eta=0:00:30 run_eta=0:00:50"
   )
