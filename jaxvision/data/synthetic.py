@@ -90,6 +90,18 @@ class _ShapesBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
         features=tfds.features.FeaturesDict(self._features()),
     )
 
+  # NOTE: TFDS's own messages say "Downloading and preparing dataset" and
+  # "downloaded": these builders only generate, so they say that instead.
+  def _log_download_bytes(self) -> None:
+    print(
+        f"Generating dataset {self.name} locally (nothing is downloaded) "
+        f"into {self.data_dir}...",
+        flush=True,
+    )
+
+  def _log_download_done(self) -> None:
+    print(f"Dataset {self.name} generated in {self.data_dir}.", flush=True)
+
   def _split_generators(self, dl_manager: Any) -> dict[str, Iterator]:
     del dl_manager  # nothing is downloaded.
     return {

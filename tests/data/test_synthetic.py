@@ -154,6 +154,13 @@ def test_splits_are_disjoint_and_builds_deterministic(tmp_path):
   assert set(labels) == set(range(len(synthetic.SHAPES_CLASSES_NAMES)))
 
 
+def test_local_build_does_not_claim_a_download(tmp_path, capfd):
+  synthetic.build("shapes_classes", tmp_path, num_train=8, num_test=4)
+  out = capfd.readouterr().out
+  assert "Generating dataset shapes_classes locally" in out
+  assert "ownload" not in out.replace("nothing is downloaded", "")
+
+
 def test_size_mismatch_and_unknown_names(tmp_path):
   synthetic.build("shapes_classes", tmp_path, num_train=10, num_test=5)
   assert (
