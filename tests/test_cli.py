@@ -69,6 +69,7 @@ def test_eval_without_checkpoint_is_a_clear_error(capsys, tmp_path):
   )
   assert code == 1
   assert "No restorable checkpoint" in err
+  assert not (tmp_path / "checkpoints").exists()  # a read-only command
 
 
 def _python(code: str) -> subprocess.CompletedProcess:

@@ -368,7 +368,10 @@ def restore_for_stage(
     workdir: str, abstract_for: Callable[[dict[str, Any]], Any]
 ) -> tuple[int, Any, dict, dict] | None:
   """`Manager.restore_latest` of a run without training it (`eval`,
-  `predict`): (step, state, data state, meta) or None."""
+  `predict`): (step, state, data state, meta) or None. A workdir without
+  checkpoints is left as it is (orbax's manager would create the folder)."""
+  if not directory(workdir).exists():
+    return None
   manager = Manager(workdir, async_save=False)
   try:
     return manager.restore_latest(abstract_for)
