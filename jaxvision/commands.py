@@ -129,6 +129,12 @@ def params(config, workdir, argv) -> int:
     print(f"stage={ctx.stage.name}")
     for role, tree in sorted(roles.items()):
       print(f"params_{role}={optim.count_params(tree)}")
+      # One line per top-level sub-module (RECLIP's image and text towers,
+      # a GAN's encoder/decoder), where a role has several.
+      modules = {k: v for k, v in tree.items() if isinstance(v, dict)}
+      if len(modules) > 1:
+        for name, subtree in sorted(modules.items()):
+          print(f"params_{role}/{name}={optim.count_params(subtree)}")
     print(f"total_params={optim.count_params(roles)}")
     print(f"trainable_params={trainable}", flush=True)
   return 0

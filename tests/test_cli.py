@@ -53,8 +53,9 @@ def test_params_and_flops_print_name_value_lines(capsys):
   code, out, _ = run(capsys, "params", "--config", FAKE)
   assert code == 0
   assert (
-      "stage=first\nparams_model=420\ntotal_params=420\n"
-      "trainable_params=420\n" in out
+      "stage=first\nparams_model=420\nparams_model/Dense_0=288\n"
+      "params_model/Dense_1=132\ntotal_params=420\ntrainable_params=420\n"
+      in out
   )
   code, out, _ = run(capsys, "flops", "--config", FAKE)
   assert code == 0
