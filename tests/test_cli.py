@@ -108,6 +108,20 @@ def test_help_and_config_errors_import_no_jax():
   assert "--config.stages.0.steps=100" in proc.stdout
 
 
+def test_every_smoke_config_loads_without_jax():
+  # A config error in any smoke config answers at once (no jax, no method).
+  proc = _python(
+      "import glob, sys\n"
+      "from jaxvision import config_lib\n"
+      "for path in sorted(glob.glob('configs/*/smoke*.py')):\n"
+      "  config_lib.load_config(path)\n"
+      "  assert 'jax' not in sys.modules, path + ' imported jax'\n"
+      "print('configs-ok')\n"
+  )
+  assert proc.returncode == 0, proc.stderr
+  assert "configs-ok" in proc.stdout
+
+
 def test_aot_and_reproduce_are_registered(capsys):
   for command in ("aot", "reproduce"):
     with pytest.raises(SystemExit):

@@ -2,13 +2,16 @@
 
 Modules are imported on lookup (no import-time registration). A config may
 also name any importable method as "package.module:ATTRIBUTE", which is how a
-user's own method plugs in without editing this file.
+user's own method plugs in without editing this file. Importing this package
+imports no method and not the engine (so not jax): configs import constants
+from method packages (e.g. `jaxvision.methods.akd.faces`) and must load fast.
 """
 
 import difflib
 import importlib
+from typing import Any
 
-from jaxvision.core import method as method_lib
+from jaxvision import user_errors
 
 METHODS = {
     "akd": "jaxvision.methods.akd.method",
@@ -25,7 +28,7 @@ METHODS = {
 }
 
 
-def get(name: str) -> method_lib.Method:
+def get(name: str) -> Any:
   """The Method called `name` (a registry name or "module:attribute")."""
   if ":" in name:
     module_name, attr = name.split(":", 1)
@@ -34,11 +37,16 @@ def get(name: str) -> method_lib.Method:
   else:
     close = difflib.get_close_matches(name, list(METHODS), n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""
-    raise ValueError(
-        f"Unknown method {name!r}.{hint} Registered methods: "
+    raise user_errors.InvalidValueError(
+        f"Unknown method {name!r} (config.method).{hint} Registered methods: "
         f"{', '.join(sorted(METHODS))} (or use 'module:ATTR')."
     )
+  # pylint: disable-next=g-import-not-at-top
+  from jaxvision.core import method as method_lib
+
   method = getattr(importlib.import_module(module_name), attr, None)
   if not isinstance(method, method_lib.Method):
-    raise ValueError(f"{module_name}:{attr} is not a jaxvision Method.")
+    raise user_errors.InvalidValueError(
+        f"{module_name}:{attr} is not a jaxvision Method (config.method)."
+    )
   return method

@@ -21,7 +21,6 @@ from jaxvision import user_errors
 from jaxvision.data import registry
 from jaxvision.data import synthetic_phrases
 from jaxvision.models.sd import clip_tokenizer
-from jaxvision.weights import sd_v1
 
 COLOURS = {
     "red": (220, 40, 40),
@@ -146,6 +145,10 @@ def tokenizer(path: str, weights: str):
   if path:
     return clip_tokenizer.load(path)
   if weights:
+    # NOTE: imported here: the weights module loads flax, and configs call
+    # `tokenizer` for a vocabulary size.
+    from jaxvision.weights import sd_v1  # pylint: disable=g-import-not-at-top
+
     found = sd_v1.find_tokenizer(weights)
     if found is None:
       raise FileNotFoundError(
