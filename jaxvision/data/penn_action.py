@@ -37,6 +37,35 @@ PENN_TO_LSP14 = (12, 10, 8, 7, 9, 11, 6, 4, 2, 1, 3, 5, None, 0)
 CROP_SCALE = 1.2
 
 
+def load_features(
+    path: str, rows: int, what: str, owner: str, unit: str, module: str
+) -> np.ndarray:
+  """f32[rows, F] backbone features of one `what` (a video, a track): one
+  row per `unit` of its `owner` (the labels' frames, the track's
+  annotations); a missing file or a row count that does not match is an
+  input error naming the file. `module` is the reader the fix points to."""
+  if not os.path.isfile(path):
+    raise user_errors.MissingInputError(
+        user_errors.message(
+            f"no backbone features for this {what}",
+            path,
+            f"extract f32[{unit}s, F] SPIN ResNet-50 features of the 1.2x "
+            f"keypoint-box crops (jaxvision/data/{module}.py)",
+        )
+    )
+  features = np.load(path).astype(np.float32)
+  if features.ndim != 2 or len(features) != rows:
+    raise user_errors.InvalidValueError(
+        user_errors.message(
+            f"features have shape {features.shape}, the {owner} {rows} "
+            f"{unit}s",
+            path,
+            f"write one feature row per {unit}",
+        )
+    )
+  return features
+
+
 def _field(label: dict, key: str, path: str) -> np.ndarray:
   if key not in label:
     raise user_errors.InvalidValueError(
@@ -96,24 +125,9 @@ def load_video(label_path: str, feature_path: str) -> tuple[int, dict]:
             "use the official Penn Action labels",
         )
     )
-  if not os.path.isfile(feature_path):
-    raise user_errors.MissingInputError(
-        user_errors.message(
-            "no backbone features for this video",
-            feature_path,
-            "extract f32[nframes, F] SPIN ResNet-50 features of the 1.2x "
-            "keypoint-box crops (jaxvision/data/penn_action.py)",
-        )
-    )
-  features = np.load(feature_path).astype(np.float32)
-  if features.ndim != 2 or len(features) != len(x):
-    raise user_errors.InvalidValueError(
-        user_errors.message(
-            f"features have shape {features.shape}, the labels {len(x)} frames",
-            feature_path,
-            "write one feature row per frame",
-        )
-    )
+  features = load_features(
+      feature_path, len(x), "video", "labels", "frame", "penn_action"
+  )
   kp2d, valid = crop_keypoints(
       x.astype(np.float64), y.astype(np.float64), visible
   )

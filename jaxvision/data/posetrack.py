@@ -69,25 +69,9 @@ def load_video(path: str, feature_dir: str) -> dict[str, dict]:
   for track, rows in sorted(tracks.items()):
     rows.sort(key=lambda r: r[0])
     feature_path = os.path.join(feature_dir, f"{name}_{track}.npy")
-    if not os.path.isfile(feature_path):
-      raise user_errors.MissingInputError(
-          user_errors.message(
-              "no backbone features for this track",
-              feature_path,
-              "extract f32[annotations, F] SPIN ResNet-50 features of the 1.2x "
-              "keypoint-box crops (jaxvision/data/posetrack.py)",
-          )
-      )
-    features = np.load(feature_path).astype(np.float32)
-    if features.ndim != 2 or len(features) != len(rows):
-      raise user_errors.InvalidValueError(
-          user_errors.message(
-              f"features have shape {features.shape}, the track {len(rows)} "
-              "annotations",
-              feature_path,
-              "write one row per annotation",
-          )
-      )
+    features = penn_action.load_features(
+        feature_path, len(rows), "track", "track", "annotation", "posetrack"
+    )
     kps = np.asarray([r[1] for r in rows], np.float64).reshape(-1, 17, 3)
     frames = np.array([r[0] for r in rows])
     breaks = np.flatnonzero(np.diff(frames) != 1) + 1
